@@ -1,0 +1,87 @@
+package jarvis
+
+import (
+	"context"
+	"time"
+)
+
+// Audit actions. Add new ones in this style; never rename one.
+const (
+	AuditTokenIssued             = "auth.token_issued"
+	AuditLogout                  = "auth.logout"
+	AuditGoogleSignIn            = "auth.google_sign_in"
+	AuditSignInRefused           = "auth.sign_in_refused"
+	AuditGoogleConnect           = "google.connect"
+	AuditGoogleTokenRefresh      = "google.token_refresh"
+	AuditGoogleTokenRefreshFail  = "google.token_refresh_failed"
+	AuditGoogleDisconnect        = "google.disconnect"
+	AuditGmailThreadsList        = "gmail.threads.list"
+	AuditGmailThreadGet          = "gmail.thread.get"
+	AuditGmailAttachmentGet      = "gmail.attachment.get"
+	AuditGmailDraftCreate        = "gmail.draft.create"
+	AuditCalendarEventsList      = "calendar.events.list"
+	AuditChatToolCall            = "chat.tool_call"
+	AuditChatApprovalRequested   = "chat.approval_requested"
+	AuditChatApprovalApproved    = "chat.approval_approved"
+	AuditChatApprovalRejected    = "chat.approval_rejected"
+	AuditOrgMemberAdded          = "org.member_added"
+	AuditOrgMemberRemoved        = "org.member_removed"
+	AuditOrgRoleChanged          = "org.role_changed"
+	AuditRead                    = "audit.read"
+	AuditAuthzDenied             = "authz.denied"
+	AuditCalendarFreeBusy        = "calendar.freebusy.query"
+	AuditChatConversationDeleted = "chat.conversation_deleted"
+)
+
+// Audit outcomes.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+	OutcomeDenied  = "denied"
+)
+
+// AuditEntry is one row of the audit log. It says who did what to which
+// target with what outcome; it never holds content, tokens or secrets.
+type AuditEntry struct {
+	ID          string         `json:"id"`
+	OccurredAt  time.Time      `json:"occurred_at"`
+	OrgID       string         `json:"org_id,omitempty"`
+	ActorUserID string         `json:"actor_user_id,omitempty"`
+	Action      string         `json:"action"`
+	TargetType  string         `json:"target_type,omitempty"`
+	TargetID    string         `json:"target_id,omitempty"`
+	Outcome     string         `json:"outcome"`
+	IP          string         `json:"ip,omitempty"`
+	UserAgent   string         `json:"user_agent,omitempty"`
+	RequestID   string         `json:"request_id,omitempty"`
+	Metadata    map[string]any `json:"metadata,omitempty"`
+}
+
+// AuditFilter selects audit rows of one org, newest first.
+type AuditFilter struct {
+	Action      string
+	ActorUserID string
+	// Cursor continues after the last row of a previous page.
+	Cursor string
+	Limit  int
+}
+
+// AuditPage is one page of audit rows.
+type AuditPage struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextCursor string       `json:"next_page_token,omitempty"`
+}
+
+// AuditStore is insert-only: there is no way to change or delete a row.
+type AuditStore interface {
+	InsertAudit(ctx context.Context, entries ...AuditEntry) error
+	// ListAudit returns the org's rows, newest first. EINVALID for a bad cursor.
+	ListAudit(ctx context.Context, orgID string, f AuditFilter) (*AuditPage, error)
+}
+
+// Auditor records audit rows. It fills the actor, request id and client
+// from ctx where the entry leaves them empty, and never fails the caller's
+// request: a row it cannot write is logged.
+type Auditor interface {
+	Record(ctx context.Context, e AuditEntry)
+}

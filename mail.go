@@ -1,0 +1,112 @@
+package jarvis
+
+import (
+	"context"
+	"time"
+)
+
+// Address is a mailbox: a display name and an address.
+type Address struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// ThreadQuery selects a page of threads.
+type ThreadQuery struct {
+	Q          string // Gmail search syntax
+	Label      string // a label id, e.g. INBOX
+	PageToken  string
+	MaxResults int
+}
+
+// ThreadSummary is a thread as an inbox row shows it.
+type ThreadSummary struct {
+	ID           string    `json:"id"`
+	Subject      string    `json:"subject"`
+	From         Address   `json:"from"`
+	Date         time.Time `json:"date"`
+	Snippet      string    `json:"snippet"`
+	MessageCount int       `json:"message_count"`
+	Unread       bool      `json:"unread"`
+	Labels       []string  `json:"labels"`
+}
+
+// ThreadPage is one page of an inbox.
+type ThreadPage struct {
+	Threads       []ThreadSummary `json:"threads"`
+	NextPageToken string          `json:"next_page_token,omitempty"`
+}
+
+// Thread is a conversation with its messages, oldest first.
+type Thread struct {
+	ID       string    `json:"id"`
+	Subject  string    `json:"subject"`
+	Messages []Message `json:"messages"`
+}
+
+// Message is one decoded email. Text is UTF-8 plain text (derived from the
+// HTML when the message has no plain part); HTML is the HTML part as sent,
+// converted to UTF-8, and must be sanitised by whoever renders it.
+type Message struct {
+	ID              string       `json:"id"`
+	ThreadID        string       `json:"-"`
+	From            Address      `json:"from"`
+	To              []Address    `json:"to"`
+	Cc              []Address    `json:"cc"`
+	Subject         string       `json:"subject"`
+	Date            time.Time    `json:"date"`
+	Snippet         string       `json:"snippet"`
+	Text            string       `json:"text"`
+	HTML            string       `json:"html"`
+	Attachments     []Attachment `json:"attachments"`
+	Labels          []string     `json:"labels"`
+	MessageIDHeader string       `json:"message_id_header"`
+	// References is the message's References header, for threading replies.
+	References string `json:"-"`
+}
+
+// Attachment describes a part of a message that is downloaded separately.
+type Attachment struct {
+	ID       string `json:"id"`
+	Filename string `json:"filename"`
+	MimeType string `json:"mime_type"`
+	Size     int64  `json:"size"`
+	// ContentID is the part's Content-ID without angle brackets, for cid: links.
+	ContentID string `json:"content_id,omitempty"`
+}
+
+// AttachmentData is an attachment's content.
+type AttachmentData struct {
+	Filename string
+	MimeType string
+	Data     []byte
+}
+
+// DraftInput is what a caller asks to be drafted.
+type DraftInput struct {
+	To              []string `json:"to"`
+	Cc              []string `json:"cc"`
+	Bcc             []string `json:"bcc"`
+	Subject         string   `json:"subject"`
+	BodyText        string   `json:"body_text"`
+	BodyHTML        string   `json:"body_html,omitempty"`
+	ReplyToThreadID string   `json:"reply_to_thread_id,omitempty"`
+}
+
+// Draft identifies a created draft.
+type Draft struct {
+	DraftID   string `json:"draft_id"`
+	MessageID string `json:"message_id"`
+	ThreadID  string `json:"thread_id"`
+}
+
+// MailService reads and drafts mail in the user's Gmail. Every method takes
+// the user whose Google account it acts for; errors carry EREAUTH when the
+// grant is gone, ESCOPEMISSING when the user refused the needed scope,
+// ENOTFOUND, ERATELIMITED, EUPSTREAM or EUPSTREAMTIMEOUT.
+type MailService interface {
+	ListThreads(ctx context.Context, userID string, q ThreadQuery) (*ThreadPage, error)
+	GetThread(ctx context.Context, userID, threadID string) (*Thread, error)
+	GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (*AttachmentData, error)
+	CreateDraft(ctx context.Context, userID string, in DraftInput) (*Draft, error)
+}
