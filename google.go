@@ -70,3 +70,25 @@ type IntegrationStore interface {
 	// DeleteGoogleIntegration deletes the user's integration and its tokens.
 	DeleteGoogleIntegration(ctx context.Context, userID string) error
 }
+
+// CipherBinding names where a ciphertext lives. It is the associated data of
+// the encryption, so a ciphertext copied to another row or field fails to
+// decrypt.
+type CipherBinding struct {
+	Table string
+	RowID string
+	Field string
+}
+
+// TokenCipher encrypts tokens at rest with keys that carry ids and rotate.
+type TokenCipher interface {
+	// Encrypt seals plaintext under the primary key, bound to b.
+	Encrypt(plaintext []byte, b CipherBinding) (string, error)
+	// Decrypt opens a ciphertext bound to b. It fails, never falling back to
+	// plaintext, if the ciphertext was altered, moved or its key is unknown.
+	Decrypt(ciphertext string, b CipherBinding) ([]byte, error)
+	// KeyID returns the id of the key a ciphertext was sealed with.
+	KeyID(ciphertext string) (string, error)
+	// PrimaryKeyID is the id of the key new ciphertexts are sealed with.
+	PrimaryKeyID() string
+}

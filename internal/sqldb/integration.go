@@ -1,0 +1,315 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+var _ jarvis.IntegrationStore = (*Integrations)(nil)
+
+// Integrations stores Google integrations, encrypting their tokens with the
+// cipher on the way in and decrypting them on the way out: no plaintext
+// token is ever written.
+type Integrations struct {
+	db     *DB
+	cipher jarvis.TokenCipher
+}
+
+// NewIntegrations returns the integration store of db, sealing tokens with c.
+func NewIntegrations(db *DB, c jarvis.TokenCipher) *Integrations {
+	return &Integrations{db: db, cipher: c}
+}
+
+const integrationTable = "integrations_google"
+
+const integrationColumns = `id, user_id, issuer, google_sub, email, scopes, access_token_ciphertext, refresh_token_ciphertext,
+	token_type, expiry, status, last_refreshed_at, created_at, updated_at`
+
+type integrationRow struct {
+	g                jarvis.GoogleIntegration
+	accessCT, refCT  string
+	expiry, lastRefr sql.NullTime
+	scopes           string
+}
+
+func scanIntegration(row interface{ Scan(...any) error }) (*integrationRow, error) {
+	var r integrationRow
+	err := row.Scan(&r.g.ID, &r.g.UserID, &r.g.Issuer, &r.g.Subject, &r.g.Email, &r.scopes, &r.accessCT, &r.refCT,
+		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	r.g.Scopes = strings.Fields(r.scopes)
+	if r.expiry.Valid {
+		r.g.Expiry = r.expiry.Time.UTC()
+	}
+	r.g.LastRefreshedAt = timePtr(r.lastRefr)
+	r.g.CreatedAt, r.g.UpdatedAt = r.g.CreatedAt.UTC(), r.g.UpdatedAt.UTC()
+	return &r, nil
+}
+
+// open decrypts the row's tokens. A ciphertext that does not open — altered,
+// moved from another row, or sealed with a retired key — is EREAUTH: the user
+// must connect again, and is never shown anything else.
+func (s *Integrations) open(r *integrationRow) (*jarvis.GoogleIntegration, error) {
+	g := r.g
+	for _, f := range []struct {
+		ct    string
+		field string
+		dst   *string
+	}{{r.accessCT, "access_token", &g.AccessToken}, {r.refCT, "refresh_token", &g.RefreshToken}} {
+		if f.ct == "" {
+			continue
+		}
+		pt, err := s.cipher.Decrypt(f.ct, jarvis.CipherBinding{Table: integrationTable, RowID: g.ID, Field: f.field})
+		if err != nil {
+			return nil, &jarvis.Error{Code: jarvis.EREAUTH, Message: "The stored Google grant cannot be read. Connect your Google account again.",
+				Err: fmt.Errorf("decrypt %s of integration %s: %w", f.field, g.ID, err)}
+		}
+		*f.dst = string(pt)
+	}
+	return &g, nil
+}
+
+func (s *Integrations) seal(id, field, token string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	return s.cipher.Encrypt([]byte(token), jarvis.CipherBinding{Table: integrationTable, RowID: id, Field: field})
+}
+
+// FindGoogleIntegration returns the user's integration, or ENOTFOUND.
+func (s *Integrations) FindGoogleIntegration(ctx context.Context, userID string) (*jarvis.GoogleIntegration, error) {
+	r, err := scanIntegration(s.db.db.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE user_id = $1`, userID))
+	if err != nil {
+		return nil, notFound(err, "Google integration")
+	}
+	return s.open(r)
+}
+
+// FindGoogleIntegrationByIdentity returns the integration of the Google
+// identity, whoever owns it, or ENOTFOUND. Its tokens are left out.
+func (s *Integrations) FindGoogleIntegrationByIdentity(ctx context.Context, issuer, subject string) (*jarvis.GoogleIntegration, error) {
+	r, err := scanIntegration(s.db.db.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE issuer = $1 AND google_sub = $2`, issuer, subject))
+	if err != nil {
+		return nil, notFound(err, "Google integration")
+	}
+	return &r.g, nil
+}
+
+// UpsertGoogleIntegration creates or replaces the user's integration. An
+// empty RefreshToken keeps the stored one (Google sends a refresh token only
+// on first consent). ECONFLICT if the identity belongs to another user.
+func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.GoogleIntegration) error {
+	now := s.db.now()
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		var id, refCT string
+		err := tx.QueryRowContext(ctx, `SELECT id, refresh_token_ciphertext FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), g.UserID).Scan(&id, &refCT)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read integration: %w", err)
+		}
+		if !exists {
+			id = newID()
+		}
+		accessCT, err := s.seal(id, "access_token", g.AccessToken)
+		if err != nil {
+			return err
+		}
+		if g.RefreshToken != "" {
+			if refCT, err = s.seal(id, "refresh_token", g.RefreshToken); err != nil {
+				return err
+			}
+		}
+		status := g.Status
+		if status == "" {
+			status = jarvis.GoogleActive
+		}
+		if exists {
+			_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET issuer = $2, google_sub = $3, email = $4, scopes = $5,
+				access_token_ciphertext = $6, refresh_token_ciphertext = $7, key_id = $8, token_type = $9, expiry = $10,
+				status = $11, last_refreshed_at = $12, updated_at = $12 WHERE id = $1`,
+				id, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
+				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, scopes,
+				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)`,
+				id, g.UserID, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
+				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
+		}
+		if isUniqueViolation(err) {
+			return jarvis.Errorf(jarvis.ECONFLICT, "This Google account is connected to another Jarvis user.")
+		} else if err != nil {
+			return fmt.Errorf("save integration: %w", err)
+		}
+		g.ID = id
+		return nil
+	})
+}
+
+func tokenType(t string) string {
+	if t == "" {
+		return "Bearer"
+	}
+	return t
+}
+
+// UpdateGoogleIntegrationLocked runs fn on the user's integration, read
+// under a row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's immediate
+// transaction holds the write lock) that lasts until fn returns. A non-nil
+// integration returned by fn is saved — tokens sealed — before the lock is
+// released. ENOTFOUND if the user has no integration.
+func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID string, fn func(*jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error)) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		r, err := scanIntegration(tx.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), userID))
+		if err != nil {
+			return notFound(err, "Google integration")
+		}
+		g, err := s.open(r)
+		if err != nil {
+			return err
+		}
+		updated, fnErr := fn(g)
+		if updated == nil {
+			return fnErr
+		}
+		accessCT, err := s.seal(r.g.ID, "access_token", updated.AccessToken)
+		if err != nil {
+			return err
+		}
+		refCT := r.refCT
+		if updated.RefreshToken != "" && updated.RefreshToken != g.RefreshToken {
+			if refCT, err = s.seal(r.g.ID, "refresh_token", updated.RefreshToken); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3,
+			key_id = $4, token_type = $5, expiry = $6, status = $7, last_refreshed_at = $8, updated_at = $9 WHERE id = $1`,
+			r.g.ID, accessCT, refCT, s.cipher.PrimaryKeyID(), tokenType(updated.TokenType), s.db.nullTS(&updated.Expiry),
+			updated.Status, s.db.nullTS(updated.LastRefreshedAt), s.db.ts(s.db.now()))
+		if err != nil {
+			return fmt.Errorf("save refreshed integration: %w", err)
+		}
+		return fnErr
+	})
+}
+
+// SetGoogleIntegrationStatus sets the status of the user's integration. ENOTFOUND if none.
+func (s *Integrations) SetGoogleIntegrationStatus(ctx context.Context, userID, status string) error {
+	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET status = $2, updated_at = $3 WHERE user_id = $1`, userID, status, s.db.ts(s.db.now()))
+	if err != nil {
+		return fmt.Errorf("set integration status: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return jarvis.Errorf(jarvis.ENOTFOUND, "Google integration not found.")
+	}
+	return nil
+}
+
+// DeleteGoogleIntegration deletes the user's integration with its ciphertexts.
+func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID string) error {
+	if _, err := s.db.db.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("delete integration: %w", err)
+	}
+	return nil
+}
+
+// RotateProgress reports how far a key rotation has come.
+type RotateProgress func(done, total int)
+
+// RotateKeys re-encrypts every integration whose tokens are not sealed under
+// the primary key, a row at a time, each in its own short transaction. It is
+// idempotent and resumable: rows already under the primary key are skipped.
+// A row that cannot be decrypted is left as it is and counted in failed.
+func (s *Integrations) RotateKeys(ctx context.Context, progress RotateProgress) (rotated, failed int, err error) {
+	primary := s.cipher.PrimaryKeyID()
+	var total int
+	if err := s.db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM integrations_google WHERE key_id <> $1`, primary).Scan(&total); err != nil {
+		return 0, 0, fmt.Errorf("count rows to rotate: %w", err)
+	}
+	after := ""
+	for {
+		var ids []string
+		rows, err := s.db.db.QueryContext(ctx, `SELECT id FROM integrations_google WHERE key_id <> $1 AND id > $2 ORDER BY id LIMIT 100`, primary, after)
+		if err != nil {
+			return rotated, failed, fmt.Errorf("list rows to rotate: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return rotated, failed, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return rotated, failed, nil
+		}
+		for _, id := range ids {
+			after = id
+			if err := s.rotateRow(ctx, id, primary); err != nil {
+				if jarvis.IsCode(err, jarvis.EREAUTH) {
+					failed++
+					continue
+				}
+				return rotated, failed, err
+			}
+			rotated++
+			if progress != nil {
+				progress(rotated+failed, total)
+			}
+		}
+	}
+}
+
+func (s *Integrations) rotateRow(ctx context.Context, id, primary string) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		r, err := scanIntegration(tx.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE id = $1`+s.db.forUpdate(), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // deleted meanwhile
+		} else if err != nil {
+			return err
+		}
+		g, err := s.open(r)
+		if err != nil {
+			return err
+		}
+		accessCT, err := s.seal(id, "access_token", g.AccessToken)
+		if err != nil {
+			return err
+		}
+		refCT, err := s.seal(id, "refresh_token", g.RefreshToken)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3, key_id = $4 WHERE id = $1`,
+			id, accessCT, refCT, primary)
+		return err
+	})
+}
+
+// CountIntegrationsByKey counts integrations per key id, for operators.
+func (s *Integrations) CountIntegrationsByKey(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.db.QueryContext(ctx, `SELECT key_id, COUNT(*) FROM integrations_google GROUP BY key_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}

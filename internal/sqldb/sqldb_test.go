@@ -1,0 +1,293 @@
+package sqldb_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
+)
+
+func TestMigrationsUpDownUp(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db, err := sqldb.Open(ctx, sqldbtest.URL(t, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if pending, err := db.HasPendingMigrations(ctx); err != nil || !pending {
+			t.Fatalf("fresh database: pending=%v err=%v, want pending", pending, err)
+		}
+		n, err := db.MigrateUp(ctx)
+		if err != nil || n == 0 {
+			t.Fatalf("up: n=%d err=%v", n, err)
+		}
+		st, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range st {
+			if err := db.MigrateDown(ctx); err != nil {
+				t.Fatalf("down: %v", err)
+			}
+		}
+		st, _ = db.MigrationStatus(ctx)
+		for _, s := range st {
+			if s.Applied {
+				t.Fatalf("migration %d still applied after all downs", s.Version)
+			}
+		}
+		if m, err := db.MigrateUp(ctx); err != nil || m != n {
+			t.Fatalf("up again: n=%d err=%v, want %d", m, err, n)
+		}
+		if pending, err := db.HasPendingMigrations(ctx); err != nil || pending {
+			t.Fatalf("after up: pending=%v err=%v", pending, err)
+		}
+	})
+}
+
+func TestUsersAndOrgs(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+
+		u, err := db.EnsureUser(ctx, "  Ada@Example.COM ", "Ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != "ada@example.com" || u.ID == "" {
+			t.Fatalf("user = %+v", u)
+		}
+		again, err := db.EnsureUser(ctx, "ada@example.com", "Other")
+		if err != nil || again.ID != u.ID {
+			t.Fatalf("EnsureUser again = %+v, %v; want the same user", again, err)
+		}
+		got, err := db.FindUserByID(ctx, u.ID)
+		if err != nil || got.Email != u.Email || got.CreatedAt.IsZero() || got.CreatedAt.Location() != time.UTC {
+			t.Fatalf("FindUserByID = %+v, %v", got, err)
+		}
+		if _, err := db.FindUserByID(ctx, "nope"); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("missing user: %v", err)
+		}
+
+		orgs, err := db.ListOrgsForUser(ctx, u.ID)
+		if err != nil || len(orgs) != 1 || orgs[0].Role != jarvis.RoleOwner {
+			t.Fatalf("personal org = %+v, %v", orgs, err)
+		}
+		org := orgs[0]
+
+		// Adding by email creates the user; adding twice conflicts.
+		m, err := db.AddMember(ctx, org.ID, "grace@example.com", jarvis.RoleMember)
+		if err != nil || m.Email != "grace@example.com" || m.Role != jarvis.RoleMember {
+			t.Fatalf("AddMember = %+v, %v", m, err)
+		}
+		if _, err := db.AddMember(ctx, org.ID, "GRACE@example.com", jarvis.RoleAdmin); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("duplicate member: %v", err)
+		}
+		if _, err := db.AddMember(ctx, org.ID, "x@example.com", "root"); !jarvis.IsCode(err, jarvis.EINVALID) {
+			t.Fatalf("bad role: %v", err)
+		}
+		members, err := db.ListMembers(ctx, org.ID)
+		if err != nil || len(members) != 2 {
+			t.Fatalf("members = %+v, %v", members, err)
+		}
+
+		// The last owner can be neither demoted nor removed.
+		if _, err := db.UpdateMemberRole(ctx, org.ID, u.ID, jarvis.RoleAdmin); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("demote last owner: %v", err)
+		}
+		if err := db.RemoveMember(ctx, org.ID, u.ID); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("remove last owner: %v", err)
+		}
+		if _, err := db.UpdateMemberRole(ctx, org.ID, m.UserID, jarvis.RoleOwner); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.UpdateMemberRole(ctx, org.ID, u.ID, jarvis.RoleMember); err != nil {
+			t.Fatalf("demote an owner when another remains: %v", err)
+		}
+		if err := db.RemoveMember(ctx, org.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindMembership(ctx, org.ID, u.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("removed membership: %v", err)
+		}
+		if err := db.RemoveMember(ctx, org.ID, u.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("remove twice: %v", err)
+		}
+
+		if err := db.BumpTokenVersion(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindUserByID(ctx, u.ID); got.TokenVersion != 1 {
+			t.Fatalf("token version = %d", got.TokenVersion)
+		}
+	})
+}
+
+func TestEnsureUserConcurrent(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		var wg sync.WaitGroup
+		ids := make([]string, 8)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				u, err := db.EnsureUser(ctx, "race@example.com", "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids[i] = u.ID
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("concurrent EnsureUser made several users: %v", ids)
+			}
+		}
+	})
+}
+
+func TestAuditLog(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		var entries []jarvis.AuditEntry
+		for i := 0; i < 7; i++ {
+			entries = append(entries, jarvis.AuditEntry{OrgID: "org-a", ActorUserID: fmt.Sprintf("user-%d", i%2), Action: jarvis.AuditGmailThreadGet,
+				TargetType: "thread", TargetID: fmt.Sprint(i), Outcome: jarvis.OutcomeSuccess, Metadata: map[string]any{"n": i}})
+		}
+		for _, e := range entries {
+			if err := db.InsertAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.InsertAudit(ctx, jarvis.AuditEntry{OrgID: "org-b", Action: jarvis.AuditRead, Outcome: jarvis.OutcomeSuccess}); err != nil {
+			t.Fatal(err)
+		}
+
+		var seen []string
+		cursor := ""
+		for {
+			page, err := db.ListAudit(ctx, "org-a", jarvis.AuditFilter{Limit: 3, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range page.Entries {
+				if e.OrgID != "org-a" {
+					t.Fatalf("row of another org: %+v", e)
+				}
+				seen = append(seen, e.TargetID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			cursor = page.NextCursor
+		}
+		if fmt.Sprint(seen) != "[6 5 4 3 2 1 0]" {
+			t.Fatalf("pages = %v, want newest first", seen)
+		}
+		page, err := db.ListAudit(ctx, "org-a", jarvis.AuditFilter{ActorUserID: "user-1", Action: jarvis.AuditGmailThreadGet})
+		if err != nil || len(page.Entries) != 3 {
+			t.Fatalf("filtered = %+v, %v", page, err)
+		}
+		if page.Entries[0].Metadata["n"] != float64(5) {
+			t.Fatalf("metadata = %v", page.Entries[0].Metadata)
+		}
+		if _, err := db.ListAudit(ctx, "org-a", jarvis.AuditFilter{Cursor: "'; DROP TABLE audit_logs"}); !jarvis.IsCode(err, jarvis.EINVALID) {
+			t.Fatalf("bad cursor: %v", err)
+		}
+	})
+}
+
+func TestServerState(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		now := time.Date(2026, 11, 26, 9, 0, 0, 123456789, time.UTC)
+		db.Now = func() time.Time { return now }
+
+		// OAuth state: single use, expires.
+		if err := db.SaveOAuthState(ctx, "s1", sqldb.OAuthState{CodeVerifier: "v", Nonce: "n", ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.ConsumeOAuthState(ctx, "s1")
+		if err != nil || st.CodeVerifier != "v" || st.Nonce != "n" {
+			t.Fatalf("consume = %+v, %v", st, err)
+		}
+		if _, err := db.ConsumeOAuthState(ctx, "s1"); !jarvis.IsCode(err, jarvis.EINVALID) {
+			t.Fatalf("reuse: %v", err)
+		}
+		_ = db.SaveOAuthState(ctx, "s2", sqldb.OAuthState{ExpiresAt: now.Add(time.Minute)})
+		now = now.Add(2 * time.Minute)
+		if _, err := db.ConsumeOAuthState(ctx, "s2"); !jarvis.IsCode(err, jarvis.EINVALID) {
+			t.Fatalf("expired: %v", err)
+		}
+
+		// Token revocations.
+		if err := db.RevokeToken(ctx, "u", "jti-1", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RevokeToken(ctx, "u", "jti-1", now.Add(time.Hour)); err != nil {
+			t.Fatalf("revoke twice: %v", err)
+		}
+		if ok, err := db.IsTokenRevoked(ctx, "jti-1"); !ok || err != nil {
+			t.Fatalf("revoked = %v, %v", ok, err)
+		}
+		if ok, _ := db.IsTokenRevoked(ctx, "jti-2"); ok {
+			t.Fatal("unrevoked token reported revoked")
+		}
+
+		// Idempotency keys.
+		resp, err := db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h1", time.Hour)
+		if err != nil || resp != nil {
+			t.Fatalf("first claim = %v, %v", resp, err)
+		}
+		if _, err := db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h1", time.Hour); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("claim while running: %v", err)
+		}
+		if err := db.CompleteIdempotencyKey(ctx, "u", "draft", "k", sqldb.IdempotentResponse{StatusCode: 201, Body: []byte(`{"a":1}`)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err = db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h1", time.Hour)
+		if err != nil || resp == nil || resp.StatusCode != 201 || string(resp.Body) != `{"a":1}` {
+			t.Fatalf("replay = %+v, %v", resp, err)
+		}
+		if _, err := db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h2", time.Hour); !jarvis.IsCode(err, jarvis.EIDEMPOTENCY) {
+			t.Fatalf("other body: %v", err)
+		}
+		if resp, err := db.ClaimIdempotencyKey(ctx, "other-user", "draft", "k", "h2", time.Hour); err != nil || resp != nil {
+			t.Fatalf("keys are per user: %v, %v", resp, err)
+		}
+		_ = db.ReleaseIdempotencyKey(ctx, "other-user", "draft", "k")
+		if resp, err := db.ClaimIdempotencyKey(ctx, "other-user", "draft", "k", "h3", time.Hour); err != nil || resp != nil {
+			t.Fatalf("claim after release: %v, %v", resp, err)
+		}
+
+		// Rate limits.
+		for i := 0; i < 3; i++ {
+			if ok, _, err := db.Allow(ctx, "b", 3, time.Minute); !ok || err != nil {
+				t.Fatalf("event %d refused: %v", i, err)
+			}
+		}
+		ok, retry, err := db.Allow(ctx, "b", 3, time.Minute)
+		if ok || err != nil || retry <= 0 || retry > time.Minute {
+			t.Fatalf("4th event: ok=%v retry=%v err=%v", ok, retry, err)
+		}
+		now = now.Add(2 * time.Hour)
+		if ok, _, _ := db.Allow(ctx, "b", 3, time.Minute); !ok {
+			t.Fatal("new window refused")
+		}
+		if n, err := db.DeleteExpired(ctx); err != nil || n == 0 {
+			t.Fatalf("DeleteExpired = %d, %v", n, err)
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package sqldb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// OAuthState is a sign-in in flight: what the callback needs to finish it.
+type OAuthState struct {
+	CodeVerifier string
+	Nonce        string
+	RedirectPath string
+	ExpiresAt    time.Time
+}
+
+func hashState(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
+}
+
+// SaveOAuthState stores a sign-in's state (by its hash only), verifier and nonce.
+func (db *DB) SaveOAuthState(ctx context.Context, state string, s OAuthState) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, code_verifier, nonce, redirect_path, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		hashState(state), s.CodeVerifier, s.Nonce, s.RedirectPath, db.ts(db.now()), db.ts(s.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("save oauth state: %w", err)
+	}
+	return nil
+}
+
+// ConsumeOAuthState deletes and returns the sign-in state, so that it can be
+// used once. EINVALID (field state) if it is unknown, used or expired.
+func (db *DB) ConsumeOAuthState(ctx context.Context, state string) (*OAuthState, error) {
+	var s OAuthState
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		h := hashState(state)
+		err := tx.QueryRowContext(ctx, `SELECT code_verifier, nonce, redirect_path, expires_at FROM oauth_states WHERE state_hash = $1`+db.forUpdate(), h).
+			Scan(&s.CodeVerifier, &s.Nonce, &s.RedirectPath, &s.ExpiresAt)
+		if err == sql.ErrNoRows {
+			return jarvis.Invalid("state", "The sign-in state is unknown or was already used. Start the sign-in again.")
+		} else if err != nil {
+			return fmt.Errorf("read oauth state: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1`, h)
+		if err != nil {
+			return fmt.Errorf("delete oauth state: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return jarvis.Invalid("state", "The sign-in state was already used. Start the sign-in again.")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !db.now().Before(s.ExpiresAt) {
+		return nil, jarvis.Invalid("state", "The sign-in took too long. Start it again.")
+	}
+	s.ExpiresAt = s.ExpiresAt.UTC()
+	return &s, nil
+}
+
+// DeleteExpired removes server-side state that has expired: sign-in states,
+// idempotency keys, token revocations past their token's expiry, and old
+// rate-limit windows. It returns how many rows it removed.
+func (db *DB) DeleteExpired(ctx context.Context) (int64, error) {
+	now := db.now()
+	var total int64
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		{`DELETE FROM oauth_states WHERE expires_at < $1`, db.ts(now)},
+		{`DELETE FROM idempotency_keys WHERE expires_at < $1`, db.ts(now)},
+		{`DELETE FROM revoked_tokens WHERE expires_at < $1`, db.ts(now)},
+		{`DELETE FROM rate_limits WHERE window_start < $1`, now.Add(-time.Hour).Unix()},
+	} {
+		res, err := db.db.ExecContext(ctx, q.sql, q.arg)
+		if err != nil {
+			return total, fmt.Errorf("delete expired: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
