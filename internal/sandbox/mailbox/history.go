@@ -1,0 +1,125 @@
+package mailbox
+
+import (
+	"slices"
+	"strconv"
+)
+
+// record is one history entry; exactly one of its lists is set.
+type record struct {
+	id            uint64
+	added         []*entry
+	labelsAdded   []labelChange
+	labelsRemoved []labelChange
+}
+
+type labelChange struct {
+	e      *entry
+	labels []string
+}
+
+// HistoryRecord is one history entry as history.list returns it.
+type HistoryRecord struct {
+	ID            uint64
+	Messages      []MessageView // every message the record touches
+	MessagesAdded []MessageView
+	LabelsAdded   []LabelChange
+	LabelsRemoved []LabelChange
+}
+
+// LabelChange is a labelsAdded or labelsRemoved item.
+type LabelChange struct {
+	Message  MessageView
+	LabelIDs []string
+}
+
+// HistoryOptions are history.list's parameters.
+type HistoryOptions struct {
+	StartHistoryID uint64
+	LabelID        string
+	Types          []string // messageAdded, labelAdded, labelRemoved; empty = all
+	MaxResults     int
+	PageToken      string
+}
+
+// nextHistory advances the history id. The caller holds the write lock.
+func (s *Store) nextHistory() uint64 {
+	s.historyID += 1 + s.seq%3 // ids grow, and not by one, as Gmail's do
+	return s.historyID
+}
+
+// record appends a history record, stamping the touched messages with its
+// id, and forgets the oldest records beyond historyKept. The caller holds
+// the write lock.
+func (s *Store) record(r record) {
+	r.id = s.nextHistory()
+	for _, e := range r.added {
+		e.historyID = r.id
+	}
+	for _, c := range append(slices.Clone(r.labelsAdded), r.labelsRemoved...) {
+		c.e.historyID = r.id
+	}
+	s.history = append(s.history, r)
+	if over := len(s.history) - historyKept; over > 0 {
+		s.oldest = s.history[over-1].id
+		s.history = slices.Clone(s.history[over:])
+	}
+}
+
+// History lists the records after opt.StartHistoryID, oldest first, and
+// the current history id. A start id older than the retained history gives
+// ErrHistoryGone: the client must do a full sync.
+func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if opt.StartHistoryID < s.oldest {
+		return Page[HistoryRecord]{}, 0, ErrHistoryGone
+	}
+	want := func(t string) bool { return len(opt.Types) == 0 || slices.Contains(opt.Types, t) }
+	labelled := func(e *entry) bool { return opt.LabelID == "" || slices.Contains(e.labels, opt.LabelID) }
+	var out []HistoryRecord
+	for _, r := range s.history {
+		if r.id <= opt.StartHistoryID {
+			continue
+		}
+		h := HistoryRecord{ID: r.id}
+		if want("messageAdded") {
+			for _, e := range r.added {
+				if labelled(e) {
+					h.MessagesAdded = append(h.MessagesAdded, s.view(e))
+				}
+			}
+		}
+		changes := func(cs []labelChange) []LabelChange {
+			var out []LabelChange
+			for _, c := range cs {
+				if labelled(c.e) || slices.Contains(c.labels, opt.LabelID) {
+					out = append(out, LabelChange{Message: s.view(c.e), LabelIDs: c.labels})
+				}
+			}
+			return out
+		}
+		if want("labelAdded") {
+			h.LabelsAdded = changes(r.labelsAdded)
+		}
+		if want("labelRemoved") {
+			h.LabelsRemoved = changes(r.labelsRemoved)
+		}
+		for _, v := range h.MessagesAdded {
+			h.Messages = append(h.Messages, v)
+		}
+		for _, c := range append(slices.Clone(h.LabelsAdded), h.LabelsRemoved...) {
+			h.Messages = append(h.Messages, c.Message)
+		}
+		if len(h.Messages) > 0 {
+			out = append(out, h)
+		}
+	}
+	if opt.PageToken != "" {
+		if _, err := strconv.Atoi(opt.PageToken); err != nil {
+			return Page[HistoryRecord]{}, 0, ErrPageToken
+		}
+	}
+	p, err := paginate(out, ListOptions{MaxResults: opt.MaxResults, PageToken: opt.PageToken}, func(h HistoryRecord) HistoryRecord { return h })
+	return p, s.historyID, err
+}

@@ -1,0 +1,219 @@
+package mailbox
+
+import (
+	"slices"
+	"strconv"
+)
+
+// MessageView is a message with its labels and history id at one moment.
+type MessageView struct {
+	*Message
+	LabelIDs  []string
+	HistoryID uint64
+}
+
+// ThreadView is a thread at one moment: its messages oldest first.
+type ThreadView struct {
+	ID        string
+	Snippet   string // the latest message's
+	HistoryID uint64 // the highest of its messages'
+	Messages  []MessageView
+}
+
+// DraftView is a draft and its message.
+type DraftView struct {
+	ID      string
+	Message MessageView
+}
+
+// ListOptions are the filters and paging of messages.list and threads.list.
+type ListOptions struct {
+	Query            string
+	LabelIDs         []string // all must be present
+	IncludeSpamTrash bool
+	MaxResults       int // 1..500
+	PageToken        string
+}
+
+// Page is one page of a listing.
+type Page[T any] struct {
+	Items         []T
+	NextPageToken string
+	Total         int // resultSizeEstimate
+}
+
+func (s *Store) view(e *entry) MessageView {
+	return MessageView{Message: e.m, LabelIDs: slices.Clone(e.labels), HistoryID: e.historyID}
+}
+
+func (s *Store) threadView(t *thread) ThreadView {
+	v := threadSummary(t)
+	v.Messages = make([]MessageView, len(t.msgs))
+	for i, e := range t.msgs {
+		v.Messages[i] = s.view(e)
+	}
+	return v
+}
+
+// threadSummary is a thread as a listing shows it: id, snippet, history id.
+func threadSummary(t *thread) ThreadView {
+	v := ThreadView{ID: t.id}
+	for _, e := range t.msgs {
+		v.HistoryID = max(v.HistoryID, e.historyID)
+	}
+	if n := len(t.msgs); n > 0 {
+		v.Snippet = t.msgs[n-1].m.Snippet
+	}
+	return v
+}
+
+// Message returns a message, or ErrNotFound.
+func (s *Store) Message(id string) (MessageView, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e := s.msgs[id]
+	if e == nil {
+		return MessageView{}, ErrNotFound
+	}
+	return s.view(e), nil
+}
+
+// Thread returns a thread, or ErrNotFound.
+func (s *Store) Thread(id string) (ThreadView, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.threads[id]
+	if t == nil {
+		return ThreadView{}, ErrNotFound
+	}
+	return s.threadView(t), nil
+}
+
+// Draft returns a draft, or ErrNotFound.
+func (s *Store) Draft(id string) (DraftView, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e := s.drafts[id]
+	if e == nil {
+		return DraftView{}, ErrNotFound
+	}
+	return DraftView{ID: id, Message: s.view(e)}, nil
+}
+
+// filter returns the entries, newest first, that match the options.
+// The caller holds a lock.
+func (s *Store) filter(opt ListOptions, from []*entry) []*entry {
+	q := parseQuery(opt.Query)
+	spamTrash := opt.IncludeSpamTrash || q.spamTrash ||
+		slices.Contains(opt.LabelIDs, Spam) || slices.Contains(opt.LabelIDs, Trash)
+	env := matchEnv{now: s.now(), labelID: s.labelID}
+	var out []*entry
+	for _, e := range from {
+		if !spamTrash && (slices.Contains(e.labels, Spam) || slices.Contains(e.labels, Trash)) {
+			continue
+		}
+		if !containsAll(e.labels, opt.LabelIDs) {
+			continue
+		}
+		if q.hasClauses {
+			env.labels = make(map[string]bool, len(e.labels))
+			for _, l := range e.labels {
+				env.labels[l] = true
+			}
+			if !q.match(e.m, env) {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// ListMessages lists matching messages newest first. It returns
+// ErrPageToken for a token it did not issue.
+func (s *Store) ListMessages(opt ListOptions) (Page[MessageView], error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	matched := s.filter(opt, s.byDate)
+	return paginate(matched, opt, s.view)
+}
+
+// ListThreads lists threads with a matching message, the thread with the
+// newest message first. It returns ErrPageToken for a bad token.
+func (s *Store) ListThreads(opt ListOptions) (Page[ThreadView], error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	matched := s.filter(opt, s.byDate)
+	seen := map[string]bool{}
+	var ts []*thread
+	for _, e := range matched {
+		if !seen[e.m.ThreadID] {
+			seen[e.m.ThreadID] = true
+			ts = append(ts, s.threads[e.m.ThreadID])
+		}
+	}
+	slices.SortStableFunc(ts, func(a, b *thread) int {
+		return -compareEntries(a.msgs[len(a.msgs)-1], b.msgs[len(b.msgs)-1])
+	})
+	return paginate(ts, opt, threadSummary)
+}
+
+func compareEntries(a, b *entry) int {
+	switch {
+	case a == b:
+		return 0
+	case newer(a, b):
+		return 1
+	default:
+		return -1
+	}
+}
+
+// ListDrafts lists drafts newest first, filtered by q.
+func (s *Store) ListDrafts(opt ListOptions) (Page[DraftView], error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var es []*entry
+	for i := len(s.draftIDs) - 1; i >= 0; i-- {
+		es = append(es, s.drafts[s.draftIDs[i]])
+	}
+	opt.IncludeSpamTrash = true
+	matched := s.filter(opt, es)
+	return paginate(matched, opt, func(e *entry) DraftView {
+		return DraftView{ID: e.draftID, Message: s.view(e)}
+	})
+}
+
+// paginate cuts one page out of items. Page tokens are decimal offsets.
+func paginate[E, T any](items []E, opt ListOptions, render func(E) T) (Page[T], error) {
+	start := 0
+	if opt.PageToken != "" {
+		n, err := strconv.Atoi(opt.PageToken)
+		if err != nil || n < 0 || n > len(items) {
+			return Page[T]{}, ErrPageToken
+		}
+		start = n
+	}
+	size := opt.MaxResults
+	if size <= 0 {
+		size = 100
+	}
+	end := min(start+size, len(items))
+	p := Page[T]{Total: len(items)}
+	for _, it := range items[start:end] {
+		p.Items = append(p.Items, render(it))
+	}
+	if end < len(items) {
+		p.NextPageToken = strconv.Itoa(end)
+	}
+	return p, nil
+}

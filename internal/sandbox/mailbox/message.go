@@ -1,0 +1,149 @@
+package mailbox
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Message is a parsed message. Everything but its labels and history id is
+// fixed once parsed, so readers share it without locking; labels live in
+// the Store.
+type Message struct {
+	ID       string
+	ThreadID string
+	Raw      []byte    // the bytes as received: format=raw, sizeEstimate
+	Root     *Part     // the payload tree
+	Date     time.Time // internalDate: the Date header, else the file time
+	Snippet  string
+
+	messageID  string   // Message-ID without angle brackets
+	refs       []string // In-Reply-To and References ids, nearest first
+	subjectKey string   // normalised subject for threading
+	gmThreadID string   // X-GM-THRID of a Google Takeout export
+	labelNames []string // Gmail label names from X-Gmail-Labels
+	seen       bool     // mbox Status says read
+
+	from, to, cc, bcc, subject, deliveredTo string // decoded, lower-cased
+	filenames                               []string
+	text                                    string // lower-cased inline text
+	hasAttachment                           bool
+}
+
+// Parse parses raw RFC 5322 bytes. fallback is the internal date when the
+// message has no usable Date header. Parse never fails: a malformed message
+// comes out with whatever could be read.
+func Parse(raw []byte, fallback time.Time) *Message {
+	root := ParseEntity(raw)
+	hs := root.Headers
+	m := &Message{Raw: raw, Root: root, Date: fallback}
+	if d, err := mail.ParseDate(hs.Get("Date")); err == nil {
+		m.Date = d
+	} else if d, ok := parseLooseDate(hs.Get("Date")); ok {
+		m.Date = d
+	}
+	m.Snippet = Snippet(root)
+	m.messageID = firstID(hs.Get("Message-ID"))
+	m.refs = append(m.refs, msgIDs(hs.Get("In-Reply-To"))...)
+	refs := msgIDs(hs.Get("References"))
+	for i := len(refs) - 1; i >= 0; i-- {
+		m.refs = append(m.refs, refs[i])
+	}
+	m.subject = strings.ToLower(hs.Get("Subject"))
+	m.subjectKey = NormalizeSubject(hs.Get("Subject"))
+	m.gmThreadID = strings.TrimSpace(hs.Get("X-GM-THRID"))
+	if l := hs.Get("X-Gmail-Labels"); l != "" {
+		m.labelNames = splitLabels(l)
+	}
+	m.seen = strings.ContainsRune(hs.Get("Status"), 'R')
+	m.from = strings.ToLower(hs.Get("From") + " " + hs.Get("Sender"))
+	m.to = strings.ToLower(strings.Join(hs.Values("To"), ", "))
+	m.cc = strings.ToLower(strings.Join(hs.Values("Cc"), ", "))
+	m.bcc = strings.ToLower(strings.Join(hs.Values("Bcc"), ", "))
+	m.deliveredTo = strings.ToLower(strings.Join(hs.Values("Delivered-To"), ", "))
+	root.Walk(func(p *Part) {
+		if p.Filename != "" && p.PartID != "" {
+			m.hasAttachment = true
+			m.filenames = append(m.filenames, strings.ToLower(p.Filename))
+		}
+	})
+	m.text = strings.ToLower(plainText(root))
+	return m
+}
+
+// Attachment returns the leaf whose attachment id is id, or nil.
+func (m *Message) Attachment(id string) *Part {
+	var found *Part
+	m.Root.Walk(func(p *Part) {
+		if found == nil && p.Attachment() && AttachmentID(m.ID, p.PartID) == id {
+			found = p
+		}
+	})
+	return found
+}
+
+// AttachmentID is the stable id under which a message's part is served.
+func AttachmentID(messageID, partID string) string {
+	return "ANGjdJ_" + messageID + "_" + strings.ReplaceAll(partID, ".", "_")
+}
+
+var angle = regexp.MustCompile(`<([^<>\s]+)>`)
+
+// msgIDs returns the <ids> of a References-style header, without brackets.
+func msgIDs(v string) []string {
+	var ids []string
+	for _, m := range angle.FindAllStringSubmatch(v, -1) {
+		ids = append(ids, m[1])
+	}
+	if ids == nil && strings.TrimSpace(v) != "" && !strings.ContainsAny(v, " \t") {
+		ids = []string{strings.TrimSpace(v)}
+	}
+	return ids
+}
+
+func firstID(v string) string {
+	if ids := msgIDs(v); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
+
+var subjectPrefix = regexp.MustCompile(`(?i)^\s*((re|fwd?|aw|wg|sv|vs|antw|odp|tr|rif|r|enc|res|回复|转发|答复)\s*(\[\d+\])?\s*[:：]\s*|\[[^\]]*\]\s*)`)
+
+// NormalizeSubject reduces a subject to what Gmail compares when it threads:
+// reply and forward prefixes in the usual languages and [list] tags
+// stripped, white space collapsed, case folded.
+func NormalizeSubject(s string) string {
+	s = collapse(s)
+	for {
+		t := subjectPrefix.ReplaceAllString(s, "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// parseLooseDate reads a few Date forms net/mail rejects.
+func parseLooseDate(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if i := strings.Index(v, "("); i > 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	for _, layout := range []string{
+		"Mon, 2 Jan 2006 15:04:05 -0700",
+		"Mon, 2 Jan 2006 15:04:05 MST",
+		"2 Jan 2006 15:04:05 -0700",
+		"Mon, 2 Jan 2006 15:04 -0700",
+		"Mon Jan 2 15:04:05 2006",
+		time.RFC3339,
+		"2006-01-02 15:04:05 -0700",
+	} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,281 @@
+package mailbox
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// A query is Gmail's search language, parsed: a conjunction of clauses,
+// each a disjunction of terms (a OR b), each term possibly negated.
+type query struct {
+	clauses    [][]term
+	spamTrash  bool // the query names spam, trash or anywhere itself
+	hasClauses bool
+}
+
+type term struct {
+	neg   bool
+	op    string // "" for a free word or phrase
+	value string // lower-cased
+}
+
+// tokenize splits q into words, keeping "quoted phrases" (also after an
+// operator, as in subject:"two words") and parenthesised groups' words.
+func tokenize(q string) []string {
+	var toks []string
+	var cur strings.Builder
+	quoted := false
+	flush := func() {
+		if cur.Len() > 0 {
+			toks = append(toks, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range q {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			cur.WriteRune(r)
+		case !quoted && (unicode.IsSpace(r) || r == '(' || r == ')' || r == '{' || r == '}'):
+			flush()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	return toks
+}
+
+// parseQuery parses a Gmail search string. Unknown operators are searched
+// as words, as Gmail does; nothing is an error.
+func parseQuery(q string) query {
+	var out query
+	toks := tokenize(q)
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		if tok == "OR" || tok == "|" {
+			continue
+		}
+		t := parseTerm(tok)
+		if t.op == "in" && (t.value == "spam" || t.value == "trash" || t.value == "anywhere") ||
+			t.op == "label" && (t.value == "spam" || t.value == "trash") {
+			out.spamTrash = true
+		}
+		// Join "a OR b OR c" into one clause.
+		if len(out.clauses) > 0 && i > 0 && (toks[i-1] == "OR" || toks[i-1] == "|") {
+			last := len(out.clauses) - 1
+			out.clauses[last] = append(out.clauses[last], t)
+			continue
+		}
+		out.clauses = append(out.clauses, []term{t})
+	}
+	out.hasClauses = len(out.clauses) > 0
+	return out
+}
+
+func parseTerm(tok string) term {
+	var t term
+	if strings.HasPrefix(tok, "-") && len(tok) > 1 {
+		t.neg = true
+		tok = tok[1:]
+	}
+	if i := strings.IndexByte(tok, ':'); i > 0 && !strings.HasPrefix(tok, `"`) {
+		op := strings.ToLower(tok[:i])
+		if knownOps[op] {
+			t.op = op
+			tok = tok[i+1:]
+		}
+	}
+	t.value = strings.ToLower(strings.Trim(tok, `"`))
+	return t
+}
+
+var knownOps = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "is": true, "in": true,
+	"label": true, "has": true, "newer_than": true, "older_than": true, "after": true, "before": true,
+	"newer": true, "older": true, "filename": true, "rfc822msgid": true, "deliveredto": true,
+	"larger": true, "smaller": true, "category": true, "list": true,
+}
+
+// matchEnv is what a term needs besides the message: its labels, the
+// store's label names, and the clock.
+type matchEnv struct {
+	labels  map[string]bool
+	labelID func(name string) string
+	now     time.Time
+}
+
+func (q query) match(m *Message, env matchEnv) bool {
+	for _, clause := range q.clauses {
+		ok := false
+		for _, t := range clause {
+			if t.match(m, env) != t.neg {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (t term) match(m *Message, env matchEnv) bool {
+	v := t.value
+	switch t.op {
+	case "":
+		return strings.Contains(m.subject, v) || strings.Contains(m.from, v) || strings.Contains(m.to, v) ||
+			strings.Contains(m.cc, v) || strings.Contains(m.text, v) || containsAny(m.filenames, v)
+	case "from":
+		return strings.Contains(m.from, v)
+	case "to":
+		return strings.Contains(m.to, v) || strings.Contains(m.cc, v) || strings.Contains(m.bcc, v) || strings.Contains(m.deliveredTo, v)
+	case "cc":
+		return strings.Contains(m.cc, v)
+	case "bcc":
+		return strings.Contains(m.bcc, v)
+	case "deliveredto":
+		return strings.Contains(m.deliveredTo, v)
+	case "subject":
+		return strings.Contains(m.subject, v)
+	case "rfc822msgid":
+		return strings.EqualFold(strings.Trim(v, "<>"), m.messageID)
+	case "filename":
+		return containsAny(m.filenames, v)
+	case "has":
+		switch v {
+		case "attachment":
+			return m.hasAttachment
+		case "userlabels", "nouserlabels":
+			user := false
+			for l := range env.labels {
+				if !isSystemLabel(l) {
+					user = true
+				}
+			}
+			return user == (v == "userlabels")
+		}
+		return false
+	case "is":
+		switch v {
+		case "unread":
+			return env.labels[Unread]
+		case "read":
+			return !env.labels[Unread]
+		case "starred":
+			return env.labels[Starred]
+		case "important":
+			return env.labels[Important]
+		case "draft", "drafts":
+			return env.labels[Draft]
+		case "sent":
+			return env.labels[Sent]
+		}
+		return false
+	case "in":
+		switch v {
+		case "anywhere":
+			return true
+		case "inbox", "sent", "trash", "spam", "draft", "drafts", "starred", "important", "chats", "chat":
+			return env.labels[strings.TrimSuffix(strings.ToUpper(v), "S")] || env.labels[strings.ToUpper(v)]
+		}
+		return env.labels[env.labelID(v)]
+	case "label", "category":
+		if t.op == "category" {
+			v = "category_" + v
+		}
+		return env.labels[strings.ToUpper(v)] || env.labels[env.labelID(v)]
+	case "newer_than", "older_than":
+		d, ok := relative(v, env.now)
+		if !ok {
+			return false
+		}
+		if t.op == "newer_than" {
+			return m.Date.After(d)
+		}
+		return m.Date.Before(d)
+	case "after", "newer", "before", "older":
+		d, ok := absolute(v)
+		if !ok {
+			return false
+		}
+		if t.op == "after" || t.op == "newer" {
+			return !m.Date.Before(d)
+		}
+		return m.Date.Before(d)
+	case "larger", "smaller":
+		n, ok := size(v)
+		if !ok {
+			return false
+		}
+		if t.op == "larger" {
+			return len(m.Raw) > n
+		}
+		return len(m.Raw) < n
+	case "list":
+		return false
+	}
+	return false
+}
+
+func containsAny(list []string, v string) bool {
+	for _, s := range list {
+		if strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// relative reads newer_than/older_than values: 2d, 3m, 1y (also h, w).
+func relative(v string, now time.Time) (time.Time, bool) {
+	if len(v) < 2 {
+		return time.Time{}, false
+	}
+	n, err := strconv.Atoi(v[:len(v)-1])
+	if err != nil || n < 0 {
+		return time.Time{}, false
+	}
+	switch v[len(v)-1] {
+	case 'h':
+		return now.Add(-time.Duration(n) * time.Hour), true
+	case 'd':
+		return now.AddDate(0, 0, -n), true
+	case 'w':
+		return now.AddDate(0, 0, -7*n), true
+	case 'm':
+		return now.AddDate(0, -n, 0), true
+	case 'y':
+		return now.AddDate(-n, 0, 0), true
+	}
+	return time.Time{}, false
+}
+
+// absolute reads after/before values: YYYY/MM/DD (also with dashes or
+// single-digit parts), taken as midnight UTC, or epoch seconds.
+func absolute(v string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0), true
+	}
+	v = strings.ReplaceAll(v, "-", "/")
+	if t, err := time.Parse("2006/1/2", v); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// size reads larger/smaller values: bytes, or with a k or m suffix.
+func size(v string) (int, bool) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "k"):
+		mult, v = 1024, v[:len(v)-1]
+	case strings.HasSuffix(v, "m"):
+		mult, v = 1024*1024, v[:len(v)-1]
+	}
+	n, err := strconv.Atoi(v)
+	return n * mult, err == nil
+}

@@ -1,0 +1,175 @@
+package mailbox
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+	xhtml "golang.org/x/net/html"
+)
+
+// snippetMax is about the length of Gmail's snippets.
+const snippetMax = 200
+
+// Text returns a leaf's body as UTF-8. Valid 8-bit UTF-8 wins over a
+// declared 7-bit charset (a common mislabelling); an unknown charset is read
+// as UTF-8 with invalid bytes replaced.
+func (p *Part) Text() string {
+	b := bytes.TrimPrefix(p.Data, []byte("\xef\xbb\xbf"))
+	cs := p.charset
+	if cs == "" || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" || cs == "utf8" || utf8.Valid(b) && hasHighBytes(b) && sevenBit(cs) {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	r, err := charset.Reader(cs, bytes.NewReader(b))
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	out, err := io.ReadAll(r)
+	if err != nil && len(out) == 0 {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD")
+}
+
+func hasHighBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// sevenBit reports charsets whose text can hold no 8-bit bytes.
+func sevenBit(cs string) bool {
+	return strings.HasPrefix(cs, "iso-2022") || cs == "us-ascii" || cs == "hz-gb-2312" || cs == "utf-7"
+}
+
+// inlineText reports whether a part is inline text that Gmail reads for
+// snippets and search: a text/plain or text/html leaf without a filename.
+func (p *Part) inlineText(sub string) bool {
+	return !p.IsContainer() && p.MimeType == "text/"+sub && p.Filename == "" && p.disposition != "attachment"
+}
+
+// findText returns the first inline text/<sub> leaf, not looking inside
+// attached messages.
+func findText(p *Part, sub string) *Part {
+	if p.inlineText(sub) {
+		return p
+	}
+	if p.MimeType == "message/rfc822" && p.PartID != "" {
+		return nil
+	}
+	for _, c := range p.Parts {
+		if f := findText(c, sub); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// HTMLText extracts the visible text of an HTML document: no tags, no
+// script, style or head, entities decoded, block ends as spaces.
+func HTMLText(doc string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(doc))
+	var b strings.Builder
+	skip := 0
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return b.String()
+		case xhtml.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case xhtml.StartTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "head", "title":
+				skip++
+			case "br", "p", "div", "tr", "td", "li", "h1", "h2", "h3", "table":
+				b.WriteByte(' ')
+			}
+		case xhtml.EndTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "head", "title":
+				if skip > 0 {
+					skip--
+				}
+			case "p", "div", "tr", "td", "li", "h1", "h2", "h3", "table":
+				b.WriteByte(' ')
+			}
+		case xhtml.SelfClosingTagToken:
+			b.WriteByte(' ')
+		}
+	}
+}
+
+// collapse turns every run of white space into one space and trims.
+func collapse(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\u200b' || r == '\u00a0'
+	}), " ")
+}
+
+// Snippet builds Gmail's snippet for a message tree: the text of its HTML
+// part if it has one, else of its plain part; whitespace collapsed, cut at
+// a word boundary to about 200 characters, then HTML-escaped. "" when the
+// message has no inline text.
+func Snippet(root *Part) string {
+	var text string
+	if h := findText(root, "html"); h != nil {
+		text = HTMLText(h.Text())
+	} else if t := findText(root, "plain"); t != nil {
+		text = t.Text()
+	}
+	return escapeSnippet(cut(collapse(text), snippetMax))
+}
+
+// cut shortens s to at most n runes, at the last space before the limit
+// when there is one.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n+1]
+	for i := n; i > n/2; i-- {
+		if runes[i] == ' ' {
+			return string(runes[:i])
+		}
+	}
+	return string(runes[:n])
+}
+
+var snippetEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+func escapeSnippet(s string) string { return snippetEscaper.Replace(s) }
+
+// plainText returns the inline text of a message for full-text search:
+// every inline text leaf outside attached messages, HTML reduced to text.
+func plainText(root *Part) string {
+	var b strings.Builder
+	var walk func(p *Part)
+	walk = func(p *Part) {
+		switch {
+		case p.inlineText("plain"):
+			b.WriteString(p.Text())
+			b.WriteByte(' ')
+		case p.inlineText("html"):
+			b.WriteString(HTMLText(p.Text()))
+			b.WriteByte(' ')
+		}
+		if p.MimeType == "message/rfc822" && p.PartID != "" {
+			return
+		}
+		for _, c := range p.Parts {
+			walk(c)
+		}
+	}
+	walk(root)
+	return b.String()
+}
