@@ -1,0 +1,335 @@
+// Package config reads Jarvis's configuration from the environment, with
+// command-line flags able to override every option. Each option has a
+// default, a parser that validates it, and, for secrets, a NAME_FILE variant
+// and redaction wherever the configuration is shown.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is Jarvis's whole configuration.
+type Config struct {
+	Addr        string
+	PublicURL   string
+	DatabaseURL string
+	RedisURL    string
+
+	JWTSecret []byte
+	JWTIssuer string
+	JWTTTL    time.Duration
+
+	EncryptionKeys string
+
+	GoogleClientID     string
+	GoogleClientSecret string
+	GoogleRedirectURL  string
+	GoogleBaseURL      string
+
+	AllowedEmails  []string
+	AllowedDomains []string
+	OpenSignup     bool
+
+	TrustedProxies []netip.Prefix
+
+	LLMProvider      string
+	LLMModel         string
+	OpenAIAPIKey     string
+	OpenAIBaseURL    string
+	AnthropicAPIKey  string
+	AnthropicBaseURL string
+
+	LogFormat     string
+	LogLevel      string
+	ShutdownGrace time.Duration
+
+	// Sandbox runs the built-in local Google (and model) beside Jarvis.
+	Sandbox     bool
+	SandboxAddr string
+}
+
+// Option describes one setting: its environment name, flag, default and meaning.
+type Option struct {
+	Env     string
+	Flag    string
+	Default string
+	Secret  bool
+	Help    string
+	set     func(c *Config, v string) error
+}
+
+// Options lists every setting, in the order .env.example documents them.
+var Options = []Option{
+	{Env: "JARVIS_ADDR", Flag: "addr", Default: "127.0.0.1:8080", Help: "Listen address.",
+		set: func(c *Config, v string) error { c.Addr = v; return nil }},
+	{Env: "JARVIS_PUBLIC_URL", Flag: "public-url", Default: "", Help: "External URL, for redirects and cookies. Default: http:// + JARVIS_ADDR.",
+		set: func(c *Config, v string) error { c.PublicURL = strings.TrimRight(v, "/"); return nil }},
+	{Env: "JARVIS_DATABASE_URL", Flag: "database", Default: "sqlite:jarvis.db", Secret: true, Help: "postgres://… or sqlite:PATH (a bare path is SQLite too).",
+		set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{Env: "JARVIS_REDIS_URL", Flag: "redis", Default: "", Secret: true, Help: "redis://… for shared cache and limits across replicas (optional; the database is used otherwise).",
+		set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{Env: "JARVIS_JWT_SECRET", Flag: "jwt-secret", Secret: true, Help: "HS256 signing secret, at least 32 bytes. Required (the sandbox generates and saves one).",
+		set: func(c *Config, v string) error { c.JWTSecret = []byte(v); return nil }},
+	{Env: "JARVIS_JWT_ISSUER", Flag: "jwt-issuer", Default: "jarvis", Help: "The iss of Jarvis's tokens (aud is always jarvis).",
+		set: func(c *Config, v string) error { c.JWTIssuer = v; return nil }},
+	{Env: "JARVIS_JWT_TTL", Flag: "jwt-ttl", Default: "1h", Help: "Lifetime of Jarvis's tokens.",
+		set: func(c *Config, v string) (err error) { c.JWTTTL, err = parseDuration(v); return }},
+	{Env: "JARVIS_ENCRYPTION_KEYS", Flag: "encryption-keys", Secret: true, Help: "Token encryption keys, id:base64key[,…]; the first is primary. Required (the sandbox generates and saves one). Make one with `jarvis keys generate`.",
+		set: func(c *Config, v string) error { c.EncryptionKeys = v; return nil }},
+	{Env: "GOOGLE_CLIENT_ID", Flag: "google-client-id", Help: "Google OAuth client id. Required unless --sandbox.",
+		set: func(c *Config, v string) error { c.GoogleClientID = v; return nil }},
+	{Env: "GOOGLE_CLIENT_SECRET", Flag: "google-client-secret", Secret: true, Help: "Google OAuth client secret. Required unless --sandbox.",
+		set: func(c *Config, v string) error { c.GoogleClientSecret = v; return nil }},
+	{Env: "GOOGLE_REDIRECT_URL", Flag: "google-redirect-url", Help: "OAuth redirect URL. Default: JARVIS_PUBLIC_URL/auth/google/callback.",
+		set: func(c *Config, v string) error { c.GoogleRedirectURL = v; return nil }},
+	{Env: "JARVIS_GOOGLE_BASE_URL", Flag: "google-base-url", Help: "One base URL for Google's OAuth, OIDC discovery, Gmail and Calendar (a sandbox or a proxy). Empty: real Google.",
+		set: func(c *Config, v string) error { c.GoogleBaseURL = strings.TrimRight(v, "/"); return nil }},
+	{Env: "JARVIS_ALLOWED_EMAILS", Flag: "allowed-emails", Help: "Comma list of emails that may sign in.",
+		set: func(c *Config, v string) error { c.AllowedEmails = splitLower(v); return nil }},
+	{Env: "JARVIS_ALLOWED_DOMAINS", Flag: "allowed-domains", Help: "Comma list of domains whose verified emails (or Google Workspace hd) may sign in.",
+		set: func(c *Config, v string) error { c.AllowedDomains = splitLower(v); return nil }},
+	{Env: "JARVIS_OPEN_SIGNUP", Flag: "open-signup", Default: "false", Help: "Let any Google account sign in. Off by default: a fresh instance must not hand its LLM key to anyone.",
+		set: func(c *Config, v string) (err error) { c.OpenSignup, err = parseBool(v); return }},
+	{Env: "JARVIS_TRUSTED_PROXIES", Flag: "trusted-proxies", Help: "Comma list of CIDRs whose X-Forwarded-For is believed (e.g. 10.0.0.0/8).",
+		set: func(c *Config, v string) (err error) { c.TrustedProxies, err = parsePrefixes(v); return }},
+	{Env: "JARVIS_LLM_PROVIDER", Flag: "llm-provider", Help: "openai or anthropic. Default: the sandbox model under --sandbox, else whichever API key is set.",
+		set: func(c *Config, v string) error { c.LLMProvider = strings.ToLower(v); return nil }},
+	{Env: "JARVIS_LLM_MODEL", Flag: "llm-model", Help: "Model name, e.g. gpt-4.1-mini, claude-sonnet-4-5, llama3.1 (Ollama).",
+		set: func(c *Config, v string) error { c.LLMModel = v; return nil }},
+	{Env: "OPENAI_API_KEY", Flag: "openai-api-key", Secret: true, Help: "OpenAI (or compatible server) API key.",
+		set: func(c *Config, v string) error { c.OpenAIAPIKey = v; return nil }},
+	{Env: "OPENAI_BASE_URL", Flag: "openai-base-url", Help: "OpenAI-compatible base URL (Ollama: http://localhost:11434/v1).",
+		set: func(c *Config, v string) error { c.OpenAIBaseURL = v; return nil }},
+	{Env: "ANTHROPIC_API_KEY", Flag: "anthropic-api-key", Secret: true, Help: "Anthropic API key.",
+		set: func(c *Config, v string) error { c.AnthropicAPIKey = v; return nil }},
+	{Env: "ANTHROPIC_BASE_URL", Flag: "anthropic-base-url", Help: "Anthropic base URL.",
+		set: func(c *Config, v string) error { c.AnthropicBaseURL = v; return nil }},
+	{Env: "JARVIS_LOG_FORMAT", Flag: "log-format", Default: "auto", Help: "json, text, or auto (text on a terminal, JSON otherwise).",
+		set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
+	{Env: "JARVIS_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error.",
+		set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }},
+	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "How long in-flight requests may finish after SIGTERM.",
+		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
+	{Env: "JARVIS_SANDBOX_ADDR", Flag: "sandbox-addr", Default: "127.0.0.1:8090", Help: "With --sandbox: where the local Google and model listen.",
+		set: func(c *Config, v string) error { c.SandboxAddr = v; return nil }},
+}
+
+// Load reads the configuration from the environment (lookup) and then from
+// the flags set on fs by RegisterFlags. Validate must still be called.
+func Load(lookup func(string) (string, bool), fs *flag.FlagSet) (*Config, error) {
+	c := &Config{}
+	set := map[string]string{}
+	if fs != nil {
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	}
+	var errs []error
+	for _, o := range Options {
+		v, err := o.value(lookup)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if fv, ok := set[o.Flag]; ok {
+			v = fv
+		}
+		if err := o.set(c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.Env, err))
+		}
+	}
+	if fs != nil {
+		if f := fs.Lookup("sandbox"); f != nil {
+			c.Sandbox = f.Value.String() == "true"
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// value reads an option from NAME or, for secrets, from the file NAME_FILE names.
+func (o Option) value(lookup func(string) (string, bool)) (string, error) {
+	if v, ok := lookup(o.Env); ok && v != "" {
+		return v, nil
+	}
+	if o.Secret {
+		if path, ok := lookup(o.Env + "_FILE"); ok && path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return "", fmt.Errorf("%s_FILE: %w", o.Env, err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+	}
+	return o.Default, nil
+}
+
+// RegisterFlags adds a flag for every option to fs. A flag overrides the
+// environment; secrets are better passed by environment or *_FILE.
+func RegisterFlags(fs *flag.FlagSet) {
+	for _, o := range Options {
+		fs.String(o.Flag, "", o.Help+" ("+o.Env+")")
+	}
+}
+
+// ApplyDefaults fills the settings derived from others.
+func (c *Config) ApplyDefaults() {
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	if c.GoogleRedirectURL == "" {
+		c.GoogleRedirectURL = c.PublicURL + "/auth/google/callback"
+	}
+}
+
+// Validate checks the settings together. serve calls it; it names every problem.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := splitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("JARVIS_ADDR: %w", err))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("JARVIS_PUBLIC_URL must be an absolute http(s) URL"))
+	}
+	errs = append(errs, c.ValidateJWT())
+	if c.EncryptionKeys == "" {
+		errs = append(errs, errors.New("JARVIS_ENCRYPTION_KEYS is required (make one with `jarvis keys generate`)"))
+	}
+	if !c.Sandbox && c.GoogleBaseURL == "" && (c.GoogleClientID == "" || c.GoogleClientSecret == "") {
+		errs = append(errs, errors.New("Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET for real Google, or run `jarvis serve --sandbox` for the built-in local Google"))
+	}
+	if c.GoogleBaseURL != "" {
+		if u, err := url.Parse(c.GoogleBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("JARVIS_GOOGLE_BASE_URL must be an absolute http(s) URL"))
+		}
+	}
+	switch c.LLMProvider {
+	case "", "openai", "anthropic", "sandbox":
+	default:
+		errs = append(errs, fmt.Errorf("JARVIS_LLM_PROVIDER must be openai or anthropic, not %q", c.LLMProvider))
+	}
+	switch c.LogFormat {
+	case "auto", "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("JARVIS_LOG_FORMAT must be json, text or auto"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("JARVIS_LOG_LEVEL must be debug, info, warn or error"))
+	}
+	if c.ShutdownGrace <= 0 {
+		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateJWT checks the token settings, which `jarvis token` needs too.
+func (c *Config) ValidateJWT() error {
+	var errs []error
+	switch {
+	case len(c.JWTSecret) == 0:
+		errs = append(errs, errors.New("JARVIS_JWT_SECRET is required: at least 32 random bytes (e.g. `openssl rand -base64 48`)"))
+	case len(c.JWTSecret) < 32:
+		errs = append(errs, fmt.Errorf("JARVIS_JWT_SECRET is too short: %d bytes, at least 32 are needed", len(c.JWTSecret)))
+	default:
+		lower := strings.ToLower(string(c.JWTSecret))
+		if strings.Contains(lower, "change-me") || strings.Contains(lower, "changeme") || strings.Count(lower, lower[:1]) == len(lower) {
+			errs = append(errs, errors.New("JARVIS_JWT_SECRET is a placeholder value: generate a random one"))
+		}
+	}
+	if c.JWTIssuer == "" {
+		errs = append(errs, errors.New("JARVIS_JWT_ISSUER must not be empty"))
+	}
+	if c.JWTTTL < time.Minute || c.JWTTTL > 30*24*time.Hour {
+		errs = append(errs, errors.New("JARVIS_JWT_TTL must be between 1m and 720h"))
+	}
+	return errors.Join(errs...)
+}
+
+// Dump lists every option with its effective value, secrets redacted.
+func (c *Config) Dump(lookup func(string) (string, bool)) []string {
+	var out []string
+	for _, o := range Options {
+		v, _ := o.value(lookup)
+		if o.Secret && v != "" {
+			v = "[redacted]"
+		}
+		out = append(out, o.Env+"="+v)
+	}
+	return out
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration (e.g. 30s, 1h): %q", v)
+	}
+	return d, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", v)
+}
+
+func splitLower(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			out = append(out, strings.TrimPrefix(s, "@"))
+		}
+	}
+	return out
+}
+
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("not an IP or CIDR: %q", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("not a CIDR: %q", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func splitHostPort(addr string) (string, string, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", "", fmt.Errorf("%q has no port", addr)
+	}
+	return addr[:i], addr[i+1:], nil
+}
+
+// RandomSecret returns n random bytes, base64-encoded, for generated secrets.
+func RandomSecret(read func([]byte) (int, error), n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
