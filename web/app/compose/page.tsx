@@ -1,0 +1,12 @@
+import { Suspense } from 'react';
+import { ComposePage } from '@/components/ComposePage';
+
+export const metadata = { title: 'New draft' };
+
+export default function Page() {
+  return (
+    <Suspense>
+      <ComposePage />
+    </Suspense>
+  );
+}

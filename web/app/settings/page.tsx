@@ -1,0 +1,7 @@
+import { SettingsPage } from '@/components/SettingsPage';
+
+export const metadata = { title: 'Settings' };
+
+export default function Page() {
+  return <SettingsPage />;
+}

@@ -1,0 +1,16 @@
+'use client';
+
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { Composer } from './Composer';
+
+export function ComposePage() {
+  const p = useSearchParams();
+  return (
+    <>
+      <p><Link href="/">← Inbox</Link></p>
+      <h1>New draft</h1>
+      <Composer title="Write a draft" initial={{ to: p.get('to') || '', subject: p.get('subject') || '' }} />
+    </>
+  );
+}

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { Composer, fieldOf } from './Composer';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const json = (status: number, body: object, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
+
+describe('Composer', () => {
+  it('maps API field names', () => {
+    expect(fieldOf('to')).toBe('to');
+    expect(fieldOf('cc[1]')).toBe('cc');
+    expect(fieldOf('body_text')).toBe('body_text');
+    expect(fieldOf('nope')).toBeUndefined();
+  });
+
+  it('shows an API error next to the field it names, then retries with a new key', async () => {
+    const fetch = vi.fn()
+      .mockResolvedValueOnce(json(400, { status: 400, code: 'invalid_request', field: 'cc', detail: 'cc: "bob" is not an email address' }, 'application/problem+json'))
+      .mockResolvedValueOnce(json(201, { draft_id: 'd', message_id: 'm', thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="Reply" initial={{ to: 'ada@example.com', cc: 'bob', subject: 'Re: hi' }} replyToThreadId="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByText('cc: "bob" is not an email address')).toBeTruthy());
+    const cc = screen.getByLabelText('Cc');
+    expect(cc.getAttribute('aria-invalid')).toBe('true');
+    expect(cc.getAttribute('aria-describedby')).toBe('compose-cc-error');
+    fireEvent.change(cc, { target: { value: 'bob@example.com' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByText('Draft saved in Gmail.')).toBeTruthy());
+    const [, first] = fetch.mock.calls[0];
+    const [, second] = fetch.mock.calls[1];
+    expect(JSON.parse(second.body)).toMatchObject({ to: ['ada@example.com'], cc: ['bob@example.com'], reply_to_thread_id: 't' });
+    expect(new Headers(first.headers).get('Idempotency-Key')).not.toBe(new Headers(second.headers).get('Idempotency-Key'));
+  });
+
+  it('sends one request with one key on a double click', async () => {
+    let resolve!: (r: Response) => void;
+    const fetch = vi.fn(() => new Promise<Response>((r) => { resolve = r; }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="New" initial={{ to: 'ada@example.com' }} />);
+    const button = screen.getByRole('button', { name: 'Save draft' });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    resolve(json(201, { draft_id: 'd', message_id: 'm', thread_id: 't' }));
+    await waitFor(() => expect(screen.getByText('Draft saved in Gmail.')).toBeTruthy());
+  });
+
+  it('keeps the key after a network failure, so a retry cannot make a second draft', async () => {
+    const fetch = vi.fn()
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(json(201, { draft_id: 'd', message_id: 'm', thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="New" initial={{ to: 'ada@example.com' }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByRole('alert')).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByText('Draft saved in Gmail.')).toBeTruthy());
+    const k1 = new Headers(fetch.mock.calls[0][1].headers).get('Idempotency-Key');
+    const k2 = new Headers(fetch.mock.calls[1][1].headers).get('Idempotency-Key');
+    expect(k1).toBe(k2);
+  });
+});

@@ -1,0 +1,255 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '@/lib/api';
+import { labelName, quietLabels, shortDate, personLabel } from '@/lib/format';
+import type { Label, ThreadSummary } from '@/lib/types';
+import { EmptyState, ErrorNotice, Loading } from './States';
+import { isTypingTarget } from './keys';
+
+const pageSize = 25;
+
+export function inboxHref(q: string, label: string): string {
+  const p = new URLSearchParams();
+  if (q) p.set('q', q);
+  if (label) p.set('label', label);
+  const s = p.toString();
+  return s ? `/?${s}` : '/';
+}
+
+export function Inbox() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const q = params.get('q') || '';
+  const labelParam = params.get('label');
+  // Without a search the inbox shows INBOX; a search looks through all mail, as Gmail does.
+  const label = labelParam ?? (q ? 'all' : 'INBOX');
+  const apiLabel = label === 'all' ? '' : label;
+
+  const [labels, setLabels] = useState<Label[]>([]);
+  const [threads, setThreads] = useState<ThreadSummary[] | null>(null);
+  const [next, setNext] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [moreError, setMoreError] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [selected, setSelected] = useState(0);
+  const [draftQuery, setDraftQuery] = useState(q);
+  const [attempt, setAttempt] = useState(0);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const loadingMoreRef = useRef(false);
+
+  useEffect(() => setDraftQuery(q), [q]);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    api.labels(ctl.signal).then((r) => setLabels(r.labels || []), () => {});
+    return () => ctl.abort();
+  }, []);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setThreads(null);
+    setError(null);
+    setMoreError(null);
+    setNext(undefined);
+    setSelected(0);
+    api.threads({ q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
+      (r) => {
+        setThreads(r.threads || []);
+        setNext(r.next_page_token || undefined);
+      },
+      (err) => {
+        if (!ctl.signal.aborted) setError(err);
+      },
+    );
+    return () => ctl.abort();
+  }, [q, apiLabel, attempt]);
+
+  const loadMore = useCallback(async () => {
+    if (!next || loadingMoreRef.current) return;
+    loadingMoreRef.current = true;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const r = await api.threads({ q, label: apiLabel, page_token: next, max_results: pageSize });
+      setThreads((cur) => {
+        const seen = new Set((cur || []).map((t) => t.id));
+        return [...(cur || []), ...(r.threads || []).filter((t) => !seen.has(t.id))];
+      });
+      setNext(r.next_page_token || undefined);
+    } catch (err) {
+      setMoreError(err);
+    } finally {
+      loadingMoreRef.current = false;
+      setLoadingMore(false);
+    }
+  }, [next, q, apiLabel]);
+
+  // Load the next page when the end of the list scrolls into view.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !next || moreError || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) loadMore();
+    }, { rootMargin: '400px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [next, loadMore, moreError, threads]);
+
+  const open = useCallback((t: ThreadSummary, reply = false) => {
+    router.push(`/thread?id=${encodeURIComponent(t.id)}${reply ? '&reply=1' : ''}`);
+  }, [router]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.key === '/' && !isTypingTarget(e.target)) {
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+        return;
+      }
+      if (isTypingTarget(e.target) || !threads || threads.length === 0) return;
+      const target = e.target as HTMLElement | null;
+      if (e.key === 'j') {
+        e.preventDefault();
+        setSelected((i) => Math.min(i + 1, threads.length - 1));
+        if (selected >= threads.length - 3) loadMore();
+      } else if (e.key === 'k') {
+        e.preventDefault();
+        setSelected((i) => Math.max(i - 1, 0));
+      } else if (e.key === 'Enter' && !(target && target.closest('a, button'))) {
+        e.preventDefault();
+        open(threads[selected]);
+      } else if (e.key === 'r') {
+        e.preventDefault();
+        open(threads[selected], true);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [threads, selected, open, loadMore]);
+
+  useEffect(() => {
+    const el = listRef.current?.querySelectorAll('li')[selected];
+    el?.scrollIntoView?.({ block: 'nearest' });
+  }, [selected]);
+
+  const names = useMemo(() => new Map(labels.map((l) => [l.id, l.name])), [labels]);
+  const sortedLabels = useMemo(
+    () => [...labels].sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === 'system' ? -1 : 1)),
+    [labels],
+  );
+  const labelOptions = useMemo(() => {
+    const opts = sortedLabels.map((l) => ({ id: l.id, name: labelName(l.id, names) }));
+    if (!opts.some((o) => o.id === 'INBOX')) opts.unshift({ id: 'INBOX', name: 'Inbox' });
+    if (label !== 'all' && !opts.some((o) => o.id === label)) opts.push({ id: label, name: labelName(label, names) });
+    return opts;
+  }, [sortedLabels, names, label]);
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    router.push(inboxHref(draftQuery.trim(), labelParam ?? ''));
+  };
+
+  const heading = q ? 'Search results' : label === 'all' ? 'All mail' : labelName(label, names);
+
+  return (
+    <>
+      <div className="toolbar">
+        <form role="search" onSubmit={submit}>
+          <label htmlFor="search" className="visually-hidden">Search mail</label>
+          <input
+            ref={searchRef}
+            id="search"
+            type="search"
+            name="q"
+            value={draftQuery}
+            onChange={(e) => setDraftQuery(e.target.value)}
+            placeholder="Search mail — e.g. from:ada has:attachment"
+            autoComplete="off"
+          />
+          <button type="submit">Search</button>
+        </form>
+        <label htmlFor="label-filter" className="visually-hidden">Label</label>
+        <select
+          id="label-filter"
+          value={label}
+          onChange={(e) => router.push(inboxHref(q, e.target.value))}
+        >
+          <option value="all">All mail</option>
+          {labelOptions.map((l) => (
+            <option key={l.id} value={l.id}>{l.name}</option>
+          ))}
+        </select>
+        <Link className="button primary" href="/compose">Compose</Link>
+      </div>
+      <h1>{heading}{q && <span className="muted small"> for “{q}”</span>}</h1>
+      {error ? (
+        <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} />
+      ) : threads === null ? (
+        <Loading label="Loading threads" lines={8} />
+      ) : threads.length === 0 ? (
+        q ? (
+          <EmptyState title="No threads match">
+            <p>Nothing matches “{q}”. Try fewer words, or Gmail operators such as <code>from:</code>, <code>subject:</code> or <code>has:attachment</code>.</p>
+            <p><Link href="/">Back to the inbox</Link></p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="Nothing here">
+            <p>There are no threads with this label. Pick another label above, or search all mail with <kbd>/</kbd>.</p>
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <ul className="thread-list" ref={listRef} aria-label="Threads">
+            {threads.map((t, i) => (
+              <li key={t.id} className={`thread-item${t.unread ? ' unread' : ''}${i === selected ? ' selected' : ''}`}>
+                <Link
+                  className="thread-link"
+                  href={`/thread?id=${encodeURIComponent(t.id)}`}
+                  aria-current={i === selected ? 'true' : undefined}
+                  onFocus={() => setSelected(i)}
+                >
+                  <span className="thread-from">
+                    {t.unread && <span className="unread-dot" aria-hidden="true" />}
+                    {t.unread && <span className="visually-hidden">Unread, </span>}
+                    {personLabel(t.from) || '(unknown sender)'}
+                    {t.message_count > 1 && <span className="count">{t.message_count}</span>}
+                  </span>
+                  <span className="thread-main">
+                    {(t.labels || []).filter((l) => !quietLabels.has(l) && l !== label).map((l) => (
+                      <span key={l} className="chip">{labelName(l, names)}</span>
+                    ))}
+                    <span className="thread-subject">{t.subject || '(no subject)'}</span>
+                    {t.snippet && <span className="thread-snippet"> — {t.snippet}</span>}
+                  </span>
+                  <time className="thread-date" dateTime={t.date}>{shortDate(t.date)}</time>
+                </Link>
+              </li>
+            ))}
+          </ul>
+          <div ref={sentinel} />
+          {moreError ? (
+            <ErrorNotice error={moreError} onRetry={loadMore} />
+          ) : next ? (
+            <div className="row shortcuts">
+              <button type="button" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : 'Load more'}
+              </button>
+            </div>
+          ) : (
+            <p className="muted small shortcuts">End of the list · {threads.length} thread{threads.length === 1 ? '' : 's'}</p>
+          )}
+          <p className="muted small shortcuts">
+            Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens, <kbd>r</kbd> replies, <kbd>/</kbd> searches.
+          </p>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,113 @@
+'use client';
+
+import { useCallback, useRef, useState } from 'react';
+import { api } from '@/lib/api';
+import { formatSize, initials, longDate, personFull } from '@/lib/format';
+import type { Message, Person } from '@/lib/types';
+
+/** TextBody keeps line breaks and sets quoted lines ("> …") apart. */
+export function TextBody({ text }: { text: string }) {
+  const blocks: { quote: boolean; lines: string[] }[] = [];
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const quote = /^\s*>/.test(line);
+    const last = blocks[blocks.length - 1];
+    if (last && last.quote === quote) last.lines.push(line);
+    else blocks.push({ quote, lines: [line] });
+  }
+  return (
+    <div className="mail-text">
+      {blocks.map((b, i) =>
+        b.quote ? (
+          <blockquote key={i} className="quote">{b.lines.join('\n')}</blockquote>
+        ) : (
+          <span key={i}>{b.lines.join('\n')}{i < blocks.length - 1 ? '\n' : ''}</span>
+        ),
+      )}
+    </div>
+  );
+}
+
+/**
+ * MailFrame shows a message's HTML from the API's own route, which
+ * sanitises it and sends a CSP without scripts. The sandbox leaves scripts
+ * off; same-origin lets the page measure the content to size the frame.
+ */
+export function MailFrame({ message }: { message: Message }) {
+  const [images, setImages] = useState(false);
+  const frame = useRef<HTMLIFrameElement>(null);
+  const fit = useCallback(() => {
+    const f = frame.current;
+    try {
+      const doc = f?.contentDocument;
+      if (f && doc?.documentElement) {
+        const h = Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight || 0);
+        f.style.height = `${Math.min(Math.max(h + 8, 120), 20000)}px`;
+      }
+    } catch {
+      // Not measurable: keep the default height.
+    }
+  }, []);
+  return (
+    <div>
+      <div className="images-note">
+        {images ? (
+          <span className="muted">Remote images are shown.</span>
+        ) : (
+          <>
+            <span className="muted">Remote images are blocked to protect your privacy.</span>
+            <button type="button" onClick={() => setImages(true)}>Show remote images</button>
+          </>
+        )}
+      </div>
+      <iframe
+        ref={frame}
+        className="mail-frame"
+        title={`Message from ${message.from?.name || message.from?.email || 'sender'}`}
+        sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+        referrerPolicy="no-referrer"
+        src={api.messageHTMLURL(message.id, images)}
+        onLoad={fit}
+      />
+    </div>
+  );
+}
+
+function People({ list }: { list: Person[] }) {
+  return <>{list.map(personFull).join(', ')}</>;
+}
+
+export function MessageView({ message, headingId }: { message: Message; headingId?: string }) {
+  const from = message.from || { name: '', email: '' };
+  const attachments = (message.attachments || []).filter((a) => !a.content_id || !message.html);
+  return (
+    <article className="card message" aria-labelledby={headingId}>
+      <div className="message-head">
+        <span className="avatar" aria-hidden="true">{initials(from.name, from.email)}</span>
+        <div className="message-meta">
+          <h2 id={headingId} className="h-from">{from.name || from.email}{from.name && <span className="muted small"> &lt;{from.email}&gt;</span>}</h2>
+          <dl>
+            {message.to?.length > 0 && (<><dt>To</dt><dd><People list={message.to} /></dd></>)}
+            {message.cc?.length > 0 && (<><dt>Cc</dt><dd><People list={message.cc} /></dd></>)}
+            <dt>Date</dt><dd><time dateTime={message.date}>{longDate(message.date)}</time></dd>
+          </dl>
+        </div>
+      </div>
+      {message.html ? <MailFrame message={message} /> : <TextBody text={message.text || message.snippet || ''} />}
+      {attachments.length > 0 && (
+        <>
+          <h3>Attachments</h3>
+          <ul className="attachments">
+            {attachments.map((a) => (
+              <li key={a.id}>
+                <a href={api.attachmentURL(message.id, a.id)} download={a.filename || true}>
+                  <strong>{a.filename || 'attachment'}</strong>
+                  <span className="muted small">{a.mime_type} · {formatSize(a.size)}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </article>
+  );
+}

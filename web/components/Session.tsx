@@ -1,0 +1,89 @@
+'use client';
+
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { api, onApiSignal } from '@/lib/api';
+import { ApiError, UNREACHABLE } from '@/lib/errors';
+import type { Me } from '@/lib/types';
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out' }
+  | { status: 'signed-in'; me: Me };
+
+interface SessionContextValue {
+  session: SessionState;
+  /** The server stopped answering. */
+  offline: boolean;
+  /** Google refused Jarvis's grant: the user has to reconnect. */
+  reauth: boolean;
+  refresh: () => Promise<void>;
+}
+
+const SessionContext = createContext<SessionContextValue>({
+  session: { status: 'loading' },
+  offline: false,
+  reauth: false,
+  refresh: async () => {},
+});
+
+export function useSession() {
+  return useContext(SessionContext);
+}
+
+/** useMe returns the signed-in user; pages render only inside a signed-in shell. */
+export function useMe(): Me | null {
+  const { session } = useSession();
+  return session.status === 'signed-in' ? session.me : null;
+}
+
+const retryEvery = 5000;
+
+export function SessionProvider({ children }: { children: React.ReactNode }) {
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const [offline, setOffline] = useState(false);
+  const [reauth, setReauth] = useState(false);
+  const probing = useRef(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      const me = await api.me();
+      setSession({ status: 'signed-in', me });
+      setReauth(me.google?.status === 'reauth_required' || me.google?.status === 'revoked');
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'unauthorized') setSession({ status: 'signed-out' });
+      else if (err instanceof ApiError && err.code === UNREACHABLE) setOffline(true);
+      else setSession((s) => (s.status === 'loading' ? { status: 'signed-out' } : s));
+    }
+  }, []);
+
+  useEffect(() => {
+    refresh();
+    return onApiSignal((s) => {
+      if (s === 'unauthorized') setSession({ status: 'signed-out' });
+      if (s === 'reauth') setReauth(true);
+      if (s === 'unreachable') setOffline(true);
+      if (s === 'reachable') setOffline(false);
+    });
+  }, [refresh]);
+
+  // While the server is unreachable, probe it until it answers again.
+  useEffect(() => {
+    if (!offline) return;
+    const t = setInterval(async () => {
+      if (probing.current) return;
+      probing.current = true;
+      try {
+        await api.health();
+        setOffline(false);
+        refresh();
+      } catch {
+        // still down
+      } finally {
+        probing.current = false;
+      }
+    }, retryEvery);
+    return () => clearInterval(t);
+  }, [offline, refresh]);
+
+  return <SessionContext.Provider value={{ session, offline, reauth, refresh }}>{children}</SessionContext.Provider>;
+}

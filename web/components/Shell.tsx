@@ -1,0 +1,111 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import { signInURL } from '@/lib/api';
+import { initials } from '@/lib/format';
+import { SessionProvider, useSession } from './Session';
+import { SignInCard } from './SignInCard';
+import { Skeleton } from './States';
+
+const links = [
+  { href: '/', label: 'Inbox' },
+  { href: '/calendar', label: 'Calendar' },
+  { href: '/assistant', label: 'Assistant' },
+  { href: '/team', label: 'Team' },
+  { href: '/settings', label: 'Settings' },
+];
+
+/** Pages that render without a session. */
+const publicPaths = new Set(['/signin']);
+
+function normalise(path: string | null): string {
+  if (!path) return '/';
+  const p = path.replace(/\.html$/, '').replace(/\/+$/, '');
+  return p === '' || p === '/index' ? '/' : p;
+}
+
+function currentLocation(): string {
+  if (typeof window === 'undefined') return '/';
+  return window.location.pathname + window.location.search;
+}
+
+function Header() {
+  const pathname = normalise(usePathname());
+  const { session } = useSession();
+  const me = session.status === 'signed-in' ? session.me : null;
+  const active = (href: string) => (href === '/' ? pathname === '/' || pathname === '/thread' || pathname === '/compose' : pathname.startsWith(href));
+  return (
+    <header className="app-header">
+      <Link className="brand" href="/">Jarvis</Link>
+      {me && (
+        <nav className="nav" aria-label="Main">
+          {links.map((l) => (
+            <Link key={l.href} href={l.href} aria-current={active(l.href) ? 'page' : undefined}>
+              {l.label}
+            </Link>
+          ))}
+        </nav>
+      )}
+      {me && (
+        <Link href="/settings" className="user-chip" aria-label={`Account: ${me.user.email}`}>
+          <span className="avatar" aria-hidden="true">{initials(me.user.name, me.user.email)}</span>
+          <span className="user-name">{me.user.name || me.user.email}</span>
+        </Link>
+      )}
+    </header>
+  );
+}
+
+function Banners() {
+  const { offline, reauth, session } = useSession();
+  const [here, setHere] = useState('/');
+  const pathname = usePathname();
+  useEffect(() => setHere(currentLocation()), [pathname]);
+  return (
+    <>
+      {offline && (
+        <div className="banner banner-danger" role="alert">
+          <strong>Jarvis is unreachable.</strong>
+          <span>Check your connection or the server. The dashboard keeps trying and recovers on its own.</span>
+        </div>
+      )}
+      {reauth && session.status === 'signed-in' && (
+        <div className="banner banner-warn" role="alert">
+          <strong>Google needs you to reconnect.</strong>
+          <span>Jarvis can no longer reach your mail and calendar.</span>
+          <a className="button primary" href={signInURL(here)}>Reconnect Google</a>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Body({ children }: { children: React.ReactNode }) {
+  const pathname = normalise(usePathname());
+  const { session } = useSession();
+  if (publicPaths.has(pathname)) return <>{children}</>;
+  if (session.status === 'loading') {
+    return (
+      <div aria-busy="true" aria-label="Loading">
+        <Skeleton lines={6} />
+      </div>
+    );
+  }
+  if (session.status === 'signed-out') return <SignInCard redirect={typeof window === 'undefined' ? '/' : currentLocation()} />;
+  return <>{children}</>;
+}
+
+export function Shell({ children }: { children: React.ReactNode }) {
+  return (
+    <SessionProvider>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <Header />
+      <Banners />
+      <main id="main">
+        <Body>{children}</Body>
+      </main>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,256 @@
+'use client';
+
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api } from '@/lib/api';
+import { ApiError, describeError } from '@/lib/errors';
+import { longDate } from '@/lib/format';
+import type { AuditEntry, Member, Org, Role } from '@/lib/types';
+import { useMe } from './Session';
+import { EmptyState, ErrorNotice, Loading } from './States';
+
+const roles: Role[] = ['owner', 'admin', 'member'];
+
+/** The audit actions of the API, for the filter. */
+export const auditActions = [
+  'auth.token_issued', 'auth.logout', 'auth.google_sign_in', 'auth.sign_in_refused',
+  'google.connect', 'google.token_refresh', 'google.token_refresh_failed', 'google.disconnect',
+  'gmail.threads.list', 'gmail.thread.get', 'gmail.attachment.get', 'gmail.draft.create',
+  'calendar.events.list', 'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved',
+  'chat.approval_rejected', 'org.member_added', 'org.member_removed', 'org.role_changed',
+  'audit.read', 'authz.denied',
+];
+
+function Members({ org, canManage, members, reload }: { org: Org; canManage: boolean; members: Member[]; reload: () => void }) {
+  const me = useMe();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [emailError, setEmailError] = useState('');
+
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    setEmailError('');
+    try {
+      await fn();
+      reload();
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.field === 'email') setEmailError(describeError(err).message);
+      else setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const add = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (await run(() => api.addMember(org.id, email.trim(), role))) setEmail('');
+  };
+
+  return (
+    <section className="card" aria-labelledby="members-title">
+      <h2 id="members-title">Members of {org.name}</h2>
+      {error ? <ErrorNotice error={error} /> : null}
+      <div className="table-wrap">
+        <table>
+          <caption className="visually-hidden">Members and their roles</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th>{canManage && <th scope="col"><span className="visually-hidden">Actions</span></th>}</tr></thead>
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.user_id}>
+                <td>{m.name || '—'}{m.user_id === me?.user.id && <span className="muted"> (you)</span>}</td>
+                <td>{m.email}</td>
+                <td>
+                  {canManage ? (
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      value={m.role}
+                      disabled={busy}
+                      onChange={(e) => run(() => api.setRole(org.id, m.user_id, e.target.value as Role))}
+                    >
+                      {roles.map((r) => <option key={r} value={r}>{r}</option>)}
+                    </select>
+                  ) : m.role}
+                </td>
+                {canManage && (
+                  <td>
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={busy}
+                      onClick={() => window.confirm(`Remove ${m.email} from ${org.name}?`) && run(() => api.removeMember(org.id, m.user_id))}
+                    >
+                      Remove<span className="visually-hidden"> {m.email}</span>
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {canManage && (
+        <form onSubmit={add} className="row" noValidate>
+          <div className="field spacer">
+            <label htmlFor="member-email">Invite by email</label>
+            <input
+              id="member-email"
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              placeholder="name@example.com"
+              aria-invalid={emailError ? true : undefined}
+              aria-describedby={emailError ? 'member-email-error' : undefined}
+            />
+            {emailError && <span className="field-error" id="member-email-error">{emailError}</span>}
+          </div>
+          <div className="field">
+            <label htmlFor="member-role">Role</label>
+            <select id="member-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {roles.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+          </div>
+          <button type="submit" className="primary" disabled={busy || !email.trim()}>Add member</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function AuditLog({ org, members }: { org: Org; members: Member[] }) {
+  const [action, setAction] = useState('');
+  const [actor, setActor] = useState('');
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [next, setNext] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const who = useMemo(() => new Map(members.map((m) => [m.user_id, m.email])), [members]);
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setEntries(null);
+    setError(null);
+    api.auditLogs(org.id, { action, actor_user_id: actor, max_results: 50 }, ctl.signal).then(
+      (r) => {
+        setEntries(r.entries || []);
+        setNext(r.next_page_token || undefined);
+      },
+      (err) => !ctl.signal.aborted && setError(err),
+    );
+    return () => ctl.abort();
+  }, [org.id, action, actor, attempt]);
+
+  const more = async () => {
+    if (!next) return;
+    setBusy(true);
+    try {
+      const r = await api.auditLogs(org.id, { action, actor_user_id: actor, page_token: next, max_results: 50 });
+      setEntries((cur) => [...(cur || []), ...(r.entries || [])]);
+      setNext(r.next_page_token || undefined);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit log</h2>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="audit-action">Action</label>
+          <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
+            <option value="">All actions</option>
+            {auditActions.map((a) => <option key={a} value={a}>{a}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="audit-actor">Who</label>
+          <select id="audit-actor" value={actor} onChange={(e) => setActor(e.target.value)}>
+            <option value="">Everyone</option>
+            {members.map((m) => <option key={m.user_id} value={m.user_id}>{m.email}</option>)}
+          </select>
+        </div>
+      </div>
+      {error ? <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} /> : entries === null ? <Loading label="Loading the audit log" /> : entries.length === 0 ? (
+        <p className="muted">No entries match. Clear the filters to see everything.</p>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Audit log entries, newest first</caption>
+              <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">From</th></tr></thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr key={e.id}>
+                    <td><time dateTime={e.occurred_at}>{longDate(e.occurred_at)}</time></td>
+                    <td>{who.get(e.actor_user_id) || e.actor_user_id || 'system'}</td>
+                    <td className="mono">{e.action}</td>
+                    <td className="mono">{[e.target_type, e.target_id].filter(Boolean).join(' ')}</td>
+                    <td>{e.outcome}</td>
+                    <td className="small">{e.ip}<div className="mono muted" title={e.user_agent}>{e.request_id}</div></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {next && <p><button type="button" onClick={more} disabled={busy}>{busy ? 'Loading…' : 'Older entries'}</button></p>}
+        </>
+      )}
+    </section>
+  );
+}
+
+export function TeamPage() {
+  const me = useMe();
+  const params = useSearchParams();
+  const router = useRouter();
+  const orgs = me?.orgs || [];
+  const org = orgs.find((o) => o.id === params.get('org')) || orgs[0];
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  const reload = useCallback(() => setAttempt((a) => a + 1), []);
+
+  useEffect(() => {
+    if (!org) return;
+    const ctl = new AbortController();
+    setError(null);
+    api.members(org.id, ctl.signal).then((r) => setMembers(r.members || []), (err) => !ctl.signal.aborted && setError(err));
+    return () => ctl.abort();
+  }, [org, attempt]);
+
+  if (!me) return null;
+  if (!org) return <EmptyState title="No organisation"><p>You are not a member of any organisation yet.</p></EmptyState>;
+  const canManage = org.role === 'owner' || org.role === 'admin';
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="spacer">Team</h1>
+        {orgs.length > 1 && (
+          <>
+            <label htmlFor="org-select" className="visually-hidden">Organisation</label>
+            <select id="org-select" value={org.id} onChange={(e) => router.push(`/team?org=${encodeURIComponent(e.target.value)}`)}>
+              {orgs.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+            </select>
+          </>
+        )}
+      </div>
+      <p className="muted small">Your role in {org.name}: <strong>{org.role}</strong>.</p>
+      {error ? <ErrorNotice error={error} onRetry={reload} /> : members === null ? <Loading label="Loading members" /> : (
+        <Members org={org} canManage={canManage} members={members} reload={reload} />
+      )}
+      {canManage ? (
+        <AuditLog org={org} members={members || []} />
+      ) : (
+        <p className="muted">The audit log is visible to owners and admins.</p>
+      )}
+    </>
+  );
+}

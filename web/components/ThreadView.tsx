@@ -1,0 +1,105 @@
+'use client';
+
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '@/lib/api';
+import type { Thread } from '@/lib/types';
+import { Composer, type ComposerInitial } from './Composer';
+import { MessageView } from './MessageView';
+import { useMe } from './Session';
+import { EmptyState, ErrorNotice, Loading } from './States';
+import { isTypingTarget } from './keys';
+
+/** replySubject adds "Re: " unless the subject already has it. */
+export function replySubject(subject: string): string {
+  const s = (subject || '').trim();
+  return /^re:/i.test(s) ? s : `Re: ${s}`;
+}
+
+export function ThreadView() {
+  const params = useSearchParams();
+  const id = params.get('id') || '';
+  const me = useMe();
+  const [thread, setThread] = useState<Thread | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [replying, setReplying] = useState(params.get('reply') === '1');
+  const replyRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!id) return;
+    const ctl = new AbortController();
+    setThread(null);
+    setError(null);
+    api.thread(id, ctl.signal).then(setThread, (err) => {
+      if (!ctl.signal.aborted) setError(err);
+    });
+    return () => ctl.abort();
+  }, [id, attempt]);
+
+  useEffect(() => {
+    if (thread?.subject) document.title = `${thread.subject} · Jarvis`;
+  }, [thread]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.metaKey || e.ctrlKey || e.altKey || isTypingTarget(e.target)) return;
+      if (e.key === 'r' && thread) {
+        e.preventDefault();
+        setReplying(true);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [thread]);
+
+  useEffect(() => {
+    if (replying && thread) {
+      replyRef.current?.scrollIntoView?.({ block: 'start' });
+      replyRef.current?.querySelector<HTMLTextAreaElement>('textarea')?.focus();
+    }
+  }, [replying, thread]);
+
+  const reply: ComposerInitial = useMemo(() => {
+    if (!thread || thread.messages.length === 0) return {};
+    const mine = new Set([me?.user.email, me?.google?.email].filter(Boolean).map((e) => e!.toLowerCase()));
+    const received = [...thread.messages].reverse().find((m) => !mine.has((m.from?.email || '').toLowerCase()));
+    const last = thread.messages[thread.messages.length - 1];
+    const to = received ? [received.from.email] : (last.to || []).map((p) => p.email);
+    return { to: to.join(', '), subject: replySubject(thread.subject || last.subject) };
+  }, [thread, me]);
+
+  if (!id) {
+    return <EmptyState title="No thread chosen"><p><Link href="/">Pick a thread in the inbox.</Link></p></EmptyState>;
+  }
+  return (
+    <>
+      <p><Link href="/">← Inbox</Link></p>
+      {error ? (
+        <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} />
+      ) : !thread ? (
+        <Loading label="Loading the thread" />
+      ) : (
+        <>
+          <h1>{thread.subject || '(no subject)'}</h1>
+          <p className="muted small">{thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}</p>
+          {thread.messages.map((m, i) => (
+            <MessageView key={m.id} message={m} headingId={`message-${i}`} />
+          ))}
+          <div ref={replyRef}>
+            {replying ? (
+              <Composer title="Reply" initial={reply} replyToThreadId={thread.id} onCancel={() => setReplying(false)} />
+            ) : (
+              <div className="row">
+                <button type="button" className="primary" onClick={() => setReplying(true)}>Reply</button>
+                <span className="muted small">or press <kbd>r</kbd></span>
+              </div>
+            )}
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+

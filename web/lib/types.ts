@@ -1,0 +1,187 @@
+// Shapes of the Jarvis JSON API, as the dashboard reads them.
+
+export interface Person {
+  name: string;
+  email: string;
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  slug: string;
+  role: Role;
+}
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface GoogleConnection {
+  status: 'active' | 'reauth_required' | 'revoked';
+  email: string;
+  scopes: string[];
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string; picture_url?: string };
+  orgs: Org[];
+  google: GoogleConnection | null;
+}
+
+export interface Label {
+  id: string;
+  name: string;
+  type: 'system' | 'user';
+}
+
+export interface ThreadSummary {
+  id: string;
+  subject: string;
+  from: Person;
+  date: string;
+  snippet: string;
+  message_count: number;
+  unread: boolean;
+  labels: string[];
+}
+
+export interface ThreadPage {
+  threads: ThreadSummary[];
+  next_page_token?: string;
+}
+
+export interface Attachment {
+  id: string;
+  filename: string;
+  mime_type: string;
+  size: number;
+  content_id?: string;
+}
+
+export interface Message {
+  id: string;
+  from: Person;
+  to: Person[];
+  cc: Person[];
+  subject: string;
+  date: string;
+  snippet: string;
+  text: string;
+  html: string;
+  attachments: Attachment[];
+  labels: string[];
+  message_id_header: string;
+}
+
+export interface Thread {
+  id: string;
+  subject: string;
+  messages: Message[];
+}
+
+export interface DraftRequest {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body_text: string;
+  body_html?: string;
+  reply_to_thread_id?: string;
+}
+
+export interface DraftResult {
+  draft_id: string;
+  message_id: string;
+  thread_id: string;
+}
+
+export interface Attendee {
+  email: string;
+  name: string;
+  response_status: 'needsAction' | 'declined' | 'tentative' | 'accepted' | string;
+}
+
+export interface CalendarEvent {
+  id: string;
+  summary: string;
+  start: string;
+  end: string;
+  all_day: boolean;
+  time_zone: string;
+  location: string;
+  attendees: Attendee[];
+  organizer: { email: string; name: string } | null;
+  meet_link: string;
+  html_link: string;
+  status: string;
+}
+
+export interface Proposal {
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject: string;
+  body_text: string;
+  reply_to_thread_id?: string;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface Approval {
+  id: string;
+  tool: string;
+  status: ApprovalStatus;
+  proposal: Proposal;
+  result?: { draft_id: string; message_id?: string; thread_id: string };
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: unknown;
+  ok?: boolean;
+  summary?: string;
+}
+
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  created_at: string;
+  tool_calls?: ToolCall[];
+  approvals?: Approval[];
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  messages: ChatMessage[];
+}
+
+export interface Member {
+  user_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  occurred_at: string;
+  org_id: string;
+  actor_user_id: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  outcome: string;
+  ip: string;
+  user_agent: string;
+  request_id: string;
+  metadata: unknown;
+}
