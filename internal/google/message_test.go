@@ -329,7 +329,9 @@ func TestMessageDateFallback(t *testing.T) {
 }
 
 func TestParseMailDate(t *testing.T) {
-	utc := func(y int, mo time.Month, d, h, mi, s int) time.Time { return time.Date(y, mo, d, h, mi, s, 0, time.UTC) }
+	utc := func(y int, mo time.Month, d, h, mi, s int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+	}
 	for _, tc := range []struct {
 		in   string
 		want time.Time
