@@ -53,6 +53,9 @@ type GoogleStatus struct {
 type IntegrationStore interface {
 	// FindGoogleIntegration returns the user's integration, or ENOTFOUND.
 	FindGoogleIntegration(ctx context.Context, userID string) (*GoogleIntegration, error)
+	// GoogleStatus returns what the API shows of the user's integration,
+	// without touching its tokens, or ENOTFOUND.
+	GoogleStatus(ctx context.Context, userID string) (*GoogleStatus, error)
 	// FindGoogleIntegrationByIdentity returns the integration of a Google
 	// identity (issuer, sub) whoever owns it, or ENOTFOUND.
 	FindGoogleIntegrationByIdentity(ctx context.Context, issuer, subject string) (*GoogleIntegration, error)

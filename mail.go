@@ -107,6 +107,14 @@ type Draft struct {
 type MailService interface {
 	ListThreads(ctx context.Context, userID string, q ThreadQuery) (*ThreadPage, error)
 	GetThread(ctx context.Context, userID, threadID string) (*Thread, error)
+	GetMessage(ctx context.Context, userID, messageID string) (*Message, error)
 	GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (*AttachmentData, error)
 	CreateDraft(ctx context.Context, userID string, in DraftInput) (*Draft, error)
+}
+
+// Label is a Gmail label.
+type Label struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"` // system or user
 }

@@ -13,10 +13,13 @@ type User struct {
 	PictureURL string `json:"picture_url"`
 	// TokenVersion is bumped by "sign out everywhere": every JWT minted under
 	// an older version is refused.
-	TokenVersion int        `json:"-"`
-	CreatedAt    time.Time  `json:"-"`
-	UpdatedAt    time.Time  `json:"-"`
-	LastLoginAt  *time.Time `json:"-"`
+	TokenVersion int `json:"-"`
+	// PersonalOrgID is the org made with the user, of which they are owner;
+	// audit rows of the user's own actions belong to it.
+	PersonalOrgID string     `json:"-"`
+	CreatedAt     time.Time  `json:"-"`
+	UpdatedAt     time.Time  `json:"-"`
+	LastLoginAt   *time.Time `json:"-"`
 }
 
 // UserStore persists users. Users are their own tenant: every method that

@@ -10,11 +10,7 @@ import (
 	"github.com/jarvis-hq/jarvis"
 )
 
-// IdempotentResponse is the stored first answer to an idempotent request.
-type IdempotentResponse struct {
-	StatusCode int
-	Body       []byte
-}
+var _ jarvis.IdempotencyStore = (*DB)(nil)
 
 // idempotencyStale is how long an unfinished claim blocks a retry: after it,
 // the claim is taken to belong to a process that died, and is taken over.
@@ -26,9 +22,9 @@ const idempotencyStale = 2 * time.Minute
 // run the request, then call CompleteIdempotencyKey or ReleaseIdempotencyKey.
 // EIDEMPOTENCY if the key was used with another body; ECONFLICT if the first
 // request with the key is still running.
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, userID, scope, key, requestHash string, ttl time.Duration) (*IdempotentResponse, error) {
+func (db *DB) ClaimIdempotencyKey(ctx context.Context, userID, scope, key, requestHash string, ttl time.Duration) (*jarvis.IdempotentResponse, error) {
 	now := db.now()
-	var resp *IdempotentResponse
+	var resp *jarvis.IdempotentResponse
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		var hash, body string
 		var status int
@@ -48,7 +44,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, userID, scope, key, reque
 		case hash != requestHash:
 			return jarvis.Errorf(jarvis.EIDEMPOTENCY, "This Idempotency-Key was used with a different request.")
 		case status != 0:
-			resp = &IdempotentResponse{StatusCode: status, Body: []byte(body)}
+			resp = &jarvis.IdempotentResponse{StatusCode: status, Body: []byte(body)}
 			return nil
 		case now.Sub(created) < idempotencyStale:
 			return jarvis.Errorf(jarvis.ECONFLICT, "A request with this Idempotency-Key is in progress.")
@@ -64,7 +60,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, userID, scope, key, reque
 }
 
 // CompleteIdempotencyKey stores the answer to a claimed request.
-func (db *DB) CompleteIdempotencyKey(ctx context.Context, userID, scope, key string, resp IdempotentResponse) error {
+func (db *DB) CompleteIdempotencyKey(ctx context.Context, userID, scope, key string, resp jarvis.IdempotentResponse) error {
 	_, err := db.db.ExecContext(ctx, `UPDATE idempotency_keys SET status_code = $4, response_body = $5 WHERE user_id = $1 AND scope = $2 AND key = $3`,
 		userID, scope, key, resp.StatusCode, string(resp.Body))
 	if err != nil {

@@ -92,6 +92,19 @@ func (s *Integrations) FindGoogleIntegration(ctx context.Context, userID string)
 	return s.open(r)
 }
 
+// GoogleStatus returns the status, email and scopes of the user's
+// integration without decrypting anything, or ENOTFOUND.
+func (s *Integrations) GoogleStatus(ctx context.Context, userID string) (*jarvis.GoogleStatus, error) {
+	var st jarvis.GoogleStatus
+	var scopes string
+	err := s.db.db.QueryRowContext(ctx, `SELECT status, email, scopes FROM integrations_google WHERE user_id = $1`, userID).Scan(&st.Status, &st.Email, &scopes)
+	if err != nil {
+		return nil, notFound(err, "Google integration")
+	}
+	st.Scopes = strings.Fields(scopes)
+	return &st, nil
+}
+
 // FindGoogleIntegrationByIdentity returns the integration of the Google
 // identity, whoever owns it, or ENOTFOUND. Its tokens are left out.
 func (s *Integrations) FindGoogleIntegrationByIdentity(ctx context.Context, issuer, subject string) (*jarvis.GoogleIntegration, error) {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jarvis-hq/jarvis"
 )
+
+var _ jarvis.RateLimiter = (*DB)(nil)
 
 // Allow counts one event in bucket's current fixed window of the given length
 // and reports whether it is within limit; when it is not, it also says how

@@ -216,19 +216,19 @@ func TestServerState(t *testing.T) {
 		db.Now = func() time.Time { return now }
 
 		// OAuth state: single use, expires.
-		if err := db.SaveOAuthState(ctx, "s1", sqldb.OAuthState{CodeVerifier: "v", Nonce: "n", ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
+		if err := db.SaveSignInState(ctx, "s1", jarvis.SignInState{CodeVerifier: "v", Nonce: "n", ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
-		st, err := db.ConsumeOAuthState(ctx, "s1")
+		st, err := db.ConsumeSignInState(ctx, "s1")
 		if err != nil || st.CodeVerifier != "v" || st.Nonce != "n" {
 			t.Fatalf("consume = %+v, %v", st, err)
 		}
-		if _, err := db.ConsumeOAuthState(ctx, "s1"); !jarvis.IsCode(err, jarvis.EINVALID) {
+		if _, err := db.ConsumeSignInState(ctx, "s1"); !jarvis.IsCode(err, jarvis.EINVALID) {
 			t.Fatalf("reuse: %v", err)
 		}
-		_ = db.SaveOAuthState(ctx, "s2", sqldb.OAuthState{ExpiresAt: now.Add(time.Minute)})
+		_ = db.SaveSignInState(ctx, "s2", jarvis.SignInState{ExpiresAt: now.Add(time.Minute)})
 		now = now.Add(2 * time.Minute)
-		if _, err := db.ConsumeOAuthState(ctx, "s2"); !jarvis.IsCode(err, jarvis.EINVALID) {
+		if _, err := db.ConsumeSignInState(ctx, "s2"); !jarvis.IsCode(err, jarvis.EINVALID) {
 			t.Fatalf("expired: %v", err)
 		}
 
@@ -254,7 +254,7 @@ func TestServerState(t *testing.T) {
 		if _, err := db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h1", time.Hour); !jarvis.IsCode(err, jarvis.ECONFLICT) {
 			t.Fatalf("claim while running: %v", err)
 		}
-		if err := db.CompleteIdempotencyKey(ctx, "u", "draft", "k", sqldb.IdempotentResponse{StatusCode: 201, Body: []byte(`{"a":1}`)}); err != nil {
+		if err := db.CompleteIdempotencyKey(ctx, "u", "draft", "k", jarvis.IdempotentResponse{StatusCode: 201, Body: []byte(`{"a":1}`)}); err != nil {
 			t.Fatal(err)
 		}
 		resp, err = db.ClaimIdempotencyKey(ctx, "u", "draft", "k", "h1", time.Hour)

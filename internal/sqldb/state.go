@@ -11,21 +11,15 @@ import (
 	"github.com/jarvis-hq/jarvis"
 )
 
-// OAuthState is a sign-in in flight: what the callback needs to finish it.
-type OAuthState struct {
-	CodeVerifier string
-	Nonce        string
-	RedirectPath string
-	ExpiresAt    time.Time
-}
+var _ jarvis.SignInStates = (*DB)(nil)
 
 func hashState(state string) string {
 	sum := sha256.Sum256([]byte(state))
 	return hex.EncodeToString(sum[:])
 }
 
-// SaveOAuthState stores a sign-in's state (by its hash only), verifier and nonce.
-func (db *DB) SaveOAuthState(ctx context.Context, state string, s OAuthState) error {
+// SaveSignInState stores a sign-in's state (by its hash only), verifier and nonce.
+func (db *DB) SaveSignInState(ctx context.Context, state string, s jarvis.SignInState) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, code_verifier, nonce, redirect_path, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		hashState(state), s.CodeVerifier, s.Nonce, s.RedirectPath, db.ts(db.now()), db.ts(s.ExpiresAt))
 	if err != nil {
@@ -34,10 +28,10 @@ func (db *DB) SaveOAuthState(ctx context.Context, state string, s OAuthState) er
 	return nil
 }
 
-// ConsumeOAuthState deletes and returns the sign-in state, so that it can be
+// ConsumeSignInState deletes and returns the sign-in state, so that it can be
 // used once. EINVALID (field state) if it is unknown, used or expired.
-func (db *DB) ConsumeOAuthState(ctx context.Context, state string) (*OAuthState, error) {
-	var s OAuthState
+func (db *DB) ConsumeSignInState(ctx context.Context, state string) (*jarvis.SignInState, error) {
+	var s jarvis.SignInState
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		h := hashState(state)
 		err := tx.QueryRowContext(ctx, `SELECT code_verifier, nonce, redirect_path, expires_at FROM oauth_states WHERE state_hash = $1`+db.forUpdate(), h).

@@ -12,12 +12,12 @@ import (
 
 var _ jarvis.UserStore = (*DB)(nil)
 
-const userColumns = `id, email, name, picture_url, token_version, created_at, updated_at, last_login_at`
+const userColumns = `id, email, name, picture_url, token_version, personal_org_id, created_at, updated_at, last_login_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*jarvis.User, error) {
 	var u jarvis.User
 	var last sql.NullTime
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PictureURL, &u.TokenVersion, &u.CreatedAt, &u.UpdatedAt, &last); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PictureURL, &u.TokenVersion, &u.PersonalOrgID, &u.CreatedAt, &u.UpdatedAt, &last); err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.UpdatedAt, u.LastLoginAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), timePtr(last)
@@ -73,12 +73,12 @@ func (db *DB) EnsureUser(ctx context.Context, email, name string) (*jarvis.User,
 // if the email is taken.
 func (db *DB) createUserTx(ctx context.Context, tx *sql.Tx, email, name, picture string) (*jarvis.User, error) {
 	now := db.now()
-	u := &jarvis.User{ID: newID(), Email: email, Name: name, PictureURL: picture, CreatedAt: now, UpdatedAt: now}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, picture_url, token_version, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $5)`,
-		u.ID, u.Email, u.Name, u.PictureURL, db.ts(now)); err != nil {
+	u := &jarvis.User{ID: newID(), Email: email, Name: name, PictureURL: picture, PersonalOrgID: newID(), CreatedAt: now, UpdatedAt: now}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, picture_url, token_version, personal_org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6)`,
+		u.ID, u.Email, u.Name, u.PictureURL, u.PersonalOrgID, db.ts(now)); err != nil {
 		return nil, fmt.Errorf("insert user: %w", err)
 	}
-	org := jarvis.Org{ID: newID(), Name: personalOrgName(u), CreatedAt: now}
+	org := jarvis.Org{ID: u.PersonalOrgID, Name: personalOrgName(u), CreatedAt: now}
 	org.Slug = slugify(email) + "-" + org.ID[len(org.ID)-8:]
 	if _, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, name, slug, created_at) VALUES ($1, $2, $3, $4)`,
 		org.ID, org.Name, org.Slug, db.ts(now)); err != nil {

@@ -5,6 +5,7 @@ CREATE TABLE users (
     name          TEXT NOT NULL DEFAULT '',
     picture_url   TEXT NOT NULL DEFAULT '',
     token_version INTEGER NOT NULL DEFAULT 0,
+    personal_org_id TEXT NOT NULL DEFAULT '',
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL,
     last_login_at TIMESTAMPTZ

@@ -1,0 +1,148 @@
+// Package httpapi is Jarvis's HTTP API: routes, handlers, middleware,
+// RFC 9457 problems and server-sent events, on the standard library's
+// ServeMux. It talks to the rest of the system only through the interfaces
+// of package jarvis.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// Config holds what the API needs to know about its deployment.
+type Config struct {
+	// PublicURL is the external URL of Jarvis: its origin is the only one
+	// trusted for cookie-authenticated writes, and https makes cookies Secure.
+	PublicURL      string
+	TrustedProxies []netip.Prefix
+	// SessionTTL is the lifetime of a browser session (and its JWT).
+	SessionTTL time.Duration
+	// RateLimit is how many Google or chat requests a user may make per minute.
+	GoogleRateLimit int
+	ChatRateLimit   int
+}
+
+// Deps are the services behind the API. Optional ones may be nil: their
+// routes then answer 503.
+type Deps struct {
+	Users        jarvis.UserStore
+	Profiles     ProfileStore
+	Orgs         jarvis.OrgStore
+	AuditLog     jarvis.AuditStore
+	Auditor      jarvis.Auditor
+	Tokens       jarvis.TokenAuthority
+	Revocations  jarvis.TokenRevocations
+	Idempotency  jarvis.IdempotencyStore
+	Limiter      jarvis.RateLimiter
+	Integrations jarvis.IntegrationStore
+	SignIn       jarvis.SignInService
+	Mail         jarvis.MailService
+	Labels       LabelService
+	Calendar     jarvis.CalendarService
+	Chat         jarvis.ChatService
+	// Dashboard serves the web app at "/".
+	Dashboard http.Handler
+	// Checks are what /ready verifies, by name.
+	Checks map[string]func(context.Context) error
+	Logger *slog.Logger
+}
+
+// ProfileStore records sign-ins on a user.
+type ProfileStore interface {
+	UpdateUserProfile(ctx context.Context, userID, name, picture string) error
+}
+
+// LabelService lists the user's Gmail labels.
+type LabelService interface {
+	ListLabels(ctx context.Context, userID string) ([]jarvis.Label, error)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	cfg     Config
+	log     *slog.Logger
+	origin  string
+	secure  bool
+	mux     *http.ServeMux
+	handler http.Handler
+	routes  []string
+}
+
+// New builds the API.
+func New(cfg Config, d Deps) *Server {
+	s := &Server{Deps: d, cfg: cfg, log: d.Logger, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cfg.SessionTTL <= 0 {
+		s.cfg.SessionTTL = 12 * time.Hour
+	}
+	if s.cfg.GoogleRateLimit <= 0 {
+		s.cfg.GoogleRateLimit = 300
+	}
+	if s.cfg.ChatRateLimit <= 0 {
+		s.cfg.ChatRateLimit = 20
+	}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+		s.origin = u.Scheme + "://" + u.Host
+		s.secure = u.Scheme == "https"
+	}
+	s.registerRoutes()
+	s.handler = s.withRequest(s.mux)
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists the registered "METHOD /pattern" routes, for the OpenAPI test.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+// handle registers an API route.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, apiHeaders(h))
+}
+
+func (s *Server) registerRoutes() {
+	s.handle("GET /health", http.HandlerFunc(s.health))
+	s.handle("GET /ready", http.HandlerFunc(s.ready))
+	s.handle("GET /openapi.json", http.HandlerFunc(s.openAPI))
+	s.handle("GET /me", s.authed(s.me))
+	s.handle("POST /auth/logout", s.authed(s.logout))
+	s.handle("POST /auth/logout-all", s.authed(s.logoutAll))
+
+	s.handle("GET /orgs/{org_id}/members", s.authed(s.listMembers))
+	s.handle("POST /orgs/{org_id}/members", s.authed(s.addMember))
+	s.handle("PATCH /orgs/{org_id}/members/{user_id}", s.authed(s.updateMember))
+	s.handle("DELETE /orgs/{org_id}/members/{user_id}", s.authed(s.removeMember))
+	s.handle("GET /orgs/{org_id}/audit-logs", s.authed(s.listAuditLogs))
+
+	s.registerGoogleRoutes()
+	s.registerChatRoutes()
+
+	if s.Dashboard != nil {
+		s.mux.Handle("/", s.Dashboard)
+	} else {
+		s.mux.Handle("/", apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
+		})))
+	}
+}
+
+// unavailable answers for a service that is not configured.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string) {
+	code := jarvis.EUPSTREAM
+	if strings.Contains(what, "chat") {
+		code = jarvis.ELLM
+	}
+	s.Error(w, r, jarvis.Errorf(code, "%s is not configured on this server.", what))
+}

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+func (s *Server) registerGoogleRoutes() {
+	s.handle("GET /auth/google/start", http.HandlerFunc(s.startSignIn))
+	s.handle("GET /auth/google/callback", http.HandlerFunc(s.browserCallback))
+	s.handle("POST /auth/google/callback", http.HandlerFunc(s.apiCallback))
+	s.handle("DELETE /auth/google", s.authed(s.disconnectGoogle))
+
+	s.handle("GET /gmail/labels", s.google(s.listLabels))
+	s.handle("GET /gmail/threads", s.google(s.listThreads))
+	s.handle("GET /gmail/thread/{id}", s.google(s.getThread))
+	s.handle("GET /gmail/message/{message_id}/html", s.google(s.messageHTML))
+	s.handle("GET /gmail/message/{message_id}/attachment/{attachment_id}", s.google(s.getAttachment))
+	s.handle("POST /gmail/draft", s.google(s.createDraft))
+	s.handle("GET /calendar/upcoming", s.google(s.upcoming))
+}
+
+// safeRedirect keeps a post-login redirect only when it is a path on this
+// site: "https://evil", "//evil" and "/\evil" are dropped.
+func safeRedirect(p string) string {
+	if p == "" || len(p) > 512 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, `/\`) ||
+		strings.ContainsAny(p, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return p
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// startSignIn begins a Google sign-in: 302 to Google, or the URL as JSON.
+func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
+	if s.SignIn == nil {
+		s.unavailable(w, r, "Google sign-in")
+		return
+	}
+	authURL, state, err := s.SignIn.Start(r.Context(), safeRedirect(r.URL.Query().Get("redirect")))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]string{"authorization_url": authURL, "state": state})
+		return
+	}
+	http.Redirect(w, r, authURL, http.StatusFound)
+}
+
+type callbackRequest struct {
+	Code  string `json:"code"`
+	State string `json:"state"`
+}
+
+// completeSignIn validates the callback's input and finishes the sign-in.
+func (s *Server) completeSignIn(r *http.Request, req callbackRequest, googleError string) (*jarvis.SignInResult, *jarvis.AccessToken, error) {
+	if s.SignIn == nil {
+		return nil, nil, jarvis.Errorf(jarvis.EUPSTREAM, "Google sign-in is not configured on this server.")
+	}
+	switch {
+	case googleError != "":
+		return nil, nil, jarvis.Invalid("error", "Google did not grant access (%s).", truncate(googleError, 64))
+	case req.State == "" || len(req.State) > 512:
+		return nil, nil, jarvis.Invalid("state", "The state parameter is missing or malformed.")
+	case req.Code == "" || len(req.Code) > 2048:
+		return nil, nil, jarvis.Invalid("code", "The code parameter is missing or malformed.")
+	}
+	res, err := s.SignIn.Complete(r.Context(), req.Code, req.State)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := s.Tokens.Mint(res.User.ID, res.User.TokenVersion, s.cfg.SessionTTL)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := jarvis.NewContextWithUser(r.Context(), res.User)
+	s.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditTokenIssued, TargetType: "token", TargetID: tok.ID, Metadata: map[string]any{"via": "google"}})
+	return res, tok, nil
+}
+
+// browserCallback finishes a sign-in started in a browser: the session goes
+// into cookies and the browser to a URL without the code in it.
+func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	q := r.URL.Query()
+	res, tok, err := s.completeSignIn(r, callbackRequest{Code: q.Get("code"), State: q.Get("state")}, q.Get("error"))
+	if err != nil {
+		if wantsHTML(r) {
+			// A person is at the other end: take them back to the sign-in
+			// page with the reason, not to a JSON document.
+			s.log.InfoContext(r.Context(), "browser sign-in failed", "error_code", jarvis.ErrorCode(err), "err", err)
+			http.Redirect(w, r, "/signin?error="+url.QueryEscape(jarvis.ErrorCode(err)), http.StatusSeeOther)
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.setSession(w, tok)
+	http.Redirect(w, r, safeRedirect(res.RedirectPath), http.StatusSeeOther)
+}
+
+type tokenResponse struct {
+	AccessToken string       `json:"access_token"`
+	TokenType   string       `json:"token_type"`
+	ExpiresIn   int          `json:"expires_in"`
+	User        *jarvis.User `json:"user"`
+}
+
+// apiCallback finishes a sign-in for an API client and answers with a token.
+func (s *Server) apiCallback(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	var req callbackRequest
+	if err := decodeJSON(w, r, 8<<10, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	res, tok, err := s.completeSignIn(r, req, "")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "Bearer",
+		ExpiresIn: int(tok.ExpiresAt.Sub(tok.IssuedAt).Seconds()), User: res.User})
+}
+
+// disconnectGoogle revokes the grant at Google and deletes the tokens.
+func (s *Server) disconnectGoogle(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
+	if s.SignIn == nil {
+		s.unavailable(w, r, "Google sign-in")
+		return
+	}
+	if err := s.SignIn.Disconnect(r.Context(), u.ID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

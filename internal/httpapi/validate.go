@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// validEmail checks a bare email address and returns it lower-cased.
+func validEmail(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", jarvis.Invalid(field, "%s is required.", field)
+	}
+	if len(s) > 254 || strings.ContainsAny(s, "\r\n\x00<> ") {
+		return "", jarvis.Invalid(field, "%s is not a valid email address.", field)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", jarvis.Invalid(field, "%s is not a valid email address.", field)
+	}
+	return strings.ToLower(s), nil
+}
+
+// validID checks an opaque id from a path before it goes anywhere near an
+// upstream call: letters, digits, '-' and '_' only.
+func validID(field, s string) error {
+	if s == "" || len(s) > 256 {
+		return jarvis.Invalid(field, "%s is not a valid id.", field)
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return jarvis.Invalid(field, "%s is not a valid id.", field)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package sqldb_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
+	"github.com/jarvis-hq/jarvis/internal/vault"
+)
+
+func keyring(t *testing.T, ids ...string) *vault.Keyring {
+	t.Helper()
+	var specs []string
+	for _, id := range ids {
+		k, err := vault.GenerateKey(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs = append(specs, k)
+	}
+	kr, err := vault.ParseKeys(strings.Join(specs, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr
+}
+
+func newIntegration(userID, sub string) *jarvis.GoogleIntegration {
+	return &jarvis.GoogleIntegration{UserID: userID, Issuer: "https://accounts.google.com", Subject: sub, Email: sub + "@example.com",
+		Scopes: []string{"openid", "https://www.googleapis.com/auth/gmail.readonly"}, AccessToken: "ya29.access-" + sub,
+		RefreshToken: "1//refresh-" + sub, Expiry: time.Now().Add(time.Hour).UTC().Truncate(time.Second), Status: jarvis.GoogleActive}
+}
+
+func TestIntegrations(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		store := sqldb.NewIntegrations(db, vault.Cipher{Keys: keyring(t, "k1")})
+		a, _ := db.EnsureUser(ctx, "a@example.com", "")
+		b, _ := db.EnsureUser(ctx, "b@example.com", "")
+
+		ga := newIntegration(a.ID, "111")
+		if err := store.UpsertGoogleIntegration(ctx, ga); err != nil {
+			t.Fatal(err)
+		}
+		gb := newIntegration(b.ID, "222")
+		if err := store.UpsertGoogleIntegration(ctx, gb); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.FindGoogleIntegration(ctx, a.ID)
+		if err != nil || got.AccessToken != "ya29.access-111" || got.RefreshToken != "1//refresh-111" || !got.Expiry.Equal(ga.Expiry) || len(got.Scopes) != 2 {
+			t.Fatalf("find = %+v, %v", got, err)
+		}
+
+		// The identity is unique across users.
+		if err := store.UpsertGoogleIntegration(ctx, newIntegration(b.ID, "111")); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("identity of another user: %v", err)
+		}
+		// A re-consent without a refresh token keeps the stored one (SECURITY.md line 8).
+		again := newIntegration(a.ID, "111")
+		again.AccessToken, again.RefreshToken = "ya29.second", ""
+		if err := store.UpsertGoogleIntegration(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.FindGoogleIntegration(ctx, a.ID); got.RefreshToken != "1//refresh-111" || got.AccessToken != "ya29.second" {
+			t.Fatalf("after re-consent = %+v", got)
+		}
+		if st, err := store.GoogleStatus(ctx, a.ID); err != nil || st.Status != jarvis.GoogleActive || st.Email != "111@example.com" {
+			t.Fatalf("status = %+v, %v", st, err)
+		}
+
+		// A dump of the table holds no token (line 18).
+		rows, err := db.SQL().QueryContext(ctx, `SELECT access_token_ciphertext, refresh_token_ciphertext FROM integrations_google`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var x, y string
+			_ = rows.Scan(&x, &y)
+			if strings.Contains(x+y, "ya29.") || strings.Contains(x+y, "1//") || !strings.HasPrefix(x, "v1:k1:") {
+				t.Fatalf("stored ciphertexts %q %q", x, y)
+			}
+		}
+		rows.Close()
+
+		// A's ciphertext copied into B's row does not decrypt (line 19).
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = (SELECT access_token_ciphertext FROM integrations_google WHERE user_id = $1) WHERE user_id = $2`, a.ID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.FindGoogleIntegration(ctx, b.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+			t.Fatalf("moved ciphertext: %v", err)
+		}
+		// One flipped byte fails too (line 20).
+		var ct string
+		_ = db.SQL().QueryRowContext(ctx, `SELECT refresh_token_ciphertext FROM integrations_google WHERE user_id = $1`, a.ID).Scan(&ct)
+		flipped := []byte(ct)
+		flipped[len(flipped)-3] ^= 0x01
+		if flipped[len(flipped)-3] == '=' || flipped[len(flipped)-3] > 'z' {
+			flipped[len(flipped)-3] = 'A'
+		}
+		_, _ = db.SQL().ExecContext(ctx, `UPDATE integrations_google SET refresh_token_ciphertext = $1 WHERE user_id = $2`, string(flipped), a.ID)
+		if _, err := store.FindGoogleIntegration(ctx, a.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+			t.Fatalf("flipped byte: %v", err)
+		}
+
+		if err := store.DeleteGoogleIntegration(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.FindGoogleIntegration(ctx, a.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("after delete: %v", err)
+		}
+	})
+}
+
+func TestKeyRotation(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		oldSpec, _ := vault.GenerateKey("old")
+		old, _ := vault.ParseKeys(oldSpec)
+		store := sqldb.NewIntegrations(db, vault.Cipher{Keys: old})
+		var users []string
+		for i := 0; i < 5; i++ {
+			u, _ := db.EnsureUser(ctx, strings.Repeat("x", i+1)+"@example.com", "")
+			users = append(users, u.ID)
+			if err := store.UpsertGoogleIntegration(ctx, newIntegration(u.ID, u.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Add a key, make it primary, keep the old one for reading.
+		newKey, _ := vault.GenerateKey("new")
+		both, err := vault.ParseKeys(newKey + "," + oldSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotating := sqldb.NewIntegrations(db, vault.Cipher{Keys: both})
+		var calls atomic.Int32
+		rotated, failed, err := rotating.RotateKeys(ctx, func(done, total int) {
+			calls.Add(1)
+			if total != 5 {
+				t.Errorf("total = %d", total)
+			}
+		})
+		if err != nil || rotated != 5 || failed != 0 || calls.Load() != 5 {
+			t.Fatalf("rotate = %d, %d, %v (progress calls %d)", rotated, failed, err, calls.Load())
+		}
+		// Idempotent: a second run has nothing to do.
+		if rotated, _, err := rotating.RotateKeys(ctx, nil); err != nil || rotated != 0 {
+			t.Fatalf("second rotate = %d, %v", rotated, err)
+		}
+		// Retire the old key: every row still reads.
+		onlyNew, _ := vault.ParseKeys(newKey)
+		retired := sqldb.NewIntegrations(db, vault.Cipher{Keys: onlyNew})
+		for _, id := range users {
+			g, err := retired.FindGoogleIntegration(ctx, id)
+			if err != nil || g.AccessToken != "ya29.access-"+id {
+				t.Fatalf("after rotation: %+v, %v", g, err)
+			}
+		}
+		if counts, _ := retired.CountIntegrationsByKey(ctx); counts["new"] != 5 {
+			t.Fatalf("counts = %v", counts)
+		}
+	})
+}
+
+func TestLockedUpdateSerializes(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		store := sqldb.NewIntegrations(db, vault.Cipher{Keys: keyring(t, "k")})
+		u, _ := db.EnsureUser(ctx, "lock@example.com", "")
+		g := newIntegration(u.ID, "lock")
+		g.Expiry = time.Now().Add(-time.Minute)
+		if err := store.UpsertGoogleIntegration(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		// Twenty racers; each refreshes only if the row it reads under the
+		// lock is still expired. Exactly one must refresh.
+		var refreshes atomic.Int32
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := store.UpdateGoogleIntegrationLocked(ctx, u.ID, func(g *jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error) {
+					if time.Until(g.Expiry) > 0 {
+						return nil, nil
+					}
+					refreshes.Add(1)
+					time.Sleep(10 * time.Millisecond)
+					g.AccessToken, g.Expiry = "ya29.fresh", time.Now().Add(time.Hour)
+					return g, nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := refreshes.Load(); n != 1 {
+			t.Fatalf("%d refreshes, want 1", n)
+		}
+		if g, _ := store.FindGoogleIntegration(ctx, u.ID); g.AccessToken != "ya29.fresh" || g.RefreshToken != "1//refresh-lock" {
+			t.Fatalf("after refresh = %+v", g)
+		}
+	})
+}
