@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/logging"
+	"github.com/jarvis-hq/jarvis/internal/sandbox"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/model"
+)
+
+// Sandbox is the local Google and the sandbox model, served together on
+// their own listener: the model under /v1/, Google everywhere else.
+type Sandbox struct {
+	Google *sandbox.Server
+	Model  *model.Handler
+	URL    string
+	srv    *http.Server
+}
+
+// newSandbox listens on addr and serves a sandbox configured by gcfg (whose
+// BaseURL is set from the listener).
+func newSandbox(addr string, gcfg sandbox.Config, log *slog.Logger) (*Sandbox, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	gcfg.BaseURL = "http://" + ln.Addr().String()
+	gcfg.Logger = log
+	g, err := sandbox.New(gcfg)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	for _, p := range g.LoadReport() {
+		log.Warn("sandbox skipped a file", "problem", p)
+	}
+	mdl := model.New(model.Config{ChunkDelay: 15 * time.Millisecond})
+	mux := http.NewServeMux()
+	mux.Handle("/v1/chat/", mdl)
+	mux.Handle("/v1/messages", mdl)
+	mux.Handle("/v1/models", mdl)
+	mux.Handle("/", g.Handler())
+	sb := &Sandbox{Google: g, Model: mdl, URL: gcfg.BaseURL, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		if err := sb.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("sandbox stopped", "err", err)
+		}
+	}()
+	return sb, nil
+}
+
+// Close stops the sandbox.
+func (s *Sandbox) Close() error {
+	s.Model.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// startSandbox starts the sandbox for `serve --sandbox` and points the
+// configuration at it: Google's base URL and OAuth client, open sign-up, and
+// the sandbox model unless a real provider is configured.
+func startSandbox(cfg *config.Config, log *slog.Logger) (*Sandbox, error) {
+	sb, err := newSandbox(cfg.SandboxAddr, sandbox.Config{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
+		RedirectURIs: []string{cfg.GoogleRedirectURL}}, log.With("component", "sandbox"))
+	if err != nil {
+		return nil, err
+	}
+	cfg.GoogleBaseURL = sb.URL
+	if cfg.GoogleClientID == "" {
+		cfg.GoogleClientID, cfg.GoogleClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
+	}
+	cfg.OpenSignup = true
+	if cfg.LLMProvider == "" && cfg.OpenAIAPIKey == "" && cfg.AnthropicAPIKey == "" {
+		cfg.LLMProvider = "sandbox"
+	}
+	log.Info("sandbox Google is running: sign in with any of its accounts", "url", sb.URL, "accounts", strings.Join(sb.Google.Accounts(), ", "))
+	return sb, nil
+}
+
+// runSandbox runs the sandbox on its own, for any client that wants a Gmail
+// to test against.
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
+	flags := flag.NewFlagSet("jarvis sandbox", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "127.0.0.1:8090", "listen address")
+	logFormat := flags.String("log-format", "auto", "json, text or auto")
+	var gcfg sandbox.Config
+	sandbox.RegisterFlags(flags, &gcfg)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	log := logging.New(stderr, *logFormat, "info")
+	sb, err := newSandbox(*addr, gcfg, log)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	id, secret := gcfg.ClientID, gcfg.ClientSecret
+	if id == "" {
+		id, secret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
+	}
+	fmt.Fprintf(stdout, "Sandbox Google is running.\n\n  base URL:       %s\n  client id:      %s\n  client secret:  %s\n  accounts:       %s\n  model (OpenAI): %s/v1  (model %s, any API key)\n\n"+
+		"Point Jarvis at it with JARVIS_GOOGLE_BASE_URL=%s, or any OAuth client at %s/.well-known/openid-configuration.\n",
+		sb.URL, id, secret, strings.Join(sb.Google.Accounts(), ", "), sb.URL, model.Name, sb.URL, sb.URL)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/audit"
+	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/httpapi"
+	"github.com/jarvis-hq/jarvis/internal/jwtauth"
+	"github.com/jarvis-hq/jarvis/internal/logging"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/vault"
+	"github.com/jarvis-hq/jarvis/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
+	flags := newFlagSet("serve", stderr)
+	migrate := flags.Bool("migrate", false, "apply pending database migrations before serving")
+	flags.Bool("sandbox", false, "run the built-in local Google and sandbox model (the offline demo)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	var notes []string
+	cfg, err := loadConfig(flags, lookup, flags.Lookup("sandbox").Value.String() == "true", func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, stderr)
+	m.Migrate = *migrate
+	for _, n := range notes {
+		m.Logger.Info(n)
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down", "grace", cfg.ShutdownGrace)
+	return m.Close()
+}
+
+// Main is the whole Jarvis server, wired. Tests start it on 127.0.0.1:0.
+type Main struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Migrate applies pending migrations at start instead of refusing to run.
+	Migrate bool
+	// AuditAsync batches audit rows (flushed every 100 ms and on Close).
+	AuditAsync bool
+
+	DB         *sqldb.DB
+	API        *httpapi.Server
+	HTTPServer *http.Server
+	Sandbox    *Sandbox
+
+	listener net.Listener
+	closers  []func() error
+	stop     context.CancelFunc
+}
+
+// NewMain returns a Main for cfg, logging to w.
+func NewMain(cfg *config.Config, w io.Writer) *Main {
+	return &Main{Config: cfg, Logger: logging.New(w, cfg.LogFormat, cfg.LogLevel)}
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Run opens every dependency, checks the schema and starts serving in the
+// background. Close stops it.
+func (m *Main) Run(ctx context.Context) (err error) {
+	cfg := m.Config
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	if cfg.Sandbox {
+		if m.Sandbox, err = startSandbox(cfg, m.Logger); err != nil {
+			return err
+		}
+		m.closers = append(m.closers, m.Sandbox.Close)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+
+	if m.DB, err = sqldb.Open(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	m.closers = append(m.closers, m.DB.Close)
+	if err := m.checkSchema(ctx); err != nil {
+		return err
+	}
+	keys, err := vault.ParseKeys(cfg.EncryptionKeys)
+	if err != nil {
+		return fmt.Errorf("JARVIS_ENCRYPTION_KEYS: %w", err)
+	}
+	tokens, err := jwtauth.New(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTTTL, nil)
+	if err != nil {
+		return err
+	}
+	recorder := audit.New(m.DB, audit.Options{Async: m.AuditAsync, Logger: m.Logger})
+	integrations := sqldb.NewIntegrations(m.DB, vault.Cipher{Keys: keys})
+
+	deps := httpapi.Deps{
+		Users: m.DB, Profiles: m.DB, Orgs: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
+		Idempotency: m.DB, Limiter: m.DB, Integrations: integrations, Logger: m.Logger,
+		Dashboard: web.Handler(),
+		Checks:    map[string]func(context.Context) error{"database": m.DB.Ping},
+	}
+	if err := m.wireGoogle(ctx, &deps, integrations, recorder); err != nil {
+		return err
+	}
+	if err := m.wireChat(ctx, &deps, recorder); err != nil {
+		return err
+	}
+	m.API = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.JWTTTL}, deps)
+
+	m.HTTPServer = &http.Server{
+		Handler:           m.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return bg },
+	}
+	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	go func() {
+		if err := m.HTTPServer.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("server stopped", "err", err)
+		}
+	}()
+	// The audit writer closes after the HTTP server has drained.
+	m.closers = append(m.closers, recorder.Close)
+	go m.janitor(bg)
+	m.Logger.Info("jarvis is serving", "url", m.URL(), "public_url", cfg.PublicURL, "database", string(m.DB.Dialect()), "version", jarvis.Version)
+	return nil
+}
+
+// checkSchema refuses an out-of-date schema, or migrates it when asked.
+func (m *Main) checkSchema(ctx context.Context) error {
+	if m.Migrate {
+		n, err := m.DB.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			m.Logger.Info("database migrated", "applied", n)
+		}
+		return nil
+	}
+	pending, err := m.DB.HasPendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return errors.New("the database schema is out of date: run `jarvis migrate up` (or `jarvis serve --migrate`) first")
+	}
+	return nil
+}
+
+// janitor deletes expired server-side state now and then.
+func (m *Main) janitor(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := m.DB.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("delete expired state", "err", err)
+		} else if n > 0 {
+			m.Logger.Debug("deleted expired state", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops accepting requests, lets in-flight ones finish within the
+// grace period, then closes every dependency in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	if m.HTTPServer != nil && m.listener != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+		if err := m.HTTPServer.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+		cancel()
+	}
+	if m.stop != nil {
+		m.stop()
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
