@@ -1,0 +1,125 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
+)
+
+// adminRoutes are the sandbox's own controls under /sandbox/. They are not
+// Google's and take no credentials: the sandbox is a local test bed.
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		wire.WriteJSON(w, http.StatusOK, s.CurrentFaults())
+	})
+	mux.HandleFunc("POST /sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFormBytes))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil && err != io.EOF {
+			wire.BadRequest(w, "body", "Invalid faults: "+err.Error())
+			return
+		}
+		if err := s.SetFaults(f); err != nil {
+			wire.BadRequest(w, "body", err.Error())
+			return
+		}
+		wire.WriteJSON(w, http.StatusOK, s.CurrentFaults())
+	})
+	mux.HandleFunc("GET /sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"calls": s.Stats()})
+	})
+	mux.HandleFunc("POST /sandbox/stats/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetStats()
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"calls": map[string]int64{}})
+	})
+	mux.HandleFunc("GET /sandbox/accounts", func(w http.ResponseWriter, r *http.Request) {
+		type acct struct {
+			Email string `json:"email"`
+			Name  string `json:"name"`
+			Sub   string `json:"sub"`
+			HD    string `json:"hd,omitempty"`
+		}
+		out := []acct{}
+		for _, a := range s.accounts {
+			out = append(out, acct{a.email, a.name, a.sub, a.hd})
+		}
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"accounts": out, "load_report": s.LoadReport()})
+	})
+	mux.HandleFunc("POST /sandbox/accounts/{email}/revoke", func(w http.ResponseWriter, r *http.Request) {
+		n, err := s.RevokeAccount(r.PathValue("email"))
+		if err != nil {
+			wire.NotFound(w)
+			return
+		}
+		wire.WriteJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	})
+	mux.HandleFunc("POST /sandbox/accounts/{email}/expire", func(w http.ResponseWriter, r *http.Request) {
+		n, err := s.ExpireAccount(r.PathValue("email"))
+		if err != nil {
+			wire.NotFound(w)
+			return
+		}
+		wire.WriteJSON(w, http.StatusOK, map[string]int{"expired": n})
+	})
+	mux.HandleFunc("POST /sandbox/accounts/{email}/messages", func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessageBytes))
+		if err != nil || len(strings.TrimSpace(string(raw))) == 0 {
+			wire.BadRequest(w, "body", "Post the message as RFC 5322 bytes.")
+			return
+		}
+		id, threadID, err := s.Deliver(r.PathValue("email"), raw)
+		if err != nil {
+			wire.NotFound(w)
+			return
+		}
+		wire.WriteJSON(w, http.StatusOK, refJSON{ID: id, ThreadID: threadID})
+	})
+}
+
+func (s *Server) account(email string) (*account, error) {
+	a := s.byEmail[strings.ToLower(email)]
+	if a == nil {
+		return nil, fmt.Errorf("sandbox: no account %q", email)
+	}
+	return a, nil
+}
+
+// RevokeAccount revokes every token of an account, as removing the app's
+// access in the Google account does: its refresh tokens then get
+// invalid_grant, its access tokens 401. It returns the grants revoked, or an
+// error for an unknown account.
+func (s *Server) RevokeAccount(email string) (int, error) {
+	a, err := s.account(email)
+	if err != nil {
+		return 0, err
+	}
+	return s.tokens.revokeAccount(a.email), nil
+}
+
+// ExpireAccount makes an account's current access tokens expire now: API
+// calls with them get 401 until the client refreshes. It returns how many
+// tokens were live, or an error for an unknown account.
+func (s *Server) ExpireAccount(email string) (int, error) {
+	a, err := s.account(email)
+	if err != nil {
+		return 0, err
+	}
+	return s.tokens.expireAccount(a.email), nil
+}
+
+// Deliver adds a message (RFC 5322 bytes) to an account's inbox as if it
+// had just arrived (INBOX, UNREAD, a messagesAdded history record). It
+// returns the message and thread ids.
+func (s *Server) Deliver(email string, raw []byte) (id, threadID string, err error) {
+	a, err := s.account(email)
+	if err != nil {
+		return "", "", err
+	}
+	v := a.mail.Deliver(raw)
+	return v.ID, v.ThreadID, nil
+}

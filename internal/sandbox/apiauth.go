@@ -1,0 +1,54 @@
+package sandbox
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
+)
+
+// Scope sets that open Google APIs; any one scope of a set suffices.
+const googleAuth = "https://www.googleapis.com/auth/"
+
+var (
+	gmailRead     = []string{googleAuth + "gmail.readonly", googleAuth + "gmail.modify", "https://mail.google.com/"}
+	gmailMetadata = append(slices.Clone(gmailRead), googleAuth+"gmail.metadata")
+	gmailDrafts   = append(slices.Clone(gmailRead), googleAuth+"gmail.compose")
+	gmailCompose  = []string{googleAuth + "gmail.compose", googleAuth + "gmail.modify", "https://mail.google.com/"}
+	gmailModify   = []string{googleAuth + "gmail.modify", "https://mail.google.com/"}
+	gmailLabels   = append(slices.Clone(gmailMetadata), googleAuth+"gmail.labels", googleAuth+"gmail.compose")
+	gmailAny      = append(slices.Clone(gmailLabels), googleAuth+"gmail.send", googleAuth+"gmail.insert")
+	calendarRead  = []string{googleAuth + "calendar.readonly", googleAuth + "calendar", googleAuth + "calendar.events.readonly", googleAuth + "calendar.events"}
+)
+
+// authenticate checks the bearer token of an API call and answers 401 itself
+// when it is missing ("required", Login Required) or invalid, expired or
+// revoked ("authError", Invalid Credentials).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account, *family, bool) {
+	tok, ok := bearer(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/"`)
+		wire.WriteError(w, http.StatusUnauthorized, wire.ErrorItem{Domain: "global", Reason: "required", Message: "Login Required", Location: "Authorization", LocationType: "header"})
+		return nil, nil, false
+	}
+	fam, ok := s.tokens.lookupAccess(tok)
+	if !ok || s.byEmail[fam.email] == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+		wire.WriteError(w, http.StatusUnauthorized, wire.ErrorItem{Domain: "global", Reason: "authError", Message: "Invalid Credentials", Location: "Authorization", LocationType: "header"})
+		return nil, nil, false
+	}
+	return s.byEmail[fam.email], fam, true
+}
+
+// permitted answers 403 insufficientPermissions unless the grant holds one
+// of the scopes.
+func permitted(w http.ResponseWriter, fam *family, anyOf []string) bool {
+	for _, sc := range fam.scopes {
+		if slices.Contains(anyOf, sc) {
+			return true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="insufficient_scope"`)
+	wire.WriteError(w, http.StatusForbidden, wire.ErrorItem{Domain: "global", Reason: "insufficientPermissions", Message: "Request had insufficient authentication scopes."})
+	return false
+}

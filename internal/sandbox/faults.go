@@ -1,0 +1,251 @@
+package sandbox
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
+)
+
+// settings are the knobs that may change at run time. A Server swaps the
+// whole struct atomically, so a request sees one consistent set.
+type settings struct {
+	latency  time.Duration
+	tokenTTL time.Duration
+	rotate   bool
+	faults   []fault
+	fail     []string // as given, for GET /sandbox/faults
+}
+
+// fault is one parsed METHOD=STATUS:RATE rule.
+type fault struct {
+	method string // exact name, "gmail.*" prefix, or "*"
+	status int
+	rate   float64
+}
+
+func (f fault) matches(method string) bool {
+	switch {
+	case f.method == "*":
+		return true
+	case strings.HasSuffix(f.method, ".*"):
+		return strings.HasPrefix(method, strings.TrimSuffix(f.method, "*"))
+	default:
+		return f.method == method
+	}
+}
+
+// ParseFault parses one fault rule, "METHOD=STATUS:RATE": METHOD is a
+// method name (see the package's list), a prefix such as "gmail.*", or "*";
+// STATUS an HTTP status from 400 to 599; RATE the probability in [0,1]
+// (1 always fails; ":RATE" may be left out for 1).
+func ParseFault(rule string) (method string, status int, rate float64, err error) {
+	bad := func(why string) (string, int, float64, error) {
+		return "", 0, 0, fmt.Errorf("sandbox: fault %q: %s (want METHOD=STATUS:RATE, e.g. gmail.threads.get=429:0.2)", rule, why)
+	}
+	method, rest, ok := strings.Cut(strings.TrimSpace(rule), "=")
+	if !ok || method == "" {
+		return bad("no METHOD=")
+	}
+	code, r, hasRate := strings.Cut(rest, ":")
+	status, err = strconv.Atoi(code)
+	if err != nil || status < 400 || status > 599 {
+		return bad("STATUS must be a number from 400 to 599")
+	}
+	rate = 1
+	if hasRate {
+		rate, err = strconv.ParseFloat(r, 64)
+		if err != nil || rate < 0 || rate > 1 {
+			return bad("RATE must be a number from 0 to 1")
+		}
+	}
+	return method, status, rate, nil
+}
+
+func parseFaults(rules []string) ([]fault, error) {
+	var out []fault
+	for _, r := range rules {
+		m, st, rate, err := ParseFault(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fault{method: m, status: st, rate: rate})
+	}
+	return out, nil
+}
+
+// Faults is the run-time configuration, as POST /sandbox/faults takes it
+// and GET shows it. Nil fields are left unchanged by SetFaults.
+type Faults struct {
+	Latency             *Duration `json:"latency,omitempty"`
+	TokenTTL            *Duration `json:"token_ttl,omitempty"`
+	Fail                *[]string `json:"fail,omitempty"`
+	RotateRefreshTokens *bool     `json:"rotate_refresh_tokens,omitempty"`
+}
+
+// Duration is a time.Duration written in JSON as "50ms", "2s".
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Quote(time.Duration(d).String())), nil
+}
+
+// UnmarshalJSON reads "50ms"-style strings, or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if s, err := strconv.Unquote(string(b)); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("duration %s: want a string such as \"50ms\"", b)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// SetFaults changes the run-time settings; Fail replaces the whole list.
+// A bad rule or a negative duration is an error and changes nothing.
+func (s *Server) SetFaults(f Faults) error {
+	cur := s.settings.Load()
+	next := *cur
+	if f.Latency != nil {
+		if *f.Latency < 0 {
+			return fmt.Errorf("sandbox: latency must not be negative")
+		}
+		next.latency = time.Duration(*f.Latency)
+	}
+	if f.TokenTTL != nil {
+		if *f.TokenTTL <= 0 {
+			return fmt.Errorf("sandbox: token_ttl must be positive")
+		}
+		next.tokenTTL = time.Duration(*f.TokenTTL)
+	}
+	if f.Fail != nil {
+		faults, err := parseFaults(*f.Fail)
+		if err != nil {
+			return err
+		}
+		next.faults = faults
+		next.fail = append([]string{}, *f.Fail...)
+	}
+	if f.RotateRefreshTokens != nil {
+		next.rotate = *f.RotateRefreshTokens
+	}
+	s.settings.Store(&next)
+	return nil
+}
+
+// CurrentFaults returns the run-time settings in force.
+func (s *Server) CurrentFaults() Faults {
+	cur := s.settings.Load()
+	lat, ttl := Duration(cur.latency), Duration(cur.tokenTTL)
+	fail := append([]string{}, cur.fail...)
+	rot := cur.rotate
+	return Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot}
+}
+
+// Stats returns the number of calls per method name since the start or
+// the last ResetStats.
+func (s *Server) Stats() map[string]int64 {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return maps.Clone(s.stats)
+}
+
+// ResetStats sets every call count back to zero.
+func (s *Server) ResetStats() {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	clear(s.stats)
+}
+
+func (s *Server) count(method string) {
+	s.statsMu.Lock()
+	s.stats[method]++
+	s.statsMu.Unlock()
+}
+
+// begin starts an API call: it counts the call, waits the configured
+// latency and draws the configured faults. It reports false when it has
+// already answered (an injected fault, or the client gave up). oauthShape
+// selects the token endpoint's error body instead of the API one.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, method string, oauthShape bool) bool {
+	s.count(method)
+	cur := s.settings.Load()
+	if cur.latency > 0 {
+		t := time.NewTimer(cur.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return false
+		}
+	}
+	for _, f := range cur.faults {
+		if !f.matches(method) || !s.draw(f.rate) {
+			continue
+		}
+		s.log.Info("sandbox: injected fault", "method", method, "status", f.status)
+		writeFault(w, f.status, oauthShape)
+		return false
+	}
+	return true
+}
+
+func (s *Server) draw(rate float64) bool {
+	if rate >= 1 {
+		return true
+	}
+	if rate <= 0 {
+		return false
+	}
+	s.randMu.Lock()
+	defer s.randMu.Unlock()
+	return s.rand() < rate
+}
+
+// writeFault answers as Google does when it sheds load or fails:
+// 429 rateLimitExceeded with Retry-After, 403 rateLimitExceeded in the
+// usageLimits domain, 5xx backendError.
+func writeFault(w http.ResponseWriter, status int, oauthShape bool) {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	if oauthShape {
+		code := "server_error"
+		switch {
+		case status == http.StatusTooManyRequests:
+			code = "rate_limit_exceeded"
+		case status == http.StatusServiceUnavailable:
+			code = "temporarily_unavailable"
+		case status < 500:
+			code = "invalid_request"
+		}
+		writeOAuthError(w, status, code, http.StatusText(status))
+		return
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		wire.WriteError(w, status, wire.ErrorItem{Domain: "usageLimits", Reason: "rateLimitExceeded", Message: "Rate Limit Exceeded"})
+	case status == http.StatusForbidden:
+		wire.WriteError(w, status, wire.ErrorItem{Domain: "usageLimits", Reason: "rateLimitExceeded", Message: "Rate Limit Exceeded"})
+	case status >= 500:
+		wire.WriteError(w, status, wire.ErrorItem{Domain: "global", Reason: "backendError", Message: "Backend Error"})
+	case status == http.StatusUnauthorized:
+		wire.Error(w, status, "authError", "Invalid Credentials")
+	case status == http.StatusNotFound:
+		wire.NotFound(w)
+	default:
+		wire.Error(w, status, "badRequest", http.StatusText(status))
+	}
+}

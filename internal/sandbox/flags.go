@@ -1,0 +1,36 @@
+package sandbox
+
+import (
+	"flag"
+	"strings"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag struct{ list *[]string }
+
+func (l listFlag) String() string {
+	if l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l listFlag) Set(v string) error {
+	*l.list = append(*l.list, v)
+	return nil
+}
+
+// RegisterFlags registers the sandbox's flags on fs, writing into cfg:
+// --client-id, --client-secret, --redirect-uri (repeatable), --data,
+// --latency, --token-ttl, --fail (repeatable), --rotate-refresh-tokens.
+// Fault rules are checked by New, which names a bad one.
+func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
+	fs.StringVar(&cfg.ClientID, "client-id", cfg.ClientID, "sandbox OAuth client id (default "+DefaultClientID+")")
+	fs.StringVar(&cfg.ClientSecret, "client-secret", cfg.ClientSecret, "sandbox OAuth client secret (default "+DefaultClientSecret+")")
+	fs.Var(listFlag{&cfg.RedirectURIs}, "redirect-uri", "extra registered redirect URI, repeatable (loopback URIs are always accepted)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "sandbox data directory: one folder per account address with .eml, .mbox and .ics files (empty: built-in demo)")
+	fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "sandbox latency added to every API call")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "sandbox access-token lifetime (default 1h)")
+	fs.Var(listFlag{&cfg.Fail}, "fail", "sandbox fault METHOD=STATUS:RATE, repeatable, e.g. gmail.threads.get=429:0.2")
+	fs.BoolVar(&cfg.RotateRefreshTokens, "rotate-refresh-tokens", cfg.RotateRefreshTokens, "sandbox returns a new refresh token on every refresh and invalidates the old one")
+}

@@ -1,0 +1,216 @@
+// Package sandbox is a faithful local Google: OAuth 2.0 and OpenID Connect,
+// Gmail v1 and (through package calendar) Calendar v3, speaking the real
+// wire protocol so that golang.org/x/oauth2, go-oidc and the generated
+// google.golang.org/api clients run against it unchanged. It is the test bed
+// of every Google path in Jarvis and its offline demo.
+//
+// Mailboxes come from a data directory of .eml, .mbox and .ics files or
+// from a built-in demo; latency, token lifetimes and faults can be set at
+// start or at run time under /sandbox/.
+package sandbox
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	randv2 "math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The OAuth client the sandbox knows when Config leaves it empty.
+const (
+	DefaultClientID     = "sandbox-client-id.apps.googleusercontent.com"
+	DefaultClientSecret = "sandbox-client-secret"
+)
+
+// Config configures a sandbox. Only BaseURL is required.
+type Config struct {
+	// BaseURL is the sandbox's external base URL, e.g.
+	// "http://127.0.0.1:8090". It is the OpenID Connect issuer.
+	BaseURL string
+	// ClientID and ClientSecret are the one OAuth client the sandbox
+	// accepts; empty means DefaultClientID / DefaultClientSecret.
+	ClientID, ClientSecret string
+	// RedirectURIs are registered redirect URIs besides the loopback ones
+	// (http://127.0.0.1[:port]/… and http://localhost[:port]/…), which are
+	// always accepted, as Google accepts them for desktop clients.
+	RedirectURIs []string
+	// DataDir holds one directory per account, named by its address, with
+	// .eml, .mbox and .ics files (searched recursively). Empty means the
+	// built-in demo.
+	DataDir string
+	// Latency is added to every API call (Gmail, Calendar, token, userinfo).
+	Latency time.Duration
+	// TokenTTL is the access-token lifetime; default one hour.
+	TokenTTL time.Duration
+	// Fail injects faults: "METHOD=STATUS:RATE" (see ParseFault).
+	Fail []string
+	// RotateRefreshTokens makes every refresh return a new refresh token
+	// and invalidate the old one.
+	RotateRefreshTokens bool
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Rand returns numbers in [0,1) for fault injection; default
+	// math/rand/v2. It is called under a lock.
+	Rand func() float64
+	// Logger receives load problems and request errors; default discards.
+	Logger *slog.Logger
+	// SigningKey signs id_tokens; a new 2048-bit key when nil.
+	SigningKey *rsa.PrivateKey
+}
+
+// Server is a running sandbox. Its Handler serves every endpoint; its
+// methods inspect and steer it from Go.
+type Server struct {
+	cfg      Config
+	base     string
+	now      func() time.Time
+	log      *slog.Logger
+	key      *rsa.PrivateKey
+	kid      string
+	accounts []*account
+	byEmail  map[string]*account
+	report   []string
+	tokens   *tokenStore
+	settings atomic.Pointer[settings]
+	calendar calendarBook
+	handler  http.Handler
+
+	randMu sync.Mutex
+	rand   func() float64
+
+	statsMu sync.Mutex
+	stats   map[string]int64
+}
+
+// New builds a sandbox: it checks the configuration, loads the data
+// directory or the demo, and generates its signing key. A bad BaseURL or
+// fault flag is an error naming it; a malformed data file is only reported
+// (see LoadReport).
+func New(cfg Config) (*Server, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("sandbox: BaseURL %q must be an absolute URL such as http://127.0.0.1:8090", cfg.BaseURL)
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = DefaultClientID
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = DefaultClientSecret
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = randv2.Float64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, ru := range cfg.RedirectURIs {
+		if u, err := url.Parse(ru); err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("sandbox: redirect URI %q must be absolute", ru)
+		}
+	}
+	faults, err := parseFaults(cfg.Fail)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		base:    strings.TrimRight(cfg.BaseURL, "/"),
+		now:     cfg.Now,
+		log:     cfg.Logger,
+		key:     cfg.SigningKey,
+		byEmail: map[string]*account{},
+		rand:    cfg.Rand,
+		stats:   map[string]int64{},
+	}
+	s.tokens = newTokenStore(s.now)
+	s.settings.Store(&settings{
+		latency:  cfg.Latency,
+		tokenTTL: cfg.TokenTTL,
+		rotate:   cfg.RotateRefreshTokens,
+		faults:   faults,
+		fail:     append([]string(nil), cfg.Fail...),
+	})
+	if s.key == nil {
+		if s.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, fmt.Errorf("sandbox: signing key: %w", err)
+		}
+	}
+	s.kid = keyID(&s.key.PublicKey)
+	s.calendar = newCalendar(s.now)
+	if cfg.DataDir != "" {
+		err = s.loadDir(cfg.DataDir)
+	} else {
+		err = s.loadDemo()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(s.accounts) == 0 {
+		return nil, errors.New("sandbox: no accounts: the data directory needs one folder per address, e.g. ada@example.com/")
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler serves every endpoint, rooted at "/".
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Accounts returns the account addresses, the primary one first.
+func (s *Server) Accounts() []string {
+	out := make([]string, len(s.accounts))
+	for i, a := range s.accounts {
+		out[i] = a.email
+	}
+	return out
+}
+
+// LoadReport lists the data files that were skipped, each with its reason.
+func (s *Server) LoadReport() []string { return append([]string(nil), s.report...) }
+
+// ClientID returns the OAuth client id the sandbox accepts.
+func (s *Server) ClientID() string { return s.cfg.ClientID }
+
+// ClientSecret returns the OAuth client secret the sandbox accepts.
+func (s *Server) ClientSecret() string { return s.cfg.ClientSecret }
+
+// Issuer returns the OpenID Connect issuer: the base URL without a
+// trailing slash.
+func (s *Server) Issuer() string { return s.base }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range []string{"/o/oauth2/v2/auth", "/o/oauth2/auth"} {
+		mux.HandleFunc("GET "+p, s.handleAuthorize)
+		mux.HandleFunc("POST "+p, s.handleConsent)
+	}
+	mux.HandleFunc("POST /token", s.handleToken)
+	mux.HandleFunc("POST /revoke", s.handleRevoke)
+	mux.HandleFunc("GET /revoke", s.handleRevoke)
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
+	mux.HandleFunc("GET /oauth2/v3/certs", s.handleJWKS)
+	for _, p := range []string{"/v1/userinfo", "/oauth2/v3/userinfo"} {
+		mux.HandleFunc("GET "+p, s.handleUserinfo)
+		mux.HandleFunc("POST "+p, s.handleUserinfo)
+	}
+	mux.HandleFunc("GET /sandbox/avatar/{email}", s.handleAvatar)
+	mux.HandleFunc("/gmail/v1/", s.handleGmail)
+	mux.HandleFunc("/upload/gmail/v1/", s.handleGmail)
+	mux.HandleFunc("POST /batch/gmail/v1", s.handleBatch)
+	mux.HandleFunc("/calendar/v3/", s.handleCalendar)
+	s.adminRoutes(mux)
+	return mux
+}
