@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	jarvis "github.com/jarvis-hq/jarvis"
 )
 
 // testKey returns a spec entry whose key is fill repeated.
@@ -332,5 +334,25 @@ func BenchmarkDecrypt(b *testing.B) {
 		if _, err := k.Decrypt(ct, ad); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestCipherBinding(t *testing.T) {
+	c := Cipher{Keys: mustKeys(t, testKey("k1", 1))}
+	a := jarvis.CipherBinding{Table: "integrations_google", RowID: "a", Field: "refresh_token"}
+	ct, err := c.Encrypt([]byte("1//a"), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := c.Decrypt(ct, a); err != nil || string(pt) != "1//a" {
+		t.Fatalf("round trip: %q, %v", pt, err)
+	}
+	b := a
+	b.RowID = "b"
+	if _, err := c.Decrypt(ct, b); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("another row: %v", err)
+	}
+	if id, _ := c.KeyID(ct); id != "k1" || c.PrimaryKeyID() != "k1" {
+		t.Fatalf("KeyID %q, primary %q", id, c.PrimaryKeyID())
 	}
 }
