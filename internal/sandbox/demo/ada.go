@@ -43,7 +43,7 @@ func adaMail(now time.Time) [][]byte {
 		msg{from: ada, to: []person{katherine}, ago: 12*day - 6*hour, labels: sent,
 			text: "Yes. I'll start from last quarter's numbers and add the two new hires.\n\nAda"},
 		msg{from: katherine, to: []person{ada}, cc: []person{charles}, ago: 10 * day, labels: read,
-			text: "Draft attached. Engineering is at 412,000 - please check the hardware line.\n\nKatherine",
+			text:  "Draft attached. Engineering is at 412,000 - please check the hardware line.\n\nKatherine",
 			files: []attachment{{name: "Q3-budget-draft.pdf", mimeType: "application/pdf", data: budgetPDF}}},
 		msg{from: charles, to: []person{katherine, ada}, ago: 9 * day, labels: read,
 			text: "The hardware line is missing the punched-card readers. Add 14,000.\n\nCharles"},
@@ -109,14 +109,14 @@ func adaMail(now time.Time) [][]byte {
 	)
 	w.thread("Logo drafts for the engine exhibit",
 		msg{from: mary, to: []person{ada}, ago: 50 * hour, labels: read,
-			text: "Three options for the exhibit logo - the chart-style one is my favourite. Thoughts?\n\nMary",
+			text:  "Three options for the exhibit logo - the chart-style one is my favourite. Thoughts?\n\nMary",
 			files: []attachment{{name: "logo-option-a.png", mimeType: "image/png", data: logo}}},
 		msg{from: ada, to: []person{mary}, ago: 48 * hour, labels: sent,
 			text: "Option A, definitely. Could the middle bar be shorter?\n\nAda"},
 	)
 	w.thread("Weekly metrics with chart",
 		msg{from: alan, to: []person{ada}, ago: 3 * day, labels: read,
-			text: "Weekly metrics: requests up 8%, p99 latency down to 180 ms.",
+			text:  "Weekly metrics: requests up 8%, p99 latency down to 180 ms.",
 			html:  `<p>Weekly metrics: requests up <b>8%</b>, p99 latency down to 180&nbsp;ms.</p><p><img src="cid:chart@demo" alt="Requests per day"></p>`,
 			files: []attachment{{name: "chart.png", mimeType: "image/png", data: chart, inlineID: "chart@demo"}}},
 	)
@@ -126,7 +126,7 @@ func adaMail(now time.Time) [][]byte {
 	)
 	w.thread("Invoice 1042 from Brass & Gears Supply",
 		msg{from: shop, to: []person{ada}, ago: 8 * day, labels: "Inbox,Opened,Receipts",
-			text: "Thank you for your order. Your invoice is attached.\nAmount due: 1,240.00, payable within 30 days.",
+			text:  "Thank you for your order. Your invoice is attached.\nAmount due: 1,240.00, payable within 30 days.",
 			files: []attachment{{name: "invoice-1042.pdf", mimeType: "application/pdf", data: invoice}}},
 	)
 	w.thread("Your order has shipped",
