@@ -58,11 +58,11 @@ func peerOf(email string) demoPerson {
 
 // demoCal writes the iCalendar text of the demo.
 type demoCal struct {
-	b     strings.Builder
-	loc   *time.Location
-	today time.Time // midnight, London
-	now   time.Time
-	self  string
+	b       strings.Builder
+	loc     *time.Location
+	today   time.Time // midnight, London
+	now     time.Time
+	offsite int // days from today to the offsite's first day; it lasts two
 }
 
 func (d *demoCal) line(s string) { d.b.WriteString(s + "\r\n") }
@@ -72,17 +72,20 @@ func (d *demoCal) at(days, hour, minute int) time.Time {
 	return time.Date(d.today.Year(), d.today.Month(), d.today.Day()+days, hour, minute, 0, 0, d.loc)
 }
 
-// workday is the number of days from today to the nth weekday after it.
+// workday is the number of days from today to the nth working day after
+// it: not a weekend, not at the offsite.
 func (d *demoCal) workday(n int) int {
 	days := 0
 	for n > 0 {
 		days++
-		if wd := d.today.AddDate(0, 0, days).Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if wd := d.today.AddDate(0, 0, days).Weekday(); wd != time.Saturday && wd != time.Sunday && !d.away(days) {
 			n--
 		}
 	}
 	return days
 }
+
+func (d *demoCal) away(days int) bool { return days == d.offsite || days == d.offsite+1 }
 
 func local(t time.Time) string { return ";TZID=" + demoZone + ":" + t.Format("20060102T150405") }
 
@@ -150,7 +153,14 @@ func attendeeLine(p demoPerson, partstat string) string {
 func demoICS(account string, peerEmails []string, now time.Time) []byte {
 	loc, _ := time.LoadLocation(demoZone)
 	n := now.In(loc)
-	d := &demoCal{loc: loc, now: now, self: account, today: time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)}
+	d := &demoCal{loc: loc, now: now, today: time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)}
+	// Next week's Wednesday and Thursday hold the offsite.
+	toMonday := (8 - int(d.today.Weekday())) % 7
+	if toMonday == 0 {
+		toMonday = 7
+	}
+	d.offsite = toMonday + 2
+	offsite := d.offsite
 
 	var peers []demoPerson
 	seen := map[string]bool{strings.ToLower(account): true}
@@ -169,12 +179,6 @@ func demoICS(account string, peerEmails []string, now time.Time) []byte {
 	d.line("PRODID:-//Jarvis//Sandbox demo//EN")
 	d.line("X-WR-TIMEZONE:" + demoZone)
 
-	// Next week's Wednesday and Thursday hold the offsite.
-	toMonday := (8 - int(d.today.Weekday())) % 7
-	if toMonday == 0 {
-		toMonday = 7
-	}
-	offsite := toMonday + 2
 	firstWeekday := -21 // the series began three weeks ago, on a weekday
 	switch d.today.Weekday() {
 	case time.Saturday:
@@ -264,9 +268,13 @@ func demoICS(account string, peerEmails []string, now time.Time) []byte {
 		uid: "birthday", summary: p0.first + "'s birthday", start: date(d.at(4, 0, 0)), end: date(d.at(5, 0, 0)),
 		extra: []string{"TRANSP:TRANSPARENT"},
 	})
+	dinner := 5
+	for d.away(dinner) {
+		dinner++
+	}
 	d.event(demoEvent{
 		uid: "dinner", summary: "Dinner with " + p2.first, location: "The Clove Club, Shoreditch Town Hall, London",
-		start: local(d.at(5, 19, 30)), end: local(d.at(5, 22, 0)),
+		start: local(d.at(dinner, 19, 30)), end: local(d.at(dinner, 22, 0)),
 	})
 	d.event(demoEvent{
 		uid: "offsite", summary: "Team offsite: Lake District", description: "Two days of planning and hiking. Train tickets in the travel folder.",
