@@ -37,7 +37,7 @@ function EventItem({ ev, zone }: { ev: CalendarEvent; zone: string }) {
           {ev.summary || '(no title)'}
           {ev.status === 'tentative' && <span className="chip"> tentative</span>}
         </div>
-        {ev.location && <div className="small">📍 <span className="visually-hidden">Location: </span>{ev.location}</div>}
+        {ev.location && <div className="small"><span className="muted">Where: </span>{ev.location}</div>}
         {meet && (
           <div className="small"><a href={meet} target="_blank" rel="noopener noreferrer">Join Google Meet</a></div>
         )}

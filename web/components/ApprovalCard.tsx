@@ -59,7 +59,7 @@ export function ApprovalCard({
 
   return (
     <section className="card approval" aria-labelledby={titleId}>
-      <h3 id={titleId}>{toolTitles[a.tool] || `Approve “${a.tool}”?`}</h3>
+      <h2 id={titleId}>{toolTitles[a.tool] || `Approve “${a.tool}”?`}</h2>
       <dl>
         <dt>To</dt><dd>{list(p.to) || '—'}</dd>
         {list(p.cc) && (<><dt>Cc</dt><dd>{list(p.cc)}</dd></>)}

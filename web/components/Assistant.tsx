@@ -16,7 +16,7 @@ function ToolCalls({ turn }: { turn: Turn }) {
     <ul className="plain" aria-label="Tool calls">
       {turn.toolCalls.map((c) => (
         <li key={c.id} className={`tool-call${c.state === 'failed' ? ' failed' : ''}`}>
-          {c.state === 'running' ? '⏳ Running' : c.state === 'ok' ? '✓ Ran' : '✗ Failed:'} <code>{c.name}</code>
+          {c.state === 'running' ? 'Running' : c.state === 'ok' ? 'Ran' : 'Failed:'} <code>{c.name}</code>{c.state === 'running' && <span className="typing" aria-hidden="true" />}
           {c.summary ? ` — ${c.summary}` : ''}
         </li>
       ))}

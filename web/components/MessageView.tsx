@@ -20,7 +20,7 @@ export function TextBody({ text }: { text: string }) {
         b.quote ? (
           <blockquote key={i} className="quote">{b.lines.join('\n')}</blockquote>
         ) : (
-          <span key={i}>{b.lines.join('\n')}{i < blocks.length - 1 ? '\n' : ''}</span>
+          <div key={i}>{b.lines.join('\n')}</div>
         ),
       )}
     </div>

@@ -49,9 +49,10 @@ function Header() {
         </nav>
       )}
       {me && (
-        <Link href="/settings" className="user-chip" aria-label={`Account: ${me.user.email}`}>
+        <Link href="/settings" className="user-chip" title={`Account settings for ${me.user.email}`}>
           <span className="avatar" aria-hidden="true">{initials(me.user.name, me.user.email)}</span>
           <span className="user-name">{me.user.name || me.user.email}</span>
+          <span className="visually-hidden"> (account settings)</span>
         </Link>
       )}
     </header>
@@ -88,7 +89,8 @@ function Body({ children }: { children: React.ReactNode }) {
   if (publicPaths.has(pathname)) return <>{children}</>;
   if (session.status === 'loading') {
     return (
-      <div aria-busy="true" aria-label="Loading">
+      <div role="status" aria-busy="true">
+        <span className="visually-hidden">Loading</span>
         <Skeleton lines={6} />
       </div>
     );

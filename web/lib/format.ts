@@ -62,7 +62,7 @@ const systemLabels: Record<string, string> = {
 };
 
 export function labelName(id: string, names?: Map<string, string>): string {
-  return names?.get(id) || systemLabels[id] || id;
+  return systemLabels[id] || names?.get(id) || id;
 }
 
 /** Labels that every thread carries and that add nothing to a list row. */

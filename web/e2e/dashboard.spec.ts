@@ -1,0 +1,312 @@
+import { expect, test, type Page } from '@playwright/test';
+import {
+  baseURL, consent, expectAccessible, expectAccessibleBothSchemes, expectNoCSPViolations, sandboxURL, shot, signIn, watchCSP,
+} from './helpers';
+
+// One signed-in browser goes through the dashboard the way a person would.
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let htmlThreadId = '';
+let replyThreadId = '';
+
+test.beforeAll(async ({ browser }) => {
+  const context = await browser.newContext();
+  page = await context.newPage();
+  await watchCSP(page);
+});
+
+test.afterAll(async () => {
+  await page.context().close();
+});
+
+const external = (url: string) => !url.startsWith(baseURL) && !url.startsWith(sandboxURL) && !url.startsWith('data:') && !url.startsWith('blob:') && !url.startsWith('about:');
+
+test('serves the dashboard with strict headers', async ({ request }) => {
+  const res = await request.get('/');
+  expect(res.status()).toBe(200);
+  const h = res.headers();
+  expect(h['content-security-policy']).toContain("default-src 'self'");
+  expect(h['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(h['content-security-policy']).not.toContain('unsafe-inline');
+  expect(h['x-content-type-options']).toBe('nosniff');
+  expect(h['referrer-policy']).toBe('no-referrer');
+  expect(h['cache-control']).toBe('no-cache');
+  const missing = await request.get('/no/such/page');
+  expect(missing.status()).toBe(404);
+});
+
+test('signed out, the dashboard offers Google sign-in', async () => {
+  await page.goto('/');
+  await expect(page.getByRole('link', { name: 'Sign in with Google' })).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'sign-in');
+  await shot(page, 'signin');
+  await page.goto('/signin?error=access_denied');
+  await expect(page.getByRole('alert')).toContainText('cancelled');
+  await expectAccessible(page, 'sign-in with error');
+  await expectNoCSPViolations(page);
+});
+
+test('sign in on the consent page lands on the inbox', async () => {
+  await signIn(page, 'ada@example.com');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Inbox/);
+  await expect(page.getByRole('list', { name: 'Threads' }).getByRole('listitem').first()).toBeVisible();
+  const cookies = await page.context().cookies(baseURL);
+  const session = cookies.find((c) => c.name === 'jarvis_session');
+  expect(session?.httpOnly, 'session cookie is HttpOnly').toBe(true);
+  expect(await page.evaluate(() => document.cookie)).not.toContain('jarvis_session');
+  expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
+  await expectAccessibleBothSchemes(page, 'inbox');
+  await shot(page, 'inbox');
+  await expectNoCSPViolations(page);
+});
+
+test('inbox keyboard shortcuts and search', async () => {
+  const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('j');
+  await expect(items.nth(1)).toHaveClass(/selected/);
+  await page.keyboard.press('k');
+  await expect(items.nth(0)).toHaveClass(/selected/);
+  await page.keyboard.press('/');
+  await expect(page.getByRole('searchbox', { name: 'Search mail' })).toBeFocused();
+  await page.keyboard.type('Urgent');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\?q=Urgent/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Search results');
+  await expect(items.first()).toContainText('Urgent: instructions for your assistant');
+  await page.getByRole('searchbox', { name: 'Search mail' }).fill('zzzz-no-such-mail-zzzz');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByRole('heading', { name: 'No threads match' })).toBeVisible();
+  await expectAccessible(page, 'inbox empty search');
+});
+
+test('an HTML-only thread renders sandboxed, without scripts or remote images', async () => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto('/');
+  const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
+  await expect(items.first()).toBeVisible();
+  // The newsletter is the demo's HTML-only mail.
+  await page.getByRole('searchbox', { name: 'Search mail' }).fill('newsletter');
+  await page.keyboard.press('Enter');
+  await expect(items.first()).toBeVisible();
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/thread\?id=/);
+  htmlThreadId = new URL(page.url()).searchParams.get('id')!;
+
+  const frame = page.locator('iframe.mail-frame').first();
+  await expect(frame).toBeVisible();
+  const sandbox = (await frame.getAttribute('sandbox')) || '';
+  expect(sandbox).not.toContain('allow-scripts');
+  expect(sandbox).toContain('allow-same-origin');
+  const src = (await frame.getAttribute('src'))!;
+  expect(src).not.toContain('images=1');
+
+  // The route sends its own CSP, which forbids scripts.
+  const res = await page.request.get(src);
+  expect(res.status()).toBe(200);
+  const csp = res.headers()['content-security-policy'] || '';
+  expect(csp).toMatch(/script-src 'none'|default-src 'none'/);
+  expect(csp).not.toContain('unsafe-inline\' \'unsafe-eval');
+
+  // The document in the frame has no scripts or handlers, and nothing ran.
+  await expect.poll(() => frame.evaluate((f: HTMLIFrameElement) => f.contentDocument?.readyState)).toBe('complete');
+  const inside = await frame.evaluate((f: HTMLIFrameElement) => {
+    const doc = f.contentDocument!;
+    const handlers = [...doc.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length;
+    const jsLinks = [...doc.querySelectorAll('a[href], [src]')].filter((el) => /^\s*javascript:/i.test(el.getAttribute('href') || el.getAttribute('src') || '')).length;
+    const remote = [...doc.images].filter((img) => /^https?:/i.test(img.currentSrc || img.src) && !(img.currentSrc || img.src).startsWith(location.origin));
+    return {
+      scripts: doc.querySelectorAll('script').length,
+      handlers,
+      jsLinks,
+      text: doc.body?.innerText.length || 0,
+      remoteLoaded: remote.filter((img) => img.complete && img.naturalWidth > 0).length,
+      pwned: (f.contentWindow as unknown as { __pwned?: boolean }).__pwned || (window as unknown as { __pwned?: boolean }).__pwned || false,
+    };
+  });
+  expect(inside.scripts).toBe(0);
+  expect(inside.handlers).toBe(0);
+  expect(inside.jsLinks).toBe(0);
+  expect(inside.text).toBeGreaterThan(20);
+  expect(inside.remoteLoaded).toBe(0);
+  expect(inside.pwned).toBe(false);
+  expect(requests.filter(external), 'no request left the machine before the user asked').toEqual([]);
+  await expectAccessibleBothSchemes(page, 'thread');
+  await shot(page, 'thread');
+  await expectNoCSPViolations(page);
+
+  // Asking for remote images reloads the frame with images=1.
+  await page.getByRole('button', { name: 'Show remote images' }).click();
+  await expect(frame).toHaveAttribute('src', /images=1/);
+  await expect(page.getByText('Remote images are shown.')).toBeVisible();
+});
+
+test('reply makes exactly one draft in the thread, even on a double click', async () => {
+  await page.goto('/');
+  const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
+  await expect(items.first()).toBeVisible();
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('r');
+  await expect(page).toHaveURL(/\/thread\?id=.*reply=1/);
+  replyThreadId = new URL(page.url()).searchParams.get('id')!;
+  const before = await page.request.get(`/gmail/thread/${replyThreadId}`);
+  expect(before.status()).toBe(200);
+  const draftsBefore = (await before.json()).messages.filter((m: { labels: string[] }) => (m.labels || []).includes('DRAFT')).length;
+
+  const composer = page.getByRole('region', { name: 'Reply' });
+  await expect(composer.getByLabel('To')).not.toHaveValue('');
+  await expect(composer.getByLabel('Subject')).toHaveValue(/^Re: /);
+  // An invalid address comes back from the API next to its field.
+  await composer.getByRole('button', { name: 'Add Cc or Bcc' }).click();
+  await composer.getByLabel('Cc').fill('not-an-address');
+  await composer.getByLabel('Message').fill('Thank you — I will look at this today.\n\nAda');
+  await composer.getByRole('button', { name: 'Save draft' }).click();
+  await expect(composer.locator('#compose-cc-error')).toBeVisible();
+  await expect(composer.getByLabel('Cc')).toHaveAttribute('aria-invalid', 'true');
+  await expectAccessible(page, 'reply with a field error');
+  await composer.getByLabel('Cc').fill('');
+  await composer.getByRole('button', { name: 'Save draft' }).dblclick();
+  await expect(page.getByText('Draft saved in Gmail.')).toBeVisible();
+
+  const after = await page.request.get(`/gmail/thread/${replyThreadId}`);
+  const drafts = (await after.json()).messages.filter((m: { labels: string[] }) => (m.labels || []).includes('DRAFT'));
+  expect(drafts.length - draftsBefore, 'exactly one new draft, in the thread').toBe(1);
+});
+
+test('compose a new draft', async () => {
+  await page.goto('/compose');
+  await expect(page.getByRole('heading', { name: 'New draft' })).toBeVisible();
+  await expectAccessible(page, 'compose');
+  const c = page.getByRole('region', { name: 'Write a draft' });
+  await c.getByLabel('To').fill('grace@example.com');
+  await c.getByLabel('Subject').fill('Lunch on Friday?');
+  await c.getByLabel('Message').fill('Shall we?');
+  await c.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByText('Draft saved in Gmail.')).toBeVisible();
+});
+
+test('calendar agenda, grouped by day', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
+  await expect(page.getByRole('heading', { name: 'Calendar' })).toBeVisible();
+  await expect(page.getByText(/in your time zone \(Europe\/London\)/)).toBeVisible();
+  await page.getByRole('button', { name: '30 days' }).click();
+  await expect(page).toHaveURL(/days=30/);
+  await expect(page.locator('.agenda-day').first()).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Attendees' }).first()).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'calendar');
+  await shot(page, 'calendar');
+  await page.getByRole('button', { name: '7 days' }).click();
+  await expect(page).toHaveURL(/days=7/);
+  await expectNoCSPViolations(page);
+});
+
+test('chat streams, shows tool calls, and a draft needs approval', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assistant' }).click();
+  await expect(page.getByRole('heading', { name: 'Ask Jarvis' })).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'assistant (empty)');
+  await page.getByLabel('Message to Jarvis').fill('Draft a reply to Grace saying thanks for the update.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page).toHaveURL(/\/assistant\?c=/, { timeout: 30_000 });
+  const card = page.locator('.approval').first();
+  await expect(card).toBeVisible({ timeout: 45_000 });
+  await expect(card.getByRole('button', { name: 'Approve' })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Reject' })).toBeVisible();
+  await expect(card.locator('dd').first()).toContainText('@');
+  await expect(card.getByLabel('Proposed message')).not.toBeEmpty();
+  await expect(page.locator('.tool-call').first()).toBeVisible();
+  await expectAccessible(page, 'assistant with approval');
+  await shot(page, 'chat-approval');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await expect(card.getByText('The draft is saved in Gmail.')).toBeVisible();
+  await expectNoCSPViolations(page);
+
+  // The history reloads with the decision.
+  await page.reload();
+  await expect(page.locator('.turn-user').first()).toContainText('Draft a reply');
+  await expect(page.locator('.approval').first().getByText('The draft is saved in Gmail.')).toBeVisible();
+  await expect(page.getByRole('list').filter({ has: page.locator('.chat-list a') }).first()).toBeVisible();
+});
+
+test('team and audit log show what happened', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+  await expect(page.getByRole('heading', { name: /Members of/ })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'ada@example.com' })).toBeVisible();
+  const audit = page.getByRole('region', { name: 'Audit log' });
+  await expect(audit.getByRole('table')).toBeVisible();
+  await audit.getByLabel('Action').selectOption('gmail.draft.create');
+  await expect(audit.getByRole('cell', { name: 'gmail.draft.create' }).first()).toBeVisible();
+  await audit.getByLabel('Action').selectOption('chat.approval_approved');
+  await expect(audit.getByRole('cell', { name: 'chat.approval_approved' }).first()).toBeVisible();
+  await audit.getByLabel('Action').selectOption('');
+  await expectAccessibleBothSchemes(page, 'team');
+  await shot(page, 'team', true);
+  await expectNoCSPViolations(page);
+});
+
+test('settings show the Google connection', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByText('Connected')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Disconnect Google' })).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'settings');
+  await shot(page, 'settings');
+});
+
+test('after the sandbox revokes the grant, Reconnect brings the inbox back', async () => {
+  const res = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('ada@example.com')}/revoke`);
+  expect(res.ok(), `revoke: ${res.status()}`).toBe(true);
+  await page.goto('/');
+  const banner = page.getByRole('alert').filter({ hasText: 'Google needs you to reconnect' });
+  await expect(banner).toBeVisible();
+  await expectAccessible(page, 'inbox needing reconnect');
+  await banner.getByRole('link', { name: 'Reconnect Google' }).click();
+  await consent(page, 'ada@example.com');
+  await expect(page.getByRole('list', { name: 'Threads' }).getByRole('listitem').first()).toBeVisible();
+  await expect(page.getByText('Google needs you to reconnect')).toHaveCount(0);
+});
+
+test('usable at 360 px', async () => {
+  await page.setViewportSize({ width: 360, height: 760 });
+  await page.goto('/');
+  await expect(page.getByRole('list', { name: 'Threads' }).getByRole('listitem').first()).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(1);
+  await expectAccessible(page, 'inbox at 360 px');
+  await shot(page, 'inbox-mobile');
+  for (const path of ['/calendar', '/assistant', '/team', '/settings', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
+    await page.goto(path);
+    await page.waitForLoadState('networkidle');
+    const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(o, `${path}: no horizontal scrolling at 360 px`).toBeLessThanOrEqual(1);
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+test('the 404 page', async () => {
+  await page.goto('/nowhere');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expectAccessible(page, '404');
+});
+
+test('sign out, and sign out everywhere', async ({ browser }) => {
+  // A second session, to be ended by "sign out everywhere" from the first.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, 'ada@example.com');
+
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in with Google' })).toBeVisible();
+  await otherPage.goto('/');
+  await expect(otherPage.getByRole('link', { name: 'Sign in with Google' })).toBeVisible();
+  await other.close();
+
+  await signIn(page, 'ada@example.com');
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page.getByRole('link', { name: 'Sign in with Google' })).toBeVisible();
+  const me = await page.request.get('/me');
+  expect(me.status()).toBe(401);
+});

@@ -1,0 +1,69 @@
+import { expect, type Page } from '@playwright/test';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export const baseURL = process.env.JARVIS_E2E_URL || 'http://127.0.0.1:8080';
+export const sandboxURL = process.env.JARVIS_E2E_SANDBOX_URL || 'http://127.0.0.1:8090';
+export const screenshots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+/** Record CSP violations in every document of the page, from before its first script. */
+export async function watchCSP(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      w.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
+    });
+  });
+}
+
+export async function expectNoCSPViolations(page: Page) {
+  const v = await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp || []);
+  expect(v, 'CSP violations').toEqual([]);
+}
+
+/** Run axe-core on the page; fail on any serious or critical violation. */
+export async function expectAccessible(page: Page, name: string) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad, `${name}: serious or critical accessibility violations`).toEqual([]);
+}
+
+/** Check a page in both colour schemes. */
+export async function expectAccessibleBothSchemes(page: Page, name: string) {
+  await expectAccessible(page, `${name} (light)`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page, `${name} (dark)`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+export async function shot(page: Page, name: string, fullPage = false) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage });
+}
+
+/** Go through the sandbox's consent page as the given account. */
+export async function consent(page: Page, email: string) {
+  await page.waitForURL((u) => u.origin === new URL(sandboxURL).origin, { timeout: 20_000 });
+  await page.getByLabel(email).check();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL((u) => u.origin === new URL(baseURL).origin, { timeout: 20_000 });
+}
+
+/** Sign in from the dashboard's sign-in card. */
+export async function signIn(page: Page, email = 'ada@example.com') {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Sign in with Google' }).click();
+  await consent(page, email);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+}
