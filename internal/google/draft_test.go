@@ -463,3 +463,37 @@ func FuzzBuildDraft(f *testing.F) {
 		}
 	})
 }
+
+// Inputs that are legal but try to smuggle extra recipients or headers
+// through display names must come out as exactly one address each.
+func TestBuildDraftAdversarialButValid(t *testing.T) {
+	entries := []string{
+		`"Bcc: evil@example.com" <a@example.com>`,
+		`=?utf-8?q?a=2C_evil=40example.com?= <b@example.com>`,
+		`"x\", evil2@example.com, \"y" <c@example.com>`,
+		`=?utf-8?q?=22=3E_=3Cevil3=40example.com=3E=2C?= <d@example.com>`,
+		`e@example.com (comment, evil4@example.com)`,
+		`"=?utf-8?q?hidden?=" <f@example.com>`,
+		`Zoë "the tester" <g@example.com>`,
+	}
+	raw := mustBuild(t, jarvis.DraftInput{To: entries, Cc: entries[:2], Bcc: entries[2:], Subject: "Cc: x@example.com"}, draftOpts())
+	m, keys := parseDraft(t, raw)
+	if want := []string{"Bcc", "Cc", "Content-Transfer-Encoding", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}; !slices.Equal(keys, want) {
+		t.Fatalf("headers %v\n%s", keys, raw)
+	}
+	for _, h := range []struct {
+		name string
+		n    int
+	}{{"To", len(entries)}, {"Cc", 2}, {"Bcc", len(entries) - 2}} {
+		list, err := addressParser.ParseList(m.Header.Get(h.name))
+		if err != nil || len(list) != h.n {
+			t.Errorf("%s: %d addresses (%v), want %d:\n%s", h.name, len(list), err, h.n, raw)
+			continue
+		}
+		for _, a := range list {
+			if strings.Contains(a.Address, "evil") {
+				t.Errorf("%s: smuggled address %q", h.name, a.Address)
+			}
+		}
+	}
+}
