@@ -21,8 +21,9 @@ type term struct {
 	value string // lower-cased
 }
 
-// tokenize splits q into words, keeping "quoted phrases" (also after an
-// operator, as in subject:"two words") and parenthesised groups' words.
+// tokenize splits q into words, keeping "quoted phrases" whole (also after
+// an operator, as in subject:"two words"). Parentheses are dropped later:
+// subject:(a b) is read as subject:a and the word b.
 func tokenize(q string) []string {
 	var toks []string
 	var cur strings.Builder
@@ -38,7 +39,7 @@ func tokenize(q string) []string {
 		case r == '"':
 			quoted = !quoted
 			cur.WriteRune(r)
-		case !quoted && (unicode.IsSpace(r) || r == '(' || r == ')' || r == '{' || r == '}'):
+		case !quoted && unicode.IsSpace(r):
 			flush()
 		default:
 			cur.WriteRune(r)
@@ -88,7 +89,7 @@ func parseTerm(tok string) term {
 			tok = tok[i+1:]
 		}
 	}
-	t.value = strings.ToLower(strings.Trim(tok, `"`))
+	t.value = strings.ToLower(strings.Trim(tok, `"(){}`))
 	return t
 }
 
