@@ -17,6 +17,7 @@ const (
 	AuditGoogleDisconnect        = "google.disconnect"
 	AuditGmailThreadsList        = "gmail.threads.list"
 	AuditGmailThreadGet          = "gmail.thread.get"
+	AuditGmailMessageGet         = "gmail.message.get"
 	AuditGmailAttachmentGet      = "gmail.attachment.get"
 	AuditGmailDraftCreate        = "gmail.draft.create"
 	AuditCalendarEventsList      = "calendar.events.list"

@@ -13,6 +13,7 @@ import (
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/audit"
 	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/logging"
@@ -60,6 +61,7 @@ type Main struct {
 	API        *httpapi.Server
 	HTTPServer *http.Server
 	Sandbox    *Sandbox
+	Google     *google.Service
 
 	listener net.Listener
 	closers  []func() error

@@ -4,12 +4,19 @@ import (
 	"context"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 )
 
 // wireGoogle connects the Google services: sign-in, Gmail and Calendar.
 func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations *sqldb.Integrations, auditor jarvis.Auditor) error {
+	cfg := m.Config
+	m.Google = google.New(google.Config{
+		ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, RedirectURL: cfg.GoogleRedirectURL, BaseURL: cfg.GoogleBaseURL,
+		AllowedEmails: cfg.AllowedEmails, AllowedDomains: cfg.AllowedDomains, OpenSignup: cfg.OpenSignup, Logger: m.Logger,
+	}, google.Stores{Users: m.DB, Profiles: m.DB, Integrations: integrations, States: m.DB, Auditor: auditor})
+	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, m.Google, m.Google, m.Google
 	return nil
 }
 

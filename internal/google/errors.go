@@ -1,0 +1,87 @@
+package google
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/api/googleapi"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// upstreamError turns what a Google call returned into a jarvis error that
+// says what the caller can do about it. Domain errors pass through.
+func upstreamError(ctx context.Context, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var je *jarvis.Error
+	if errors.As(err, &je) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &jarvis.Error{Code: jarvis.EUPSTREAMTIMEOUT, Message: "Google did not answer in time. Try again.", Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "The request was cancelled.", Err: err}
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+		return reauthError(err)
+	}
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google cannot be reached. Try again shortly.", Err: err}
+	}
+	switch {
+	case ge.Code == http.StatusNotFound:
+		return &jarvis.Error{Code: jarvis.ENOTFOUND, Message: what + " not found.", Err: err}
+	case ge.Code == http.StatusUnauthorized:
+		return reauthError(err)
+	case ge.Code == http.StatusTooManyRequests || (ge.Code == http.StatusForbidden && isRateReason(reasonOf(ge))):
+		return &jarvis.Error{Code: jarvis.ERATELIMITED, Message: "Google's rate limit was reached. Retry later.", RetryAfter: retryAfter(ge.Header, time.Second), Err: err}
+	case ge.Code == http.StatusForbidden:
+		return &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: "Google refused access: reconnect your Google account and grant the requested permissions.", Err: err}
+	case ge.Code == http.StatusBadRequest:
+		return &jarvis.Error{Code: jarvis.EINVALID, Field: "q", Message: "Google rejected the request: " + ge.Message, Err: err}
+	case ge.Code >= 500:
+		return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google is having trouble. Try again shortly.", RetryAfter: retryAfter(ge.Header, 0), Err: err}
+	}
+	return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google answered unexpectedly.", Err: err}
+}
+
+func reauthError(err error) error {
+	return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Jarvis's access to your Google account has expired or was revoked. Connect your Google account again.", Err: err}
+}
+
+func reasonOf(ge *googleapi.Error) string {
+	if len(ge.Errors) > 0 {
+		return ge.Errors[0].Reason
+	}
+	return ""
+}
+
+func isRateReason(r string) bool {
+	return r == "rateLimitExceeded" || r == "userRateLimitExceeded" || r == "dailyLimitExceeded" || r == "quotaExceeded"
+}
+
+// retryAfter reads a Retry-After header in seconds (or as an HTTP date).
+func retryAfter(h http.Header, def time.Duration) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return def
+}

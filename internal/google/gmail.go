@@ -1,0 +1,321 @@
+package google
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/api/gmail/v1"
+	"google.golang.org/api/option"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+var _ jarvis.MailService = (*Service)(nil)
+
+// Scopes that allow reading and drafting mail.
+var (
+	readScopes  = []string{ScopeGmailReadonly, "https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"}
+	draftScopes = []string{ScopeGmailCompose, "https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"}
+	calScopes   = []string{ScopeCalendarReadonly, "https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/calendar.events.readonly", "https://www.googleapis.com/auth/calendar.events"}
+)
+
+// summaryHeaders are the headers an inbox row needs.
+var summaryHeaders = []string{"Subject", "From", "Date"}
+
+// gmailCall is one Gmail operation for a user: a token source, and a
+// service on a client that carries it.
+type gmailCall struct {
+	tokens *userTokens
+	svc    *gmail.Service
+	g      *jarvis.GoogleIntegration
+}
+
+// gmailFor loads the user's integration, checks that one of the scopes was
+// granted (ESCOPEMISSING otherwise) and returns a Gmail service acting for them.
+func (s *Service) gmailFor(ctx context.Context, userID string, scopes []string, what string) (*gmailCall, error) {
+	u := s.tokens(userID)
+	g, err := u.integration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !hasAny(g, scopes) {
+		return nil, &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: fmt.Sprintf("You did not let Jarvis %s. Reconnect your Google account and grant that permission.", what)}
+	}
+	opts := []option.ClientOption{option.WithHTTPClient(s.client(u))}
+	if s.gmail != "" {
+		opts = append(opts, option.WithEndpoint(s.gmail))
+	}
+	svc, err := gmail.NewService(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &gmailCall{tokens: u, svc: svc, g: g}, nil
+}
+
+func hasAny(g *jarvis.GoogleIntegration, scopes []string) bool {
+	for _, s := range scopes {
+		if g.HasScope(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ListThreads lists a page of threads: one threads.list, then every thread's
+// metadata fetched in parallel (bounded), so that a page costs about two
+// round trips however many threads it shows.
+func (s *Service) ListThreads(ctx context.Context, userID string, q jarvis.ThreadQuery) (page *jarvis.ThreadPage, err error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	defer func() {
+		s.audit(ctx, jarvis.AuditGmailThreadsList, "mailbox", "", err, map[string]any{"label": q.Label, "results": resultCount(page)})
+	}()
+	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	if err != nil {
+		return nil, err
+	}
+	call := c.svc.Users.Threads.List("me").Context(ctx).MaxResults(int64(q.MaxResults))
+	if q.Q != "" {
+		call = call.Q(q.Q)
+	}
+	if q.Label != "" {
+		call = call.LabelIds(q.Label)
+	}
+	if q.PageToken != "" {
+		call = call.PageToken(q.PageToken)
+	}
+	list, err := call.Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Mailbox")
+	}
+	page = &jarvis.ThreadPage{Threads: make([]jarvis.ThreadSummary, len(list.Threads)), NextPageToken: list.NextPageToken}
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(s.cfg.Concurrency)
+	for i, t := range list.Threads {
+		eg.Go(func() error {
+			th, err := c.svc.Users.Threads.Get("me", t.Id).Context(gctx).Format("metadata").MetadataHeaders(summaryHeaders...).Do()
+			if err != nil {
+				return upstreamError(gctx, err, "Thread")
+			}
+			page.Threads[i] = SummaryFromGmail(th)
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func resultCount(p *jarvis.ThreadPage) int {
+	if p == nil {
+		return 0
+	}
+	return len(p.Threads)
+}
+
+// GetThread returns a thread with every message decoded.
+func (s *Service) GetThread(ctx context.Context, userID, threadID string) (t *jarvis.Thread, err error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	defer func() { s.audit(ctx, jarvis.AuditGmailThreadGet, "thread", threadID, err, nil) }()
+	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	if err != nil {
+		return nil, err
+	}
+	th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("full").Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Thread")
+	}
+	out := ThreadFromGmail(th)
+	for i := range out.Messages {
+		stableAttachmentIDs(&out.Messages[i], th.Messages[i])
+	}
+	return &out, nil
+}
+
+// GetMessage returns one message, decoded.
+func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (m *jarvis.Message, err error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	defer func() { s.audit(ctx, jarvis.AuditGmailMessageGet, "message", messageID, err, nil) }()
+	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	if err != nil {
+		return nil, err
+	}
+	gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Message")
+	}
+	out := MessageFromGmail(gm)
+	stableAttachmentIDs(&out, gm)
+	return &out, nil
+}
+
+// Attachment ids. Gmail's own attachmentId changes from one fetch to the
+// next, so Jarvis names an attachment by its part id instead ("p" and the
+// part id with dots as underscores: "p1_0"), and finds the current
+// attachmentId when the attachment is downloaded.
+func partAttachmentID(partID string) string { return "p" + strings.ReplaceAll(partID, ".", "_") }
+
+func partIDFromAttachmentID(id string) (string, bool) {
+	if len(id) < 2 || id[0] != 'p' {
+		return "", false
+	}
+	return strings.ReplaceAll(id[1:], "_", "."), true
+}
+
+// stableAttachmentIDs rewrites a decoded message's attachment ids (Gmail's
+// attachmentIds) into part-based ids.
+func stableAttachmentIDs(m *jarvis.Message, gm *gmail.Message) {
+	byGmailID := map[string]string{}
+	walkParts(gm.Payload, func(p *gmail.MessagePart) {
+		if p.Body != nil && p.Body.AttachmentId != "" {
+			byGmailID[p.Body.AttachmentId] = partAttachmentID(p.PartId)
+		}
+	})
+	for i, a := range m.Attachments {
+		if id, ok := byGmailID[a.ID]; ok {
+			m.Attachments[i].ID = id
+		}
+	}
+}
+
+func walkParts(p *gmail.MessagePart, fn func(*gmail.MessagePart)) {
+	if p == nil {
+		return
+	}
+	fn(p)
+	for _, c := range p.Parts {
+		walkParts(c, fn)
+	}
+}
+
+// GetAttachment downloads an attachment named by its part-based id.
+func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (a *jarvis.AttachmentData, err error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	defer func() {
+		s.audit(ctx, jarvis.AuditGmailAttachmentGet, "message", messageID, err, map[string]any{"attachment_id": attachmentID})
+	}()
+	partID, ok := partIDFromAttachmentID(attachmentID)
+	if !ok {
+		return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Attachment not found.")
+	}
+	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	if err != nil {
+		return nil, err
+	}
+	gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Message")
+	}
+	var part *gmail.MessagePart
+	walkParts(gm.Payload, func(p *gmail.MessagePart) {
+		if p.PartId == partID && p.Body != nil && p.Body.AttachmentId != "" {
+			part = p
+		}
+	})
+	if part == nil {
+		return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Attachment not found.")
+	}
+	body, err := c.svc.Users.Messages.Attachments.Get("me", messageID, part.Body.AttachmentId).Context(ctx).Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Attachment")
+	}
+	data, err := decodeBase64URL(body.Data)
+	if err != nil {
+		return nil, &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google sent an attachment that cannot be decoded.", Err: err}
+	}
+	decoded := MessageFromGmail(&gmail.Message{Payload: &gmail.MessagePart{MimeType: "multipart/mixed", Parts: []*gmail.MessagePart{part}}})
+	name, mimeType := part.Filename, strings.ToLower(part.MimeType)
+	if len(decoded.Attachments) == 1 {
+		name = decoded.Attachments[0].Filename
+	}
+	return &jarvis.AttachmentData{Filename: name, MimeType: mimeType, Data: data}, nil
+}
+
+func decodeBase64URL(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	if b, err := base64.RawURLEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawStdEncoding.DecodeString(s)
+}
+
+// CreateDraft drafts a message. A reply threads into reply_to_thread_id:
+// threadId, In-Reply-To, References and "Re:" subject, from the thread's
+// latest message.
+func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
+	if err := ValidateDraft(in); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	defer func() {
+		target := ""
+		if d != nil {
+			target = d.DraftID
+		}
+		s.audit(ctx, jarvis.AuditGmailDraftCreate, "draft", target, err, map[string]any{"reply": in.ReplyToThreadID != "", "recipients": len(in.To) + len(in.Cc) + len(in.Bcc)})
+	}()
+	c, err := s.gmailFor(ctx, userID, draftScopes, "draft mail")
+	if err != nil {
+		return nil, err
+	}
+	opts := DraftOptions{From: jarvis.Address{Email: c.g.Email}, Now: s.now()}
+	if u := jarvis.UserFromContext(ctx); u != nil && u.ID == userID {
+		opts.From.Name = u.Name
+	}
+	if in.ReplyToThreadID != "" {
+		if !hasAny(c.g, readScopes) {
+			return nil, &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: "You did not let Jarvis read your mail, which a reply needs. Reconnect your Google account and grant that permission."}
+		}
+		th, err := c.svc.Users.Threads.Get("me", in.ReplyToThreadID).Context(ctx).Format("metadata").
+			MetadataHeaders("Subject", "From", "Date", "Message-ID", "References", "In-Reply-To").Do()
+		if err != nil {
+			return nil, upstreamError(ctx, err, "Thread")
+		}
+		if len(th.Messages) == 0 {
+			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
+		}
+		last := MessageFromGmail(th.Messages[len(th.Messages)-1])
+		opts.ReplyTo = &last
+	}
+	raw, err := BuildDraft(in, opts)
+	if err != nil {
+		return nil, err
+	}
+	draft := &gmail.Draft{Message: &gmail.Message{Raw: base64.URLEncoding.EncodeToString(raw), ThreadId: in.ReplyToThreadID}}
+	created, err := c.svc.Users.Drafts.Create("me", draft).Context(ctx).Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Thread")
+	}
+	d = &jarvis.Draft{DraftID: created.Id}
+	if created.Message != nil {
+		d.MessageID, d.ThreadID = created.Message.Id, created.Message.ThreadId
+	}
+	return d, nil
+}
+
+// ListLabels lists the user's Gmail labels.
+func (s *Service) ListLabels(ctx context.Context, userID string) ([]jarvis.Label, error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.svc.Users.Labels.List("me").Context(ctx).Do()
+	if err != nil {
+		return nil, upstreamError(ctx, err, "Labels")
+	}
+	out := make([]jarvis.Label, 0, len(res.Labels))
+	for _, l := range res.Labels {
+		out = append(out, jarvis.Label{ID: l.Id, Name: l.Name, Type: l.Type})
+	}
+	return out, nil
+}

@@ -1,0 +1,172 @@
+// Package google connects Jarvis to a user's Google account with the
+// official clients: sign-in with OAuth 2.0 and OpenID Connect
+// (golang.org/x/oauth2, go-oidc), a token source that persists every refresh
+// and refreshes once across replicas, and Gmail and Calendar
+// (google.golang.org/api). One base URL points all of it at real Google or
+// at a sandbox.
+package google
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// OAuth scopes Jarvis asks for.
+const (
+	ScopeGmailReadonly    = "https://www.googleapis.com/auth/gmail.readonly"
+	ScopeGmailCompose     = "https://www.googleapis.com/auth/gmail.compose"
+	ScopeCalendarReadonly = "https://www.googleapis.com/auth/calendar.readonly"
+)
+
+// Scopes is what a sign-in requests.
+var Scopes = []string{oidc.ScopeOpenID, "email", "profile", ScopeGmailReadonly, ScopeGmailCompose, ScopeCalendarReadonly}
+
+// realIssuer is Google's OpenID Connect issuer.
+const realIssuer = "https://accounts.google.com"
+
+// Config configures the Google services.
+type Config struct {
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string
+	// BaseURL points OAuth, OIDC discovery, Gmail and Calendar at one place
+	// (a sandbox, a proxy). Empty means real Google.
+	BaseURL string
+
+	// Who may sign in (see SignIn.Complete).
+	AllowedEmails  []string
+	AllowedDomains []string
+	OpenSignup     bool
+
+	// HTTPClient makes the upstream calls; a tuned default when nil.
+	HTTPClient *http.Client
+	// CallTimeout bounds one service call, retries included, unless the
+	// caller's deadline is sooner. Default 20 s.
+	CallTimeout time.Duration
+	// Concurrency bounds the parallel thread fetches of an inbox page. Default 50.
+	Concurrency int
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Stores are what the Google services keep and read.
+type Stores struct {
+	Users    jarvis.UserStore
+	Profiles interface {
+		UpdateUserProfile(ctx context.Context, userID, name, picture string) error
+	}
+	Integrations jarvis.IntegrationStore
+	States       jarvis.SignInStates
+	Auditor      jarvis.Auditor
+}
+
+// Service is Jarvis's connection to Google: sign-in, Gmail and Calendar.
+type Service struct {
+	cfg    Config
+	st     Stores
+	http   *http.Client
+	now    func() time.Time
+	log    *slog.Logger
+	oauth  oauth2.Config
+	revoke string
+	gmail  string // Gmail endpoint for option.WithEndpoint
+	cal    string // Calendar endpoint
+
+	mu       sync.Mutex
+	provider *oidc.Provider
+}
+
+// New returns the Google service. It contacts nobody until first used.
+func New(cfg Config, st Stores) *Service {
+	s := &Service{cfg: cfg, st: st, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger}
+	if s.http == nil {
+		s.http = newHTTPClient()
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cfg.CallTimeout <= 0 {
+		s.cfg.CallTimeout = 20 * time.Second
+	}
+	if s.cfg.Concurrency <= 0 {
+		s.cfg.Concurrency = 50
+	}
+	s.oauth = oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Scopes: Scopes}
+	if base := strings.TrimRight(cfg.BaseURL, "/"); base != "" {
+		s.oauth.Endpoint = oauth2.Endpoint{AuthURL: base + "/o/oauth2/v2/auth", TokenURL: base + "/token"}
+		s.revoke = base + "/revoke"
+		s.gmail = base + "/"
+		s.cal = base + "/calendar/v3/"
+	} else {
+		s.oauth.Endpoint = oauth2.Endpoint{AuthURL: "https://accounts.google.com/o/oauth2/v2/auth", TokenURL: "https://oauth2.googleapis.com/token"}
+		s.revoke = "https://oauth2.googleapis.com/revoke"
+	}
+	return s
+}
+
+// newHTTPClient is an upstream client with timeouts on every phase and
+// enough idle connections for a page's fan-out.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 200
+	t.MaxIdleConnsPerHost = 100
+	t.IdleConnTimeout = 90 * time.Second
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+}
+
+// issuer is the OIDC issuer to discover: the base URL, or Google's.
+func (s *Service) issuer() string {
+	if s.cfg.BaseURL != "" {
+		return strings.TrimRight(s.cfg.BaseURL, "/")
+	}
+	return realIssuer
+}
+
+// oidcProvider discovers the issuer once (and again after a failure).
+func (s *Service) oidcProvider(ctx context.Context) (*oidc.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.provider != nil {
+		return s.provider, nil
+	}
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, s.http), s.issuer())
+	if err != nil {
+		return nil, &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google's sign-in service cannot be reached. Try again shortly.", Err: err}
+	}
+	s.provider = p
+	return p, nil
+}
+
+// callContext bounds a service call by the call timeout.
+func (s *Service) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.cfg.CallTimeout)
+}
+
+// audit records a Google call with its outcome.
+func (s *Service) audit(ctx context.Context, action, targetType, targetID string, err error, meta map[string]any) {
+	e := jarvis.AuditEntry{Action: action, TargetType: targetType, TargetID: targetID, Outcome: jarvis.OutcomeSuccess, Metadata: meta}
+	if err != nil {
+		e.Outcome = jarvis.OutcomeFailure
+		if e.Metadata == nil {
+			e.Metadata = map[string]any{}
+		}
+		e.Metadata["error_code"] = jarvis.ErrorCode(err)
+	}
+	s.st.Auditor.Record(ctx, e)
+}

@@ -1,0 +1,262 @@
+package google
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+var _ jarvis.SignInService = (*Service)(nil)
+
+// signInTTL is how long a started sign-in may take.
+const signInTTL = 10 * time.Minute
+
+// idClaims are the id_token claims Jarvis reads.
+type idClaims struct {
+	Email         string `json:"email"`
+	EmailVerified any    `json:"email_verified"` // Google has sent both true and "true"
+	Name          string `json:"name"`
+	Picture       string `json:"picture"`
+	HostedDomain  string `json:"hd"`
+	Nonce         string `json:"nonce"`
+}
+
+func (c idClaims) verified() bool {
+	switch v := c.EmailVerified.(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Start begins a sign-in: state, PKCE verifier (S256) and nonce are made and
+// stored server-side, single-use, for ten minutes; the URL carries the
+// challenge, never the verifier.
+func (s *Service) Start(ctx context.Context, redirectPath string) (string, string, error) {
+	state, nonce, verifier := randomString(32), randomString(32), oauth2.GenerateVerifier()
+	err := s.st.States.SaveSignInState(ctx, state, jarvis.SignInState{CodeVerifier: verifier, Nonce: nonce, RedirectPath: redirectPath,
+		ExpiresAt: s.now().Add(signInTTL)})
+	if err != nil {
+		return "", "", err
+	}
+	u := s.oauth.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("nonce", nonce), oauth2.SetAuthURLParam("include_granted_scopes", "true"))
+	return u, state, nil
+}
+
+// Complete finishes a sign-in. The state is consumed first (EINVALID when
+// unknown, used or expired: nothing else happens); the code is exchanged with
+// the PKCE verifier; the id_token is verified — signature via the issuer's
+// JWKS, iss, aud, exp and nonce. The Google identity (issuer, sub) finds the
+// user; failing that, a user with the same verified email and no Google
+// identity yet is linked; failing that, a new user is made, if the
+// allowlist lets them in (ESIGNUPCLOSED otherwise).
+func (s *Service) Complete(ctx context.Context, code, state string) (*jarvis.SignInResult, error) {
+	st, err := s.st.States.ConsumeSignInState(ctx, state)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := s.oidcProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	octx := context.WithValue(ctx, oauth2.HTTPClient, s.http)
+	tok, err := s.oauth.Exchange(octx, code, oauth2.VerifierOption(st.CodeVerifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.Response != nil && re.Response.StatusCode == http.StatusBadRequest) {
+			return nil, &jarvis.Error{Code: jarvis.EINVALID, Field: "code", Message: "Google did not accept the sign-in code (it may have been used already). Start the sign-in again.", Err: err}
+		}
+		return nil, upstreamError(ctx, err, "Token")
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		return nil, &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google's answer had no identity token.", Err: errors.New("no id_token")}
+	}
+	idt, err := provider.VerifierContext(oidc.ClientContext(ctx, s.http), &oidc.Config{ClientID: s.cfg.ClientID, Now: s.now}).Verify(ctx, rawID)
+	if err != nil {
+		return nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "Google's identity token could not be verified.", Err: err}
+	}
+	var claims idClaims
+	if err := idt.Claims(&claims); err != nil {
+		return nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "Google's identity token could not be read.", Err: err}
+	}
+	if claims.Nonce == "" || claims.Nonce != st.Nonce {
+		return nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "Google's identity token does not belong to this sign-in.", Err: errors.New("nonce mismatch")}
+	}
+	granted := strings.Fields(fmt.Sprint(tok.Extra("scope")))
+	if len(granted) == 0 {
+		granted = append(granted, Scopes...)
+	}
+	user, newUser, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims)
+	if err != nil {
+		return nil, err
+	}
+	uctx := jarvis.NewContextWithUser(ctx, user)
+	if err := s.st.Profiles.UpdateUserProfile(ctx, user.ID, claims.Name, claims.Picture); err != nil {
+		return nil, err
+	}
+	g := &jarvis.GoogleIntegration{UserID: user.ID, Issuer: idt.Issuer, Subject: idt.Subject, Email: strings.ToLower(claims.Email),
+		Scopes: normaliseScopes(granted), AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType,
+		Expiry: tok.Expiry.UTC(), Status: jarvis.GoogleActive}
+	if err := s.st.Integrations.UpsertGoogleIntegration(ctx, g); err != nil {
+		return nil, err
+	}
+	s.st.Auditor.Record(uctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleSignIn, TargetType: "user", TargetID: user.ID, Metadata: map[string]any{"new_user": newUser}})
+	s.st.Auditor.Record(uctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleConnect, TargetType: "google_integration", TargetID: g.ID,
+		Metadata: map[string]any{"scopes": g.Scopes, "refresh_token_received": tok.RefreshToken != ""}})
+	return &jarvis.SignInResult{User: user, RedirectPath: st.RedirectPath, NewUser: newUser}, nil
+}
+
+// findOrCreateUser applies the identity rule and the sign-in allowlist.
+func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c idClaims) (*jarvis.User, bool, error) {
+	if g, err := s.st.Integrations.FindGoogleIntegrationByIdentity(ctx, issuer, sub); err == nil {
+		u, err := s.st.Users.FindUserByID(ctx, g.UserID)
+		return u, false, err
+	} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		return nil, false, err
+	}
+	email := strings.ToLower(strings.TrimSpace(c.Email))
+	if c.verified() && email != "" {
+		u, err := s.st.Users.FindUserByEmail(ctx, email)
+		switch {
+		case err == nil:
+			if _, err := s.st.Integrations.GoogleStatus(ctx, u.ID); jarvis.IsCode(err, jarvis.ENOTFOUND) {
+				return u, false, nil // made by `jarvis token` or invited by email: connect them
+			} else if err != nil {
+				return nil, false, err
+			}
+			// That user already has another Google identity: this one is someone else.
+		case !jarvis.IsCode(err, jarvis.ENOTFOUND):
+			return nil, false, err
+		}
+	}
+	if !s.allowed(email, c) {
+		s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, TargetType: "google_identity", TargetID: sub,
+			Outcome: jarvis.OutcomeDenied, Metadata: map[string]any{"domain": domainOf(email), "email_verified": c.verified()}})
+		return nil, false, &jarvis.Error{Code: jarvis.ESIGNUPCLOSED, Message: "This Jarvis does not take new sign-ups from this account. Ask its administrator to invite you."}
+	}
+	if email == "" || !c.verified() {
+		return nil, false, &jarvis.Error{Code: jarvis.ESIGNUPCLOSED, Message: "Google did not confirm this account's email address, so it cannot sign up."}
+	}
+	u, err := s.st.Users.EnsureUser(ctx, email, c.Name)
+	return u, true, err
+}
+
+// allowed reports whether a new person may sign up: open sign-up, or a
+// verified email that is listed or whose domain (or Workspace hd) is.
+func (s *Service) allowed(email string, c idClaims) bool {
+	if s.cfg.OpenSignup {
+		return true
+	}
+	if !c.verified() || email == "" {
+		return false
+	}
+	for _, e := range s.cfg.AllowedEmails {
+		if e == email {
+			return true
+		}
+	}
+	for _, d := range s.cfg.AllowedDomains {
+		if d == domainOf(email) || (c.HostedDomain != "" && strings.EqualFold(d, c.HostedDomain)) {
+			return true
+		}
+	}
+	return false
+}
+
+func domainOf(email string) string {
+	if i := strings.LastIndexByte(email, '@'); i >= 0 {
+		return email[i+1:]
+	}
+	return ""
+}
+
+// normaliseScopes keeps each scope once, in a stable order.
+func normaliseScopes(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Disconnect revokes the grant at Google (revoking the refresh token
+// revokes its access tokens too) and deletes the stored tokens. The tokens
+// are deleted even when Google cannot be reached, since the user asked to be
+// disconnected. ENOTFOUND when nothing is connected.
+func (s *Service) Disconnect(ctx context.Context, userID string) error {
+	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID)
+	if jarvis.IsCode(err, jarvis.EREAUTH) {
+		g = &jarvis.GoogleIntegration{} // unreadable tokens: nothing to revoke, just delete
+	} else if err != nil {
+		return err
+	}
+	revoked := false
+	if tok := firstNonEmpty(g.RefreshToken, g.AccessToken); tok != "" {
+		if err := s.revokeToken(ctx, tok); err != nil {
+			s.log.WarnContext(ctx, "revoking the Google grant failed; deleting the tokens anyway", "err", err)
+		} else {
+			revoked = true
+		}
+	}
+	if err := s.st.Integrations.DeleteGoogleIntegration(ctx, userID); err != nil {
+		return err
+	}
+	s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleDisconnect, TargetType: "google_integration", TargetID: g.ID,
+		Metadata: map[string]any{"revoked_at_google": revoked}})
+	return nil
+}
+
+func firstNonEmpty(a ...string) string {
+	for _, s := range a {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// revokeToken calls Google's revocation endpoint. An unknown token (400)
+// counts as revoked.
+func (s *Service) revokeToken(ctx context.Context, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.revoke, strings.NewReader(url.Values{"token": {token}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadRequest {
+		return fmt.Errorf("revoke: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
