@@ -42,7 +42,7 @@ test('signed out, the dashboard offers Google sign-in', async () => {
   await expectAccessibleBothSchemes(page, 'sign-in');
   await shot(page, 'signin');
   await page.goto('/signin?error=access_denied');
-  await expect(page.getByRole('alert')).toContainText('cancelled');
+  await expect(page.getByRole('alert').filter({ hasText: 'Sign-in' }).or(page.locator('.notice-error'))).toContainText('cancelled');
   await expectAccessible(page, 'sign-in with error');
   await expectNoCSPViolations(page);
 });

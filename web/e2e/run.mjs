@@ -75,7 +75,7 @@ if (!process.env.JARVIS_E2E_URL) {
   dataDir = mkdtempSync(join(tmpdir(), 'jarvis-e2e-'));
   const log = createWriteStream(join(tmp, 'jarvis.log'));
   const url = `http://127.0.0.1:${port}`;
-  server = spawn(resolve(bin), ['serve', '--sandbox', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dataDir, 'jarvis.db')}`], {
+  server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
     env: { ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
