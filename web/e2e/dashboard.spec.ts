@@ -88,7 +88,7 @@ test('an HTML-only thread renders sandboxed, without scripts or remote images', 
   const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
   await expect(items.first()).toBeVisible();
   // The newsletter is the demo's HTML-only mail.
-  await page.getByRole('searchbox', { name: 'Search mail' }).fill('newsletter');
+  await page.getByRole('searchbox', { name: 'Search mail' }).fill('Engine Weekly');
   await page.keyboard.press('Enter');
   await expect(items.first()).toBeVisible();
   await page.locator('body').click({ position: { x: 5, y: 300 } });
@@ -142,6 +142,29 @@ test('an HTML-only thread renders sandboxed, without scripts or remote images', 
   await page.getByRole('button', { name: 'Show remote images' }).click();
   await expect(frame).toHaveAttribute('src', /images=1/);
   await expect(page.getByText('Remote images are shown.')).toBeVisible();
+});
+
+test('inline cid: images come from the attachment route; attachments download', async () => {
+  await page.goto('/?q=' + encodeURIComponent('Weekly metrics with chart'));
+  await page.getByRole('link', { name: /Weekly metrics with chart/ }).first().click();
+  const frame = page.locator('iframe.mail-frame').first();
+  await expect(frame).toBeVisible();
+  await expect.poll(() => frame.evaluate((f: HTMLIFrameElement) => {
+    const img = f.contentDocument?.images[0];
+    return img && img.complete && img.naturalWidth > 0 ? new URL(img.currentSrc || img.src).pathname : '';
+  })).toMatch(/\/attachment\//);
+
+  await page.goto('/?q=' + encodeURIComponent('Invoice 1042'));
+  await page.getByRole('link', { name: /Invoice 1042/ }).first().click();
+  const link = page.getByRole('link', { name: /invoice-1042\.pdf/ });
+  await expect(link).toContainText('application/pdf');
+  const href = (await link.getAttribute('href'))!;
+  const res = await page.request.get(href);
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-disposition']).toMatch(/^attachment/);
+  // Plain text keeps its line breaks.
+  await expect(page.locator('.mail-text').first()).toContainText('Amount due');
+  expect(await page.locator('.mail-text').first().evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
 });
 
 test('reply makes exactly one draft in the thread, even on a double click', async () => {
@@ -207,7 +230,7 @@ test('chat streams, shows tool calls, and a draft needs approval', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assistant' }).click();
   await expect(page.getByRole('heading', { name: 'Ask Jarvis' })).toBeVisible();
   await expectAccessibleBothSchemes(page, 'assistant (empty)');
-  await page.getByLabel('Message to Jarvis').fill('Draft a reply to Grace saying thanks for the update.');
+  await page.getByLabel('Message to Jarvis').fill('Draft an email to grace@example.com about the exhibit saying thanks for the update.');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page).toHaveURL(/\/assistant\?c=/, { timeout: 30_000 });
   const card = page.locator('.approval').first();
@@ -225,7 +248,7 @@ test('chat streams, shows tool calls, and a draft needs approval', async () => {
 
   // The history reloads with the decision.
   await page.reload();
-  await expect(page.locator('.turn-user').first()).toContainText('Draft a reply');
+  await expect(page.locator('.turn-user').first()).toContainText('Draft an email');
   await expect(page.locator('.approval').first().getByText('The draft is saved in Gmail.')).toBeVisible();
   await expect(page.getByRole('list').filter({ has: page.locator('.chat-list a') }).first()).toBeVisible();
 });
