@@ -28,7 +28,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account,
 	tok, ok := bearer(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/"`)
-		wire.WriteError(w, http.StatusUnauthorized, wire.ErrorItem{Domain: "global", Reason: "required", Message: "Login Required", Location: "Authorization", LocationType: "header"})
+		wire.WriteError(w, http.StatusUnauthorized, wire.ErrorItem{Domain: "global", Reason: "required", Message: "Login Required.", Location: "Authorization", LocationType: "header"})
 		return nil, nil, false
 	}
 	fam, ok := s.tokens.lookupAccess(tok)

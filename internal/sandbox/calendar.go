@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jarvis-hq/jarvis/internal/sandbox/calendar"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
 )
 
@@ -15,6 +16,23 @@ type calendarBook interface {
 	http.Handler
 }
 
-func newCalendar(now func() time.Time) calendarBook { return nil }
+func newCalendar(now func() time.Time) calendarBook { return calendar.NewBook(now) }
 
-func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) { wire.NotFound(w) }
+// handleCalendar serves /calendar/v3/…: latency, faults and stats by the
+// calendar method's name, then the bearer token and a calendar scope, then
+// the Book answers for the token's account.
+func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
+	method := calendar.MethodName(r)
+	if method == "" {
+		wire.NotFound(w)
+		return
+	}
+	if !s.begin(w, r, method, false) {
+		return
+	}
+	acct, fam, ok := s.authenticate(w, r)
+	if !ok || !permitted(w, fam, calendarRead) {
+		return
+	}
+	s.calendar.ServeHTTP(w, r.WithContext(calendar.WithAccount(r.Context(), acct.email)))
+}

@@ -220,7 +220,7 @@ func TestGmailRequiresValidBearer(t *testing.T) {
 	if err := json.Unmarshal(b, &body); err != nil || resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("no token: %d %s", resp.StatusCode, b)
 	}
-	if body.Error.Code != 401 || body.Error.Status != "UNAUTHENTICATED" || body.Error.Errors[0].Reason != "required" || body.Error.Message != "Login Required" {
+	if body.Error.Code != 401 || body.Error.Status != "UNAUTHENTICATED" || body.Error.Errors[0].Reason != "required" || body.Error.Message != "Login Required." {
 		t.Errorf("no token: %s", b)
 	}
 
