@@ -56,6 +56,10 @@ type Main struct {
 	Migrate bool
 	// AuditAsync batches audit rows (flushed every 100 ms and on Close).
 	AuditAsync bool
+	// Listener, when set, is served instead of listening on Config.Addr.
+	Listener net.Listener
+	// HTTP is the API's own configuration beyond Config (rate limits, observers).
+	HTTP httpapi.Config
 
 	DB         *sqldb.DB
 	API        *httpapi.Server
@@ -122,19 +126,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.wireChat(ctx, &deps, recorder); err != nil {
 		return err
 	}
-	m.API = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.JWTTTL}, deps)
+	hc := m.HTTP
+	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
+	m.API = httpapi.New(hc, deps)
 
 	m.HTTPServer = &http.Server{
 		Handler:           m.API,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    2 << 20, // a huge bearer token is refused as 401 by the token check, before parsing
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return bg },
 	}
-	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	if m.listener = m.Listener; m.listener == nil {
+		if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
 	}
 	go func() {
 		if err := m.HTTPServer.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -44,6 +44,9 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 					s.Error(sw, r, fmt.Errorf("panic: %v", v))
 				}
 			}
+			if s.cfg.Observe != nil {
+				s.cfg.Observe(r.Method, r.Pattern, sw.status())
+			}
 			level := slog.LevelInfo
 			if r.URL.Path == "/health" || r.URL.Path == "/ready" {
 				level = slog.LevelDebug

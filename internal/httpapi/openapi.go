@@ -7,7 +7,7 @@ import (
 // openAPI serves the OpenAPI 3.1 description of the API.
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSONRaw(w, http.StatusOK, openAPIDocument())
+	writeJSONRaw(w, http.StatusOK, OpenAPIDocument())
 }
 
 func writeJSONRaw(w http.ResponseWriter, status int, b []byte) {

@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// openAPIDocument is built once from the operation table.
-var openAPIDocument = sync.OnceValue(func() []byte {
+// OpenAPIDocument is the OpenAPI 3.1 description, built once from the operation table.
+var OpenAPIDocument = sync.OnceValue(func() []byte {
 	b, err := json.MarshalIndent(buildSpec(), "", "  ")
 	if err != nil {
 		panic(err)

@@ -27,6 +27,10 @@ type Config struct {
 	// RateLimit is how many Google or chat requests a user may make per minute.
 	GoogleRateLimit int
 	ChatRateLimit   int
+	// Observe, when set, is told the route pattern and status of every
+	// request (for metrics, and for the test that holds the OpenAPI
+	// description to what the server really answers).
+	Observe func(method, pattern string, status int)
 }
 
 // Deps are the services behind the API. Optional ones may be nil: their
@@ -129,13 +133,30 @@ func (s *Server) registerRoutes() {
 	s.registerGoogleRoutes()
 	s.registerChatRoutes()
 
-	if s.Dashboard != nil {
-		s.mux.Handle("/", s.Dashboard)
-	} else {
-		s.mux.Handle("/", apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
-		})))
+	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
+	}))
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// API clients get a problem; browsers get the dashboard, which routes
+		// its own pages.
+		if s.Dashboard == nil || isAPIPath(r.URL.Path) || (wantsJSON(r) && !wantsHTML(r)) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		s.Dashboard.ServeHTTP(w, r)
+	}))
+}
+
+// apiPrefixes are the first path segments that belong to the API.
+var apiPrefixes = []string{"/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/"}
+
+func isAPIPath(p string) bool {
+	for _, pre := range apiPrefixes {
+		if strings.HasPrefix(p, pre) {
+			return true
+		}
 	}
+	return false
 }
 
 // unavailable answers for a service that is not configured.
