@@ -147,12 +147,10 @@ func (s *Server) loadAccount(email, dir string) {
 	})
 	a := s.addAccount(email, accountName(email, msgs))
 	a.mail.Load(msgs)
-	if s.calendar != nil {
-		s.calendar.AddAccount(email, a.name)
-	}
+	s.calendar.AddAccount(email, a.name)
 	for _, path := range icsFiles {
 		data, err := os.ReadFile(path)
-		if err == nil && s.calendar != nil {
+		if err == nil {
 			err = s.calendar.LoadICS(email, path, data)
 		}
 		if err != nil {
@@ -207,11 +205,8 @@ func (s *Server) loadDemo() error {
 			msgs = append(msgs, mailbox.Parse(raw, s.now()))
 		}
 		a.mail.Load(msgs)
-		if s.calendar != nil {
-			s.calendar.AddAccount(da.Email, da.Name)
-			peers := slices.DeleteFunc(slices.Clone(emails), func(e string) bool { return e == da.Email })
-			s.calendar.AddDemo(da.Email, peers)
-		}
+		s.calendar.AddAccount(da.Email, da.Name)
+		s.calendar.AddDemo(da.Email, slices.DeleteFunc(slices.Clone(emails), func(e string) bool { return e == da.Email }))
 	}
 	return nil
 }

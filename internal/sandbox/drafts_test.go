@@ -83,8 +83,6 @@ func TestDraftsCreateGetListAndThreading(t *testing.T) {
 	// uploadType=media: the bytes alone.
 	req, _ := http.NewRequest("POST", e.base+"/upload/gmail/v1/users/me/drafts?uploadType=media", strings.NewReader(stray))
 	req.Header.Set("Content-Type", "message/rfc822")
-	tok, _ := svc.Users.GetProfile("me").Do()
-	_ = tok
 	req.Header.Set("Authorization", "Bearer "+e.signIn("ada@example.com").AccessToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {

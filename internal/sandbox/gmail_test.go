@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"google.golang.org/api/gmail/v1"
-	"google.golang.org/api/googleapi"
 )
 
 // header returns a header of a message part.
@@ -234,6 +233,4 @@ func TestGmailRequiresValidBearer(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Errorf("forged token: %d", resp.StatusCode)
 	}
-	var ge *googleapi.Error
-	_ = ge
 }

@@ -7,6 +7,26 @@
 // Mailboxes come from a data directory of .eml, .mbox and .ics files or
 // from a built-in demo; latency, token lifetimes and faults can be set at
 // start or at run time under /sandbox/.
+//
+// # Method names
+//
+// Stats count, and fault rules (Config.Fail, POST /sandbox/faults) match,
+// these stable names:
+//
+//   - token.exchange, token.refresh (grant types of /token; other grant
+//     types count as "token"), token.revoke, oauth.userinfo
+//   - gmail.getProfile, gmail.labels.list, gmail.labels.get,
+//     gmail.threads.list, gmail.threads.get, gmail.messages.list,
+//     gmail.messages.get, gmail.messages.modify,
+//     gmail.messages.attachments.get, gmail.drafts.create, gmail.drafts.get,
+//     gmail.drafts.list, gmail.history.list (also inside a batch)
+//   - calendar.calendarList.list, calendar.calendarList.get,
+//     calendar.calendars.get, calendar.events.list, calendar.events.get,
+//     calendar.events.instances, calendar.freebusy.query
+//   - counted only, never delayed or faulted: oauth.authorize (the consent
+//     page), oidc.discovery, oidc.jwks, gmail.batch (the envelope)
+//
+// A rule's METHOD may also be a prefix such as "gmail.*", or "*".
 package sandbox
 
 import (

@@ -105,9 +105,7 @@ func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error)
 		if want("labelRemoved") {
 			h.LabelsRemoved = changes(r.labelsRemoved)
 		}
-		for _, v := range h.MessagesAdded {
-			h.Messages = append(h.Messages, v)
-		}
+		h.Messages = append(h.Messages, h.MessagesAdded...)
 		for _, c := range append(slices.Clone(h.LabelsAdded), h.LabelsRemoved...) {
 			h.Messages = append(h.Messages, c.Message)
 		}

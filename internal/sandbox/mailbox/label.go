@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -134,9 +135,5 @@ func sortLabels(ids []string) {
 		}
 		return "0" + id
 	}
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && rank(ids[j]) < rank(ids[j-1]); j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
+	slices.SortFunc(ids, func(a, b string) int { return strings.Compare(rank(a), rank(b)) })
 }
