@@ -268,7 +268,6 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, req *authRequest,
 		"code":     {code},
 		"scope":    {strings.Join(scopes, " ")},
 		"authuser": {"0"},
-		"prompt":   {"consent"},
 		"iss":      {s.base},
 	})
 }
