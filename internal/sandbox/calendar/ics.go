@@ -17,6 +17,7 @@ import (
 const (
 	maxICSBytes = 32 << 20 // a year of a busy calendar is a few MB
 	maxNesting  = 16       // VCALENDAR > VEVENT > VALARM needs three
+	maxRules    = 4        // RFC 5545 advises one RRULE per event
 )
 
 // parsedFile is what one iCalendar file holds.
@@ -438,6 +439,9 @@ func (p *fileParser) recurrence(ve *ics.VEvent, start when) (*recurrence, error)
 	if len(rules)+len(rdates) == 0 {
 		return nil, nil
 	}
+	if len(rules) > maxRules {
+		return nil, fmt.Errorf("%d RRULEs; at most %d are supported", len(rules), maxRules)
+	}
 	r := &recurrence{dtstart: start.t, exInstants: map[int64]bool{}, exDates: map[string]bool{}}
 	for _, prop := range rules {
 		rule, err := p.rule(prop.Value, start)
@@ -496,7 +500,17 @@ func (p *fileParser) rule(value string, start when) (*rrule.RRule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RRULE %q: %v", value, err)
 	}
-	if _, ok := rule.Iterator()(); !ok {
+	// A rule whose pattern never matches makes the iterator walk to the
+	// year 9999. The Gregorian calendar repeats every 400 years, so probe
+	// the pattern, without COUNT or UNTIL, over the last such cycles only.
+	probe := *opt
+	probe.Count, probe.Until = 0, time.Time{}
+	if cycles := (rrule.MAXYEAR - 800 - start.t.Year()) / 400; cycles > 0 {
+		probe.Dtstart = start.t.AddDate(400*cycles, 0, 0)
+	}
+	if pr, err := rrule.NewRRule(probe); err != nil {
+		return nil, fmt.Errorf("RRULE %q: %v", value, err)
+	} else if _, ok := pr.Iterator()(); !ok {
 		return nil, nil
 	}
 	return rule, nil

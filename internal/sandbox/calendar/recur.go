@@ -14,6 +14,8 @@ const (
 	// maxScan bounds the rule occurrences walked before a query window
 	// (a daily rule begun in 1800 still fits).
 	maxScan = 100_000
+	// openHorizonYears is how far after its start an open-ended window reaches.
+	openHorizonYears = 50
 )
 
 // recurrence is the recurrence set of a series: its DTSTART, RRULEs and
@@ -35,11 +37,18 @@ func (r *recurrence) excluded(t time.Time) bool {
 }
 
 // occurrences returns the original start times t of the set, in order,
-// with t < to and t+dur > from (an overlap test; a zero from or to is
-// open), at most limit of them.
+// with t < to and t+dur > from (an overlap test; a zero from is open, a
+// zero to reaches openHorizonYears past from or DTSTART), at most limit.
 func (r *recurrence) occurrences(from, to time.Time, dur time.Duration, limit int) []time.Time {
 	if limit <= 0 {
 		return nil
+	}
+	if to.IsZero() {
+		to = r.dtstart
+		if from.After(to) {
+			to = from
+		}
+		to = to.AddDate(openHorizonYears, 0, 0)
 	}
 	inWindow := func(t time.Time) (in, past bool) {
 		if !to.IsZero() && !t.Before(to) {
