@@ -1,0 +1,236 @@
+package model
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// The tools of Jarvis's agent the deterministic model knows how to use.
+const (
+	toolSearch = "search_threads"
+	toolThread = "get_thread"
+	toolEvents = "list_upcoming_events"
+	toolFree   = "find_free_time"
+	toolDraft  = "create_draft"
+)
+
+// reply is a model turn before it is put on the wire.
+type reply struct {
+	Chunks    []string
+	ToolCalls []ToolCall
+	Stop      string
+}
+
+// respond is the deterministic model. It reads the latest user message and
+// the tools offered, and answers with tool calls or text:
+//
+//   - "inbox", "email(s)", "mail", "messages" → search_threads (in:inbox);
+//     "unread" adds is:unread, "from X" adds from:X, "about Y" adds Y,
+//     "last 5 emails" sets max_results.
+//   - "thread", "read/open the … email" → search_threads, then get_thread on
+//     the first thread id found in the result.
+//   - "meetings", "calendar", "schedule", "agenda", "events", "today",
+//     "tomorrow", "this week" → list_upcoming_events (days: 1 for
+//     today/tomorrow, 7 for a week, or "N days").
+//   - "free time", "free slot", "when am I free", "availability" →
+//     find_free_time (duration from "30 minutes", "an hour"; days as above).
+//   - "draft", "write to", "compose", "email bob@x.com" → create_draft to the
+//     addresses given (cc after "cc"), body from "saying …", subject from
+//     "about …"; "reply"/"respond to" (or a recipient named without an
+//     address) → search_threads first, then create_draft to the sender of
+//     the first thread, with "Re: subject" and reply_to_thread_id for a reply.
+//
+// Mail, calendar and free-time requests in one message become parallel tool
+// calls. Only offered tools are called, and none twice for one user
+// message. Once results are back it answers with a short summary quoting
+// them (subjects, senders, event names, times), starting with Label; with
+// nothing to do it says what it can do.
+func respond(req Request) reply {
+	text, calls := decide(req)
+	return reply{Chunks: chunk(text), ToolCalls: calls, Stop: stopFor(calls)}
+}
+
+// step is a tool call made since the latest user message, with its result.
+type step struct {
+	call   ToolCall
+	result ToolResult
+}
+
+func decide(req Request) (string, []ToolCall) {
+	offered := map[string]bool{}
+	for _, t := range req.Tools {
+		offered[t.Name] = true
+	}
+	last := -1
+	for i, m := range req.Messages {
+		if m.Role == "user" {
+			last = i
+		}
+	}
+	if last < 0 {
+		return help(offered), nil
+	}
+	in := parseIntent(req.Messages[last].Text)
+	var steps []step
+	results := map[string]ToolResult{}
+	for _, m := range req.Messages[last+1:] {
+		for _, r := range m.ToolResults {
+			results[r.CallID] = r
+		}
+	}
+	for _, m := range req.Messages[last+1:] {
+		for _, c := range m.ToolCalls {
+			steps = append(steps, step{call: c, result: results[c.ID]})
+		}
+	}
+	if len(steps) == 0 {
+		return first(in, offered)
+	}
+	return next(in, offered, steps)
+}
+
+// first plans the first tool calls for a user message.
+func first(in intent, offered map[string]bool) (string, []ToolCall) {
+	if in.draft {
+		if !offered[toolDraft] {
+			return Label + " I can't write drafts in this conversation: the drafting tool isn't available.", nil
+		}
+		lookup := in.reply || (len(in.to) == 0 && in.name != "")
+		if lookup && offered[toolSearch] {
+			q := in.query
+			if in.name != "" {
+				q = "from:" + in.name
+			}
+			return "", []ToolCall{call(toolSearch, map[string]any{"query": q, "max_results": 5})}
+		}
+		if len(in.to) == 0 {
+			return Label + " Who should I write to? Give me an address, for example “draft an email to bob@example.com saying I'll be late”.", nil
+		}
+		return "", []ToolCall{draftCall(in, in.to, in.subject, "")}
+	}
+	var calls []ToolCall
+	if (in.mail || in.read) && offered[toolSearch] {
+		n := in.max
+		if in.read {
+			n = 5
+		}
+		calls = append(calls, call(toolSearch, map[string]any{"query": in.query, "max_results": n}))
+	}
+	if in.free && offered[toolFree] {
+		calls = append(calls, call(toolFree, map[string]any{"duration_minutes": in.duration, "days": in.days}))
+	} else if in.calendar && offered[toolEvents] {
+		calls = append(calls, call(toolEvents, map[string]any{"days": in.days}))
+	}
+	if len(calls) == 0 {
+		return help(offered), nil
+	}
+	return "", calls
+}
+
+// next continues a sequence (search → get_thread, search → create_draft) or
+// writes the answer from the results.
+func next(in intent, offered map[string]bool, steps []step) (string, []ToolCall) {
+	called := map[string]step{}
+	for _, s := range steps {
+		called[s.call.Name] = s
+	}
+	search, searched := called[toolSearch]
+	_, drafted := called[toolDraft]
+	_, opened := called[toolThread]
+	if in.draft && searched && !drafted && offered[toolDraft] && !search.result.IsError {
+		th, ok := firstThread(search.result.Content)
+		if !ok || th.address == "" {
+			who := in.name
+			if who == "" {
+				who = "that sender"
+			}
+			return Label + " I couldn't find an email from " + who + " to answer, so I didn't draft anything.", nil
+		}
+		subject, threadID := in.subject, ""
+		if in.reply {
+			subject, threadID = "Re: "+strings.TrimPrefix(th.subject, "Re: "), th.id
+		}
+		return "", []ToolCall{draftCall(in, []string{th.address}, subject, threadID)}
+	}
+	if in.read && !in.draft && searched && !opened && offered[toolThread] && !search.result.IsError {
+		th, ok := firstThread(search.result.Content)
+		if !ok || th.id == "" {
+			return Label + " I found no matching thread to open.", nil
+		}
+		return "", []ToolCall{call(toolThread, map[string]any{"thread_id": th.id})}
+	}
+	return summarize(steps), nil
+}
+
+func call(name string, args map[string]any) ToolCall {
+	b, _ := json.Marshal(args)
+	return ToolCall{Name: name, Arguments: string(b)}
+}
+
+// draftCall builds create_draft's arguments; threadID makes it a reply.
+func draftCall(in intent, to []string, subject, threadID string) ToolCall {
+	body := in.body
+	if body == "" {
+		body = "Thanks for your message. I'll follow up shortly."
+	} else {
+		body = strings.ToUpper(body[:1]) + body[1:]
+		if !strings.HasSuffix(body, ".") && !strings.HasSuffix(body, "!") && !strings.HasSuffix(body, "?") {
+			body += "."
+		}
+	}
+	if subject == "" {
+		subject = subjectFrom(in.body)
+	}
+	args := map[string]any{"to": to, "subject": subject, "body_text": "Hi,\n\n" + body + "\n\nBest regards"}
+	if len(in.cc) > 0 {
+		args["cc"] = in.cc
+	}
+	if threadID != "" {
+		args["reply_to_thread_id"] = threadID
+	}
+	return call(toolDraft, args)
+}
+
+// subjectFrom makes a subject of the first words of a body.
+func subjectFrom(body string) string {
+	words := strings.Fields(body)
+	if len(words) == 0 {
+		return "Quick note"
+	}
+	if len(words) > 6 {
+		words = words[:6]
+	}
+	s := strings.TrimRight(strings.Join(words, " "), ".,;:!?")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// help says what the model can do with the tools offered.
+func help(offered map[string]bool) string {
+	var can []string
+	if offered[toolSearch] {
+		can = append(can, "search your mail (“show my unread emails”, “emails from alice”)")
+	}
+	if offered[toolThread] && offered[toolSearch] {
+		can = append(can, "read a thread (“read the latest email from bob”)")
+	}
+	if offered[toolEvents] {
+		can = append(can, "list your meetings (“what's on my calendar tomorrow?”)")
+	}
+	if offered[toolFree] {
+		can = append(can, "find free time (“when am I free this week for an hour?”)")
+	}
+	if offered[toolDraft] {
+		can = append(can, "draft emails and replies (“reply to carol saying I'll be there”) — drafts are saved for you to review, never sent")
+	}
+	if len(can) == 0 {
+		return Label + " I'm the offline sandbox model and have no tools in this conversation, so I can only chat."
+	}
+	return Label + " I'm the offline sandbox model; I answer from your words, deterministically. I can " + joinList(can) + "."
+}
+
+func joinList(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], "; ") + "; and " + items[len(items)-1]
+}
