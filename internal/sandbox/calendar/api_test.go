@@ -219,6 +219,14 @@ func TestEventsListErrors(t *testing.T) {
 	wantAPIError(t, err, 400, "invalid")
 	_, err = svc.Events.List("nobody@example.com").Do()
 	wantAPIError(t, err, 404, "notFound")
+
+	// Every event here is a "default" one.
+	if res, err := svc.Events.List("primary").EventTypes("focusTime", "outOfOffice").Do(); err != nil || len(res.Items) != 0 {
+		t.Errorf("eventTypes without default: %v %d items", err, len(res.Items))
+	}
+	if res, err := svc.Events.List("primary").EventTypes("default").Do(); err != nil || len(res.Items) == 0 {
+		t.Errorf("eventTypes=default: %v", err)
+	}
 }
 
 func TestEventsListPaging(t *testing.T) {

@@ -75,9 +75,10 @@ func (b *Book) lookup(email string) *calendar {
 // LoadICS adds the events of an iCalendar file to the account's primary
 // calendar, creating the account if needed. An event whose UID is already
 // there replaces it unless its SEQUENCE is lower; an instance with a
-// RECURRENCE-ID overrides that instance of its series. The first file to
-// load sets the calendar's time zone (X-WR-TIMEZONE, else the file's first
-// TZID, else UTC). A malformed file changes nothing and yields an error that
+// RECURRENCE-ID overrides that instance of its series, and a series loaded
+// again drops the exceptions it no longer brings. The first file that
+// names a zone (X-WR-TIMEZONE, else its first TZID) sets the calendar's;
+// until then the calendar is in UTC. A malformed file changes nothing and yields an error that
 // starts with filename and says what is wrong.
 func (b *Book) LoadICS(account, filename string, data []byte) error {
 	pf, err := parseICS(filename, data, b.now().UTC())
@@ -87,7 +88,7 @@ func (b *Book) LoadICS(account, filename string, data []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.calendarLocked(account)
-	if !c.tzSet && pf.zone.iana != "" {
+	if !c.tzSet && pf.zoneStated && pf.zone.iana != "" {
 		c.setZone(pf.zone)
 	}
 	for _, ev := range pf.events {
@@ -116,10 +117,9 @@ func (c *calendar) put(ev *event) {
 		return
 	}
 	if old != nil {
+		// A series arrives with the exceptions its sender still means; the
+		// ones it no longer mentions go with the old version.
 		ev.created = old.created
-		if old.rec != nil && ev.rec != nil {
-			ev.overrides = old.overrides
-		}
 	}
 	ev.version = c.bump()
 	c.events[ev.id] = ev
@@ -154,6 +154,7 @@ func (c *calendar) putOverride(ov *event) {
 
 func (c *calendar) attach(master, ov *event) {
 	rid := sameKind(*ov.recurrenceID, master.start)
+	rid.tz = master.start.tz
 	ov.recurrenceID = &rid
 	ov.masterID = master.id
 	ov.id = master.id + "_" + rid.key()

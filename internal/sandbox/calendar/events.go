@@ -35,6 +35,7 @@ type listQuery struct {
 	maxAttendees  int
 	series        string     // events.instances: the series' id
 	originalStart *time.Time // events.instances: only this instance
+	noDefaultType bool       // eventTypes asks only for kinds the sandbox has none of
 }
 
 // apiError is a Google error response waiting to be written.
@@ -145,6 +146,9 @@ func (b *Book) parseList(c *calendar, q url.Values, series string) (*listQuery, 
 		return nil, invalid("orderBy", fmt.Sprintf("Invalid value for: orderBy: %s", lq.orderBy))
 	}
 	lq.words = strings.Fields(q.Get("q"))
+	if types := q["eventTypes"]; len(types) > 0 && !slices.Contains(types, "default") {
+		lq.noDefaultType = true // every event here is of type "default"
+	}
 	if v := q.Get("pageToken"); v != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(v)
 		n, ok := strings.CutPrefix(string(raw), "o:")
@@ -216,7 +220,10 @@ func (c *calendar) window(m *event, from, to time.Time) (time.Time, time.Time) {
 // collect gathers the events a listing shows, before ordering and paging.
 func (c *calendar) collect(q *listQuery) []entry {
 	var out []entry
-	consider := func(e *event, inWindow bool) {
+	if q.noDefaultType {
+		return nil
+	}
+	consider := func(e *event, checkWindow bool) {
 		if e.status == "cancelled" && !q.showDeleted ||
 			q.syncing && e.version <= q.since ||
 			!q.updatedMin.IsZero() && e.updated.Before(q.updatedMin) ||
@@ -224,7 +231,7 @@ func (c *calendar) collect(q *listQuery) []entry {
 			return
 		}
 		en := entry{ev: e, start: e.start.instant(c.loc), end: e.end.instant(c.loc)}
-		if inWindow && (!q.from.IsZero() && !en.end.After(q.from) || !q.to.IsZero() && !en.start.Before(q.to)) {
+		if checkWindow && (!q.from.IsZero() && !en.end.After(q.from) || !q.to.IsZero() && !en.start.Before(q.to)) {
 			return
 		}
 		if q.originalStart != nil && (e.recurrenceID == nil || !e.recurrenceID.instant(c.loc).Equal(*q.originalStart)) {

@@ -22,9 +22,10 @@ const (
 
 // parsedFile is what one iCalendar file holds.
 type parsedFile struct {
-	zone      zone     // the calendar's zone according to the file
-	events    []*event // single events and series
-	overrides []*event // instances with a RECURRENCE-ID
+	zone       zone     // the calendar's zone according to the file
+	zoneStated bool     // whether the file named one, or zone is UTC by default
+	events     []*event // single events and series
+	overrides  []*event // instances with a RECURRENCE-ID
 }
 
 // fileParser turns the VEVENTs of one file into events.
@@ -58,8 +59,9 @@ func parseICS(filename string, data []byte, now time.Time) (pf *parsedFile, err 
 		return nil, fmt.Errorf("%s: not a valid iCalendar file: no BEGIN:VCALENDAR", filename)
 	}
 	p := &fileParser{name: filename, zs: newZoneSet(cal), now: now}
-	p.fz = p.fileZone(cal)
-	pf = &parsedFile{zone: p.fz}
+	var stated bool
+	p.fz, stated = p.fileZone(cal)
+	pf = &parsedFile{zone: p.fz, zoneStated: stated}
 	cancel := strings.EqualFold(calProp(cal, "METHOD"), "CANCEL")
 	for i, ve := range cal.Events() {
 		ev, err := p.event(ve, i)
@@ -129,26 +131,26 @@ func calProp(cal *ics.Calendar, name string) string {
 }
 
 // fileZone is the calendar's zone: X-WR-TIMEZONE if present, else the first
-// TZID in the file, else UTC.
-func (p *fileParser) fileZone(cal *ics.Calendar) zone {
+// TZID in the file, else UTC; stated is false in that last case.
+func (p *fileParser) fileZone(cal *ics.Calendar) (z zone, stated bool) {
 	if tz := calProp(cal, "X-WR-TIMEZONE"); tz != "" {
-		return p.zs.resolve(tz)
+		return p.zs.resolve(tz), true
 	}
 	for _, c := range cal.Components {
 		switch c := c.(type) {
 		case *ics.VTimezone:
 			if tz := c.GetProperty(ics.ComponentPropertyTzid); tz != nil {
-				return p.zs.resolve(tz.Value)
+				return p.zs.resolve(tz.Value), true
 			}
 		case *ics.VEvent:
 			for i := range c.Properties {
 				if tz := param(&c.Properties[i], "TZID"); tz != "" {
-					return p.zs.resolve(tz)
+					return p.zs.resolve(tz), true
 				}
 			}
 		}
 	}
-	return utcZone
+	return utcZone, false
 }
 
 func param(p *ics.IANAProperty, name string) string {

@@ -191,3 +191,38 @@ func TestUpdatesBySequence(t *testing.T) {
 		t.Errorf("METHOD:CANCEL left status %q", e.status)
 	}
 }
+
+func TestCalendarZoneComesFromTheFirstFileThatNamesOne(t *testing.T) {
+	b := newBook(t)
+	utcOnly := vcal("", vevent("UID:z", "DTSTART:20261201T090000Z", "DTEND:20261201T100000Z"))
+	if err := b.LoadICS(me, "utc.ics", []byte(utcOnly)); err != nil {
+		t.Fatal(err)
+	}
+	if tz := b.lookup(me).tzName; tz != "UTC" {
+		t.Fatalf("zone %q", tz)
+	}
+	for _, f := range []string{"google-export.ics", "outlook-invite.ics"} {
+		if err := b.LoadICS(me, f, readFixture(t, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tz := b.lookup(me).tzName; tz != "Europe/London" {
+		t.Errorf("zone %q, want the first named one", tz)
+	}
+}
+
+func TestSeriesReloadDropsOldExceptions(t *testing.T) {
+	b := newBook(t)
+	series := vevent("UID:s", "SEQUENCE:1", "DTSTART:20261130T090000Z", "DTEND:20261130T093000Z", "RRULE:FREQ=DAILY;COUNT=3")
+	moved := vevent("UID:s", "SEQUENCE:1", "RECURRENCE-ID:20261201T090000Z", "DTSTART:20261201T120000Z", "DTEND:20261201T123000Z")
+	if err := b.LoadICS(me, "a.ics", []byte(vcal("", series, moved))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LoadICS(me, "b.ics", []byte(vcal("", series))); err != nil {
+		t.Fatal(err)
+	}
+	got := expandBook(t, b, "", "", false)
+	if want := []string{"2026-11-30T09:00:00Z", "2026-12-01T09:00:00Z", "2026-12-02T09:00:00Z"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

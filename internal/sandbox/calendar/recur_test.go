@@ -51,9 +51,14 @@ func expand(tb testing.TB, data, from, to string, showDeleted bool) []string {
 	if err := b.LoadICS(me, "case.ics", []byte(data)); err != nil {
 		tb.Fatal(err)
 	}
-	c := b.lookup(me)
+	return expandBook(tb, b, from, to, showDeleted)
+}
+
+// expandBook is expand for a book already loaded.
+func expandBook(tb testing.TB, b *Book, from, to string, showDeleted bool) []string {
+	tb.Helper()
 	var out []string
-	for _, en := range c.collect(&listQuery{single: true, from: mustTime(tb, from), to: mustTime(tb, to), showDeleted: showDeleted}) {
+	for _, en := range b.lookup(me).collect(&listQuery{single: true, from: mustTime(tb, from), to: mustTime(tb, to), showDeleted: showDeleted}) {
 		s := en.ev.start.t.Format(time.RFC3339)
 		if en.ev.start.allDay {
 			s = en.ev.start.t.Format(dateLayout) + "/" + en.ev.end.t.Format(dateLayout)
