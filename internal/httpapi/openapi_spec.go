@@ -2,10 +2,17 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
+
+	"github.com/jarvis-hq/jarvis"
 )
 
-// OpenAPIDocument is the OpenAPI 3.1 description, built once from the operation table.
+// OpenAPIDocument is the OpenAPI 3.1 description, built once from the
+// operation table below and the Go types of the requests and responses.
 var OpenAPIDocument = sync.OnceValue(func() []byte {
 	b, err := json.MarshalIndent(buildSpec(), "", "  ")
 	if err != nil {
@@ -14,6 +21,205 @@ var OpenAPIDocument = sync.OnceValue(func() []byte {
 	return b
 })
 
+// param is a path or query parameter.
+type param struct {
+	name, in, typ, desc string
+	required            bool
+}
+
+// operation describes one route. Every route the server registers must have
+// one, and every status a test sees it answer must be listed: a test holds
+// the two together.
+type operation struct {
+	method, path, summary, tag string
+	auth                       bool
+	params                     []param
+	body                       any    // request body type, JSON
+	ok                         int    // success status
+	resp                       any    // success body type, JSON; nil for none
+	media                      string // success media type when not JSON
+	errors                     []int
+	headers                    []string // request headers it reads
+}
+
+func q(name, typ, desc string) param { return param{name: name, in: "query", typ: typ, desc: desc} }
+func path(name, desc string) param {
+	return param{name: name, in: "path", typ: "string", desc: desc, required: true}
+}
+func errs(codes ...int) []int       { return codes }
+func authErrs(codes ...int) []int   { return append([]int{401}, codes...) }
+func googleErrs(codes ...int) []int { return append(authErrs(403, 409, 429, 502, 504), codes...) }
+func orgErrs(codes ...int) []int    { return authErrs(append([]int{403, 404}, codes...)...) }
+func chatErrs(codes ...int) []int   { return authErrs(append([]int{503}, codes...)...) }
+
+type labelsResponse struct {
+	Labels []jarvis.Label `json:"labels"`
+}
+type eventsResponse struct {
+	Events []jarvis.Event `json:"events"`
+}
+type membersResponse struct {
+	Members []jarvis.Member `json:"members"`
+}
+type startResponse struct {
+	AuthorizationURL string `json:"authorization_url"`
+	State            string `json:"state"`
+}
+type healthResponse struct {
+	Status string `json:"status"`
+}
+type readyResponse struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+var operations = []operation{
+	{method: "GET", path: "/health", summary: "Liveness", tag: "service", ok: 200, resp: healthResponse{}},
+	{method: "GET", path: "/ready", summary: "Readiness: the database (and other dependencies) answer", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
+	{method: "GET", path: "/openapi.json", summary: "This description", tag: "service", ok: 200, resp: map[string]any{}},
+	{method: "GET", path: "/me", summary: "The caller, their orgs and roles, and their Google connection", tag: "auth", auth: true, ok: 200, resp: meResponse{}, errors: authErrs()},
+	{method: "POST", path: "/auth/logout", summary: "Revoke the token this request is made with", tag: "auth", auth: true, ok: 204, errors: authErrs(403)},
+	{method: "POST", path: "/auth/logout-all", summary: "Revoke every token of the caller (sign out everywhere)", tag: "auth", auth: true, ok: 204, errors: authErrs(403)},
+	{method: "GET", path: "/auth/google/start", summary: "Start a Google sign-in: 302 to Google, or the URL as JSON with Accept: application/json", tag: "auth",
+		params: []param{q("redirect", "string", "a path on this site to land on after sign-in")}, ok: 200, resp: startResponse{}, errors: errs(302, 502)},
+	{method: "GET", path: "/auth/google/callback", summary: "Google's redirect back: signs the browser in with cookies and redirects to the app", tag: "auth",
+		params: []param{q("code", "string", ""), q("state", "string", ""), q("error", "string", "")}, ok: 303, errors: errs(400, 401, 403, 502, 504)},
+	{method: "POST", path: "/auth/google/callback", summary: "Finish a Google sign-in for an API client: a Jarvis access token", tag: "auth",
+		body: callbackRequest{}, ok: 200, resp: tokenResponse{}, errors: errs(400, 401, 403, 409, 413, 502, 504)},
+	{method: "DELETE", path: "/auth/google", summary: "Disconnect Google: revoke the grant and delete the tokens", tag: "auth", auth: true, ok: 204, errors: authErrs(403, 404)},
+
+	{method: "GET", path: "/orgs/{org_id}/members", summary: "List an org's members", tag: "orgs", auth: true, params: []param{path("org_id", "")}, ok: 200, resp: membersResponse{}, errors: orgErrs()},
+	{method: "POST", path: "/orgs/{org_id}/members", summary: "Add a member by email (owners and admins)", tag: "orgs", auth: true, params: []param{path("org_id", "")},
+		body: memberRequest{}, ok: 201, resp: jarvis.Member{}, errors: orgErrs(400, 409, 413)},
+	{method: "PATCH", path: "/orgs/{org_id}/members/{user_id}", summary: "Change a member's role (owners and admins)", tag: "orgs", auth: true,
+		params: []param{path("org_id", ""), path("user_id", "")}, body: roleRequest{}, ok: 200, resp: jarvis.Member{}, errors: orgErrs(400, 409, 413)},
+	{method: "DELETE", path: "/orgs/{org_id}/members/{user_id}", summary: "Remove a member (owners and admins)", tag: "orgs", auth: true,
+		params: []param{path("org_id", ""), path("user_id", "")}, ok: 204, errors: orgErrs(409)},
+	{method: "GET", path: "/orgs/{org_id}/audit-logs", summary: "The org's audit log, newest first (owners and admins)", tag: "orgs", auth: true,
+		params: []param{path("org_id", ""), q("action", "string", ""), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
+		ok:     200, resp: jarvis.AuditPage{}, errors: orgErrs(400)},
+
+	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: labelsResponse{}, errors: googleErrs()},
+	{method: "GET", path: "/gmail/threads", summary: "A page of threads", tag: "gmail", auth: true,
+		params: []param{q("q", "string", "Gmail search syntax"), q("label", "string", "a label id"), q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")},
+		ok:     200, resp: jarvis.ThreadPage{}, errors: googleErrs(400)},
+	{method: "GET", path: "/gmail/thread/{id}", summary: "A thread with its messages decoded", tag: "gmail", auth: true, params: []param{path("id", "")},
+		ok: 200, resp: jarvis.Thread{}, errors: googleErrs(400, 404)},
+	{method: "GET", path: "/gmail/message/{message_id}/html", summary: "A message's HTML, sanitised, for a sandboxed iframe", tag: "gmail", auth: true,
+		params: []param{path("message_id", ""), q("images", "string", "1 to allow remote images")}, ok: 200, media: "text/html", errors: googleErrs(400, 404)},
+	{method: "GET", path: "/gmail/message/{message_id}/attachment/{attachment_id}", summary: "An attachment's bytes, as a download", tag: "gmail", auth: true,
+		params: []param{path("message_id", ""), path("attachment_id", "")}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 404, 413)},
+	{method: "POST", path: "/gmail/draft", summary: "Create a draft (a threaded reply with reply_to_thread_id)", tag: "gmail", auth: true,
+		body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 404, 413), headers: []string{"Idempotency-Key"}},
+	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of the primary calendar, recurring ones expanded", tag: "calendar", auth: true,
+		params: []param{q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
+
+	{method: "POST", path: "/chat", summary: "Run one assistant turn, streamed as server-sent events (or one JSON answer with Accept: application/json)", tag: "chat", auth: true,
+		body: chatRequest{}, ok: 200, media: "text/event-stream", errors: chatErrs(400, 403, 404, 413, 429)},
+	{method: "GET", path: "/conversations", summary: "The user's conversations, newest first", tag: "chat", auth: true,
+		params: []param{q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")}, ok: 200, resp: jarvis.ConversationPage{}, errors: chatErrs(400)},
+	{method: "GET", path: "/conversations/{id}", summary: "A conversation with its messages, tool calls and approvals", tag: "chat", auth: true,
+		params: []param{path("id", "")}, ok: 200, resp: jarvis.ConversationDetail{}, errors: chatErrs(404)},
+	{method: "DELETE", path: "/conversations/{id}", summary: "Delete a conversation", tag: "chat", auth: true, params: []param{path("id", "")}, ok: 204, errors: chatErrs(403, 404)},
+	{method: "POST", path: "/chat/approvals/{id}", summary: "Approve or reject a proposed action, once", tag: "chat", auth: true, params: []param{path("id", "")},
+		body: decisionRequest{}, ok: 200, resp: decisionResponse{}, errors: chatErrs(400, 403, 404, 409, 413, 429, 502, 504)},
+}
+
 func buildSpec() map[string]any {
-	return map[string]any{"openapi": "3.1.0", "info": map[string]any{"title": "Jarvis API", "version": "1"}, "paths": map[string]any{}}
+	g := &schemaGen{defs: map[string]any{}}
+	problem := map[string]any{"application/problem+json": map[string]any{"schema": g.ref("Problem", Problem{})}}
+	paths := map[string]any{}
+	for _, op := range operations {
+		o := map[string]any{"summary": op.summary, "tags": []string{op.tag}, "operationId": operationID(op)}
+		if op.auth {
+			o["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"cookie": []string{}}}
+		}
+		var ps []any
+		for _, p := range op.params {
+			ps = append(ps, map[string]any{"name": p.name, "in": p.in, "required": p.required, "description": p.desc, "schema": map[string]any{"type": p.typ}})
+		}
+		for _, h := range op.headers {
+			ps = append(ps, map[string]any{"name": h, "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 255}})
+		}
+		if len(ps) > 0 {
+			o["parameters"] = ps
+		}
+		if op.body != nil {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.body), op.body)}}}
+		}
+		responses := map[string]any{}
+		ok := map[string]any{"description": http.StatusText(op.ok)}
+		switch {
+		case op.media != "":
+			ok["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
+		case op.resp != nil:
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.resp), op.resp)}}
+		}
+		responses[strconv.Itoa(op.ok)] = ok
+		for _, c := range append(op.errors, 500) {
+			if c >= 300 && c < 400 {
+				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c) + ": a redirect"}
+				continue
+			}
+			responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c), "content": problem}
+		}
+		o["responses"] = responses
+		if paths[op.path] == nil {
+			paths[op.path] = map[string]any{}
+		}
+		paths[op.path].(map[string]any)[strings.ToLower(op.method)] = o
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Jarvis API", "version": "1",
+			"description": "A self-hosted AI executive assistant over Gmail and Google Calendar. Errors are RFC 9457 problems with a stable code."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.defs,
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+				"cookie": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie,
+					"description": "The browser session; unsafe methods also need the " + csrfHeader + " header echoing the " + csrfCookie + " cookie."},
+			},
+		},
+	}
+}
+
+func typeName(v any) string {
+	n := strings.TrimSuffix(strings.TrimSuffix(reflectName(v), "Request"), "Response")
+	if n == "" {
+		return "Object"
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+func reflectName(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "Object"
+	}
+	t := strings.TrimPrefix(strings.TrimPrefix(typeString(v), "httpapi."), "jarvis.")
+	return t
+}
+
+func operationID(op operation) string {
+	parts := []string{strings.ToLower(op.method)}
+	for _, s := range strings.Split(op.path, "/") {
+		s = strings.Trim(s, "{}")
+		s = strings.NewReplacer("-", "_", ".", "_").Replace(s)
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "_")
+}
+
+// SortedPaths lists the described paths, for tests.
+func SortedPaths() []string {
+	var out []string
+	for _, op := range operations {
+		out = append(out, op.method+" "+op.path)
+	}
+	sort.Strings(out)
+	return out
 }
