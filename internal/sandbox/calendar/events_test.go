@@ -75,6 +75,9 @@ func TestEventsListSingleEvents(t *testing.T) {
 		if e.Summary == "Call with the New York office" && (e.Start.TimeZone != "America/New_York" || e.Visibility != "private") {
 			t.Errorf("New York call %+v", e)
 		}
+		if e.Summary == "Budget review" && (e.Start.TimeZone != "UTC" || e.Organizer.Self || e.Attendees[1].ResponseStatus != "declined" || !e.Attendees[1].Self) {
+			t.Errorf("budget review %+v", e)
+		}
 	}
 }
 

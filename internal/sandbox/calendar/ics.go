@@ -368,6 +368,7 @@ func (p *fileParser) value(v, tzid string) (when, error) {
 		w.t, err = time.ParseInLocation("20060102", v, time.UTC)
 	case len(v) == 16 && v[15] == 'Z':
 		w.t, err = time.ParseInLocation("20060102T150405Z", v, time.UTC)
+		w.tz = "UTC"
 	case len(v) == 15:
 		z := p.fz
 		if tzid != "" {
