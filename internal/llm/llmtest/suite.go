@@ -31,6 +31,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("ConnectionRefused", func(t *testing.T) { testConnectionRefused(t, f) })
 	t.Run("NoRetryAfterDeltas", func(t *testing.T) { testNoRetryAfterDeltas(t, f) })
 	t.Run("RetryBeforeFirstEvent", func(t *testing.T) { testRetryBeforeFirstEvent(t, f) })
+	t.Run("ErrorMidStream", func(t *testing.T) { testErrorMidStream(t, f) })
 	t.Run("CancelMidStream", func(t *testing.T) { testCancelMidStream(t, f) })
 	t.Run("CloseFromAnotherGoroutine", func(t *testing.T) { testCloseConcurrently(t, f) })
 	t.Run("TurnTimeout", func(t *testing.T) { testTurnTimeout(t, f) })
@@ -394,6 +395,26 @@ func testRetryBeforeFirstEvent(t *testing.T, f Factory) {
 	r := Turn(t, e.Provider, User("hi"))
 	if r.Text != "second attempt" || len(e.Model.Requests()) != 2 {
 		t.Errorf("text %q after %d requests", r.Text, len(e.Model.Requests()))
+	}
+}
+
+// testErrorMidStream: the vendor fails after text was streamed (overloaded,
+// rate limited): classified, not retried.
+func testErrorMidStream(t *testing.T, f Factory) {
+	e := NewEnv(t, f, llm.Config{})
+	e.Model.Script(model.Turn{Chunks: []string{"half "}, Status: 503}, model.Turn{Chunks: []string{"half "}, Status: 429}, model.Turn{Text: "unused"})
+	for _, want := range []llm.Kind{llm.KindUnavailable, llm.KindRateLimited} {
+		s, err := e.Provider.Stream(context.Background(), User("hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Collect(t, s)
+		if r.Text != "half " || llm.KindOf(r.Err) != want || r.Done != nil {
+			t.Errorf("text %q, err %v, want kind %s", r.Text, r.Err, want)
+		}
+	}
+	if e.Model.Pending() != 1 {
+		t.Error("a turn failing mid-stream was retried")
 	}
 }
 

@@ -1,6 +1,9 @@
 package openai
 
 import (
+	"encoding/json"
+	"errors"
+
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
@@ -68,8 +71,9 @@ func (s *stream) chunk(c sdk.ChatCompletionChunk) {
 func (s *stream) end(err error) {
 	s.ended = true
 	if err != nil {
-		if se, ok := err.(*ssestream.StreamError); ok {
-			s.err = llm.Unavailable(Name, "model failed mid-stream: "+string(se.Event.Data), err)
+		var se *ssestream.StreamError
+		if errors.As(err, &se) {
+			s.err = streamError(se)
 			return
 		}
 		s.err = classify(err, nil)
@@ -84,6 +88,31 @@ func (s *stream) end(err error) {
 		s.queue.Push(llm.Event{Type: llm.EventToolCall, ToolCall: &calls[i]})
 	}
 	s.queue.Push(llm.Event{Type: llm.EventDone, Usage: s.usage, StopReason: stopReason(s.finish, len(calls) > 0)})
+}
+
+// streamError classifies an error the server sent inside the stream, by
+// its type and code.
+func streamError(se *ssestream.StreamError) *llm.Error {
+	var body struct {
+		Error struct {
+			Type    string `json:"type"`
+			Code    any    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(se.Event.Data, &body)
+	kind := llm.KindUnavailable
+	switch code, _ := body.Error.Code.(string); {
+	case code == "rate_limit_exceeded", body.Error.Type == "requests", body.Error.Type == "tokens":
+		kind = llm.KindRateLimited
+	case body.Error.Type == "invalid_request_error":
+		kind = llm.KindBadRequest
+	}
+	msg := body.Error.Message
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return &llm.Error{Kind: kind, Provider: Name, Message: "model failed mid-stream: " + msg, Err: se}
 }
 
 // stopReason maps finish_reason. Some compatible servers say "stop" after

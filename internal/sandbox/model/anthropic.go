@@ -259,9 +259,17 @@ func anResultContent(raw json.RawMessage) (string, error) {
 	return strings.Join(parts, "\n"), nil
 }
 
-// writeError writes Anthropic's error shape; an empty message gets a
-// default for the status.
-func (anthropicAPI) writeError(w http.ResponseWriter, e wireError) {
+// writeError writes Anthropic's error shape.
+func (api anthropicAPI) writeError(w http.ResponseWriter, e wireError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterSeconds(e.retryAfter))
+	}
+	writeJSON(w, e.status, api.errorBody(e))
+}
+
+// errorBody is Anthropic's error object; an empty message gets a default for
+// the status.
+func (anthropicAPI) errorBody(e wireError) any {
 	typ, msg := e.typ, e.msg
 	switch {
 	case e.status == http.StatusUnauthorized:
@@ -281,13 +289,10 @@ func (anthropicAPI) writeError(w http.ResponseWriter, e wireError) {
 	default:
 		typ, msg = or(typ, "invalid_request_error"), or(msg, http.StatusText(e.status))
 	}
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterSeconds(e.retryAfter))
-	}
-	writeJSON(w, e.status, map[string]any{
+	return map[string]any{
 		"type":  "error",
 		"error": map[string]any{"type": typ, "message": msg},
-	})
+	}
 }
 
 // anInput is a tool_use block's input: the arguments when they are JSON,
@@ -341,8 +346,10 @@ func (anthropicAPI) complete(w http.ResponseWriter, r *http.Request, a answer) {
 // stream answers with the Messages event sequence: message_start, a text
 // block (content_block_start, ping, text_delta…, content_block_stop), one
 // block per tool_use with input_json_delta fragments, message_delta with the
-// stop reason and usage, message_stop.
-func (anthropicAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
+// stop reason and usage, message_stop. A turn with an error Status ends
+// after its content with an error event, as when the API is overloaded
+// mid-answer.
+func (api anthropicAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
 	w.Header().Set("request-id", fmt.Sprintf("req_sbx_%d", a.seq))
 	s := newSSE(w)
 	p := a.pacer(r)
@@ -382,6 +389,10 @@ func (anthropicAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
 		return
 	}
 	if a.turn.Truncate {
+		return
+	}
+	if a.turn.Status != 0 {
+		s.send("error", api.errorBody(wireError{status: a.turn.Status}))
 		return
 	}
 	s.send("message_delta", map[string]any{"type": "message_delta",

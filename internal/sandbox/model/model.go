@@ -53,7 +53,9 @@ type Turn struct {
 	// "max_tokens" (mapped to each API's name); derived when empty.
 	StopReason string
 	// Status, when non-zero, makes the turn an error response with this HTTP
-	// status, in the API's error shape.
+	// status, in the API's error shape. A streamed turn that also has text or
+	// tool calls instead streams them and then fails mid-stream with an error
+	// event of that status's kind.
 	Status int
 	// RetryAfter is sent as Retry-After (whole seconds, rounded up) with an
 	// error Status.
@@ -194,6 +196,7 @@ type wireAPI interface {
 	authorized(r *http.Request) *wireError
 	parse(body []byte) (Request, *wireError)
 	writeError(w http.ResponseWriter, e wireError)
+	errorBody(e wireError) any
 	complete(w http.ResponseWriter, r *http.Request, a answer)
 	stream(w http.ResponseWriter, r *http.Request, a answer)
 }
@@ -245,7 +248,8 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, api wireAPI) {
 		api.writeError(w, *perr)
 		return
 	}
-	if scripted && turn.Status != 0 {
+	midStream := req.Stream && (turn.Text != "" || len(turn.Chunks) > 0 || len(turn.ToolCalls) > 0)
+	if scripted && turn.Status != 0 && !midStream {
 		api.writeError(w, wireError{status: turn.Status, retryAfter: turn.RetryAfter})
 		return
 	}

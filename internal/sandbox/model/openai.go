@@ -186,9 +186,17 @@ func oaContent(raw json.RawMessage) (string, error) {
 	return b.String(), nil
 }
 
-// writeError writes OpenAI's error shape; an empty message gets the one
-// OpenAI sends for the status.
-func (openaiAPI) writeError(w http.ResponseWriter, e wireError) {
+// writeError writes OpenAI's error shape.
+func (api openaiAPI) writeError(w http.ResponseWriter, e wireError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterSeconds(e.retryAfter))
+	}
+	writeJSON(w, e.status, api.errorBody(e))
+}
+
+// errorBody is OpenAI's error object; an empty message gets the one OpenAI
+// sends for the status.
+func (openaiAPI) errorBody(e wireError) any {
 	typ, code, msg := e.typ, e.code, e.msg
 	switch {
 	case e.status == http.StatusTooManyRequests:
@@ -202,9 +210,6 @@ func (openaiAPI) writeError(w http.ResponseWriter, e wireError) {
 	default:
 		typ, msg = or(typ, "invalid_request_error"), or(msg, http.StatusText(e.status))
 	}
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", retryAfterSeconds(e.retryAfter))
-	}
 	body := map[string]any{"message": msg, "type": typ, "param": nil, "code": nil}
 	if e.param != "" {
 		body["param"] = e.param
@@ -212,7 +217,7 @@ func (openaiAPI) writeError(w http.ResponseWriter, e wireError) {
 	if code != "" {
 		body["code"] = code
 	}
-	writeJSON(w, e.status, map[string]any{"error": body})
+	return map[string]any{"error": body}
 }
 
 // or returns s, or def when s is empty.
@@ -321,8 +326,9 @@ type oaDeltaToolCall struct {
 
 // stream answers with chat.completion.chunk events: a role chunk, content
 // chunks, tool calls (each announced with id and name, then its arguments
-// in fragments), a finish chunk, a usage chunk when asked, and [DONE].
-func (openaiAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
+// in fragments), a finish chunk, a usage chunk when asked, and [DONE]. A
+// turn with an error Status ends after its content with an error event.
+func (api openaiAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
 	var in oaRequest
 	_ = json.Unmarshal(a.req.Body, &in)
 	includeUsage := in.StreamOptions != nil && in.StreamOptions.IncludeUsage
@@ -362,6 +368,10 @@ func (openaiAPI) stream(w http.ResponseWriter, r *http.Request, a answer) {
 		return
 	}
 	if a.turn.Truncate {
+		return
+	}
+	if a.turn.Status != 0 {
+		s.send("", api.errorBody(wireError{status: a.turn.Status}))
 		return
 	}
 	finish := oaStop(a.reply.Stop)
