@@ -226,3 +226,22 @@ func TestSeriesReloadDropsOldExceptions(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestLookupIANA(t *testing.T) {
+	for tzid, want := range map[string]string{
+		"Europe/Berlin":                        "Europe/Berlin",
+		`"America/New_York"`:                   "America/New_York",
+		"/mozilla.org/20050126_1/Europe/Paris": "Europe/Paris",
+		"GMT Standard Time":                    "Europe/London",
+		"Tokyo Standard Time":                  "Asia/Tokyo",
+		"Local":                                "",
+		"Somewhere/Local":                      "",
+		"Nowhere/":                             "",
+		"Customized Time Zone":                 "",
+	} {
+		z, ok := lookupIANA(tzid)
+		if ok != (want != "") || z.iana != want {
+			t.Errorf("lookupIANA(%q) = %q, %v; want %q", tzid, z.iana, ok, want)
+		}
+	}
+}

@@ -138,13 +138,15 @@ func (zs *zoneSet) resolve(tzid string) zone {
 // or as the tail of a prefixed name such as "/mozilla.org/20050126_1/Europe/Berlin".
 func lookupIANA(tzid string) (zone, bool) {
 	name := strings.Trim(strings.TrimSpace(tzid), `"`)
-	if name == "" || strings.EqualFold(name, "Local") {
-		return zone{}, false
-	}
 	if w, ok := windowsZones[name]; ok {
 		name = w
 	}
 	for {
+		// LoadLocation reads "" as UTC and "Local" as the host's zone;
+		// neither is what a file means.
+		if name == "" || strings.EqualFold(name, "Local") {
+			return zone{}, false
+		}
 		if loc, err := time.LoadLocation(name); err == nil {
 			return zone{loc: loc, iana: loc.String()}, true
 		}
