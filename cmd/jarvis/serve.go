@@ -66,6 +66,8 @@ type Main struct {
 	HTTPServer *http.Server
 	Sandbox    *Sandbox
 	Google     *google.Service
+	// Integrations is the token store (tokens sealed with the vault).
+	Integrations *sqldb.Integrations
 
 	listener net.Listener
 	closers  []func() error
@@ -113,6 +115,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	recorder := audit.New(m.DB, audit.Options{Async: m.AuditAsync, Logger: m.Logger})
 	integrations := sqldb.NewIntegrations(m.DB, vault.Cipher{Keys: keys})
+	m.Integrations = integrations
 
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,

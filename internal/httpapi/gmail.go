@@ -215,13 +215,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 		return
 	}
 	out, _ := json.Marshal(v)
+	out = append(out, '\n')
 	if err := s.Idempotency.CompleteIdempotencyKey(contextWithoutCancel(ctx), u.ID, scope, key, jarvis.IdempotentResponse{StatusCode: status, Body: out}); err != nil {
 		s.log.ErrorContext(ctx, "store idempotent response", "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(out, '\n'))
+	_, _ = w.Write(out)
 }
 
 // canonicalJSON re-encodes a JSON document so that whitespace and key order
