@@ -105,11 +105,20 @@ func TestCallBuilder(t *testing.T) {
 	b.Add(1, "", "second", `{"x"`)
 	b.Add(0, "id0", "first", "")
 	b.Add(1, "", "", `:2}`)
-	b.Add(0, "ignored", "ignored", `{}`)
+	b.Add(0, "id0", "renamed", "")
 	calls := b.Calls("call_")
-	if len(calls) != 2 || calls[0].ID != "id0" || calls[0].Name != "first" || string(calls[0].Arguments) != `{}` ||
-		calls[1].ID != "call_1" || calls[1].Name != "second" || string(calls[1].Arguments) != `{"x":2}` {
+	if len(calls) != 2 || calls[1].ID != "id0" || calls[1].Name != "first" || string(calls[1].Arguments) != `{}` ||
+		calls[0].ID != "call_0" || calls[0].Name != "second" || string(calls[0].Arguments) != `{"x":2}` {
 		t.Errorf("calls %+v", calls)
+	}
+
+	// Whole calls, each at index 0 with its own id.
+	var whole CallBuilder
+	whole.Add(0, "a", "one", `{"n":1}`)
+	whole.Add(0, "b", "two", `{"n":2}`)
+	calls = whole.Calls("call_")
+	if len(calls) != 2 || calls[0].ID != "a" || calls[1].ID != "b" || string(calls[1].Arguments) != `{"n":2}` {
+		t.Errorf("whole calls %+v", calls)
 	}
 }
 

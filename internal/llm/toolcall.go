@@ -3,7 +3,6 @@ package llm
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -24,12 +23,17 @@ func Arguments(text string) json.RawMessage {
 }
 
 // CallBuilder assembles tool calls streamed in fragments, keyed by the
-// vendor's index.
+// vendor's index. A fragment that brings a new id at an index already in use
+// starts a new call: some compatible servers send every call whole, at
+// index 0.
 type CallBuilder struct {
 	calls map[int64]*partialCall
+	alias map[int64]int64 // vendor index → key in calls
+	next  int64
 }
 
 type partialCall struct {
+	order    int64
 	id, name string
 	args     strings.Builder
 }
@@ -38,12 +42,16 @@ type partialCall struct {
 // them (the first non-empty value wins) and a piece of the arguments.
 func (b *CallBuilder) Add(index int64, id, name, args string) {
 	if b.calls == nil {
-		b.calls = make(map[int64]*partialCall)
+		b.calls, b.alias = make(map[int64]*partialCall), make(map[int64]int64)
 	}
-	c := b.calls[index]
-	if c == nil {
-		c = &partialCall{}
-		b.calls[index] = c
+	key, seen := b.alias[index]
+	c := b.calls[key]
+	if !seen || (id != "" && c.id != "" && id != c.id) {
+		key = b.next
+		b.next++
+		b.alias[index] = key
+		c = &partialCall{order: key}
+		b.calls[key] = c
 	}
 	if c.id == "" {
 		c.id = id
@@ -57,17 +65,12 @@ func (b *CallBuilder) Add(index int64, id, name, args string) {
 // Len is the number of calls seen.
 func (b *CallBuilder) Len() int { return len(b.calls) }
 
-// Calls returns the assembled calls in index order. A call without an id
-// gets one made from prefix and its index (some compatible servers send
-// none).
+// Calls returns the assembled calls in the order they started. A call
+// without an id gets one made from prefix and its position (some compatible
+// servers send none).
 func (b *CallBuilder) Calls(prefix string) []ToolCall {
-	idx := make([]int64, 0, len(b.calls))
-	for i := range b.calls {
-		idx = append(idx, i)
-	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
-	out := make([]ToolCall, 0, len(idx))
-	for _, i := range idx {
+	out := make([]ToolCall, 0, len(b.calls))
+	for i := int64(0); i < b.next; i++ {
 		c := b.calls[i]
 		id := c.id
 		if id == "" {

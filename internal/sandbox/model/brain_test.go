@@ -178,6 +178,12 @@ func TestFollowUps(t *testing.T) {
 			says: []string{"saved a draft “Hi” to bob@example.com (draft r-77)", "Nothing was sent"},
 		},
 		{
+			name: "a draft awaiting approval",
+			req: conversation("draft an email to bob@example.com saying hi", []ToolCall{{ID: "d", Name: toolDraft, Arguments: `{"to":["bob@example.com"],"subject":"Hi"}`}},
+				`{"status":"pending_approval","approval_id":"ap-1"}`),
+			says: []string{"prepared a draft “Hi” to bob@example.com; it is waiting for your approval"},
+		},
+		{
 			name: "errors are told",
 			req:  conversation("show my inbox", search, `{"error":{"code":"google_reauth_required","message":"Reconnect Google."}}`),
 			says: []string{"couldn't complete search_threads: Reconnect Google"},

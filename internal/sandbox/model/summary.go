@@ -154,17 +154,21 @@ func slotsSummary(v any) string {
 func draftSummary(c ToolCall, v any) string {
 	var args map[string]any
 	_ = json.Unmarshal([]byte(c.Arguments), &args)
-	s := "I saved a draft"
+	what := "a draft"
 	if subject := str(args, "subject"); subject != "" {
-		s += " “" + subject + "”"
+		what += " “" + subject + "”"
 	}
 	if to := str(args, "to"); to != "" {
-		s += " to " + to
+		what += " to " + to
 	}
-	if m, ok := v.(map[string]any); ok {
-		if id := str(m, "draft_id", "id"); id != "" {
-			s += " (draft " + id + ")"
-		}
+	m, _ := v.(map[string]any)
+	status := strings.ToLower(str(m, "status", "state"))
+	if _, ok := m["approval_id"]; ok || hasAny(status, "pending", "approval", "awaiting") {
+		return "I prepared " + what + "; it is waiting for your approval before it is saved."
+	}
+	s := "I saved " + what
+	if id := str(m, "draft_id", "id"); id != "" {
+		s += " (draft " + id + ")"
 	}
 	return s + ". Nothing was sent: review it in your drafts."
 }
