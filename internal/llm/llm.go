@@ -1,6 +1,11 @@
 // Package llm is Jarvis's small contract with chat models: one streamed model
 // turn at a time, with tools. Provider subpackages (openai, anthropic) speak to
 // the vendors through their official SDKs; the agent only sees this package.
+//
+// An agent loop: Stream a Request; forward text deltas to the user as they
+// come; collect the tool calls; on EventDone with StopToolUse, append an
+// assistant Message with the calls and a RoleTool Message with their
+// results, and Stream again.
 package llm
 
 import (

@@ -196,7 +196,6 @@ type wireAPI interface {
 	authorized(r *http.Request) *wireError
 	parse(body []byte) (Request, *wireError)
 	writeError(w http.ResponseWriter, e wireError)
-	errorBody(e wireError) any
 	complete(w http.ResponseWriter, r *http.Request, a answer)
 	stream(w http.ResponseWriter, r *http.Request, a answer)
 }
