@@ -57,11 +57,15 @@ func (s *Service) Upcoming(ctx context.Context, userID string, days, maxResults 
 		if err != nil {
 			return nil, upstreamError(ctx, err, "Calendar")
 		}
+		tz := res.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
 		for _, e := range res.Items {
 			if e.Status == "cancelled" {
 				continue
 			}
-			events = append(events, eventFromGoogle(e, res.TimeZone))
+			events = append(events, eventFromGoogle(e, tz))
 		}
 		if pageToken = res.NextPageToken; pageToken == "" {
 			break

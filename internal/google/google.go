@@ -130,6 +130,9 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Transport: t, Timeout: 60 * time.Second}
 }
 
+// SetCallTimeout changes the bound on one service call.
+func (s *Service) SetCallTimeout(d time.Duration) { s.cfg.CallTimeout = d }
+
 // issuer is the OIDC issuer to discover: the base URL, or Google's.
 func (s *Service) issuer() string {
 	if s.cfg.BaseURL != "" {

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/jarvis-hq/jarvis"
 )
 
 // retryTransport retries what Google says is worth retrying — 429, 5xx and
@@ -23,7 +25,7 @@ type retryTransport struct {
 }
 
 func newRetryTransport(base http.RoundTripper) *retryTransport {
-	return &retryTransport{base: base, maxAttempts: 4, baseDelay: 100 * time.Millisecond, maxDelay: 4 * time.Second}
+	return &retryTransport{base: base, maxAttempts: 5, baseDelay: 100 * time.Millisecond, maxDelay: 4 * time.Second}
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -45,8 +47,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.base.RoundTrip(r)
 		retry := false
+		var je *jarvis.Error
 		if err != nil {
-			retry = ctx.Err() == nil
+			// Our own verdicts (a grant that is gone) are final; only the
+			// network's failures are worth another try.
+			retry = ctx.Err() == nil && !errors.As(err, &je)
 		} else {
 			retry = retryable(resp)
 		}

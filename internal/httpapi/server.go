@@ -104,6 +104,9 @@ func New(cfg Config, d Deps) *Server {
 	return s
 }
 
+// SetGoogleRateLimit changes how many Google requests a user may make per minute.
+func (s *Server) SetGoogleRateLimit(n int) { s.cfg.GoogleRateLimit = n }
+
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 

@@ -179,7 +179,11 @@ func tokenType(t string) string {
 // integration returned by fn is saved — tokens sealed — before the lock is
 // released. ENOTFOUND if the user has no integration.
 func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID string, fn func(*jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error)) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	// fn's error is returned after the commit: an integration fn returns is
+	// saved even when fn also reports an error (a refresh that found the
+	// grant revoked saves the new status, then says so).
+	var fnErr error
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		r, err := scanIntegration(tx.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), userID))
 		if err != nil {
 			return notFound(err, "Google integration")
@@ -188,9 +192,10 @@ func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID
 		if err != nil {
 			return err
 		}
-		updated, fnErr := fn(g)
+		var updated *jarvis.GoogleIntegration
+		updated, fnErr = fn(g)
 		if updated == nil {
-			return fnErr
+			return nil
 		}
 		accessCT, err := s.seal(r.g.ID, "access_token", updated.AccessToken)
 		if err != nil {
@@ -209,8 +214,12 @@ func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID
 		if err != nil {
 			return fmt.Errorf("save refreshed integration: %w", err)
 		}
-		return fnErr
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return fnErr
 }
 
 // SetGoogleIntegrationStatus sets the status of the user's integration. ENOTFOUND if none.
