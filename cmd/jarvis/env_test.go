@@ -55,9 +55,9 @@ type testEnv struct {
 // envOptions change how a test Jarvis starts.
 type envOptions struct {
 	dialect    sqldb.Dialect
-	dbURL      string          // share a database between instances
-	sandbox    *Sandbox        // share a sandbox between instances
-	sandboxCfg sandbox.Config  // for a new sandbox
+	dbURL      string         // share a database between instances
+	sandbox    *Sandbox       // share a sandbox between instances
+	sandboxCfg sandbox.Config // for a new sandbox
 	configure  func(*config.Config)
 	secrets    *config.Config // share JWT secret and keys between instances
 }

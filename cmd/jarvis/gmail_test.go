@@ -99,7 +99,9 @@ func TestGmailRoutes(t *testing.T) {
 				t.Fatalf("row %+v", th)
 			}
 		}
-		var labels struct{ Labels []struct{ ID, Name, Type string } }
+		var labels struct {
+			Labels []struct{ ID, Name, Type string }
+		}
 		e.json("GET", "/gmail/labels", tok, nil, 200, &labels)
 		if len(labels.Labels) < 5 {
 			t.Fatalf("labels = %+v", labels)
