@@ -174,11 +174,11 @@ func New(fsys fs.FS) (*Server, error) {
 	return s, nil
 }
 
-// hidden reports the build's own files (_csp.json, _source_hash): they live
-// beside the export but are not part of the site.
-func hidden(name string) bool {
-	return strings.HasPrefix(name, "_") && !strings.HasPrefix(name, "_next/")
-}
+// buildFiles are written beside the export by the build and are not part of the site.
+var buildFiles = map[string]bool{"_csp.json": true, "_source_hash": true}
+
+// hidden reports the build's own files (_csp.json, _source_hash).
+func hidden(name string) bool { return buildFiles[name] }
 
 func contentType(name string) string {
 	switch path.Ext(name) {

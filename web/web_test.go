@@ -130,7 +130,7 @@ func cspDirective(csp, name string) []string {
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	h := Handler()
-	for _, target := range []string{"/", "/thread?id=abc", "/calendar", firstStaticAsset(t), "/no-such-page", "/no-such-file.js"} {
+	for _, target := range []string{"/", "/thread?id=abc", "/agenda", firstStaticAsset(t), "/no-such-page", "/no-such-file.js"} {
 		res := get(t, h, "GET", target, nil)
 		for k, want := range map[string]string{
 			"X-Content-Type-Options":     "nosniff",
@@ -155,11 +155,13 @@ func TestPagesAndCaching(t *testing.T) {
 		{"/", "200", "no-cache", "text/html"},
 		{"/index.html", "200", "no-cache", "text/html"},
 		{"/thread?id=t1", "200", "no-cache", "text/html"},
-		{"/calendar", "200", "no-cache", "text/html"},
+		{"/agenda", "200", "no-cache", "text/html"},
 		{"/assistant", "200", "no-cache", "text/html"},
 		{"/signin?error=access_denied", "200", "no-cache", "text/html"},
 		{firstStaticAsset(t), "200", "public, max-age=31536000, immutable", "text/javascript"},
 		{"/thread.txt", "200", "no-cache", "text/plain"},
+		{"/__next._tree.txt", "200", "no-cache", "text/plain"},
+		{"/thread/__next._tree.txt", "200", "no-cache", "text/plain"},
 		{"/somewhere/else", "404", "no-cache", "text/html"},
 		{"/missing.js", "404", "no-cache", "text/plain"},
 		{"/_csp.json", "404", "no-cache", "text/plain"},

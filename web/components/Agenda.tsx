@@ -100,7 +100,7 @@ export function Agenda() {
               type="button"
               className={d === days ? 'primary' : undefined}
               aria-pressed={d === days}
-              onClick={() => router.push(`/calendar?days=${d}`)}
+              onClick={() => router.push(`/agenda?days=${d}`)}
             >
               {d} days
             </button>

@@ -170,7 +170,7 @@ export function Assistant() {
           <ul className="chat-list">
             {list.map((c) => (
               <li key={c.id}>
-                <Link href={`/assistant?c=${encodeURIComponent(c.id)}`} aria-current={c.id === selected ? 'true' : undefined}>
+                <Link prefetch={false} href={`/assistant?c=${encodeURIComponent(c.id)}`} aria-current={c.id === selected ? 'true' : undefined}>
                   {c.title || 'Untitled conversation'}
                 </Link>
               </li>

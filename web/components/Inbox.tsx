@@ -210,6 +210,7 @@ export function Inbox() {
             {threads.map((t, i) => (
               <li key={t.id} className={`thread-item${t.unread ? ' unread' : ''}${i === selected ? ' selected' : ''}`}>
                 <Link
+                  prefetch={false}
                   className="thread-link"
                   href={`/thread?id=${encodeURIComponent(t.id)}`}
                   aria-current={i === selected ? 'true' : undefined}

@@ -11,7 +11,7 @@ import { Skeleton } from './States';
 
 const links = [
   { href: '/', label: 'Inbox' },
-  { href: '/calendar', label: 'Calendar' },
+  { href: '/agenda', label: 'Calendar' },
   { href: '/assistant', label: 'Assistant' },
   { href: '/team', label: 'Team' },
   { href: '/settings', label: 'Settings' },

@@ -14,6 +14,22 @@ test.beforeAll(async ({ browser }) => {
   const context = await browser.newContext();
   page = await context.newPage();
   await watchCSP(page);
+  if (process.env.E2E_DEBUG) {
+    page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && console.log(`[nav] ${f.url()}`));
+    page.on('response', (r) => r.status() >= 400 && console.log(`[http ${r.status()}] ${r.url()}`));
+    page.on('request', (r) => pending.set(r, Date.now()));
+    page.on('requestfinished', (r) => pending.delete(r));
+    page.on('requestfailed', (r) => pending.delete(r));
+  }
+});
+
+const pending = new Map<import('@playwright/test').Request, number>();
+test.afterEach(async ({}, info) => {
+  if (process.env.E2E_DEBUG && info.status !== info.expectedStatus) {
+    for (const [r, t] of pending) console.log(`[pending ${Date.now() - t}ms] ${r.method()} ${r.url()}`);
+  }
 });
 
 test.afterAll(async () => {
@@ -172,25 +188,32 @@ test('reply makes exactly one draft in the thread, even on a double click', asyn
   const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
   await expect(items.first()).toBeVisible();
   await page.locator('body').click({ position: { x: 5, y: 300 } });
-  await page.keyboard.press('r');
-  await expect(page).toHaveURL(/\/thread\?id=.*reply=1/);
+  if (process.env.E2E_DEBUG) {
+    await page.evaluate(() => document.addEventListener('keydown', (e) => console.log('keydown', e.key, (e.target as HTMLElement).tagName, e.defaultPrevented, document.querySelectorAll('.thread-item').length, location.href), true));
+    await page.evaluate(() => window.addEventListener('keydown', (e) => console.log('keydown-bubble', e.key, e.defaultPrevented)));
+  }
+  // The shortcut works once the list has its key handler; retry the key until then.
+  await expect(async () => {
+    await page.keyboard.press('r');
+    await expect(page).toHaveURL(/\/thread\?id=.*reply=1/, { timeout: 2000 });
+  }).toPass({ timeout: 15_000 });
   replyThreadId = new URL(page.url()).searchParams.get('id')!;
   const before = await page.request.get(`/gmail/thread/${replyThreadId}`);
   expect(before.status()).toBe(200);
   const draftsBefore = (await before.json()).messages.filter((m: { labels: string[] }) => (m.labels || []).includes('DRAFT')).length;
 
   const composer = page.getByRole('region', { name: 'Reply' });
-  await expect(composer.getByLabel('To')).not.toHaveValue('');
+  await expect(composer.getByLabel('To', { exact: true })).not.toHaveValue('');
   await expect(composer.getByLabel('Subject')).toHaveValue(/^Re: /);
   // An invalid address comes back from the API next to its field.
   await composer.getByRole('button', { name: 'Add Cc or Bcc' }).click();
-  await composer.getByLabel('Cc').fill('not-an-address');
+  await composer.getByLabel('Cc', { exact: true }).fill('not-an-address');
   await composer.getByLabel('Message').fill('Thank you — I will look at this today.\n\nAda');
   await composer.getByRole('button', { name: 'Save draft' }).click();
   await expect(composer.locator('#compose-cc-error')).toBeVisible();
-  await expect(composer.getByLabel('Cc')).toHaveAttribute('aria-invalid', 'true');
+  await expect(composer.getByLabel('Cc', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await expectAccessible(page, 'reply with a field error');
-  await composer.getByLabel('Cc').fill('');
+  await composer.getByLabel('Cc', { exact: true }).fill('');
   await composer.getByRole('button', { name: 'Save draft' }).dblclick();
   await expect(page.getByText('Draft saved in Gmail.')).toBeVisible();
 
@@ -204,7 +227,7 @@ test('compose a new draft', async () => {
   await expect(page.getByRole('heading', { name: 'New draft' })).toBeVisible();
   await expectAccessible(page, 'compose');
   const c = page.getByRole('region', { name: 'Write a draft' });
-  await c.getByLabel('To').fill('grace@example.com');
+  await c.getByLabel('To', { exact: true }).fill('grace@example.com');
   await c.getByLabel('Subject').fill('Lunch on Friday?');
   await c.getByLabel('Message').fill('Shall we?');
   await c.getByRole('button', { name: 'Save draft' }).click();
@@ -298,7 +321,7 @@ test('usable at 360 px', async () => {
   expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(1);
   await expectAccessible(page, 'inbox at 360 px');
   await shot(page, 'inbox-mobile');
-  for (const path of ['/calendar', '/assistant', '/team', '/settings', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
+  for (const path of ['/agenda', '/assistant', '/team', '/settings', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
     const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -3,7 +3,7 @@
 // run the Playwright suite against it, and stop it. JARVIS_E2E_URL and
 // JARVIS_E2E_SANDBOX_URL point the suite at servers that are already running.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, openSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -73,15 +73,14 @@ if (!process.env.JARVIS_E2E_URL) {
   }
   const [port, sandboxPort] = [await freePort(), await freePort()];
   dataDir = mkdtempSync(join(tmpdir(), 'jarvis-e2e-'));
-  const log = createWriteStream(join(tmp, 'jarvis.log'));
+  // The log goes straight to a file: a pipe that nobody drains would block the server.
+  const log = openSync(join(tmp, 'jarvis.log'), 'w');
   const url = `http://127.0.0.1:${port}`;
   server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
     env: { ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  server.stdout.pipe(log);
-  server.stderr.pipe(log);
   try {
     await waitFor(`${url}/health`, 60_000, server);
   } catch (err) {
@@ -95,6 +94,8 @@ if (!process.env.JARVIS_E2E_URL) {
 }
 
 const cli = join(web, 'node_modules', '@playwright', 'test', 'cli.js');
-const pw = spawnSync(process.execPath, [cli, 'test', ...process.argv.slice(2)], { cwd: web, stdio: 'inherit', env: process.env });
-stop();
-process.exit(pw.status ?? 1);
+const pw = spawn(process.execPath, [cli, 'test', ...process.argv.slice(2)], { cwd: web, stdio: 'inherit', env: process.env });
+pw.on('exit', (code, signal) => {
+  stop();
+  process.exit(code ?? (signal ? 1 : 0));
+});
