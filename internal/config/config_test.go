@@ -1,0 +1,83 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAndOverrides(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	RegisterFlags(fs)
+	if err := fs.Parse([]string{"--jwt-ttl", "2h"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(lookup(map[string]string{"JARVIS_JWT_TTL": "5m", "JARVIS_ADDR": "0.0.0.0:9000", "JARVIS_ALLOWED_DOMAINS": " Example.com, @corp.example "}), fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ApplyDefaults()
+	if c.JWTTTL != 2*time.Hour || c.Addr != "0.0.0.0:9000" || c.DatabaseURL != "sqlite:jarvis.db" || c.JWTIssuer != "jarvis" {
+		t.Fatalf("config = %+v", c)
+	}
+	if c.PublicURL != "http://0.0.0.0:9000" || c.GoogleRedirectURL != "http://0.0.0.0:9000/auth/google/callback" {
+		t.Fatalf("derived = %q %q", c.PublicURL, c.GoogleRedirectURL)
+	}
+	if strings.Join(c.AllowedDomains, ",") != "example.com,corp.example" {
+		t.Fatalf("domains = %v", c.AllowedDomains)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(p, []byte("a-very-long-secret-from-a-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(lookup(map[string]string{"JARVIS_JWT_SECRET_FILE": p}), nil)
+	if err != nil || string(c.JWTSecret) != "a-very-long-secret-from-a-file-0123456789" {
+		t.Fatalf("secret = %q, %v", c.JWTSecret, err)
+	}
+	if _, err := Load(lookup(map[string]string{"JARVIS_JWT_SECRET_FILE": p + ".missing"}), nil); err == nil {
+		t.Fatal("a missing secret file was accepted")
+	}
+}
+
+func TestBadValuesAreNamed(t *testing.T) {
+	_, err := Load(lookup(map[string]string{"JARVIS_JWT_TTL": "forever", "JARVIS_OPEN_SIGNUP": "maybe", "JARVIS_TRUSTED_PROXIES": "10.0.0.0/99"}), nil)
+	for _, name := range []string{"JARVIS_JWT_TTL", "JARVIS_OPEN_SIGNUP", "JARVIS_TRUSTED_PROXIES"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not name %s", err, name)
+		}
+	}
+}
+
+func TestDumpRedactsSecrets(t *testing.T) {
+	env := map[string]string{"JARVIS_JWT_SECRET": "topsecret-topsecret-topsecret-topsecret", "OPENAI_API_KEY": "sk-123", "JARVIS_DATABASE_URL": "postgres://u:pw@h/db"}
+	c, _ := Load(lookup(env), nil)
+	dump := strings.Join(c.Dump(lookup(env)), "\n")
+	for _, v := range env {
+		if strings.Contains(dump, v) {
+			t.Fatalf("dump shows %q", v)
+		}
+	}
+}
+
+// .env.example documents every option.
+func TestEnvExampleListsEveryOption(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Options {
+		if !strings.Contains(string(b), "\n"+o.Env+"=") {
+			t.Errorf(".env.example lacks %s", o.Env)
+		}
+	}
+}
