@@ -204,8 +204,7 @@ func TestVersionCommand(t *testing.T) {
 
 // Slow clients are cut off by the server's timeouts (SECURITY.md line 35).
 func TestSlowClientIsCutOff(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	e.Main.HTTPServer.ReadHeaderTimeout = 300 * time.Millisecond
+	e := startEnv(t, envOptions{main: func(m *Main) { m.ReadHeaderTimeout = 300 * time.Millisecond }})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ type envOptions struct {
 	sandboxCfg sandbox.Config // for a new sandbox
 	configure  func(*config.Config)
 	secrets    *config.Config // share JWT secret and keys between instances
+	main       func(*Main)    // adjust Main before it runs
 }
 
 func testSecrets(t testing.TB) *config.Config {
@@ -118,6 +119,9 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 	cfg.ApplyDefaults()
 	m := &Main{Config: cfg, Logger: logging.New(logs, "json", "debug"), Migrate: true, Listener: ln}
 	m.HTTP.Observe = observed.record
+	if o.main != nil {
+		o.main(m)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("start jarvis: %v", err)

@@ -60,6 +60,9 @@ type Main struct {
 	Listener net.Listener
 	// HTTP is the API's own configuration beyond Config (rate limits, observers).
 	HTTP httpapi.Config
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers; default 10 s.
+	ReadHeaderTimeout time.Duration
 
 	DB         *sqldb.DB
 	API        *httpapi.Server
@@ -133,9 +136,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
 	m.API = httpapi.New(hc, deps)
 
+	if m.ReadHeaderTimeout <= 0 {
+		m.ReadHeaderTimeout = 10 * time.Second
+	}
 	m.HTTPServer = &http.Server{
 		Handler:           m.API,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: m.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    2 << 20, // a huge bearer token is refused as 401 by the token check, before parsing
