@@ -335,6 +335,32 @@ test('usable at 360 px', async () => {
   await page.setViewportSize({ width: 1280, height: 860 });
 });
 
+test('errors in words: rate limits say when to retry, an unreachable server shows a banner', async () => {
+  await page.route('**/gmail/threads**', (route) =>
+    route.fulfill({
+      status: 429,
+      headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '30' },
+      body: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, code: 'rate_limited', detail: 'Slow down.', request_id: 'r-429' }),
+    }),
+  );
+  await page.goto('/');
+  const notice = page.locator('.notice-error');
+  await expect(notice).toContainText('Try again in 30 seconds');
+  await expect(notice.getByRole('button', { name: 'Try again' })).toBeDisabled();
+  await expectAccessible(page, 'rate limited inbox');
+  await page.unroute('**/gmail/threads**');
+
+  await page.route('**/gmail/**', (route) => route.abort('connectionrefused'));
+  await page.route('**/health', (route) => route.abort('connectionrefused'));
+  await page.goto('/');
+  await expect(page.getByRole('alert').filter({ hasText: 'Jarvis is unreachable' })).toBeVisible();
+  await expectAccessible(page, 'unreachable banner');
+  await page.unroute('**/gmail/**');
+  await page.unroute('**/health');
+  // The dashboard notices on its own when the server answers again.
+  await expect(page.getByText('Jarvis is unreachable')).toHaveCount(0, { timeout: 15_000 });
+});
+
 test('the 404 page', async () => {
   await page.goto('/nowhere');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
