@@ -114,8 +114,18 @@ func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if wantsJSON(r) {
+		// A script following the redirect itself: the token, no cookies.
+		writeTokenResponse(w, res, tok)
+		return
+	}
 	s.setSession(w, tok)
 	http.Redirect(w, r, safeRedirect(res.RedirectPath), http.StatusSeeOther)
+}
+
+func writeTokenResponse(w http.ResponseWriter, res *jarvis.SignInResult, tok *jarvis.AccessToken) {
+	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "Bearer",
+		ExpiresIn: int(tok.ExpiresAt.Sub(tok.IssuedAt).Seconds()), User: res.User})
 }
 
 type tokenResponse struct {
@@ -138,8 +148,7 @@ func (s *Server) apiCallback(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "Bearer",
-		ExpiresIn: int(tok.ExpiresAt.Sub(tok.IssuedAt).Seconds()), User: res.User})
+	writeTokenResponse(w, res, tok)
 }
 
 // disconnectGoogle revokes the grant at Google and deletes the tokens.
