@@ -175,7 +175,7 @@ func (db *DB) UpdateChatMessage(ctx context.Context, userID, id, text, status st
 // conversation first.
 func (db *DB) ListChatMessages(ctx context.Context, userID, conversationID string) ([]jarvis.ChatMessage, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT id, role, text, status, created_at FROM chat_messages
-		WHERE user_id = $1 AND conversation_id = $2 ORDER BY id`, userID, conversationID)
+		WHERE user_id = $1 AND conversation_id = $2 ORDER BY created_at, id`, userID, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("list chat messages: %w", err)
 	}
