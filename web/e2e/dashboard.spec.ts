@@ -265,6 +265,9 @@ test('chat streams, shows tool calls, and a draft needs approval', async () => {
   await expect(card.locator('dd').first()).toContainText('@');
   await expect(card.getByLabel('Proposed message')).not.toBeEmpty();
   await expect(page.locator('.tool-call').first()).toBeVisible();
+  // The answer has finished streaming.
+  await expect(page.locator('.turn-text.typing')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
   await expectAccessible(page, 'assistant with approval');
   await shot(page, 'chat-approval');
   await card.getByRole('button', { name: 'Approve' }).click();
@@ -276,7 +279,7 @@ test('chat streams, shows tool calls, and a draft needs approval', async () => {
   await page.reload();
   await expect(page.locator('.turn-user').first()).toContainText('Draft an email');
   await expect(page.locator('.approval').first().getByText('The draft is saved in Gmail.')).toBeVisible();
-  await expect(page.getByRole('list').filter({ has: page.locator('.chat-list a') }).first()).toBeVisible();
+  await expect(page.locator('.chat-list a[aria-current="true"]')).toBeVisible();
 });
 
 test('team and audit log show what happened', async () => {

@@ -52,6 +52,14 @@ describe('request', () => {
   });
 });
 
+describe('requestHeaders', () => {
+  it('keeps an explicit Accept (the chat stream asks for text/event-stream)', async () => {
+    const { requestHeaders } = await import('./api');
+    expect(requestHeaders('POST', true, { Accept: 'text/event-stream' }).get('Accept')).toBe('text/event-stream');
+    expect(requestHeaders('GET', false).get('Accept')).toContain('application/json');
+  });
+});
+
 describe('signInURL', () => {
   it('passes relative redirects only', () => {
     expect(signInURL('/thread?id=1')).toBe('/auth/google/start?redirect=%2Fthread%3Fid%3D1');

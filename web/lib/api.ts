@@ -41,7 +41,7 @@ const unsafe = new Set(['POST', 'PATCH', 'DELETE', 'PUT']);
 /** requestHeaders builds the headers of a request, adding the CSRF token on unsafe methods. */
 export function requestHeaders(method: string, hasBody: boolean, extra?: Record<string, string>): Headers {
   const h = new Headers(extra);
-  h.set('Accept', 'application/json, application/problem+json');
+  if (!h.has('Accept')) h.set('Accept', 'application/json, application/problem+json');
   if (hasBody) h.set('Content-Type', 'application/json');
   if (unsafe.has(method)) h.set(CSRF_HEADER, readCookie(CSRF_COOKIE));
   return h;
