@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/assistant"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -22,5 +23,20 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 
 // wireChat connects the model and the assistant.
 func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.Auditor) error {
+	// Without a provider configured (and no API key to pick one by) there is
+	// no chat: deps.Chat stays nil and the chat routes answer 503.
+	provider, err := newModel(m.Config)
+	if err != nil || provider == nil {
+		return err
+	}
+	chat, err := assistant.New(assistant.Config{
+		Model: provider, Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Auditor: auditor,
+		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"),
+	})
+	if err != nil {
+		return err
+	}
+	deps.Chat = chat
+	m.Logger.Info("chat model", "provider", provider.Name(), "model", provider.Model())
 	return nil
 }
