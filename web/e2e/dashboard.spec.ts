@@ -370,6 +370,16 @@ test('the 404 page', async () => {
   await expectAccessible(page, '404');
 });
 
+test('disconnect Google from settings', async () => {
+  await page.goto('/settings');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Disconnect Google' }).click();
+  await expect(page.getByText('Google is disconnected.')).toBeVisible();
+  await expect(page.getByRole('link', { name: /Connect Google|Reconnect Google/ }).first()).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Disconnect Google' })).toHaveCount(0);
+  await expectAccessible(page, 'settings after disconnect');
+});
+
 test('sign out, and sign out everywhere', async ({ browser }) => {
   // A second session, to be ended by "sign out everywhere" from the first.
   const other = await browser.newContext();
