@@ -40,7 +40,7 @@ function TurnView({ turn, onDecided }: { turn: Turn; onDecided: (id: string, pat
       ))}
       {turn.error && (
         <div className="notice notice-error" role="alert">
-          <p>{describeError(new ApiError({ status: 0, code: turn.error.code, detail: turn.error.detail })).message}</p>
+          <p>{describeError(new ApiError({ status: 0, code: turn.error.code, detail: turn.error.detail }, turn.error.retryAfter)).message}</p>
         </div>
       )}
     </div>
@@ -127,7 +127,7 @@ export function Assistant() {
       setState((s) => finishTurn(s));
     } catch (err) {
       if (!(err instanceof Error && err.name === 'AbortError')) {
-        const v = err instanceof ApiError ? { code: err.code, detail: err.detail || '' } : { code: 'internal', detail: '' };
+        const v = err instanceof ApiError ? { code: err.code, detail: err.detail || '', retryAfter: err.retryAfter } : { code: 'internal', detail: '' };
         setState((s) => finishTurn(s, v));
         setSendError(err);
       }

@@ -72,6 +72,13 @@ export interface ToolCallView extends ToolCall {
   state: 'running' | 'ok' | 'failed';
 }
 
+/** Why a turn ended early: a stream error event, or the request's problem. */
+export interface TurnError {
+  code: string;
+  detail: string;
+  retryAfter?: number;
+}
+
 /** A turn of the conversation as the page shows it. */
 export interface Turn {
   id: string;
@@ -80,7 +87,7 @@ export interface Turn {
   toolCalls: ToolCallView[];
   approvals: Approval[];
   streaming: boolean;
-  error?: { code: string; detail: string };
+  error?: TurnError;
 }
 
 export interface ChatState {
@@ -162,7 +169,7 @@ export function applyChatEvent(state: ChatState, e: ChatEvent): ChatState {
 }
 
 /** finishTurn marks the last turn as no longer streaming (the stream ended or failed). */
-export function finishTurn(state: ChatState, error?: { code: string; detail: string }): ChatState {
+export function finishTurn(state: ChatState, error?: TurnError): ChatState {
   return updateLast(state, (t) => ({ ...t, streaming: false, error: error ?? t.error }));
 }
 
