@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/model"
@@ -253,4 +255,207 @@ func TestChatStreamsBeforeTheModelFinishes(t *testing.T) {
 			t.Fatalf("turn %+v", turn)
 		}
 	})
+}
+
+// TestChatClientLeaves: a client that disconnects mid-answer stops the turn,
+// which is recorded as interrupted, and leaves no goroutine behind.
+func TestChatClientLeaves(t *testing.T) {
+	providers(t, func(t *testing.T, o envOptions) {
+		e := startEnv(t, o)
+		ada := e.signIn("ada@example.com")
+		e.Sandbox.Model.Script(model.Turn{Text: "This answer never ends, because the model hangs.", Hang: true})
+		http.DefaultClient.CloseIdleConnections()
+		before := goleak.IgnoreCurrent()
+		s := e.openChat(ada, "", "hello")
+		conv := s.next().str("conversation_id")
+		if ev := s.next(); ev.Type != jarvis.EventMessageDelta {
+			t.Fatalf("event %v", ev)
+		}
+		s.close()
+
+		var msg jarvis.ChatMessage
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			c := e.conversation(ada, conv)
+			if len(c.Messages) == 2 && c.Messages[1].Text != "" {
+				if msg = c.Messages[1]; msg.Status == jarvis.MessageInterrupted {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("answer not recorded as interrupted: %+v", c.Messages)
+			}
+		}
+		if !strings.HasPrefix("This answer never ends, because the model hangs.", msg.Text) {
+			t.Fatalf("recorded text %q", msg.Text)
+		}
+		e.client.CloseIdleConnections()
+		http.DefaultClient.CloseIdleConnections()
+		if err := goleak.Find(before, goleak.IgnoreAnyFunction("modernc.org/sqlite.interruptOnDone"),
+			goleak.IgnoreAnyFunction("github.com/jackc/pgx/v5/pgconn/ctxwatch.(*ContextWatcher).Watch.func1")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestChatModelDown is SECURITY.md line 37: the model is unreachable, chat
+// answers 503 llm_unavailable, stores nothing, and Gmail and Calendar work.
+func TestChatModelDown(t *testing.T) {
+	e := startEnv(t, envOptions{configure: func(c *config.Config) {
+		c.LLMProvider, c.OpenAIBaseURL, c.OpenAIAPIKey = "openai", "http://127.0.0.1:1/v1", "key"
+	}})
+	ada := e.signIn("ada@example.com")
+	e.problem("POST", "/chat", ada, map[string]string{"message": "hello"}, 503, "llm_unavailable")
+	e.problem("POST", "/chat", ada, map[string]string{"message": "hello"}, 503, "llm_unavailable", "Accept", "application/json")
+	var page jarvis.ConversationPage
+	e.json("GET", "/conversations", ada, nil, 200, &page)
+	if len(page.Conversations) != 0 {
+		t.Fatalf("a failed chat left %+v", page)
+	}
+	e.json("GET", "/gmail/threads", ada, nil, 200, nil)
+	e.json("GET", "/calendar/upcoming", ada, nil, 200, nil)
+	if !strings.Contains(e.Logs.String(), "model call failed") {
+		t.Fatal("the failure is not logged")
+	}
+}
+
+// TestChatWithoutModel: no provider and no API key means no chat.
+func TestChatWithoutModel(t *testing.T) {
+	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.LLMProvider = "" }})
+	ada := e.signIn("ada@example.com")
+	e.problem("POST", "/chat", ada, map[string]string{"message": "hello"}, 503, "llm_unavailable")
+	e.problem("GET", "/conversations", ada, nil, 503, "llm_unavailable")
+	e.json("GET", "/gmail/threads", ada, nil, 200, nil)
+}
+
+// TestChatModelFailsMidAnswer: once streaming, a failure is an error event
+// and the answer is recorded as failed.
+func TestChatModelFailsMidAnswer(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	ada := e.signIn("ada@example.com")
+	e.Sandbox.Model.Script(model.Turn{Text: "Half an answer", Truncate: true})
+	turn := summarizeTurn(e.chat(ada, "", "hello"))
+	if len(turn.errors) != 1 || turn.errors[0].str("code") != "llm_unavailable" || turn.message != "" || turn.text != "Half an answer" {
+		t.Fatalf("turn %+v", turn)
+	}
+	if m := e.conversation(ada, turn.conversation).Messages[1]; m.Status != jarvis.MessageFailed || m.Text != "Half an answer" {
+		t.Fatalf("stored %+v", m)
+	}
+	// The conversation goes on.
+	next := summarizeTurn(e.chat(ada, turn.conversation, "hello again"))
+	if next.message == "" || len(next.errors) != 0 {
+		t.Fatalf("next turn %+v", next)
+	}
+}
+
+// TestChatStepLimit: a model that keeps calling tools is stopped after the
+// turn's model calls, with a clear message.
+func TestChatStepLimit(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	ada := e.signIn("ada@example.com")
+	for range 8 {
+		e.Sandbox.Model.Script(model.Turn{ToolCalls: []model.ToolCall{{Name: "list_upcoming_events", Arguments: `{"days":1}`}}})
+	}
+	turn := summarizeTurn(e.chat(ada, "", "Loop forever"))
+	if n := len(e.Sandbox.Model.Requests()); n != 6 {
+		t.Fatalf("%d model calls, want 6", n)
+	}
+	if !strings.Contains(turn.text, "more than 6 steps") || turn.message == "" {
+		t.Fatalf("turn %+v", turn)
+	}
+	if last := turn.results[len(turn.results)-1]; last.Data["ok"] != false || !strings.Contains(last.str("summary"), "limit") {
+		t.Fatalf("last tool result %v", last.Data)
+	}
+}
+
+// TestChatJSONAndConversations: the one-document answer, and the
+// conversation list with its pages.
+func TestChatJSONAndConversations(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	ada := e.signIn("ada@example.com")
+	var ans struct {
+		ConversationID string           `json:"conversation_id"`
+		MessageID      string           `json:"message_id"`
+		Text           string           `json:"text"`
+		ToolCalls      []map[string]any `json:"tool_calls"`
+	}
+	e.json("POST", "/chat", ada, map[string]string{"message": "What's on my calendar this week?"}, 200, &ans, "Accept", "application/json")
+	if ans.ConversationID == "" || ans.MessageID == "" || !strings.Contains(ans.Text, "upcoming") || len(ans.ToolCalls) != 1 || ans.ToolCalls[0]["ok"] != true {
+		t.Fatalf("answer %+v", ans)
+	}
+	for i := range 3 {
+		e.Sandbox.Model.Script(model.Turn{Text: "Hello."})
+		e.chat(ada, "", "Hello number "+string(rune('1'+i)))
+	}
+	var page jarvis.ConversationPage
+	e.json("GET", "/conversations?max_results=3", ada, nil, 200, &page)
+	if len(page.Conversations) != 3 || page.NextPageToken == "" || page.Conversations[0].Title != "Hello number 3" {
+		t.Fatalf("page %+v", page)
+	}
+	tok := page.NextPageToken
+	page = jarvis.ConversationPage{}
+	e.json("GET", "/conversations?max_results=3&page_token="+tok, ada, nil, 200, &page)
+	if len(page.Conversations) != 1 || page.Conversations[0].ID != ans.ConversationID || page.NextPageToken != "" {
+		t.Fatalf("second page %+v", page)
+	}
+	e.problem("GET", "/conversations?page_token=nope", ada, nil, 400, "invalid_request")
+	e.problem("GET", "/conversations/not-a-conversation", ada, nil, 404, "not_found")
+	e.problem("POST", "/chat", ada, map[string]string{"message": "  "}, 400, "invalid_request")
+	e.json("DELETE", "/conversations/"+ans.ConversationID, ada, nil, 204, nil)
+	e.problem("DELETE", "/conversations/"+ans.ConversationID, ada, nil, 404, "not_found")
+	if rows := e.auditOf("ada@example.com", jarvis.AuditChatConversationDeleted); len(rows) != 1 || rows[0].TargetID != ans.ConversationID {
+		t.Fatalf("delete audit %+v", rows)
+	}
+}
+
+// TestJarvisChatCommand drives `jarvis chat` against a running Jarvis: a
+// question, a proposal shown in full, "y", and the draft made.
+func TestJarvisChatCommand(t *testing.T) {
+	e := startEnv(t, envOptions{})
+	ada := e.signIn("ada@example.com")
+	e.Sandbox.Google.ResetStats()
+	var out, errOut bytes.Buffer
+	stdin := strings.NewReader("Draft an email to bob@example.com cc carol@example.com about lunch saying I'll be late\ny\n")
+	err := run(context.Background(), []string{"chat", "--url", e.URL, "--token", ada}, stdin, &out, &errOut, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("jarvis chat: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{"· create_draft", "✓ Draft proposed", "To:      bob@example.com", "Cc:      carol@example.com", "Subject: lunch",
+		"I'll be late", "Approve? [y/N]", "Draft created (id "} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != 1 {
+		t.Fatalf("%d drafts created, want 1", n)
+	}
+
+	// From the environment, in the same conversation; "n" rejects, and
+	// what the model writes cannot drive the terminal.
+	var page jarvis.ConversationPage
+	e.json("GET", "/conversations", ada, nil, 200, &page)
+	e.Sandbox.Model.Script(
+		model.Turn{ToolCalls: []model.ToolCall{{Name: "create_draft", Arguments: `{"to":["x@evil.example"],"subject":"hi","body_text":"\u001b[2Jb"}`}}},
+		model.Turn{Text: "Proposed.\u001b]0;owned\u0007"},
+	)
+	out.Reset()
+	lookup := func(k string) (string, bool) {
+		return map[string]string{"JARVIS_URL": e.URL, "JARVIS_TOKEN": ada}[k], k == "JARVIS_URL" || k == "JARVIS_TOKEN"
+	}
+	err = run(context.Background(), []string{"chat", "--conversation", page.Conversations[0].ID}, strings.NewReader("again\nn\n"), &out, &errOut, lookup)
+	if err != nil || !strings.Contains(out.String(), "Proposal rejected.") || !strings.Contains(out.String(), "x@evil.example") || strings.ContainsAny(out.String(), "\x1b\x07") {
+		t.Fatalf("second session: %v\n%q", err, out.String())
+	}
+	if c := e.conversation(ada, page.Conversations[0].ID); len(c.Messages) != 4 {
+		t.Fatalf("the session did not continue the conversation: %d messages", len(c.Messages))
+	}
+
+	// A bad token ends the session with a clear error.
+	err = run(context.Background(), []string{"chat", "--url", e.URL, "--token", "nope"}, strings.NewReader("hello\n"), &out, &errOut, lookup)
+	if err == nil || !strings.Contains(err.Error(), "--token") {
+		t.Fatalf("bad token: %v", err)
+	}
+	if err := run(context.Background(), []string{"chat", "--url", e.URL}, strings.NewReader(""), &out, &errOut, func(string) (string, bool) { return "", false }); err == nil {
+		t.Fatal("no token: no error")
+	}
 }
