@@ -69,9 +69,11 @@ func New(secret []byte, issuer string, ttl time.Duration, now func() time.Time) 
 // TTL is the default token lifetime.
 func (a *Authority) TTL() time.Duration { return a.ttl }
 
+var _ jarvis.TokenAuthority = (*Authority)(nil)
+
 // Mint returns a signed token for the user, valid for ttl (the Authority's
 // default when ttl is 0).
-func (a *Authority) Mint(userID string, tokenVersion int, ttl time.Duration) (string, *Claims, error) {
+func (a *Authority) Mint(userID string, tokenVersion int, ttl time.Duration) (*jarvis.AccessToken, error) {
 	if ttl <= 0 {
 		ttl = a.ttl
 	}
@@ -92,9 +94,14 @@ func (a *Authority) Mint(userID string, tokenVersion int, ttl time.Duration) (st
 	t.Header["typ"] = TokenType
 	s, err := t.SignedString(a.secret)
 	if err != nil {
-		return "", nil, fmt.Errorf("sign token: %w", err)
+		return nil, fmt.Errorf("sign token: %w", err)
 	}
-	return s, c, nil
+	return accessToken(s, c), nil
+}
+
+func accessToken(token string, c *Claims) *jarvis.AccessToken {
+	return &jarvis.AccessToken{Token: token, ID: c.ID, UserID: c.Subject, TokenVersion: c.TokenVersion,
+		IssuedAt: c.IssuedAt.Time.UTC(), ExpiresAt: c.ExpiresAt.Time.UTC()}
 }
 
 // errInvalid is what every rejected token gets: the reason is logged, never
@@ -107,7 +114,7 @@ func errInvalid(err error) error {
 // claims. It returns EUNAUTHORIZED for any token that is not a valid, current
 // Jarvis token. It never fetches anything: jku, x5u and jwk headers, and any
 // kid, are refused outright.
-func (a *Authority) Verify(token string) (*Claims, error) {
+func (a *Authority) Verify(token string) (*jarvis.AccessToken, error) {
 	if len(token) > MaxTokenBytes {
 		return nil, errInvalid(fmt.Errorf("token of %d bytes exceeds %d", len(token), MaxTokenBytes))
 	}
@@ -133,6 +140,8 @@ func (a *Authority) Verify(token string) (*Claims, error) {
 		return nil, errInvalid(errors.New("no jti"))
 	case c.NotBefore == nil:
 		return nil, errInvalid(errors.New("no nbf"))
+	case c.IssuedAt == nil:
+		return nil, errInvalid(errors.New("no iat"))
 	}
-	return &c, nil
+	return accessToken(token, &c), nil
 }

@@ -49,15 +49,16 @@ func validClaims(now time.Time) jwt.MapClaims {
 func TestMintVerifyRoundTrip(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	a := newAuthority(t, now)
-	tok, claims, err := a.Mint("user-1", 3, 0)
+	minted, err := a.Mint("user-1", 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok := minted.Token
 	got, err := a.Verify(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Subject != "user-1" || got.TokenVersion != 3 || got.ID != claims.ID || !got.ExpiresAt.Time.Equal(now.Add(time.Hour)) {
+	if got.UserID != "user-1" || got.TokenVersion != 3 || got.ID != minted.ID || !got.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("claims = %+v", got)
 	}
 	// Another process with the same secret and issuer, at another address, accepts it.
@@ -147,7 +148,8 @@ func TestShortSecretRefused(t *testing.T) {
 
 func BenchmarkVerify(b *testing.B) {
 	a, _ := jwtauth.New(secret, "jarvis", time.Hour, nil)
-	tok, _, _ := a.Mint("user-1", 0, 0)
+	minted, _ := a.Mint("user-1", 0, 0)
+	tok := minted.Token
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := a.Verify(tok); err != nil {

@@ -145,7 +145,9 @@ func adaMail(now time.Time) [][]byte {
 		w.thread("The Engine Weekly - Issue "+strconv.Itoa(issue.n),
 			msg{from: weekly, to: []person{ada}, ago: issue.ago, labels: labels,
 				html: `<!DOCTYPE html><html><head><style>body{font-family:Georgia}</style></head><body><h1>` + issue.head +
-					`</h1><p>This week&#39;s reading: &quot;` + issue.head + `&quot; &amp; more from the world of calculating machines.</p><p><a href="https://engine-weekly.example/unsubscribe">Unsubscribe</a></p></body></html>`},
+					`</h1><img src="https://engine-weekly.example/open.gif?u=ada" width="1" height="1" alt=""><p>This week&#39;s reading: &quot;` + issue.head + `&quot; &amp; more from the world of calculating machines.</p>` +
+					`<p><img src="https://engine-weekly.example/banner.png" alt="The Engine Weekly"></p><script>document.title="tracked"</script>` +
+					`<p><a href="https://engine-weekly.example/unsubscribe" onclick="track()">Unsubscribe</a></p></body></html>`},
 		)
 	}
 	w.thread("Security alert: new sign-in",
