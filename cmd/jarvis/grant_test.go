@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -225,9 +227,37 @@ func TestUpstreamTimeout(t *testing.T) {
 	e.problem("GET", "/gmail/threads", tok, nil, 504, "upstream_timeout")
 }
 
-// A burst from one user is cut off with 429 and Retry-After (line 27).
+// A burst from one user is cut off with 429 and Retry-After (line 27),
+// with the counters in the database or, when configured, in Redis.
 func TestPerUserRateLimit(t *testing.T) {
-	e := startEnv(t, envOptions{})
+	t.Run("database", func(t *testing.T) { testRateLimit(t, envOptions{}) })
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("JARVIS_TEST_REDIS_URL")
+		if url == "" {
+			url = "redis://127.0.0.1:6379/15"
+		}
+		if os.Getenv("CI") != "true" && !reachable("127.0.0.1:6379") {
+			t.Skip("no Redis")
+		}
+		e := testRateLimit(t, envOptions{configure: func(c *config.Config) { c.RedisURL = url }})
+		var ready struct{ Checks map[string]string }
+		e.json("GET", "/ready", "", nil, 200, &ready)
+		if ready.Checks["redis"] != "ok" {
+			t.Fatalf("ready = %+v", ready)
+		}
+	})
+}
+
+func reachable(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
+}
+
+func testRateLimit(t *testing.T, o envOptions) *testEnv {
+	e := startEnv(t, o)
 	e.Main.API.SetGoogleRateLimit(5)
 	tok := e.signIn("ada@example.com")
 	for i := 0; i < 5; i++ {
@@ -239,6 +269,7 @@ func TestPerUserRateLimit(t *testing.T) {
 	}
 	// Another user is not affected.
 	e.json("GET", "/gmail/labels", e.signIn("grace@example.com"), nil, 200, nil)
+	return e
 }
 
 // Two Jarvis processes on one PostgreSQL database, a 10-second token

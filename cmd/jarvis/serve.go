@@ -12,6 +12,7 @@ import (
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/audit"
+	"github.com/jarvis-hq/jarvis/internal/cache"
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
@@ -120,11 +121,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	integrations := sqldb.NewIntegrations(m.DB, vault.Cipher{Keys: keys})
 	m.Integrations = integrations
 
+	var limiter jarvis.RateLimiter = m.DB
+	checks := map[string]func(context.Context) error{"database": m.DB.Ping}
+	if cfg.RedisURL != "" {
+		rdb, err := cache.OpenRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, rdb.Close)
+		limiter, checks["redis"] = rdb, rdb.Ping
+	}
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
-		Idempotency: m.DB, Limiter: m.DB, Integrations: integrations, Logger: m.Logger,
+		Idempotency: m.DB, Limiter: limiter, Integrations: integrations, Logger: m.Logger,
 		Dashboard: web.Handler(),
-		Checks:    map[string]func(context.Context) error{"database": m.DB.Ping},
+		Checks:    checks,
 	}
 	if err := m.wireGoogle(ctx, &deps, integrations, recorder); err != nil {
 		return err
