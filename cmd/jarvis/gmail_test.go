@@ -158,7 +158,7 @@ func TestMessageHTMLIsSanitised(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(csp, "script-src 'none'") || strings.Contains(csp, "https:") {
 		t.Fatalf("html: %d csp %q", resp.StatusCode, csp)
 	}
-	for _, bad := range []string{"<script", "onclick", "javascript:", "<iframe"} {
+	for _, bad := range []string{"<script", "onclick", "javascript:", "<iframe", "tracker.example"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("sanitised page contains %q", bad)
 		}
@@ -166,8 +166,8 @@ func TestMessageHTMLIsSanitised(t *testing.T) {
 	if !strings.Contains(page, "<b>Ada</b>") || !strings.Contains(page, "/gmail/message/"+mid+"/attachment/p1") {
 		t.Fatalf("page lost content or the cid rewrite: %s", page)
 	}
-	resp, _ = e.do("GET", "/gmail/message/"+mid+"/html?images=1", tok, nil)
-	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "https:") {
+	resp, body = e.do("GET", "/gmail/message/"+mid+"/html?images=1", tok, nil)
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "https:") || !strings.Contains(string(body), "https://tracker.example/p.gif") {
 		t.Fatal("images=1 does not allow remote images")
 	}
 }

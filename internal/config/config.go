@@ -74,7 +74,7 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.PublicURL = strings.TrimRight(v, "/"); return nil }},
 	{Env: "JARVIS_DATABASE_URL", Flag: "database", Default: "sqlite:jarvis.db", Secret: true, Help: "postgres://… or sqlite:PATH (a bare path is SQLite too).",
 		set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
-	{Env: "JARVIS_REDIS_URL", Flag: "redis", Default: "", Secret: true, Help: "redis://… for shared cache and limits across replicas (optional; the database is used otherwise).",
+	{Env: "JARVIS_REDIS_URL", Flag: "redis", Default: "", Secret: true, Help: "redis://… to keep per-user rate limits in Redis, shared by replicas (optional; the database is used otherwise).",
 		set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
 	{Env: "JARVIS_JWT_SECRET", Flag: "jwt-secret", Secret: true, Help: "HS256 signing secret, at least 32 bytes. Required (the sandbox generates and saves one).",
 		set: func(c *Config, v string) error { c.JWTSecret = []byte(v); return nil }},

@@ -49,7 +49,7 @@ func (s *Server) messageHTML(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	if body == "" {
 		body = "<pre>" + html.EscapeString(m.Text) + "</pre>"
 	}
-	clean := mailPolicy().Sanitize(rewriteCID(body, m))
+	clean := mailPolicy().Sanitize(rewriteImages(body, m, remote))
 	imgSrc := "'self' data:"
 	if remote {
 		imgSrc += " https: http:"
@@ -69,10 +69,14 @@ func (s *Server) messageHTML(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	_, _ = w.Write(buf.Bytes())
 }
 
-// rewriteCID points cid: image sources at the attachment route, using the
-// message's attachments' Content-IDs. Unknown cids are dropped.
-func rewriteCID(body string, m *jarvis.Message) string {
-	if !strings.Contains(strings.ToLower(body), "cid:") {
+// rewriteImages points cid: image sources at the attachment route, using
+// the message's attachments' Content-IDs (unknown cids are dropped), and —
+// unless remote images were asked for — removes remote image sources, so
+// that the browser does not even try to fetch them (the CSP would block
+// them too).
+func rewriteImages(body string, m *jarvis.Message, remote bool) string {
+	lower := strings.ToLower(body)
+	if !strings.Contains(lower, "cid:") && (remote || !strings.Contains(lower, "<img")) {
 		return body
 	}
 	byCID := map[string]string{}
@@ -87,13 +91,23 @@ func rewriteCID(body string, m *jarvis.Message) string {
 	}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "img" {
-			for i, a := range n.Attr {
-				if a.Key == "src" && strings.HasPrefix(strings.ToLower(a.Val), "cid:") {
-					id, _ := url.PathUnescape(a.Val[4:])
-					n.Attr[i].Val = byCID[strings.ToLower(strings.Trim(id, "<>"))]
+		if n.Type == html.ElementNode && (n.Data == "img" || n.Data == "source") {
+			attrs := n.Attr[:0]
+			for _, a := range n.Attr {
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				switch {
+				case a.Key == "src" && strings.HasPrefix(v, "cid:"):
+					id, _ := url.PathUnescape(strings.TrimSpace(a.Val)[4:])
+					a.Val = byCID[strings.ToLower(strings.Trim(id, "<>"))]
+				case (a.Key == "src" || a.Key == "srcset") && !remote && !strings.HasPrefix(v, "data:"):
+					if a.Key == "src" {
+						attrs = append(attrs, html.Attribute{Key: "alt", Val: "[remote image blocked]"})
+					}
+					continue
 				}
+				attrs = append(attrs, a)
 			}
+			n.Attr = attrs
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
