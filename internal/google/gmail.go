@@ -117,42 +117,45 @@ func resultCount(p *jarvis.ThreadPage) int {
 	return len(p.Threads)
 }
 
-// GetThread returns a thread with every message decoded.
-func (s *Service) GetThread(ctx context.Context, userID, threadID string) (t *jarvis.Thread, err error) {
+// readGmail runs one read of the user's Gmail within the call timeout and
+// writes its audit row, whatever the outcome.
+func readGmail[T any](s *Service, ctx context.Context, userID, action, targetType, target string, fn func(context.Context, *gmailCall) (T, error)) (out T, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
-	defer func() { s.audit(ctx, jarvis.AuditGmailThreadGet, "thread", threadID, err, nil) }()
+	defer func() { s.audit(ctx, action, targetType, target, err, nil) }()
 	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("full").Do()
-	if err != nil {
-		return nil, upstreamError(ctx, err, "Thread")
-	}
-	out := ThreadFromGmail(th)
-	for i := range out.Messages {
-		stableAttachmentIDs(&out.Messages[i], th.Messages[i])
-	}
-	return &out, nil
+	return fn(ctx, c)
+}
+
+// GetThread returns a thread with every message decoded.
+func (s *Service) GetThread(ctx context.Context, userID, threadID string) (*jarvis.Thread, error) {
+	return readGmail(s, ctx, userID, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) (*jarvis.Thread, error) {
+		th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("full").Do()
+		if err != nil {
+			return nil, upstreamError(ctx, err, "Thread")
+		}
+		out := ThreadFromGmail(th)
+		for i := range out.Messages {
+			stableAttachmentIDs(&out.Messages[i], th.Messages[i])
+		}
+		return &out, nil
+	})
 }
 
 // GetMessage returns one message, decoded.
-func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (m *jarvis.Message, err error) {
-	ctx, cancel := s.callContext(ctx)
-	defer cancel()
-	defer func() { s.audit(ctx, jarvis.AuditGmailMessageGet, "message", messageID, err, nil) }()
-	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
-	if err != nil {
-		return nil, err
-	}
-	gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
-	if err != nil {
-		return nil, upstreamError(ctx, err, "Message")
-	}
-	out := MessageFromGmail(gm)
-	stableAttachmentIDs(&out, gm)
-	return &out, nil
+func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (*jarvis.Message, error) {
+	return readGmail(s, ctx, userID, jarvis.AuditGmailMessageGet, "message", messageID, func(ctx context.Context, c *gmailCall) (*jarvis.Message, error) {
+		gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
+		if err != nil {
+			return nil, upstreamError(ctx, err, "Message")
+		}
+		out := MessageFromGmail(gm)
+		stableAttachmentIDs(&out, gm)
+		return &out, nil
+	})
 }
 
 // Attachment ids. Gmail's own attachmentId changes from one fetch to the
