@@ -141,35 +141,37 @@ func TestGmailRoutes(t *testing.T) {
 }
 
 func TestMessageHTMLIsSanitised(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	tok := e.signIn("ada@example.com")
-	raw := "From: Mallory <m@example.net>\r\nTo: ada@example.com\r\nSubject: Styled news\r\nMessage-ID: <x1@example.net>\r\n" +
-		"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n" +
-		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"steal()\">Hello <b>Ada</b></p><script>alert(1)</script>" +
-		"<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\"><a href=\"javascript:alert(1)\">x</a><iframe src=\"https://evil.example\"></iframe>\r\n" +
-		"--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
-	mid, _, err := e.Sandbox.Google.Deliver("ada@example.com", []byte(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, body := e.do("GET", "/gmail/message/"+mid+"/html", tok, nil)
-	page := string(body)
-	csp := resp.Header.Get("Content-Security-Policy")
-	if resp.StatusCode != 200 || !strings.Contains(csp, "script-src 'none'") || strings.Contains(csp, "https:") {
-		t.Fatalf("html: %d csp %q", resp.StatusCode, csp)
-	}
-	for _, bad := range []string{"<script", "onclick", "javascript:", "<iframe", "tracker.example"} {
-		if strings.Contains(page, bad) {
-			t.Errorf("sanitised page contains %q", bad)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		raw := "From: Mallory <m@example.net>\r\nTo: ada@example.com\r\nSubject: Styled news\r\nMessage-ID: <x1@example.net>\r\n" +
+			"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"steal()\">Hello <b>Ada</b></p><script>alert(1)</script>" +
+			"<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\"><a href=\"javascript:alert(1)\">x</a><iframe src=\"https://evil.example\"></iframe>\r\n" +
+			"--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
+		mid, _, err := e.Sandbox.Google.Deliver("ada@example.com", []byte(raw))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !strings.Contains(page, "<b>Ada</b>") || !strings.Contains(page, "/gmail/message/"+mid+"/attachment/p1") {
-		t.Fatalf("page lost content or the cid rewrite: %s", page)
-	}
-	resp, body = e.do("GET", "/gmail/message/"+mid+"/html?images=1", tok, nil)
-	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "https:") || !strings.Contains(string(body), "https://tracker.example/p.gif") {
-		t.Fatal("images=1 does not allow remote images")
-	}
+		resp, body := e.do("GET", "/gmail/message/"+mid+"/html", tok, nil)
+		page := string(body)
+		csp := resp.Header.Get("Content-Security-Policy")
+		if resp.StatusCode != 200 || !strings.Contains(csp, "script-src 'none'") || strings.Contains(csp, "https:") {
+			t.Fatalf("html: %d csp %q", resp.StatusCode, csp)
+		}
+		for _, bad := range []string{"<script", "onclick", "javascript:", "<iframe", "tracker.example"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("sanitised page contains %q", bad)
+			}
+		}
+		if !strings.Contains(page, "<b>Ada</b>") || !strings.Contains(page, "/gmail/message/"+mid+"/attachment/p1") {
+			t.Fatalf("page lost content or the cid rewrite: %s", page)
+		}
+		resp, body = e.do("GET", "/gmail/message/"+mid+"/html?images=1", tok, nil)
+		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "https:") || !strings.Contains(string(body), "https://tracker.example/p.gif") {
+			t.Fatal("images=1 does not allow remote images")
+		}
+	})
 }
 
 type draftBody struct {
@@ -284,64 +286,68 @@ func TestDraftsAndIdempotency(t *testing.T) {
 
 // Input that must never reach Google (SECURITY.md lines 24–26).
 func TestDraftAndIDValidation(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	tok := e.signIn("ada@example.com")
-	e.Sandbox.Google.ResetStats()
-	many := make([]string, 101)
-	for i := range many {
-		many[i] = fmt.Sprintf("u%d@example.com", i)
-	}
-	cases := []struct {
-		name   string
-		body   map[string]any
-		status int
-		code   string
-		field  string
-	}{
-		{"CRLF in subject", map[string]any{"to": []string{"a@example.com"}, "subject": "Hi\r\nBcc: x@evil.example", "body_text": "x"}, 400, "invalid_request", "subject"},
-		{"LF in to", map[string]any{"to": []string{"a@example.com\nBcc: x@evil.example"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
-		{"encoded CRLF in subject", map[string]any{"to": []string{"a@example.com"}, "subject": "%0d%0aBcc: x@evil.example", "body_text": "x"}, 400, "invalid_request", "subject"},
-		{"CRLF in an encoded-word", map[string]any{"to": []string{"a@example.com"}, "subject": "=?utf-8?q?a=0D=0ABcc:_x@evil.example?=", "body_text": "x"}, 400, "invalid_request", "subject"},
-		{"CRLF in a cc name", map[string]any{"to": []string{"a@example.com"}, "cc": []string{"\"x\r\nBcc: y\" <y@example.com>"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "cc"},
-		{"bad address", map[string]any{"to": []string{"not an address"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
-		{"no recipient", map[string]any{"to": []string{}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
-		{"too many recipients", map[string]any{"to": many, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
-		{"oversized body", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": strings.Repeat("x", 5<<20+1)}, 413, "payload_too_large", "body_text"},
-		{"bad reply id", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": "x", "reply_to_thread_id": "../x"}, 400, "invalid_request", "reply_to_thread_id"},
-		{"wrong type", map[string]any{"to": "a@example.com", "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := e.problem("POST", "/gmail/draft", tok, tc.body, tc.status, tc.code)
-			if p["field"] != tc.field {
-				t.Fatalf("field = %v, want %s", p["field"], tc.field)
-			}
-		})
-	}
-	for _, p := range []string{"/gmail/thread/a..b", "/gmail/thread/a%2Fb", "/gmail/thread/a%3Fb", "/gmail/thread/..%2F..%2Fprofile", "/gmail/message/x%2Fy/attachment/p1", "/gmail/message/m1/attachment/..%2Fz"} {
-		e.problem("GET", p, tok, nil, 400, "invalid_request")
-	}
-	e.problem("GET", "/gmail/threads?max_results=101", tok, nil, 400, "invalid_request")
-	e.problem("GET", "/gmail/threads?label=IN/BOX", tok, nil, 400, "invalid_request")
-	e.problem("GET", "/calendar/upcoming?days=91", tok, nil, 400, "invalid_request")
-	e.problem("GET", "/calendar/upcoming?max_results=0", tok, nil, 400, "invalid_request")
-	for k, n := range e.Sandbox.Google.Stats() {
-		if strings.HasPrefix(k, "gmail.") && n > 0 {
-			t.Errorf("invalid input reached Google: %s=%d", k, n)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		e.Sandbox.Google.ResetStats()
+		many := make([]string, 101)
+		for i := range many {
+			many[i] = fmt.Sprintf("u%d@example.com", i)
 		}
-	}
+		cases := []struct {
+			name   string
+			body   map[string]any
+			status int
+			code   string
+			field  string
+		}{
+			{"CRLF in subject", map[string]any{"to": []string{"a@example.com"}, "subject": "Hi\r\nBcc: x@evil.example", "body_text": "x"}, 400, "invalid_request", "subject"},
+			{"LF in to", map[string]any{"to": []string{"a@example.com\nBcc: x@evil.example"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
+			{"encoded CRLF in subject", map[string]any{"to": []string{"a@example.com"}, "subject": "%0d%0aBcc: x@evil.example", "body_text": "x"}, 400, "invalid_request", "subject"},
+			{"CRLF in an encoded-word", map[string]any{"to": []string{"a@example.com"}, "subject": "=?utf-8?q?a=0D=0ABcc:_x@evil.example?=", "body_text": "x"}, 400, "invalid_request", "subject"},
+			{"CRLF in a cc name", map[string]any{"to": []string{"a@example.com"}, "cc": []string{"\"x\r\nBcc: y\" <y@example.com>"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "cc"},
+			{"bad address", map[string]any{"to": []string{"not an address"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
+			{"no recipient", map[string]any{"to": []string{}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
+			{"too many recipients", map[string]any{"to": many, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
+			{"oversized body", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": strings.Repeat("x", 5<<20+1)}, 413, "payload_too_large", "body_text"},
+			{"bad reply id", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": "x", "reply_to_thread_id": "../x"}, 400, "invalid_request", "reply_to_thread_id"},
+			{"wrong type", map[string]any{"to": "a@example.com", "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				p := e.problem("POST", "/gmail/draft", tok, tc.body, tc.status, tc.code)
+				if p["field"] != tc.field {
+					t.Fatalf("field = %v, want %s", p["field"], tc.field)
+				}
+			})
+		}
+		for _, p := range []string{"/gmail/thread/a..b", "/gmail/thread/a%2Fb", "/gmail/thread/a%3Fb", "/gmail/thread/..%2F..%2Fprofile", "/gmail/message/x%2Fy/attachment/p1", "/gmail/message/m1/attachment/..%2Fz"} {
+			e.problem("GET", p, tok, nil, 400, "invalid_request")
+		}
+		e.problem("GET", "/gmail/threads?max_results=101", tok, nil, 400, "invalid_request")
+		e.problem("GET", "/gmail/threads?label=IN/BOX", tok, nil, 400, "invalid_request")
+		e.problem("GET", "/calendar/upcoming?days=91", tok, nil, 400, "invalid_request")
+		e.problem("GET", "/calendar/upcoming?max_results=0", tok, nil, 400, "invalid_request")
+		for k, n := range e.Sandbox.Google.Stats() {
+			if strings.HasPrefix(k, "gmail.") && n > 0 {
+				t.Errorf("invalid input reached Google: %s=%d", k, n)
+			}
+		}
+	})
 }
 
 // User A can never read user B's mail (SECURITY.md line 22).
 func TestTenantIsolation(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
-	adaThread := e.findThread(ada, "in:inbox")
-	e.problem("GET", "/gmail/thread/"+adaThread, grace, nil, 404, "not_found")
-	e.problem("POST", "/gmail/draft", grace, map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": "x", "reply_to_thread_id": adaThread}, 404, "not_found")
-	var th threadBody
-	e.json("GET", "/gmail/thread/"+adaThread, ada, nil, 200, &th)
-	e.problem("GET", "/gmail/message/"+th.Messages[0].ID+"/html", grace, nil, 404, "not_found")
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
+		adaThread := e.findThread(ada, "in:inbox")
+		e.problem("GET", "/gmail/thread/"+adaThread, grace, nil, 404, "not_found")
+		e.problem("POST", "/gmail/draft", grace, map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": "x", "reply_to_thread_id": adaThread}, 404, "not_found")
+		var th threadBody
+		e.json("GET", "/gmail/thread/"+adaThread, ada, nil, 200, &th)
+		e.problem("GET", "/gmail/message/"+th.Messages[0].ID+"/html", grace, nil, 404, "not_found")
+	})
 }
 
 var _ = sandbox.DefaultClientID

@@ -77,22 +77,24 @@ func TestCalendarUpcoming(t *testing.T) {
 // A refused scope: that route answers 403 scope_missing, the others work
 // (SECURITY.md line 7).
 func TestRefusedScope(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	au, _ := e.startURL("")
-	loc := e.consent(au, "ada@example.com", func(s string) bool { return !strings.Contains(s, "calendar") })
-	q := loc.Query()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	e.json("POST", "/auth/google/callback", "", map[string]string{"code": q.Get("code"), "state": q.Get("state")}, 200, &tok)
-	me := e.me(tok.AccessToken)
-	for _, s := range me.Google.Scopes {
-		if strings.Contains(s, "calendar") {
-			t.Fatalf("stored scopes %v include the refused one", me.Google.Scopes)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		au, _ := e.startURL("")
+		loc := e.consent(au, "ada@example.com", func(s string) bool { return !strings.Contains(s, "calendar") })
+		q := loc.Query()
+		var tok struct {
+			AccessToken string `json:"access_token"`
 		}
-	}
-	e.problem("GET", "/calendar/upcoming", tok.AccessToken, nil, 403, "scope_missing")
-	e.json("GET", "/gmail/threads", tok.AccessToken, nil, 200, nil)
+		e.json("POST", "/auth/google/callback", "", map[string]string{"code": q.Get("code"), "state": q.Get("state")}, 200, &tok)
+		me := e.me(tok.AccessToken)
+		for _, s := range me.Google.Scopes {
+			if strings.Contains(s, "calendar") {
+				t.Fatalf("stored scopes %v include the refused one", me.Google.Scopes)
+			}
+		}
+		e.problem("GET", "/calendar/upcoming", tok.AccessToken, nil, 403, "scope_missing")
+		e.json("GET", "/gmail/threads", tok.AccessToken, nil, 200, nil)
+	})
 }
 
 // Refresh: a re-consent without a refresh token keeps the stored one
@@ -156,75 +158,81 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 // A ciphertext copied from A's row into B's: B is told to reconnect, never
 // shown A's mail (SECURITY.md line 19).
 func TestMovedCiphertextMeansReconnect(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
-	adaID, graceID := e.me(ada).User.ID, e.me(grace).User.ID
-	_, err := e.Main.DB.SQL().Exec(`UPDATE integrations_google SET access_token_ciphertext = (SELECT access_token_ciphertext FROM integrations_google WHERE user_id = $1),
-		refresh_token_ciphertext = (SELECT refresh_token_ciphertext FROM integrations_google WHERE user_id = $1) WHERE user_id = $2`, adaID, graceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.problem("GET", "/gmail/threads", grace, nil, 409, "google_reauth_required")
-	e.json("GET", "/gmail/threads?max_results=1", ada, nil, 200, nil)
-	if !strings.Contains(e.Logs.String(), "decrypt") {
-		t.Fatal("the failed decryption was not logged")
-	}
-	// And a database dump holds no token (line 18).
-	rows, _ := e.Main.DB.SQL().Query(`SELECT access_token_ciphertext || refresh_token_ciphertext FROM integrations_google`)
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		_ = rows.Scan(&s)
-		if strings.Contains(s, "ya29.") || strings.Contains(s, "1//") {
-			t.Fatal("plaintext token in the database")
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
+		adaID, graceID := e.me(ada).User.ID, e.me(grace).User.ID
+		_, err := e.Main.DB.SQL().Exec(`UPDATE integrations_google SET access_token_ciphertext = (SELECT access_token_ciphertext FROM integrations_google WHERE user_id = $1),
+			refresh_token_ciphertext = (SELECT refresh_token_ciphertext FROM integrations_google WHERE user_id = $1) WHERE user_id = $2`, adaID, graceID)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		e.problem("GET", "/gmail/threads", grace, nil, 409, "google_reauth_required")
+		e.json("GET", "/gmail/threads?max_results=1", ada, nil, 200, nil)
+		if !strings.Contains(e.Logs.String(), "decrypt") {
+			t.Fatal("the failed decryption was not logged")
+		}
+		// And a database dump holds no token (line 18).
+		rows, _ := e.Main.DB.SQL().Query(`SELECT access_token_ciphertext || refresh_token_ciphertext FROM integrations_google`)
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			if strings.Contains(s, "ya29.") || strings.Contains(s, "1//") {
+				t.Fatal("plaintext token in the database")
+			}
+		}
+	})
 }
 
 // Google's rate limits and failures: retried with backoff within the
 // deadline, then a clear code; 400/401/403 never retried (SECURITY.md line 28).
 func TestUpstreamFailures(t *testing.T) {
-	e := startEnv(t, envOptions{configure: func(c *config.Config) {}})
-	tok := e.signIn("ada@example.com")
-	fail := func(rules ...string) {
-		t.Helper()
-		if err := e.Sandbox.Google.SetFaults(sandbox.Faults{Fail: &rules}); err != nil {
-			t.Fatal(err)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		fail := func(rules ...string) {
+			t.Helper()
+			if err := e.Sandbox.Google.SetFaults(sandbox.Faults{Fail: &rules}); err != nil {
+				t.Fatal(err)
+			}
+			e.Sandbox.Google.ResetStats()
 		}
-		e.Sandbox.Google.ResetStats()
-	}
-	fail("gmail.threads.list=429:1")
-	p := e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited")
-	if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 || p["retry_after"] == nil {
-		t.Fatalf("429: %d calls, problem %v", n, p)
-	}
-	fail("gmail.threads.list=503:1")
-	e.problem("GET", "/gmail/threads", tok, nil, 502, "upstream_unavailable")
-	if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 {
-		t.Fatalf("503 retried %d times", n-1)
-	}
-	fail("gmail.threads.list=403:1")
-	e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited") // the sandbox's 403 is a rate-limit 403
-	fail("gmail.threads.get=400:1")
-	id := "1a2130f893800044"
-	e.do("GET", "/gmail/thread/"+id, tok, nil)
-	if n := e.Sandbox.Google.Stats()["gmail.threads.get"]; n != 1 {
-		t.Fatalf("a 400 was retried: %d calls", n)
-	}
-	// A flaky upstream (some 429s) still answers, thanks to the retries.
-	fail("gmail.threads.get=429:0.2")
-	e.json("GET", "/gmail/threads?max_results=10", tok, nil, 200, nil)
-	fail()
+		fail("gmail.threads.list=429:1")
+		p := e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited")
+		if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 || p["retry_after"] == nil {
+			t.Fatalf("429: %d calls, problem %v", n, p)
+		}
+		fail("gmail.threads.list=503:1")
+		e.problem("GET", "/gmail/threads", tok, nil, 502, "upstream_unavailable")
+		if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 {
+			t.Fatalf("503 retried %d times", n-1)
+		}
+		fail("gmail.threads.list=403:1")
+		e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited") // the sandbox's 403 is a rate-limit 403
+		fail("gmail.threads.get=400:1")
+		id := "1a2130f893800044"
+		e.do("GET", "/gmail/thread/"+id, tok, nil)
+		if n := e.Sandbox.Google.Stats()["gmail.threads.get"]; n != 1 {
+			t.Fatalf("a 400 was retried: %d calls", n)
+		}
+		// A flaky upstream (some 429s) still answers, thanks to the retries.
+		fail("gmail.threads.get=429:0.2")
+		e.json("GET", "/gmail/threads?max_results=10", tok, nil, 200, nil)
+		fail()
+	})
 }
 
 func TestUpstreamTimeout(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	e.Main.Google.SetCallTimeout(300 * time.Millisecond)
-	tok := e.signIn("ada@example.com")
-	if err := e.Sandbox.Google.SetFaults(sandboxLatency(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	e.problem("GET", "/gmail/threads", tok, nil, 504, "upstream_timeout")
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		e.Main.Google.SetCallTimeout(300 * time.Millisecond)
+		tok := e.signIn("ada@example.com")
+		if err := e.Sandbox.Google.SetFaults(sandboxLatency(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		e.problem("GET", "/gmail/threads", tok, nil, 504, "upstream_timeout")
+	})
 }
 
 // A burst from one user is cut off with 429 and Retry-After (line 27),

@@ -20,6 +20,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // tamperingProxy stands between Jarvis and the sandbox like an attacker on
@@ -127,25 +129,27 @@ func (p *tamperingProxy) token(w http.ResponseWriter, r *http.Request) {
 // An id_token with a wrong iss, aud or nonce, an expired one, or a bad
 // signature is refused, and no user is made (SECURITY.md line 6).
 func TestIDTokenIsVerified(t *testing.T) {
-	e0 := startEnv(t, envOptions{})
-	proxy := newTamperingProxy(t, e0.Sandbox.URL)
-	e := startEnv(t, envOptions{sandbox: e0.Sandbox, configure: func(c *config.Config) { c.GoogleBaseURL = proxy.srv.URL }})
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e0 := startEnv(t, envOptions{dialect: d})
+		proxy := newTamperingProxy(t, e0.Sandbox.URL)
+		e := startEnv(t, envOptions{dialect: d, sandbox: e0.Sandbox, configure: func(c *config.Config) { c.GoogleBaseURL = proxy.srv.URL }})
 
-	proxy.mode.Store("none")
-	e.signIn("ada@example.com") // the proxy itself is faithful
-	for _, mode := range []string{"wrong_iss", "wrong_aud", "wrong_nonce", "no_nonce", "expired", "bad_sig"} {
-		t.Run(mode, func(t *testing.T) {
-			proxy.mode.Store(mode)
-			code, state := e.authorize("grace@example.com")
-			resp, body := e.do("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state})
-			if resp.StatusCode != 401 || !strings.Contains(string(body), `"unauthorized"`) {
-				t.Fatalf("%s: %d %s", mode, resp.StatusCode, body)
-			}
-		})
-	}
-	var n int
-	_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM users WHERE email = 'grace@example.com'`).Scan(&n)
-	if n != 0 {
-		t.Fatal("a refused id_token made a user")
-	}
+		proxy.mode.Store("none")
+		e.signIn("ada@example.com") // the proxy itself is faithful
+		for _, mode := range []string{"wrong_iss", "wrong_aud", "wrong_nonce", "no_nonce", "expired", "bad_sig"} {
+			t.Run(mode, func(t *testing.T) {
+				proxy.mode.Store(mode)
+				code, state := e.authorize("grace@example.com")
+				resp, body := e.do("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state})
+				if resp.StatusCode != 401 || !strings.Contains(string(body), `"unauthorized"`) {
+					t.Fatalf("%s: %d %s", mode, resp.StatusCode, body)
+				}
+			})
+		}
+		var n int
+		_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM users WHERE email = 'grace@example.com'`).Scan(&n)
+		if n != 0 {
+			t.Fatal("a refused id_token made a user")
+		}
+	})
 }

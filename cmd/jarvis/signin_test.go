@@ -44,26 +44,28 @@ func TestSignInAPI(t *testing.T) {
 // The authorize URL carries an S256 challenge; the verifier never leaves
 // the server (SECURITY.md line 2).
 func TestAuthorizeURLUsesPKCE(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	au, state := e.startURL("")
-	u, _ := url.Parse(au)
-	q := u.Query()
-	if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Get("code_verifier") != "" {
-		t.Fatalf("authorize URL %s", au)
-	}
-	for _, k := range []string{"nonce", "state", "access_type", "include_granted_scopes"} {
-		if q.Get(k) == "" {
-			t.Errorf("authorize URL lacks %s", k)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		au, state := e.startURL("")
+		u, _ := url.Parse(au)
+		q := u.Query()
+		if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Get("code_verifier") != "" {
+			t.Fatalf("authorize URL %s", au)
 		}
-	}
-	if q.Get("state") != state || !strings.Contains(q.Get("scope"), "gmail.compose") {
-		t.Fatalf("authorize URL %s", au)
-	}
-	// A browser gets a redirect instead.
-	resp, _ := e.do("GET", "/auth/google/start", "", nil)
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), e.Sandbox.URL) {
-		t.Fatalf("browser start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+		for _, k := range []string{"nonce", "state", "access_type", "include_granted_scopes"} {
+			if q.Get(k) == "" {
+				t.Errorf("authorize URL lacks %s", k)
+			}
+		}
+		if q.Get("state") != state || !strings.Contains(q.Get("scope"), "gmail.compose") {
+			t.Fatalf("authorize URL %s", au)
+		}
+		// A browser gets a redirect instead.
+		resp, _ := e.do("GET", "/auth/google/start", "", nil)
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), e.Sandbox.URL) {
+			t.Fatalf("browser start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
 }
 
 // Bad state, reused codes: 400, and nothing stored (SECURITY.md lines 1, 3).
@@ -114,86 +116,90 @@ func TestCallbackRefusesBadStateAndReusedCode(t *testing.T) {
 // The browser flow: cookies, no code left in the URL, no caching, and a
 // CSRF check on cookie-authenticated writes (SECURITY.md lines 4, 5).
 func TestBrowserSignIn(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	for _, tc := range []struct{ redirect, want string }{
-		{"", "/"},
-		{"/thread?id=abc", "/thread?id=abc"},
-		{"https://evil.example/x", "/"},
-		{"//evil.example/x", "/"},
-		{`/\evil.example`, "/"},
-	} {
-		au, _ := e.startURL("?redirect=" + url.QueryEscape(tc.redirect))
-		loc := e.consent(au, "ada@example.com", func(string) bool { return true })
-		if loc.Host != strings.TrimPrefix(e.URL, "http://") || loc.Path != "/auth/google/callback" {
-			t.Fatalf("consent redirected to %s", loc)
-		}
-		resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html")
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.want {
-			t.Fatalf("redirect %q: %d → %q, want %q", tc.redirect, resp.StatusCode, resp.Header.Get("Location"), tc.want)
-		}
-		if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Referrer-Policy") != "no-referrer" || strings.Contains(resp.Header.Get("Location"), "code=") {
-			t.Fatalf("callback headers %v", resp.Header)
-		}
-		var session, csrf *http.Cookie
-		for _, c := range resp.Cookies() {
-			switch c.Name {
-			case "jarvis_session":
-				session = c
-			case "jarvis_csrf":
-				csrf = c
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		for _, tc := range []struct{ redirect, want string }{
+			{"", "/"},
+			{"/thread?id=abc", "/thread?id=abc"},
+			{"https://evil.example/x", "/"},
+			{"//evil.example/x", "/"},
+			{`/\evil.example`, "/"},
+		} {
+			au, _ := e.startURL("?redirect=" + url.QueryEscape(tc.redirect))
+			loc := e.consent(au, "ada@example.com", func(string) bool { return true })
+			if loc.Host != strings.TrimPrefix(e.URL, "http://") || loc.Path != "/auth/google/callback" {
+				t.Fatalf("consent redirected to %s", loc)
 			}
+			resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html")
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.want {
+				t.Fatalf("redirect %q: %d → %q, want %q", tc.redirect, resp.StatusCode, resp.Header.Get("Location"), tc.want)
+			}
+			if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Referrer-Policy") != "no-referrer" || strings.Contains(resp.Header.Get("Location"), "code=") {
+				t.Fatalf("callback headers %v", resp.Header)
+			}
+			var session, csrf *http.Cookie
+			for _, c := range resp.Cookies() {
+				switch c.Name {
+				case "jarvis_session":
+					session = c
+				case "jarvis_csrf":
+					csrf = c
+				}
+			}
+			if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || csrf == nil || csrf.HttpOnly {
+				t.Fatalf("cookies %v", resp.Cookies())
+			}
+			cookie := "jarvis_session=" + session.Value + "; jarvis_csrf=" + csrf.Value
+			e.json("GET", "/me", "", nil, 200, nil, "Cookie", cookie)
+			// Cookie-authenticated writes need the CSRF header and our origin.
+			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie)
+			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", "wrong")
+			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", "https://evil.example")
+			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Sec-Fetch-Site", "cross-site")
+			e.json("POST", "/auth/logout", "", nil, 204, nil, "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", e.URL, "Sec-Fetch-Site", "same-origin")
+			e.problem("GET", "/me", "", nil, 401, "unauthorized", "Cookie", cookie)
 		}
-		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || csrf == nil || csrf.HttpOnly {
-			t.Fatalf("cookies %v", resp.Cookies())
+		// A browser whose sign-in fails lands on the sign-in page with the reason.
+		resp, _ := e.do("GET", "/auth/google/callback?code=x&state=y", "", nil, "Accept", "text/html")
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?error=invalid_request" {
+			t.Fatalf("failed browser callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		cookie := "jarvis_session=" + session.Value + "; jarvis_csrf=" + csrf.Value
-		e.json("GET", "/me", "", nil, 200, nil, "Cookie", cookie)
-		// Cookie-authenticated writes need the CSRF header and our origin.
-		e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie)
-		e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", "wrong")
-		e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", "https://evil.example")
-		e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Sec-Fetch-Site", "cross-site")
-		e.json("POST", "/auth/logout", "", nil, 204, nil, "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", e.URL, "Sec-Fetch-Site", "same-origin")
-		e.problem("GET", "/me", "", nil, 401, "unauthorized", "Cookie", cookie)
-	}
-	// A browser whose sign-in fails lands on the sign-in page with the reason.
-	resp, _ := e.do("GET", "/auth/google/callback?code=x&state=y", "", nil, "Accept", "text/html")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?error=invalid_request" {
-		t.Fatalf("failed browser callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	})
 }
 
 // Who may sign in: closed by default, allowlists, and people added by email.
 func TestSignInAllowlist(t *testing.T) {
-	closed := func(c *config.Config) { c.OpenSignup = false }
-	e := startEnv(t, envOptions{configure: closed})
-	code, state := e.authorize("ada@example.com")
-	e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 403, "signup_closed")
-	if e.countRows("users") != 0 {
-		t.Fatal("a refused sign-in made a user")
-	}
-	// An owner adds grace by email: she may sign in, and becomes that user.
-	owner := e.token("boss@example.com")
-	org := e.me(owner).Orgs[0].ID
-	var m member
-	e.json("POST", "/orgs/"+org+"/members", owner, map[string]string{"email": "grace@example.com"}, 201, &m)
-	me := e.me(e.signIn("grace@example.com"))
-	if me.User.ID != m.UserID || len(me.Orgs) != 2 || me.Google == nil {
-		t.Fatalf("invited user signed in as %+v (member %+v)", me, m)
-	}
-	var page auditPage
-	e.json("GET", "/orgs/"+e.me(owner).Orgs[0].ID+"/audit-logs", owner, nil, 200, &page)
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		closed := func(c *config.Config) { c.OpenSignup = false }
+		e := startEnv(t, envOptions{dialect: d, configure: closed})
+		code, state := e.authorize("ada@example.com")
+		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 403, "signup_closed")
+		if e.countRows("users") != 0 {
+			t.Fatal("a refused sign-in made a user")
+		}
+		// An owner adds grace by email: she may sign in, and becomes that user.
+		owner := e.token("boss@example.com")
+		org := e.me(owner).Orgs[0].ID
+		var m member
+		e.json("POST", "/orgs/"+org+"/members", owner, map[string]string{"email": "grace@example.com"}, 201, &m)
+		me := e.me(e.signIn("grace@example.com"))
+		if me.User.ID != m.UserID || len(me.Orgs) != 2 || me.Google == nil {
+			t.Fatalf("invited user signed in as %+v (member %+v)", me, m)
+		}
+		var page auditPage
+		e.json("GET", "/orgs/"+e.me(owner).Orgs[0].ID+"/audit-logs", owner, nil, 200, &page)
 
-	byEmail := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedEmails = []string{"ada@example.com"} }})
-	byEmail.signIn("ada@example.com")
-	code, state = byEmail.authorize("grace@example.com")
-	byEmail.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 403, "signup_closed")
+		byEmail := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedEmails = []string{"ada@example.com"} }})
+		byEmail.signIn("ada@example.com")
+		code, state = byEmail.authorize("grace@example.com")
+		byEmail.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 403, "signup_closed")
 
-	byDomain := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedDomains = []string{"example.com"} }})
-	byDomain.signIn("grace@example.com")
-	var refused int
-	_ = byEmail.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied'`).Scan(&refused)
-	if refused != 1 {
-		t.Fatalf("%d sign_in_refused rows", refused)
-	}
+		byDomain := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedDomains = []string{"example.com"} }})
+		byDomain.signIn("grace@example.com")
+		var refused int
+		_ = byEmail.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied'`).Scan(&refused)
+		if refused != 1 {
+			t.Fatalf("%d sign_in_refused rows", refused)
+		}
+	})
 }
