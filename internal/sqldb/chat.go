@@ -20,7 +20,7 @@ const MaxConversationPage = 100
 // CreateConversation stores a new conversation of c.UserID, filling its id
 // and times.
 func (db *DB) CreateConversation(ctx context.Context, c *jarvis.Conversation) error {
-	c.ID, c.CreatedAt = newID(), db.now()
+	c.ID, c.CreatedAt, c.Title = newID(), db.now(), noNUL(c.Title)
 	c.UpdatedAt = c.CreatedAt
 	_, err := db.db.ExecContext(ctx, `INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
 		c.ID, c.UserID, c.Title, db.ts(c.CreatedAt))
@@ -145,7 +145,7 @@ func (db *DB) InsertChatMessage(ctx context.Context, userID, conversationID stri
 			return jarvis.Errorf(jarvis.ENOTFOUND, "Conversation not found.")
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO chat_messages (id, user_id, conversation_id, role, text, status, tokens, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)`, m.ID, userID, conversationID, m.Role, m.Text, m.Status, db.ts(m.CreatedAt))
+			VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)`, m.ID, userID, conversationID, m.Role, noNUL(m.Text), m.Status, db.ts(m.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert chat message: %w", err)
 		}
@@ -157,7 +157,7 @@ func (db *DB) InsertChatMessage(ctx context.Context, userID, conversationID stri
 // message. ENOTFOUND if it is not the user's.
 func (db *DB) UpdateChatMessage(ctx context.Context, userID, id, text, status string, tokens int) error {
 	res, err := db.db.ExecContext(ctx, `UPDATE chat_messages SET text = $3, status = $4, tokens = $5, updated_at = $6 WHERE user_id = $1 AND id = $2`,
-		userID, id, text, status, tokens, db.ts(db.now()))
+		userID, id, noNUL(text), status, tokens, db.ts(db.now()))
 	if err != nil {
 		return fmt.Errorf("update chat message: %w", err)
 	}
@@ -246,12 +246,12 @@ func (db *DB) InsertToolCall(ctx context.Context, userID string, c *jarvis.ToolC
 	if c.ID == "" {
 		c.ID = newID()
 	}
-	args := string(c.Arguments)
-	if args == "" {
+	args := strings.ReplaceAll(string(c.Arguments), `\u0000`, `\ufffd`)
+	if !json.Valid([]byte(args)) {
 		args = "{}"
 	}
 	_, err := db.db.ExecContext(ctx, `INSERT INTO chat_tool_calls (id, user_id, message_id, name, arguments, ok, summary, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, userID, c.MessageID, c.Name, args, c.OK, c.Summary, db.ts(db.now()))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, userID, c.MessageID, noNUL(c.Name), args, c.OK, noNUL(c.Summary), db.ts(db.now()))
 	if err != nil {
 		return fmt.Errorf("insert tool call: %w", err)
 	}
@@ -370,3 +370,7 @@ func (db *DB) FinishApproval(ctx context.Context, userID, id string, result *jar
 	}
 	return nil
 }
+
+// noNUL drops NUL characters, which PostgreSQL cannot store in text, so
+// that both databases keep the same text.
+func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }

@@ -76,6 +76,18 @@ func TestConversationsAndMessages(t *testing.T) {
 			t.Fatalf("tool call %+v (%v)", a.ToolCalls[0], err)
 		}
 
+		// NUL, which PostgreSQL cannot store in text, is dropped on both.
+		nul := &jarvis.ToolCallRecord{MessageID: f.answer.ID, Name: "get_thread", Arguments: json.RawMessage(`{"thread_id":"a\u0000b"}`), Summary: "x\x00y"}
+		if err := db.InsertToolCall(ctx, f.ada.ID, nul); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateChatMessage(ctx, f.ada.ID, f.answer.ID, "You have\x00 5 threads.", jarvis.MessageComplete, 1234); err != nil {
+			t.Fatal(err)
+		}
+		if msgs, err := db.ListChatMessages(ctx, f.ada.ID, f.conv.ID); err != nil || msgs[1].Text != "You have 5 threads." || msgs[1].ToolCalls[1].Summary != "xy" {
+			t.Fatalf("after NUL: %v %+v", err, msgs)
+		}
+
 		// Another user sees none of it, and cannot write into it.
 		if _, err := db.FindConversation(ctx, f.bob.ID, f.conv.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("bob finds ada's conversation: %v", err)
