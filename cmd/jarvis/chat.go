@@ -9,9 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/llm"
@@ -103,7 +105,13 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("chat: --url must be an absolute http(s) URL")
 	}
-	c := &chatClient{base: strings.TrimRight(*base, "/"), token: *token, conversation: *conversation, out: stdout, http: &http.Client{}}
+	c := &chatClient{base: strings.TrimRight(*base, "/"), token: *token, conversation: *conversation, out: stdout, http: &http.Client{
+		// No overall timeout: an answer streams for as long as it takes. The
+		// headers come once the model has started answering.
+		Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 3 * time.Minute},
+	}}
+	defer c.http.CloseIdleConnections()
 	lines, stop := readLines(stdin)
 	defer stop()
 	c.lines = lines
