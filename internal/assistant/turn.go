@@ -15,6 +15,22 @@ import (
 // maxTitle bounds a conversation's title, in characters.
 const maxTitle = 80
 
+// toolName keeps a model's tool name to what every vendor accepts in a
+// conversation sent back to it (letters, digits, _ and -, at most 64), so
+// that a made-up name cannot make the history unsendable.
+func toolName(s string) string {
+	b := make([]byte, 0, min(len(s), 64))
+	for i := 0; i < len(s) && len(b) < 64; i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			b = append(b, c)
+		}
+	}
+	if len(b) == 0 {
+		return "unnamed_tool"
+	}
+	return string(b)
+}
+
 // Send adds the user's message to the conversation (a new one when
 // conversationID is empty) and runs the assistant's turn, calling emit for
 // each event as it happens: text deltas as the model writes them, tool
@@ -182,7 +198,7 @@ func (t *turn) consume(stream llm.Stream) (string, []llm.ToolCall, llm.StopReaso
 		case llm.EventToolCall:
 			if ev.ToolCall != nil {
 				c := *ev.ToolCall
-				c.ID = newID()
+				c.ID, c.Name = newID(), toolName(c.Name)
 				calls = append(calls, c)
 			}
 		case llm.EventDone:
@@ -205,7 +221,7 @@ func (t *turn) consume(stream llm.Stream) (string, []llm.ToolCall, llm.StopReaso
 func (t *turn) runTools(calls []llm.ToolCall, run bool) []llm.ToolResult {
 	results := make([]llm.ToolResult, 0, len(calls))
 	for i, c := range calls {
-		name := clip(c.Name, 64)
+		name := c.Name
 		_ = t.send(jarvis.EventToolCall, toolCallEvent{ID: c.ID, Name: name, Arguments: c.Arguments})
 		var o outcome
 		switch {
