@@ -40,4 +40,7 @@ type UserStore interface {
 type TokenRevocations interface {
 	RevokeToken(ctx context.Context, userID, jti string, expiresAt time.Time) error
 	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+	// FindUserForToken returns the token's user and whether the token id is
+	// revoked, at once. ENOTFOUND if there is no such user.
+	FindUserForToken(ctx context.Context, userID, jti string) (*User, bool, error)
 }

@@ -54,17 +54,14 @@ func (s *Server) authenticate(r *http.Request) (*jarvis.User, *jarvis.AccessToke
 	if err != nil {
 		return nil, nil, err
 	}
-	revoked, err := s.Revocations.IsTokenRevoked(r.Context(), tok.ID)
-	if err != nil {
-		return nil, nil, err
-	} else if revoked {
-		return nil, nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "The access token is invalid or expired.", Err: errors.New("token revoked")}
-	}
-	u, err := s.Users.FindUserByID(r.Context(), tok.UserID)
+	u, revoked, err := s.Revocations.FindUserForToken(r.Context(), tok.UserID, tok.ID)
 	if jarvis.IsCode(err, jarvis.ENOTFOUND) {
 		return nil, nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "The access token is invalid or expired.", Err: err}
 	} else if err != nil {
 		return nil, nil, err
+	}
+	if revoked {
+		return nil, nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "The access token is invalid or expired.", Err: errors.New("token revoked")}
 	}
 	if tok.TokenVersion != u.TokenVersion {
 		return nil, nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "The access token is invalid or expired.", Err: errors.New("token version revoked")}
