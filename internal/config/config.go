@@ -200,8 +200,8 @@ func (c *Config) Validate() error {
 	if c.EncryptionKeys == "" {
 		errs = append(errs, errors.New("JARVIS_ENCRYPTION_KEYS is required (make one with `jarvis keys generate`)"))
 	}
-	if !c.Sandbox && c.GoogleBaseURL == "" && (c.GoogleClientID == "" || c.GoogleClientSecret == "") {
-		errs = append(errs, errors.New("Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET for real Google, or run `jarvis serve --sandbox` for the built-in local Google"))
+	if !c.Sandbox && (c.GoogleClientID == "" || c.GoogleClientSecret == "") {
+		errs = append(errs, errors.New("Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (for real Google, or for a sandbox at JARVIS_GOOGLE_BASE_URL), or run `jarvis serve --sandbox` for the built-in local Google"))
 	}
 	if c.GoogleBaseURL != "" {
 		if u, err := url.Parse(c.GoogleBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
