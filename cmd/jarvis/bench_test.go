@@ -23,18 +23,15 @@ import (
 // benchEnv starts a Jarvis whose per-user limits do not get in the way.
 func benchEnv(b *testing.B, asyncAudit bool) (*testEnv, string) {
 	b.Helper()
-	e := startEnv(b, envOptions{})
+	e := startEnv(b, envOptions{main: func(m *Main) { m.SyncAudit = !asyncAudit }})
 	e.Main.API.SetGoogleRateLimit(1 << 30)
-	if asyncAudit {
-		e.Main.UseAsyncAudit()
-	}
 	return e, e.signIn("ada@example.com")
 }
 
 // BenchmarkAuthMe is the auth middleware and handler of GET /me with a valid
 // JWT, in process: verify, revocation check, user and orgs from SQLite.
 func BenchmarkAuthMe(b *testing.B) {
-	e, tok := benchEnv(b, false)
+	e, tok := benchEnv(b, true)
 	req := httptest.NewRequest("GET", "/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	b.ReportAllocs()
@@ -65,7 +62,7 @@ func directGmail(b *testing.B, e *testEnv) *gmail.Service {
 // BenchmarkInboxPage50 is a 50-thread inbox page with 50 ms of sandbox
 // latency on every call, reported as a ratio to one upstream call (target ≤ 3).
 func BenchmarkInboxPage50(b *testing.B) {
-	e, tok := benchEnv(b, false)
+	e, tok := benchEnv(b, true)
 	direct := directGmail(b, e)
 	for i := 0; i < 10; i++ { // the demo inbox has fewer than 50 threads
 		raw := fmt.Sprintf("From: Bench <bench%d@example.com>\r\nTo: ada@example.com\r\nSubject: Bench %d\r\nMessage-ID: <bench%d@example.com>\r\n\r\nHello.\r\n", i, i, i)

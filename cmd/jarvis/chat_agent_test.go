@@ -19,6 +19,7 @@ import (
 // auditOf returns the user's audit rows with the action, newest first.
 func (e *testEnv) auditOf(email, action string) []jarvis.AuditEntry {
 	e.t.Helper()
+	e.Main.Audit.Flush()
 	ctx := context.Background()
 	u, err := e.Main.DB.FindUserByEmail(ctx, email)
 	if err != nil {

@@ -133,6 +133,7 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 			t.Fatalf("status = %s", st)
 		}
 		var failed int
+		e.Main.Audit.Flush()
 		_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'google.token_refresh_failed'`).Scan(&failed)
 		if failed != 1 {
 			t.Fatalf("%d refresh-failure audit rows", failed)

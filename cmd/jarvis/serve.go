@@ -55,8 +55,10 @@ type Main struct {
 	Logger *slog.Logger
 	// Migrate applies pending migrations at start instead of refusing to run.
 	Migrate bool
-	// AuditAsync batches audit rows (flushed every 100 ms and on Close).
-	AuditAsync bool
+	// SyncAudit writes each audit row within its request. By default rows
+	// go through the batching writer, which flushes at least every 100 ms,
+	// before the audit log is read, and on Close.
+	SyncAudit bool
 	// Listener, when set, is served instead of listening on Config.Addr.
 	Listener net.Listener
 	// HTTP is the API's own configuration beyond Config (rate limits, observers).
@@ -70,6 +72,7 @@ type Main struct {
 	HTTPServer *http.Server
 	Sandbox    *Sandbox
 	Google     *google.Service
+	Audit      *audit.Recorder
 	// Integrations is the token store (tokens sealed with the vault).
 	Integrations *sqldb.Integrations
 
@@ -117,7 +120,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	recorder := audit.New(m.DB, audit.Options{Async: m.AuditAsync, Logger: m.Logger})
+	recorder := audit.New(m.DB, audit.Options{Async: !m.SyncAudit, Logger: m.Logger})
+	m.Audit = recorder
 	integrations := sqldb.NewIntegrations(m.DB, vault.Cipher{Keys: keys})
 	m.Integrations = integrations
 
@@ -174,15 +178,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go m.janitor(bg)
 	m.Logger.Info("jarvis is serving", "url", m.URL(), "public_url", cfg.PublicURL, "database", string(m.DB.Dialect()), "version", jarvis.Version)
 	return nil
-}
-
-// UseAsyncAudit switches the running server to the batching audit writer
-// (for benchmarks comparing the two).
-func (m *Main) UseAsyncAudit() {
-	rec := audit.New(m.DB, audit.Options{Async: true, Logger: m.Logger})
-	m.closers = append(m.closers, rec.Close)
-	m.API.Auditor = rec
-	m.Google.SetAuditor(rec)
 }
 
 // checkSchema refuses an out-of-date schema, or migrates it when asked.

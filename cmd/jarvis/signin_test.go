@@ -197,6 +197,7 @@ func TestSignInAllowlist(t *testing.T) {
 		byDomain := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedDomains = []string{"example.com"} }})
 		byDomain.signIn("grace@example.com")
 		var refused int
+		byEmail.Main.Audit.Flush()
 		_ = byEmail.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied'`).Scan(&refused)
 		if refused != 1 {
 			t.Fatalf("%d sign_in_refused rows", refused)

@@ -26,6 +26,7 @@ type Recorder struct {
 	now    func() time.Time
 	async  bool
 	ch     chan jarvis.AuditEntry
+	flush  chan chan struct{}
 	done   chan struct{}
 	closed sync.Once
 	mu     sync.RWMutex // held for reading while sending on ch, for writing to close it
@@ -54,6 +55,7 @@ func New(store jarvis.AuditStore, o Options) *Recorder {
 	}
 	if r.async {
 		r.ch = make(chan jarvis.AuditEntry, 4096)
+		r.flush = make(chan chan struct{})
 		r.done = make(chan struct{})
 		go r.run()
 	}
@@ -128,8 +130,38 @@ func (r *Recorder) run() {
 			}
 		case <-tick.C:
 			flush()
+		case ack := <-r.flush:
+			// Everything recorded before Flush was called is in ch ahead of
+			// this request, or already in the batch: drain, then write.
+			for drained := false; !drained; {
+				select {
+				case e := <-r.ch:
+					batch = append(batch, e)
+				default:
+					drained = true
+				}
+			}
+			flush()
+			close(ack)
 		}
 	}
+}
+
+// Flush writes every row recorded so far before it returns. With the
+// synchronous writer there is nothing to do.
+func (r *Recorder) Flush() {
+	if !r.async {
+		return
+	}
+	r.mu.RLock()
+	if r.shut {
+		r.mu.RUnlock()
+		return
+	}
+	ack := make(chan struct{})
+	r.flush <- ack
+	r.mu.RUnlock()
+	<-ack
 }
 
 // Close writes every pending row and stops the batching writer.

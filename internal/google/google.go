@@ -130,9 +130,6 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Transport: t, Timeout: 60 * time.Second}
 }
 
-// SetAuditor replaces where audit rows go.
-func (s *Service) SetAuditor(a jarvis.Auditor) { s.st.Auditor = a }
-
 // SetCallTimeout changes the bound on one service call.
 func (s *Service) SetCallTimeout(d time.Duration) { s.cfg.CallTimeout = d }
 

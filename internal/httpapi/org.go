@@ -174,6 +174,9 @@ func (s *Server) listAuditLogs(w http.ResponseWriter, r *http.Request, u *jarvis
 		s.Error(w, r, jarvis.Invalid("action", "Filter values are at most 64 characters."))
 		return
 	}
+	if fl, ok := s.Auditor.(interface{ Flush() }); ok {
+		fl.Flush() // show what this process has recorded up to now
+	}
 	page, err := s.AuditLog.ListAudit(r.Context(), me.OrgID, f)
 	if err != nil {
 		s.Error(w, r, err)

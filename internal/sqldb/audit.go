@@ -17,12 +17,26 @@ var _ jarvis.AuditStore = (*DB)(nil)
 // MaxAuditPage is the largest page ListAudit returns.
 const MaxAuditPage = 200
 
-// InsertAudit appends rows to the audit log in one statement. Rows without
-// an id or time get them here. There is no update or delete.
+// auditRowsPerStatement keeps a multi-row insert well under both
+// databases' limits on bound parameters.
+const auditRowsPerStatement = 200
+
+// InsertAudit appends rows to the audit log, many per statement. Rows
+// without an id or time get them here. There is no update or delete.
 func (db *DB) InsertAudit(ctx context.Context, entries ...jarvis.AuditEntry) error {
+	for len(entries) > auditRowsPerStatement {
+		if err := db.insertAudit(ctx, entries[:auditRowsPerStatement]); err != nil {
+			return err
+		}
+		entries = entries[auditRowsPerStatement:]
+	}
 	if len(entries) == 0 {
 		return nil
 	}
+	return db.insertAudit(ctx, entries)
+}
+
+func (db *DB) insertAudit(ctx context.Context, entries []jarvis.AuditEntry) error {
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO audit_logs (id, occurred_at, org_id, actor_user_id, action, target_type, target_id, outcome, ip, user_agent, request_id, metadata) VALUES `)
 	args := make([]any, 0, len(entries)*12)
