@@ -36,7 +36,7 @@ web:
 ## bench: the benchmarks quoted in the README
 bench:
 	./scripts/services.sh
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/jwtauth ./internal/vault ./cmd/jarvis
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/jwtauth ./internal/vault ./internal/audit ./cmd/jarvis
 
 docker:
 	docker build -t jarvis:$(VERSION) .
