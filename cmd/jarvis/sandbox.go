@@ -67,25 +67,30 @@ func (s *Sandbox) Close() error {
 	return s.srv.Shutdown(ctx)
 }
 
-// startSandbox starts the sandbox for `serve --sandbox` and points the
-// configuration at it: Google's base URL and OAuth client, open sign-up, and
-// the sandbox model unless a real provider is configured.
-func startSandbox(cfg *config.Config, log *slog.Logger) (*Sandbox, error) {
-	sb, err := newSandbox(cfg.SandboxAddr, sandbox.Config{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
-		RedirectURIs: []string{cfg.GoogleRedirectURL}}, log.With("component", "sandbox"))
+// startSandbox starts the sandbox for `serve --sandbox` (configured by the
+// sandbox flags given to serve, in sb) and points the configuration at it:
+// Google's base URL and OAuth client, open sign-up, and the sandbox model
+// unless a real provider is configured.
+func startSandbox(cfg *config.Config, sb sandbox.Config, log *slog.Logger) (*Sandbox, error) {
+	if sb.ClientID == "" && cfg.GoogleClientID != "" {
+		sb.ClientID, sb.ClientSecret = cfg.GoogleClientID, cfg.GoogleClientSecret
+	}
+	if sb.ClientID == "" {
+		sb.ClientID, sb.ClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
+	}
+	sb.RedirectURIs = append(sb.RedirectURIs, cfg.GoogleRedirectURL)
+	s, err := newSandbox(cfg.SandboxAddr, sb, log.With("component", "sandbox"))
 	if err != nil {
 		return nil, err
 	}
-	cfg.GoogleBaseURL = sb.URL
-	if cfg.GoogleClientID == "" {
-		cfg.GoogleClientID, cfg.GoogleClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
-	}
+	cfg.GoogleBaseURL = s.URL
+	cfg.GoogleClientID, cfg.GoogleClientSecret = sb.ClientID, sb.ClientSecret
 	cfg.OpenSignup = true
 	if cfg.LLMProvider == "" && cfg.OpenAIAPIKey == "" && cfg.AnthropicAPIKey == "" {
 		cfg.LLMProvider = "sandbox"
 	}
-	log.Info("sandbox Google is running: sign in with any of its accounts", "url", sb.URL, "accounts", strings.Join(sb.Google.Accounts(), ", "))
-	return sb, nil
+	log.Info("sandbox Google is running: sign in with any of its accounts", "url", s.URL, "accounts", strings.Join(s.Google.Accounts(), ", "))
+	return s, nil
 }
 
 // runSandbox runs the sandbox on its own, for any client that wants a Gmail

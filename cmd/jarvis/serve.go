@@ -18,6 +18,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/logging"
+	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/vault"
 	"github.com/jarvis-hq/jarvis/web"
@@ -27,6 +28,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	flags := newFlagSet("serve", stderr)
 	migrate := flags.Bool("migrate", false, "apply pending database migrations before serving")
 	flags.Bool("sandbox", false, "run the built-in local Google and sandbox model (the offline demo)")
+	var sb sandbox.Config
+	sandbox.RegisterFlags(flags, &sb) // used with --sandbox: --data DIR, --latency, --fail, …
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -37,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	}
 	m := NewMain(cfg, stderr)
 	m.Migrate = *migrate
+	m.SandboxConfig = sb
 	for _, n := range notes {
 		m.Logger.Info(n)
 	}
@@ -71,8 +75,10 @@ type Main struct {
 	API        *httpapi.Server
 	HTTPServer *http.Server
 	Sandbox    *Sandbox
-	Google     *google.Service
-	Audit      *audit.Recorder
+	// SandboxConfig configures the sandbox that Config.Sandbox starts.
+	SandboxConfig sandbox.Config
+	Google        *google.Service
+	Audit         *audit.Recorder
 	// Integrations is the token store (tokens sealed with the vault).
 	Integrations *sqldb.Integrations
 
@@ -96,7 +102,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
 	if cfg.Sandbox {
-		if m.Sandbox, err = startSandbox(cfg, m.Logger); err != nil {
+		if m.Sandbox, err = startSandbox(cfg, m.SandboxConfig, m.Logger); err != nil {
 			return err
 		}
 		m.closers = append(m.closers, m.Sandbox.Close)
