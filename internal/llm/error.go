@@ -127,3 +127,23 @@ func callerError(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ResponseHeader returns the headers of a response that may be nil.
+func ResponseHeader(res *http.Response) http.Header {
+	if res == nil {
+		return nil
+	}
+	return res.Header
+}
+
+// VendorMessage keeps a provider's explanation of an error, shortened,
+// except for authentication failures, whose messages can quote part of the key.
+func VendorMessage(status int, msg string) string {
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return ""
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}

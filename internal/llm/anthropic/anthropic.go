@@ -200,7 +200,7 @@ func classify(err error, res *http.Response) error {
 	var apiErr *sdk.Error
 	if errors.As(err, &apiErr) {
 		if apiErr.StatusCode >= 400 {
-			return llm.StatusError(Name, apiErr.StatusCode, header(apiErr.Response), vendorMessage(apiErr.StatusCode, apiErr.Message), err)
+			return llm.StatusError(Name, apiErr.StatusCode, llm.ResponseHeader(apiErr.Response), llm.VendorMessage(apiErr.StatusCode, apiErr.Message), err)
 		}
 		return &llm.Error{Kind: kindForType(apiErr.Type()), Provider: Name, Message: "model failed mid-stream: " + string(apiErr.Type()), Err: err}
 	}
@@ -220,23 +220,4 @@ func kindForType(t sdk.ErrorType) llm.Kind {
 		return llm.KindBadRequest
 	}
 	return llm.KindUnavailable
-}
-
-func header(res *http.Response) http.Header {
-	if res == nil {
-		return nil
-	}
-	return res.Header
-}
-
-// vendorMessage keeps the vendor's explanation, short, except for auth
-// failures.
-func vendorMessage(status int, msg string) string {
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return ""
-	}
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	return msg
 }

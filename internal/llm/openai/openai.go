@@ -175,29 +175,10 @@ func (p *Provider) params(req llm.Request) (sdk.ChatCompletionNewParams, error) 
 func classify(err error, res *http.Response) error {
 	var apiErr *sdk.Error
 	if errors.As(err, &apiErr) {
-		return llm.StatusError(Name, apiErr.StatusCode, header(apiErr.Response), vendorMessage(apiErr.StatusCode, apiErr.Message), err)
+		return llm.StatusError(Name, apiErr.StatusCode, llm.ResponseHeader(apiErr.Response), llm.VendorMessage(apiErr.StatusCode, apiErr.Message), err)
 	}
 	if res != nil && res.StatusCode >= 400 {
 		return llm.StatusError(Name, res.StatusCode, res.Header, "", err)
 	}
 	return llm.Unavailable(Name, "cannot reach the model", err)
-}
-
-func header(res *http.Response) http.Header {
-	if res == nil {
-		return nil
-	}
-	return res.Header
-}
-
-// vendorMessage keeps the vendor's explanation, short, except for auth
-// failures, whose messages quote part of the key.
-func vendorMessage(status int, msg string) string {
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return ""
-	}
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	return msg
 }
