@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
@@ -110,6 +111,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	m.Logger.Debug("configuration from the environment", "options", cfg.Dump(os.LookupEnv))
 
 	if m.DB, err = sqldb.Open(ctx, cfg.DatabaseURL); err != nil {
 		return err

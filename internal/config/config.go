@@ -252,7 +252,8 @@ func (c *Config) ValidateJWT() error {
 	return errors.Join(errs...)
 }
 
-// Dump lists every option with its effective value, secrets redacted.
+// Dump lists every option as the environment (or its default) sets it,
+// before flags, with secrets redacted.
 func (c *Config) Dump(lookup func(string) (string, bool)) []string {
 	var out []string
 	for _, o := range Options {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -212,14 +211,4 @@ func operationID(op operation) string {
 		}
 	}
 	return strings.Join(parts, "_")
-}
-
-// SortedPaths lists the described paths, for tests.
-func SortedPaths() []string {
-	var out []string
-	for _, op := range operations {
-		out = append(out, op.method+" "+op.path)
-	}
-	sort.Strings(out)
-	return out
 }
