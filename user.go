@@ -39,7 +39,6 @@ type UserStore interface {
 // TokenRevocations records revoked JWT ids until they would have expired anyway.
 type TokenRevocations interface {
 	RevokeToken(ctx context.Context, userID, jti string, expiresAt time.Time) error
-	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
 	// FindUserForToken returns the token's user and whether the token id is
 	// revoked, at once. ENOTFOUND if there is no such user.
 	FindUserForToken(ctx context.Context, userID, jti string) (*User, bool, error)

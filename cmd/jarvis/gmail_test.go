@@ -14,7 +14,6 @@ import (
 	"google.golang.org/api/gmail/v1"
 	"google.golang.org/api/option"
 
-	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
@@ -349,5 +348,3 @@ func TestTenantIsolation(t *testing.T) {
 		e.problem("GET", "/gmail/message/"+th.Messages[0].ID+"/html", grace, nil, 404, "not_found")
 	})
 }
-
-var _ = sandbox.DefaultClientID

@@ -1,47 +1,20 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jarvis-hq/jarvis/internal/mimecorpus"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 )
 
 // Every message of the MIME corpus, loaded into a sandbox mailbox, decodes
 // through GET /gmail/thread/{id} to what the message says.
 func TestMIMECorpusThroughTheAPI(t *testing.T) {
-	corpus := filepath.Join("..", "..", "testdata", "mime")
-	var expected struct {
-		Messages []struct {
-			File, Subject, Text string
-			FromName            string `json:"from_name"`
-			FromEmail           string `json:"from_email"`
-		} `json:"messages"`
-	}
-	b, err := os.ReadFile(filepath.Join(corpus, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &expected); err != nil {
-		t.Fatal(err)
-	}
+	expected := mimecorpus.Expected(t)
 	data := t.TempDir()
-	account := filepath.Join(data, "corpus@example.com")
-	if err := os.MkdirAll(account, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob(filepath.Join(corpus, "*.*"))
-	for _, f := range files {
-		if strings.HasSuffix(f, ".eml") || strings.HasSuffix(f, ".mbox") {
-			raw, _ := os.ReadFile(f)
-			if err := os.WriteFile(filepath.Join(account, filepath.Base(f)), raw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	mimecorpus.CopyMailbox(t, filepath.Join(data, "corpus@example.com"))
 	e := startEnv(t, envOptions{sandboxCfg: sandbox.Config{DataDir: data}})
 	tok := e.signIn("corpus@example.com")
 
@@ -56,10 +29,10 @@ func TestMIMECorpusThroughTheAPI(t *testing.T) {
 			got = append(got, decoded{m.Subject, m.From.Name, m.From.Email, strings.Join(strings.Fields(m.Text), " ")})
 		}
 	}
-	if len(got) < len(expected.Messages) {
-		t.Fatalf("%d messages through the API, %d in the corpus", len(got), len(expected.Messages))
+	if len(got) < len(expected) {
+		t.Fatalf("%d messages through the API, %d in the corpus", len(got), len(expected))
 	}
-	for _, want := range expected.Messages {
+	for _, want := range expected {
 		found := false
 		for _, g := range got {
 			if g.subject == want.Subject && strings.EqualFold(g.fromEmail, want.FromEmail) {

@@ -27,7 +27,7 @@ func (s *Server) registerChatRoutes() {
 func (s *Server) chat(h authedHandler) http.Handler {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 		if s.Chat == nil {
-			s.unavailable(w, r, "The chat")
+			s.unavailable(w, r, jarvis.ELLM, "The chat")
 			return
 		}
 		h(w, r, u)

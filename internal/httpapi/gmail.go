@@ -29,7 +29,7 @@ const (
 func (s *Server) google(h authedHandler) http.Handler {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 		if s.Mail == nil || s.Calendar == nil {
-			s.unavailable(w, r, "Google")
+			s.unavailable(w, r, jarvis.EUPSTREAM, "Google")
 			return
 		}
 		if !s.allow(w, r, "google:"+u.ID, s.cfg.GoogleRateLimit) {
@@ -56,7 +56,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, bucket string, li
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	if s.Labels == nil {
-		s.unavailable(w, r, "Gmail labels")
+		s.unavailable(w, r, jarvis.EUPSTREAM, "Gmail labels")
 		return
 	}
 	labels, err := s.Labels.ListLabels(r.Context(), u.ID)

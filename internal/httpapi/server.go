@@ -163,10 +163,6 @@ func isAPIPath(p string) bool {
 }
 
 // unavailable answers for a service that is not configured.
-func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string) {
-	code := jarvis.EUPSTREAM
-	if strings.Contains(what, "chat") {
-		code = jarvis.ELLM
-	}
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, code, what string) {
 	s.Error(w, r, jarvis.Errorf(code, "%s is not configured on this server.", what))
 }

@@ -48,7 +48,7 @@ func wantsHTML(r *http.Request) bool {
 // startSignIn begins a Google sign-in: 302 to Google, or the URL as JSON.
 func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	if s.SignIn == nil {
-		s.unavailable(w, r, "Google sign-in")
+		s.unavailable(w, r, jarvis.EUPSTREAM, "Google sign-in")
 		return
 	}
 	authURL, state, err := s.SignIn.Start(r.Context(), safeRedirect(r.URL.Query().Get("redirect")))
@@ -154,7 +154,7 @@ func (s *Server) apiCallback(w http.ResponseWriter, r *http.Request) {
 // disconnectGoogle revokes the grant at Google and deletes the tokens.
 func (s *Server) disconnectGoogle(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	if s.SignIn == nil {
-		s.unavailable(w, r, "Google sign-in")
+		s.unavailable(w, r, jarvis.EUPSTREAM, "Google sign-in")
 		return
 	}
 	if err := s.SignIn.Disconnect(r.Context(), u.ID); err != nil {

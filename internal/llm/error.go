@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -146,4 +147,13 @@ func VendorMessage(status int, msg string) string {
 		msg = msg[:200] + "…"
 	}
 	return msg
+}
+
+// ParseBaseURL checks that a provider's base URL is an absolute http(s) URL.
+func ParseBaseURL(provider, base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: base URL %q is not an absolute http(s) URL", provider, base)
+	}
+	return u, nil
 }

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"net/mail"
 	"os"
@@ -13,28 +12,9 @@ import (
 	"testing"
 
 	"google.golang.org/api/gmail/v1"
+
+	"github.com/jarvis-hq/jarvis/internal/mimecorpus"
 )
-
-const corpusDir = "../../testdata/mime"
-
-// corpusEntry is one message of testdata/mime/expected.json.
-type corpusEntry struct {
-	File        string            `json:"file"`
-	Index       int               `json:"index"`
-	Subject     string            `json:"subject"`
-	FromName    string            `json:"from_name"`
-	FromEmail   string            `json:"from_email"`
-	Text        string            `json:"text"`
-	Snippet     string            `json:"snippet"`
-	Parts       map[string]string `json:"parts"`
-	Labels      []string          `json:"labels"`
-	Attachments []struct {
-		PartID   string `json:"part_id"`
-		Filename string `json:"filename"`
-		MimeType string `json:"mime_type"`
-		Size     int64  `json:"size"`
-	} `json:"attachments"`
-}
 
 // corpusEnv loads the MIME corpus as the mailbox of zoe@example.org, with
 // a few broken files beside it.
@@ -45,16 +25,7 @@ func corpusEnv(t *testing.T) (*env, *bytes.Buffer) {
 	if err := os.MkdirAll(acct, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.*"))
-	for _, f := range files {
-		if ext := filepath.Ext(f); ext == ".eml" || ext == ".mbox" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = os.WriteFile(filepath.Join(acct, filepath.Base(f)), b, 0o644)
-		}
-	}
+	mimecorpus.CopyMailbox(t, acct)
 	_ = os.WriteFile(filepath.Join(acct, "empty.eml"), nil, 0o644)
 	_ = os.WriteFile(filepath.Join(acct, "not-mbox.mbox"), []byte("Subject: no separator\n\nhello\n"), 0o644)
 	_ = os.WriteFile(filepath.Join(acct, "notes.txt"), []byte("ignored"), 0o644)
@@ -84,14 +55,7 @@ func TestDataDirLoadsCorpusAndReportsBadFiles(t *testing.T) {
 		t.Errorf("report names good or ignored files:\n%s", report)
 	}
 
-	b, err := os.ReadFile(filepath.Join(corpusDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct{ Messages []corpusEntry }
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := struct{ Messages []mimecorpus.Message }{mimecorpus.Expected(t)}
 	svc := e.gmail(e.signIn("zoe@example.org"))
 	list, err := svc.Users.Messages.List("me").MaxResults(500).IncludeSpamTrash(true).Do()
 	if err != nil {
@@ -121,7 +85,7 @@ func TestDataDirLoadsCorpusAndReportsBadFiles(t *testing.T) {
 	}
 }
 
-func checkCorpusMessage(t *testing.T, svc *gmail.Service, m *gmail.Message, c corpusEntry, labelNames map[string]string) {
+func checkCorpusMessage(t *testing.T, svc *gmail.Service, m *gmail.Message, c mimecorpus.Message, labelNames map[string]string) {
 	if m == nil {
 		t.Fatalf("no message with subject %q", c.Subject)
 	}

@@ -20,12 +20,3 @@ func (db *DB) RevokeToken(ctx context.Context, userID, jti string, expiresAt tim
 	}
 	return nil
 }
-
-// IsTokenRevoked reports whether the token id was revoked.
-func (db *DB) IsTokenRevoked(ctx context.Context, jti string) (bool, error) {
-	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_tokens WHERE jti = $1`, jti).Scan(&n); err != nil {
-		return false, fmt.Errorf("check revocation: %w", err)
-	}
-	return n > 0, nil
-}

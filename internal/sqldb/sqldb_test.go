@@ -239,11 +239,15 @@ func TestServerState(t *testing.T) {
 		if err := db.RevokeToken(ctx, "u", "jti-1", now.Add(time.Hour)); err != nil {
 			t.Fatalf("revoke twice: %v", err)
 		}
-		if ok, err := db.IsTokenRevoked(ctx, "jti-1"); !ok || err != nil {
-			t.Fatalf("revoked = %v, %v", ok, err)
+		u, _ := db.EnsureUser(ctx, "rev@example.com", "")
+		if got, revoked, err := db.FindUserForToken(ctx, u.ID, "jti-1"); !revoked || err != nil || got.ID != u.ID {
+			t.Fatalf("revoked = %v, %v", revoked, err)
 		}
-		if ok, _ := db.IsTokenRevoked(ctx, "jti-2"); ok {
+		if _, revoked, _ := db.FindUserForToken(ctx, u.ID, "jti-2"); revoked {
 			t.Fatal("unrevoked token reported revoked")
+		}
+		if _, _, err := db.FindUserForToken(ctx, "nobody", "jti-1"); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("unknown user: %v", err)
 		}
 
 		// Idempotency keys.

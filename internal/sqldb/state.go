@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,26 +33,12 @@ func (db *DB) SaveSignInState(ctx context.Context, state string, s jarvis.SignIn
 // used once. EINVALID (field state) if it is unknown, used or expired.
 func (db *DB) ConsumeSignInState(ctx context.Context, state string) (*jarvis.SignInState, error) {
 	var s jarvis.SignInState
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		h := hashState(state)
-		err := tx.QueryRowContext(ctx, `SELECT code_verifier, nonce, redirect_path, expires_at FROM oauth_states WHERE state_hash = $1`+db.forUpdate(), h).
-			Scan(&s.CodeVerifier, &s.Nonce, &s.RedirectPath, &s.ExpiresAt)
-		if err == sql.ErrNoRows {
-			return jarvis.Invalid("state", "The sign-in state is unknown or was already used. Start the sign-in again.")
-		} else if err != nil {
-			return fmt.Errorf("read oauth state: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1`, h)
-		if err != nil {
-			return fmt.Errorf("delete oauth state: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return jarvis.Invalid("state", "The sign-in state was already used. Start the sign-in again.")
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	err := db.db.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1 RETURNING code_verifier, nonce, redirect_path, expires_at`,
+		hashState(state)).Scan(&s.CodeVerifier, &s.Nonce, &s.RedirectPath, &s.ExpiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, jarvis.Invalid("state", "The sign-in state is unknown or was already used. Start the sign-in again.")
+	} else if err != nil {
+		return nil, fmt.Errorf("consume oauth state: %w", err)
 	}
 	if !db.now().Before(s.ExpiresAt) {
 		return nil, jarvis.Invalid("state", "The sign-in took too long. Start it again.")

@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -47,9 +45,8 @@ func New(cfg llm.Config) (*Provider, error) {
 			return nil, errors.New("anthropic: API key is required")
 		}
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("anthropic: base URL %q is not an absolute http(s) URL", base)
+	if _, err := llm.ParseBaseURL(Name, base); err != nil {
+		return nil, err
 	}
 	opts := []option.RequestOption{
 		option.WithoutEnvironmentDefaults(),

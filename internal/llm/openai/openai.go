@@ -7,9 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	sdk "github.com/openai/openai-go/v3"
@@ -51,9 +49,9 @@ func New(cfg llm.Config) (*Provider, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("openai: base URL %q is not an absolute http(s) URL", base)
+	u, err := llm.ParseBaseURL(Name, base)
+	if err != nil {
+		return nil, err
 	}
 	host := strings.ToLower(u.Hostname())
 	official := host == "api.openai.com"

@@ -1,55 +1,20 @@
 package mailbox
 
 import (
-	"encoding/json"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/mimecorpus"
 )
 
-// corpusCase is one entry of testdata/mime/expected.json.
-type corpusCase struct {
-	File        string            `json:"file"`
-	Index       int               `json:"index"`
-	Subject     string            `json:"subject"`
-	FromName    string            `json:"from_name"`
-	FromEmail   string            `json:"from_email"`
-	Text        string            `json:"text"`
-	Snippet     string            `json:"snippet"`
-	Parts       map[string]string `json:"parts"`
-	Labels      []string          `json:"labels"`
-	Attachments []struct {
-		PartID   string `json:"part_id"`
-		Filename string `json:"filename"`
-		MimeType string `json:"mime_type"`
-		Size     int    `json:"size"`
-	} `json:"attachments"`
-}
-
-const corpusDir = "../../../testdata/mime"
-
-func loadCorpus(t *testing.T) []corpusCase {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Messages []corpusCase `json:"messages"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Messages
-}
-
 // corpusRaw returns the raw bytes of a corpus case's message.
-func corpusRaw(t *testing.T, c corpusCase) []byte {
+func corpusRaw(t *testing.T, c mimecorpus.Message) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, c.File))
+	b, err := os.ReadFile(filepath.Join(mimecorpus.Dir(), c.File))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +29,7 @@ func corpusRaw(t *testing.T, c corpusCase) []byte {
 }
 
 func TestCorpusPayloads(t *testing.T) {
-	for _, c := range loadCorpus(t) {
+	for _, c := range mimecorpus.Expected(t) {
 		t.Run(c.File+"#"+string(rune('0'+c.Index)), func(t *testing.T) {
 			m := Parse(corpusRaw(t, c), time.Unix(0, 0))
 			hs := m.Root.Headers
@@ -99,7 +64,7 @@ func TestCorpusPayloads(t *testing.T) {
 				if p == nil {
 					t.Fatalf("no part %s", a.PartID)
 				}
-				if p.Filename != a.Filename || p.MimeType != a.MimeType || len(p.Data) != a.Size || !p.Attachment() {
+				if p.Filename != a.Filename || p.MimeType != a.MimeType || int64(len(p.Data)) != a.Size || !p.Attachment() {
 					t.Errorf("attachment %s = %q %s %d bytes (attachment %v), want %q %s %d", a.PartID, p.Filename, p.MimeType, len(p.Data), p.Attachment(), a.Filename, a.MimeType, a.Size)
 				}
 			}
