@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -201,4 +203,100 @@ func TestSignInAllowlist(t *testing.T) {
 			t.Fatalf("%d sign_in_refused rows", refused)
 		}
 	})
+}
+
+// A different Google identity (issuer, sub) with the verified email of a
+// user already linked to Google — a recycled Workspace address — never signs
+// into that user nor overwrites the link: 409 and an audit row naming why.
+func TestSignInRefusesAnotherIdentityWithTheSameEmail(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		before := e.me(tok)
+		oldSub := e.identityOf(before.User.ID)
+
+		newSub, err := e.Sandbox.Google.RecycleAccount("ada@example.com")
+		if err != nil || newSub == oldSub {
+			t.Fatalf("recycle: %q %v", newSub, err)
+		}
+		code, state := e.authorize("ada@example.com")
+		p := e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 409, "conflict")
+		if detail, _ := p["detail"].(string); !strings.Contains(detail, "belongs to another Google account") {
+			t.Fatalf("detail %q", detail)
+		}
+		// The browser flow lands on the sign-in page with the reason.
+		au, _ := e.startURL("")
+		loc := e.consent(au, "ada@example.com", func(string) bool { return true })
+		resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html")
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?error=conflict" {
+			t.Fatalf("browser callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		for _, c := range resp.Cookies() {
+			if c.Name == "jarvis_session" && c.Value != "" {
+				t.Fatal("a refused sign-in set a session")
+			}
+		}
+		// Nothing changed: one user, the old identity still linked and working.
+		if e.countRows("users") != 1 || e.countRows("integrations_google") != 1 || e.identityOf(before.User.ID) != oldSub {
+			t.Fatal("the refused identity changed the stored link")
+		}
+		if after := e.me(tok); after.Google == nil || after.User.ID != before.User.ID {
+			t.Fatalf("me after refusal = %+v", after)
+		}
+		e.Main.Audit.Flush()
+		var n int
+		if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied'
+			AND target_id = $1 AND CAST(metadata AS TEXT) LIKE '%email_linked_to_other_google_identity%'`, newSub).Scan(&n); err != nil || n != 2 {
+			t.Fatalf("%d refusal rows naming the reason (%v)", n, err)
+		}
+		if rows := e.auditOf("ada@example.com", "auth.google_sign_in"); len(rows) != 1 {
+			t.Fatalf("%d sign-in rows", len(rows))
+		}
+	})
+}
+
+// Every refusal of the callback writes an auth.sign_in_refused row.
+func TestEveryRefusedCallbackIsAudited(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		code, _ := e.authorize("ada@example.com")
+		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code}, 400, "invalid_request")
+		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": "unknown"}, 400, "invalid_request")
+		e.do("GET", "/auth/google/callback?error=access_denied&state=x", "", nil)
+		_, state := e.authorize("ada@example.com")
+		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": "not-a-code", "state": state}, 400, "invalid_request")
+		e.Main.Audit.Flush()
+		rows, err := e.Main.DB.SQL().Query(`SELECT CAST(metadata AS TEXT) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied' ORDER BY occurred_at`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var fields []string
+		for rows.Next() {
+			var meta string
+			if err := rows.Scan(&meta); err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(meta), &m); err != nil || m["reason"] != "invalid_request" {
+				t.Fatalf("metadata %s", meta)
+			}
+			f, _ := m["field"].(string)
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		if want := []string{"code", "error", "state", "state"}; !slices.Equal(fields, want) {
+			t.Fatalf("refusal rows name fields %v, want %v", fields, want)
+		}
+	})
+}
+
+// identityOf returns the Google subject linked to the user.
+func (e *testEnv) identityOf(userID string) string {
+	e.t.Helper()
+	var sub string
+	if err := e.Main.DB.SQL().QueryRow(`SELECT google_sub FROM integrations_google WHERE user_id = $1`, userID).Scan(&sub); err != nil {
+		e.t.Fatal(err)
+	}
+	return sub
 }

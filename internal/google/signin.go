@@ -70,7 +70,18 @@ func (s *Service) Start(ctx context.Context, redirectPath string) (string, strin
 // user; failing that, a user with the same verified email and no Google
 // identity yet is linked; failing that, a new user is made, if the
 // allowlist lets them in (ESIGNUPCLOSED otherwise).
-func (s *Service) Complete(ctx context.Context, code, state string) (*jarvis.SignInResult, error) {
+//
+// A Google identity whose verified email belongs to a user already linked to
+// another identity is refused with ECONFLICT: email is not an identity (a
+// recycled Workspace address must not inherit the old owner's account).
+// Every refusal writes an auth.sign_in_refused audit row naming the reason.
+func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis.SignInResult, err error) {
+	refusal := &signInRefusal{}
+	defer func() {
+		if err != nil {
+			s.recordRefusal(ctx, err, refusal)
+		}
+	}()
 	st, err := s.st.States.ConsumeSignInState(ctx, state)
 	if err != nil {
 		return nil, err
@@ -107,7 +118,8 @@ func (s *Service) Complete(ctx context.Context, code, state string) (*jarvis.Sig
 	if len(granted) == 0 {
 		granted = append(granted, Scopes...)
 	}
-	user, newUser, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims)
+	refusal.subject = idt.Subject
+	user, newUser, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims, refusal)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +139,53 @@ func (s *Service) Complete(ctx context.Context, code, state string) (*jarvis.Sig
 	return &jarvis.SignInResult{User: user, RedirectPath: st.RedirectPath, NewUser: newUser}, nil
 }
 
-// findOrCreateUser applies the identity rule and the sign-in allowlist.
-func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c idClaims) (*jarvis.User, bool, error) {
+// signInRefusal is what a refused sign-in's audit row says beyond the error
+// code: the Google subject when known, and the identity rule's reason.
+type signInRefusal struct {
+	subject string
+	reason  string
+	meta    map[string]any
+}
+
+// Refusal reasons recorded in auth.sign_in_refused rows.
+const (
+	refusedEmailLinked  = "email_linked_to_other_google_identity"
+	refusedSignupClosed = "signup_closed"
+	refusedUnverified   = "email_not_verified"
+)
+
+// recordRefusal writes the auth.sign_in_refused row of a failed sign-in:
+// outcome denied when Jarvis or Google refused, failure when something broke.
+func (s *Service) recordRefusal(ctx context.Context, err error, r *signInRefusal) {
+	code := jarvis.ErrorCode(err)
+	outcome := jarvis.OutcomeDenied
+	switch code {
+	case jarvis.EUPSTREAM, jarvis.EUPSTREAMTIMEOUT, jarvis.EINTERNAL:
+		outcome = jarvis.OutcomeFailure
+	}
+	reason := r.reason
+	if reason == "" {
+		reason = code
+	}
+	meta := map[string]any{"reason": reason, "error_code": code}
+	var je *jarvis.Error
+	if errors.As(err, &je) && je.Field != "" {
+		meta["field"] = je.Field
+	}
+	for k, v := range r.meta {
+		meta[k] = v
+	}
+	e := jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: outcome, Metadata: meta}
+	if r.subject != "" {
+		e.TargetType, e.TargetID = "google_identity", r.subject
+	}
+	s.st.Auditor.Record(ctx, e)
+}
+
+// findOrCreateUser applies the identity rule and the sign-in allowlist. The
+// (issuer, sub) pair is the identity; a verified email links only a user
+// with no Google identity yet, and a user who has one refuses the newcomer.
+func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c idClaims, refusal *signInRefusal) (*jarvis.User, bool, error) {
 	if g, err := s.st.Integrations.FindGoogleIntegrationByIdentity(ctx, issuer, sub); err == nil {
 		u, err := s.st.Users.FindUserByID(ctx, g.UserID)
 		return u, false, err
@@ -136,26 +193,32 @@ func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c id
 		return nil, false, err
 	}
 	email := strings.ToLower(strings.TrimSpace(c.Email))
-	if c.verified() && email != "" {
+	refusal.meta = map[string]any{"domain": domainOf(email), "email_verified": c.verified()}
+	if email != "" {
 		u, err := s.st.Users.FindUserByEmail(ctx, email)
 		switch {
 		case err == nil:
-			if _, err := s.st.Integrations.GoogleStatus(ctx, u.ID); jarvis.IsCode(err, jarvis.ENOTFOUND) {
-				return u, false, nil // made by `jarvis token` or invited by email: connect them
-			} else if err != nil {
+			if _, err := s.st.Integrations.GoogleStatus(ctx, u.ID); err == nil {
+				// That user is linked to another Google identity: this one
+				// is someone else, whatever the email says.
+				refusal.reason = refusedEmailLinked
+				return nil, false, jarvis.Errorf(jarvis.ECONFLICT, "The email address %s belongs to another Google account, which is already linked to a Jarvis user. Sign in with that Google account.", email)
+			} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 				return nil, false, err
 			}
-			// That user already has another Google identity: this one is someone else.
+			if c.verified() {
+				return u, false, nil // made by `jarvis token` or invited by email: connect them
+			}
 		case !jarvis.IsCode(err, jarvis.ENOTFOUND):
 			return nil, false, err
 		}
 	}
 	if !s.allowed(email, c) {
-		s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, TargetType: "google_identity", TargetID: sub,
-			Outcome: jarvis.OutcomeDenied, Metadata: map[string]any{"domain": domainOf(email), "email_verified": c.verified()}})
+		refusal.reason = refusedSignupClosed
 		return nil, false, &jarvis.Error{Code: jarvis.ESIGNUPCLOSED, Message: "This Jarvis does not take new sign-ups from this account. Ask its administrator to invite you."}
 	}
 	if email == "" || !c.verified() {
+		refusal.reason = refusedUnverified
 		return nil, false, &jarvis.Error{Code: jarvis.ESIGNUPCLOSED, Message: "Google did not confirm this account's email address, so it cannot sign up."}
 	}
 	u, err := s.st.Users.EnsureUser(ctx, email, c.Name)

@@ -82,8 +82,8 @@ var operations = []operation{
 	{method: "GET", path: "/auth/google/start", summary: "Start a Google sign-in: 302 to Google, or the URL as JSON with Accept: application/json", tag: "auth",
 		params: []param{q("redirect", "string", "a path on this site to land on after sign-in")}, ok: 200, resp: startResponse{}, errors: errs(302, 502)},
 	{method: "GET", path: "/auth/google/callback", summary: "Google's redirect back: signs the browser in with cookies and redirects (303) to the app; with Accept: application/json, answers the token instead", tag: "auth",
-		params: []param{q("code", "string", ""), q("state", "string", ""), q("error", "string", "")}, ok: 200, resp: tokenResponse{}, errors: errs(303, 400, 401, 403, 502, 504)},
-	{method: "POST", path: "/auth/google/callback", summary: "Finish a Google sign-in for an API client: a Jarvis access token", tag: "auth",
+		params: []param{q("code", "string", ""), q("state", "string", ""), q("error", "string", "")}, ok: 200, resp: tokenResponse{}, errors: errs(303, 400, 401, 403, 409, 502, 504)},
+	{method: "POST", path: "/auth/google/callback", summary: "Finish a Google sign-in for an API client: a Jarvis access token. 409 conflict when the email belongs to a user linked to another Google account", tag: "auth",
 		body: callbackRequest{}, ok: 200, resp: tokenResponse{}, errors: errs(400, 401, 403, 409, 413, 502, 504)},
 	{method: "DELETE", path: "/auth/google", summary: "Disconnect Google: revoke the grant and delete the tokens", tag: "auth", auth: true, ok: 204, errors: authErrs(403, 404)},
 

@@ -75,13 +75,19 @@ func (s *Server) completeSignIn(r *http.Request, req callbackRequest, googleErro
 	if s.SignIn == nil {
 		return nil, nil, jarvis.Errorf(jarvis.EUPSTREAM, "Google sign-in is not configured on this server.")
 	}
+	var bad *jarvis.Error
 	switch {
 	case googleError != "":
-		return nil, nil, jarvis.Invalid("error", "Google did not grant access (%s).", truncate(googleError, 64))
+		bad = jarvis.Invalid("error", "Google did not grant access (%s).", truncate(googleError, 64))
 	case req.State == "" || len(req.State) > 512:
-		return nil, nil, jarvis.Invalid("state", "The state parameter is missing or malformed.")
+		bad = jarvis.Invalid("state", "The state parameter is missing or malformed.")
 	case req.Code == "" || len(req.Code) > 2048:
-		return nil, nil, jarvis.Invalid("code", "The code parameter is missing or malformed.")
+		bad = jarvis.Invalid("code", "The code parameter is missing or malformed.")
+	}
+	if bad != nil { // refusals after this point are recorded by the sign-in service
+		s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: jarvis.OutcomeDenied,
+			Metadata: map[string]any{"reason": bad.Code, "error_code": bad.Code, "field": bad.Field}})
+		return nil, nil, bad
 	}
 	res, err := s.SignIn.Complete(r.Context(), req.Code, req.State)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/demo"
@@ -23,9 +24,19 @@ const maxFileBytes = 256 << 20
 type account struct {
 	email string
 	name  string
-	sub   string // stable numeric subject, as Google's
 	hd    string // hosted domain, "" for consumer and example domains
 	mail  *mailbox.Store
+
+	subMu sync.Mutex
+	sub   string // stable numeric subject, as Google's; changed only by RecycleAccount
+	gen   int    // how many times the address was recycled
+}
+
+// subject returns the account's current Google subject.
+func (a *account) subject() string {
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	return a.sub
 }
 
 func (s *Server) addAccount(email, name string) *account {
@@ -40,6 +51,24 @@ func (s *Server) addAccount(email, name string) *account {
 func subject(email string) string {
 	sum := sha256.Sum256([]byte("sandbox-sub:" + email))
 	return fmt.Sprintf("1%020d", binary.BigEndian.Uint64(sum[:8]))
+}
+
+// RecycleAccount gives an address a new Google identity, as when a
+// Workspace address is deleted and created again for someone else: the
+// email stays (still verified), the subject changes, and the grants of the
+// old identity are revoked. It returns the new subject, or an error for an
+// unknown account. The change lasts while the sandbox runs.
+func (s *Server) RecycleAccount(email string) (string, error) {
+	a, err := s.account(email)
+	if err != nil {
+		return "", err
+	}
+	s.tokens.revokeAccount(a.email)
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	a.gen++
+	a.sub = subject(fmt.Sprintf("%s#%d", a.email, a.gen))
+	return a.sub, nil
 }
 
 // hostedDomain returns the Workspace domain Google would put in "hd":

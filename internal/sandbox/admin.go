@@ -46,7 +46,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		}
 		out := []acct{}
 		for _, a := range s.accounts {
-			out = append(out, acct{a.email, a.name, a.sub, a.hd})
+			out = append(out, acct{a.email, a.name, a.subject(), a.hd})
 		}
 		wire.WriteJSON(w, http.StatusOK, map[string]any{"accounts": out, "load_report": s.LoadReport()})
 	})
@@ -57,6 +57,14 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 			return
 		}
 		wire.WriteJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	})
+	mux.HandleFunc("POST /sandbox/accounts/{email}/recycle", func(w http.ResponseWriter, r *http.Request) {
+		sub, err := s.RecycleAccount(r.PathValue("email"))
+		if err != nil {
+			wire.NotFound(w)
+			return
+		}
+		wire.WriteJSON(w, http.StatusOK, map[string]string{"sub": sub})
 	})
 	mux.HandleFunc("POST /sandbox/accounts/{email}/expire", func(w http.ResponseWriter, r *http.Request) {
 		n, err := s.ExpireAccount(r.PathValue("email"))

@@ -77,7 +77,7 @@ func (s *Server) idToken(a *account, scopes []string, nonce, accessToken string)
 		"iss": s.base,
 		"azp": s.cfg.ClientID,
 		"aud": s.cfg.ClientID,
-		"sub": a.sub,
+		"sub": a.subject(),
 		"iat": now.Unix(),
 		"exp": now.Add(idTokenTTL).Unix(),
 	}
@@ -141,7 +141,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_request", "Request had insufficient authentication scopes.")
 		return
 	}
-	claims := map[string]any{"sub": a.sub}
+	claims := map[string]any{"sub": a.subject()}
 	if a.hd != "" {
 		claims["hd"] = a.hd
 	}
