@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -37,16 +38,15 @@ func runVersion(stdout io.Writer) error {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
-	flags := newFlagSet("migrate", stderr)
-	flags.Usage = func() { fmt.Fprintln(stderr, "Usage: jarvis migrate up|down|status [flags]") }
-	if err := flags.Parse(args); err != nil {
+	flags := newFlagSet("migrate", "JARVIS_DATABASE_URL")
+	const synopsis = "Usage: jarvis migrate up|down|status [flags]\n\nApplies (up), rolls back one (down) or lists (status) the database migrations."
+	if err := parseFlags(flags, args, synopsis, stdout); err != nil {
 		return err
 	}
 	if flags.NArg() != 1 {
-		flags.Usage()
-		return errors.New("migrate needs one of: up, down, status")
+		return errors.New("migrate needs one of: up, down, status (jarvis migrate -h for help)")
 	}
-	cfg, err := loadConfig(flags, lookup, false, func(string, ...any) {})
+	cfg, err := loadConfig(flags, lookup, false, nil, func(string, ...any) {})
 	if err != nil {
 		return err
 	}
@@ -88,19 +88,23 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 // runToken creates the user (and their personal org) if needed and prints a
 // token for them, for scripts and operators.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
-	flags := newFlagSet("token", stderr)
-	email := flags.String("email", "", "the user's email (created if new)")
-	ttl := flags.Duration("ttl", 0, "token lifetime (default JARVIS_JWT_TTL)")
-	if err := flags.Parse(args); err != nil {
+	flags := newFlagSet("token", "JARVIS_DATABASE_URL", "JARVIS_JWT_SECRET", "JARVIS_JWT_ISSUER", "JARVIS_JWT_TTL")
+	email := flags.String("email", "", "the user's email (created, with a personal org, if new)")
+	ttl := flags.Duration("ttl", 0, "token lifetime, at most 720h (default JARVIS_JWT_TTL)")
+	const synopsis = "Usage: jarvis token --email EMAIL [--ttl 1h] [flags]\n\nPrints an access token for the user, for scripts and operators."
+	if err := parseFlags(flags, args, synopsis, stdout); err != nil {
 		return err
 	}
-	if strings.TrimSpace(*email) == "" || !strings.Contains(*email, "@") {
-		return errors.New("token needs --email EMAIL")
+	if strings.TrimSpace(*email) == "" {
+		return errors.New("token needs --email EMAIL (jarvis token -h for help)")
+	}
+	if a, err := mail.ParseAddress(*email); err != nil || a.Address != strings.TrimSpace(*email) || !strings.Contains(a.Address, "@") {
+		return fmt.Errorf("--email: %q is not an email address", *email)
 	}
 	if *ttl < 0 || *ttl > 30*24*time.Hour {
-		return errors.New("--ttl must be between 0 and 720h")
+		return fmt.Errorf("--ttl: %s is not between 0 and 720h", *ttl)
 	}
-	cfg, err := loadConfig(flags, lookup, false, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
+	cfg, err := loadConfig(flags, lookup, false, nil, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
 	if err != nil {
 		return err
 	}
@@ -136,15 +140,27 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	return nil
 }
 
+const keysUsage = `Usage: jarvis keys generate [--id ID] | rotate [flags]
+
+  generate   print a new token encryption key, id:base64key
+  rotate     re-encrypt every stored token under the first key of JARVIS_ENCRYPTION_KEYS
+
+jarvis keys generate -h and jarvis keys rotate -h list their flags.
+`
+
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
 	if len(args) == 0 {
-		return errors.New("keys needs a command: generate [--id ID] or rotate")
+		fmt.Fprint(stderr, keysUsage)
+		return errors.New("keys needs a command: generate or rotate")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, keysUsage)
+		return errHelpShown
 	case "generate":
-		flags := newFlagSet("keys generate", stderr)
-		id := flags.String("id", "", "key id (default k + today's date)")
-		if err := flags.Parse(args[1:]); err != nil {
+		flags := newFlagSet("keys generate")
+		id := flags.String("id", "", "key id (default k + today's date, e.g. k20260101)")
+		if err := parseFlags(flags, args[1:], "Usage: jarvis keys generate [--id ID]\n\nPrints a new token encryption key, id:base64key.", stdout); err != nil {
 			return err
 		}
 		if *id == "" {
@@ -158,11 +174,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		fmt.Fprintln(stderr, "Put it first in JARVIS_ENCRYPTION_KEYS (keep the old keys after it), restart, then run `jarvis keys rotate`.")
 		return nil
 	case "rotate":
-		flags := newFlagSet("keys rotate", stderr)
-		if err := flags.Parse(args[1:]); err != nil {
+		flags := newFlagSet("keys rotate", "JARVIS_DATABASE_URL", "JARVIS_ENCRYPTION_KEYS")
+		if err := parseFlags(flags, args[1:], "Usage: jarvis keys rotate [flags]\n\nRe-encrypts every stored token under the first key of JARVIS_ENCRYPTION_KEYS.", stdout); err != nil {
 			return err
 		}
-		cfg, err := loadConfig(flags, lookup, false, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
+		cfg, err := loadConfig(flags, lookup, false, nil, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
 		if err != nil {
 			return err
 		}
@@ -195,5 +211,5 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer, looku
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown keys command %q: use generate or rotate", args[0])
+	return fmt.Errorf("unknown keys command %q: use generate or rotate (jarvis keys -h for help)", args[0])
 }

@@ -26,13 +26,16 @@ Commands:
   version    print the version
 
 Configuration comes from the environment (see .env.example); every option
-also has a flag: jarvis serve -h lists them.
+also has a flag: jarvis serve -h lists them. jarvis COMMAND -h explains a command.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
+	if errors.Is(err, errHelpShown) {
+		return
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(2)
 	}

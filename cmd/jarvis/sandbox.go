@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,7 +31,7 @@ type Sandbox struct {
 func newSandbox(addr string, gcfg sandbox.Config, log *slog.Logger) (*Sandbox, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+		return nil, listenError("sandbox", addr, err)
 	}
 	gcfg.BaseURL = "http://" + ln.Addr().String()
 	gcfg.Logger = log
@@ -96,13 +95,12 @@ func startSandbox(cfg *config.Config, sb sandbox.Config, log *slog.Logger) (*San
 // runSandbox runs the sandbox on its own, for any client that wants a Gmail
 // to test against.
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
-	flags := flag.NewFlagSet("jarvis sandbox", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := newFlagSet("sandbox")
 	addr := flags.String("addr", "127.0.0.1:8090", "listen address")
 	logFormat := flags.String("log-format", "auto", "json, text or auto")
 	var gcfg sandbox.Config
 	sandbox.RegisterFlags(flags, &gcfg)
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(flags, args, "Usage: jarvis sandbox [flags]\n\nRuns the local Google (OAuth, Gmail, Calendar) and the sandbox model on their own.", stdout); err != nil {
 		return err
 	}
 	log := logging.New(stderr, *logFormat, "info")

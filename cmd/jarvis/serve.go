@@ -26,16 +26,21 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, lookup env) error {
-	flags := newFlagSet("serve", stderr)
+	flags := newFlagSet("serve")
+	config.RegisterFlags(flags)
 	migrate := flags.Bool("migrate", false, "apply pending database migrations before serving")
 	flags.Bool("sandbox", false, "run the built-in local Google and sandbox model (the offline demo)")
 	var sb sandbox.Config
 	sandbox.RegisterFlags(flags, &sb) // used with --sandbox: --data DIR, --latency, --fail, …
-	if err := flags.Parse(args); err != nil {
+	const synopsis = "Usage: jarvis serve [--sandbox] [--migrate] [flags]\n\n" +
+		"Runs the HTTP API and the dashboard. Every option is also an environment variable (named in\n" +
+		"brackets); a flag wins over the environment."
+	if err := parseFlags(flags, args, synopsis, stdout); err != nil {
 		return err
 	}
 	var notes []string
-	cfg, err := loadConfig(flags, lookup, flags.Lookup("sandbox").Value.String() == "true", func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
+	cfg, err := loadConfig(flags, lookup, flags.Lookup("sandbox").Value.String() == "true", (*config.Config).ValidateSettings,
+		func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
 	if err != nil {
 		return err
 	}
@@ -50,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return err
 	}
 	<-ctx.Done()
-	m.Logger.Info("shutting down", "grace", cfg.ShutdownGrace)
+	m.Logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
 	return m.Close()
 }
 
@@ -102,14 +107,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
+	if err := cfg.Validate(); err != nil {
+		return configError(err)
+	}
 	if cfg.Sandbox {
 		if m.Sandbox, err = startSandbox(cfg, m.SandboxConfig, m.Logger); err != nil {
 			return err
 		}
 		m.closers = append(m.closers, m.Sandbox.Close)
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
 	}
 	m.Logger.Debug("configuration from the environment", "options", cfg.Dump(os.LookupEnv))
 
@@ -173,7 +178,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if m.listener = m.Listener; m.listener == nil {
 		if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			return listenError("jarvis", cfg.Addr, err)
 		}
 	}
 	go func() {

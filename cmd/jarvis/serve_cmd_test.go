@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,13 +35,17 @@ func TestServeSandboxCommand(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mail, "hello.eml"), []byte(raw), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Mkdir(filepath.Join(dir, "db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	addr, sbAddr := freeAddr(t), freeAddr(t)
 	env := map[string]string{"JARVIS_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db", "jarvis.db"), "JARVIS_SANDBOX_ADDR": sbAddr}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	logs := &syncBuffer{}
 	go func() {
-		done <- run(ctx, []string{"serve", "--sandbox", "--migrate", "--addr", addr, "--data", filepath.Join(dir, "mail")}, nil, io.Discard, io.Discard, lookup)
+		done <- run(ctx, []string{"serve", "--sandbox", "--migrate", "--addr", addr, "--data", filepath.Join(dir, "mail")}, nil, io.Discard, logs, lookup)
 	}()
 	e := &testEnv{t: t, URL: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -72,5 +77,10 @@ func TestServeSandboxCommand(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	// The log names the secrets file by its full path, and the grace
+	// period as a duration people read.
+	if out := logs.String(); !strings.Contains(out, filepath.Join(dir, "db", ".jarvis-secrets.env")) || !strings.Contains(out, `"grace":"20s"`) {
+		t.Fatalf("logs:\n%s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,8 +59,10 @@ type Config struct {
 
 // Option describes one setting: its environment name, flag, default and meaning.
 type Option struct {
-	Env     string
-	Flag    string
+	Env  string
+	Flag string
+	// Aliases are older flag names that still work; help does not list them.
+	Aliases []string
 	Default string
 	Secret  bool
 	Help    string
@@ -72,9 +75,9 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.Addr = v; return nil }},
 	{Env: "JARVIS_PUBLIC_URL", Flag: "public-url", Default: "", Help: "External URL, for redirects and cookies. Default: http:// + JARVIS_ADDR.",
 		set: func(c *Config, v string) error { c.PublicURL = strings.TrimRight(v, "/"); return nil }},
-	{Env: "JARVIS_DATABASE_URL", Flag: "database", Default: "sqlite:jarvis.db", Secret: true, Help: "postgres://… or sqlite:PATH (a bare path is SQLite too).",
+	{Env: "JARVIS_DATABASE_URL", Flag: "database-url", Aliases: []string{"database"}, Default: "sqlite:jarvis.db", Secret: true, Help: "postgres://… or sqlite:PATH (a bare path is SQLite too).",
 		set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
-	{Env: "JARVIS_REDIS_URL", Flag: "redis", Default: "", Secret: true, Help: "redis://… to keep per-user rate limits in Redis, shared by replicas (optional; the database is used otherwise).",
+	{Env: "JARVIS_REDIS_URL", Flag: "redis-url", Aliases: []string{"redis"}, Default: "", Secret: true, Help: "redis://… to keep per-user rate limits in Redis, shared by replicas (optional; the database is used otherwise).",
 		set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
 	{Env: "JARVIS_JWT_SECRET", Flag: "jwt-secret", Secret: true, Help: "HS256 signing secret, at least 32 bytes. Required (the sandbox generates and saves one).",
 		set: func(c *Config, v string) error { c.JWTSecret = []byte(v); return nil }},
@@ -82,7 +85,7 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.JWTIssuer = v; return nil }},
 	{Env: "JARVIS_JWT_TTL", Flag: "jwt-ttl", Default: "1h", Help: "Lifetime of Jarvis's tokens.",
 		set: func(c *Config, v string) (err error) { c.JWTTTL, err = parseDuration(v); return }},
-	{Env: "JARVIS_ENCRYPTION_KEYS", Flag: "encryption-keys", Secret: true, Help: "Token encryption keys, id:base64key[,…]; the first is primary. Required (the sandbox generates and saves one). Make one with `jarvis keys generate`.",
+	{Env: "JARVIS_ENCRYPTION_KEYS", Flag: "encryption-keys", Secret: true, Help: "Token encryption keys, id:base64key[,…]; the first is primary. Required (the sandbox generates and saves one). Make one with: jarvis keys generate.",
 		set: func(c *Config, v string) error { c.EncryptionKeys = v; return nil }},
 	{Env: "GOOGLE_CLIENT_ID", Flag: "google-client-id", Help: "Google OAuth client id. Required unless --sandbox.",
 		set: func(c *Config, v string) error { c.GoogleClientID = v; return nil }},
@@ -123,7 +126,10 @@ var Options = []Option{
 }
 
 // Load reads the configuration from the environment (lookup) and then from
-// the flags set on fs by RegisterFlags. Validate must still be called.
+// the flags set on fs by RegisterFlags. It names every value it cannot
+// parse (leaving that option at its default, so that Validate does not
+// report it twice) and returns the configuration with them. Validate must
+// still be called.
 func Load(lookup func(string) (string, bool), fs *flag.FlagSet) (*Config, error) {
 	c := &Config{}
 	set := map[string]string{}
@@ -135,13 +141,17 @@ func Load(lookup func(string) (string, bool), fs *flag.FlagSet) (*Config, error)
 		v, err := o.value(lookup)
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			v = o.Default
 		}
-		if fv, ok := set[o.Flag]; ok {
-			v = fv
+		name := o.Env
+		for _, f := range append([]string{o.Flag}, o.Aliases...) {
+			if fv, ok := set[f]; ok {
+				v, name = fv, "--"+f
+			}
 		}
 		if err := o.set(c, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.Env, err))
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			_ = o.set(c, o.Default)
 		}
 	}
 	if fs != nil {
@@ -169,13 +179,29 @@ func (o Option) value(lookup func(string) (string, bool)) (string, error) {
 	return o.Default, nil
 }
 
-// RegisterFlags adds a flag for every option to fs. A flag overrides the
-// environment; secrets are better passed by environment or *_FILE.
-func RegisterFlags(fs *flag.FlagSet) {
+// RegisterFlags adds a flag to fs for each option whose environment name is
+// given (every option when none is), and the option's older aliases. A flag
+// overrides the environment; secrets are better passed by environment or
+// *_FILE. The usage text names the variable and the default.
+func RegisterFlags(fs *flag.FlagSet, envs ...string) {
 	for _, o := range Options {
-		fs.String(o.Flag, "", o.Help+" ("+o.Env+")")
+		if len(envs) > 0 && !slices.Contains(envs, o.Env) {
+			continue
+		}
+		usage := o.Help + " (" + o.Env
+		if o.Default != "" {
+			usage += "; default " + o.Default
+		}
+		usage += ")"
+		fs.String(o.Flag, "", usage)
+		for _, a := range o.Aliases {
+			fs.String(a, "", AliasUsage+o.Flag)
+		}
 	}
 }
+
+// AliasUsage starts the usage text of an alias flag; help omits such flags.
+const AliasUsage = "alias of --"
 
 // ApplyDefaults fills the settings derived from others.
 func (c *Config) ApplyDefaults() {
@@ -189,6 +215,22 @@ func (c *Config) ApplyDefaults() {
 
 // Validate checks the settings together. serve calls it; it names every problem.
 func (c *Config) Validate() error {
+	return errors.Join(c.ValidateSettings(), c.ValidateSecrets())
+}
+
+// ValidateSecrets checks the JWT secret and the encryption keys, which the
+// sandbox can generate once every other setting is known to be right.
+func (c *Config) ValidateSecrets() error {
+	var errs []error
+	errs = append(errs, c.validateJWTSecret())
+	if c.EncryptionKeys == "" {
+		errs = append(errs, errors.New("JARVIS_ENCRYPTION_KEYS is required (make one with `jarvis keys generate`)"))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateSettings checks every setting except the secrets, together.
+func (c *Config) ValidateSettings() error {
 	var errs []error
 	if _, _, err := splitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("JARVIS_ADDR: %w", err))
@@ -196,10 +238,7 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("JARVIS_PUBLIC_URL must be an absolute http(s) URL"))
 	}
-	errs = append(errs, c.ValidateJWT())
-	if c.EncryptionKeys == "" {
-		errs = append(errs, errors.New("JARVIS_ENCRYPTION_KEYS is required (make one with `jarvis keys generate`)"))
-	}
+	errs = append(errs, c.validateJWTSettings())
 	if !c.Sandbox && (c.GoogleClientID == "" || c.GoogleClientSecret == "") {
 		errs = append(errs, errors.New("Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (for real Google, or for a sandbox at JARVIS_GOOGLE_BASE_URL), or run `jarvis serve --sandbox` for the built-in local Google"))
 	}
@@ -216,12 +255,12 @@ func (c *Config) Validate() error {
 	switch c.LogFormat {
 	case "auto", "json", "text":
 	default:
-		errs = append(errs, fmt.Errorf("JARVIS_LOG_FORMAT must be json, text or auto"))
+		errs = append(errs, fmt.Errorf("JARVIS_LOG_FORMAT must be json, text or auto, not %q", c.LogFormat))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("JARVIS_LOG_LEVEL must be debug, info, warn or error"))
+		errs = append(errs, fmt.Errorf("JARVIS_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel))
 	}
 	if c.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))
@@ -231,6 +270,10 @@ func (c *Config) Validate() error {
 
 // ValidateJWT checks the token settings, which `jarvis token` needs too.
 func (c *Config) ValidateJWT() error {
+	return errors.Join(c.validateJWTSecret(), c.validateJWTSettings())
+}
+
+func (c *Config) validateJWTSecret() error {
 	var errs []error
 	switch {
 	case len(c.JWTSecret) == 0:
@@ -243,6 +286,11 @@ func (c *Config) ValidateJWT() error {
 			errs = append(errs, errors.New("JARVIS_JWT_SECRET is a placeholder value: generate a random one"))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateJWTSettings() error {
+	var errs []error
 	if c.JWTIssuer == "" {
 		errs = append(errs, errors.New("JARVIS_JWT_ISSUER must not be empty"))
 	}
@@ -269,7 +317,7 @@ func (c *Config) Dump(lookup func(string) (string, bool)) []string {
 func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		return 0, fmt.Errorf("not a duration (e.g. 30s, 1h): %q", v)
+		return 0, fmt.Errorf("%q is not a duration, e.g. 30s or 1h", v)
 	}
 	return d, nil
 }

@@ -82,12 +82,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{db: sdb, dialect: dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
 }
 
+// CheckURL reports whether dsn is a database URL Open accepts: postgres://…,
+// postgresql://…, or sqlite:PATH (or a bare path) whose folder exists. It
+// creates nothing and connects to nothing.
+func CheckURL(dsn string) error {
+	_, _, err := parseDSN(dsn)
+	return err
+}
+
 // parseDSN returns the dialect and the driver's own DSN for a Jarvis database URL.
 func parseDSN(dsn string) (Dialect, string, error) {
 	switch {
 	case dsn == "":
 		return "", "", errors.New("database URL is empty")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if u, err := url.Parse(dsn); err != nil || u.Host == "" {
+			return "", "", fmt.Errorf("%q is not a PostgreSQL URL (postgres://user:password@host:5432/db)", redactDSN(dsn))
+		}
 		return Postgres, dsn, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
@@ -99,8 +110,8 @@ func parseDSN(dsn string) (Dialect, string, error) {
 	}
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return "", "", fmt.Errorf("create database directory: %w", err)
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return "", "", fmt.Errorf("the folder %s for the SQLite database does not exist: create it first", dir)
 			}
 		}
 	}

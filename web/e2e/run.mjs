@@ -76,7 +76,7 @@ if (!process.env.JARVIS_E2E_URL) {
   // The log goes straight to a file: a pipe that nobody drains would block the server.
   const log = openSync(join(tmp, 'jarvis.log'), 'w');
   const url = `http://127.0.0.1:${port}`;
-  server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dataDir, 'jarvis.db')}`], {
+  server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
     env: { ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
     stdio: ['ignore', log, log],
