@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
@@ -24,6 +25,21 @@ type Sandbox struct {
 	Model  *model.Handler
 	URL    string
 	srv    *http.Server
+
+	mu    sync.Mutex
+	fresh map[net.Conn]bool // connections that have not sent a request yet
+}
+
+// track remembers the connections a client opened but has not used (a
+// transport dials spares), which Shutdown would otherwise wait 5 s for.
+func (s *Sandbox) track(c net.Conn, st http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st == http.StateNew {
+		s.fresh[c] = true
+	} else {
+		delete(s.fresh, c)
+	}
 }
 
 // newSandbox listens on addr and serves a sandbox configured by gcfg (whose
@@ -49,7 +65,8 @@ func newSandbox(addr string, gcfg sandbox.Config, log *slog.Logger) (*Sandbox, e
 	mux.Handle("/v1/messages", mdl)
 	mux.Handle("/v1/models", mdl)
 	mux.Handle("/", g.Handler())
-	sb := &Sandbox{Google: g, Model: mdl, URL: gcfg.BaseURL, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	sb := &Sandbox{Google: g, Model: mdl, URL: gcfg.BaseURL, fresh: map[net.Conn]bool{}}
+	sb.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnState: sb.track}
 	go func() {
 		if err := sb.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("sandbox stopped", "err", err)
@@ -63,6 +80,12 @@ func (s *Sandbox) Close() error {
 	s.Model.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	s.srv.SetKeepAlivesEnabled(false)
+	s.mu.Lock()
+	for c := range s.fresh {
+		c.Close()
+	}
+	s.mu.Unlock()
 	return s.srv.Shutdown(ctx)
 }
 
