@@ -5,7 +5,7 @@ PG_URL   ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/jarvis-hq/jarvis.Version=$(VERSION)
 
-.PHONY: run test test-go test-web lint build web bench docker clean
+.PHONY: run test test-go test-web lint build web screenshots bench docker clean
 
 ## run: Jarvis with the built-in sandbox Google and model, on SQLite (http://127.0.0.1:8080)
 run:
@@ -32,6 +32,10 @@ build:
 ## web: rebuild the dashboard export that the binary embeds (commit the result)
 web:
 	cd web && npm ci --no-audit --no-fund && npm run export
+
+## screenshots: run the browser suite and refresh the README's screenshots in web/e2e/screenshots (commit them)
+screenshots:
+	./scripts/screenshots.sh
 
 ## bench: the benchmarks quoted in the README
 bench:

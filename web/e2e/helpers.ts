@@ -9,7 +9,9 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const baseURL = process.env.JARVIS_E2E_URL || 'http://127.0.0.1:8080';
 export const sandboxURL = process.env.JARVIS_E2E_SANDBOX_URL || 'http://127.0.0.1:8090';
-export const screenshots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+// Screenshots go to an ignored folder, so that a test run leaves the tree as
+// it was; `make screenshots` copies the README's pictures to e2e/screenshots.
+export const screenshots = process.env.JARVIS_E2E_SCREENSHOTS || join(dirname(fileURLToPath(import.meta.url)), '.tmp', 'screenshots');
 mkdirSync(screenshots, { recursive: true });
 
 /** Record CSP violations in every document of the page, from before its first script. */
