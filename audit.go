@@ -16,6 +16,7 @@ const (
 	AuditGoogleTokenRefreshFail  = "google.token_refresh_failed"
 	AuditGoogleDisconnect        = "google.disconnect"
 	AuditGmailThreadsList        = "gmail.threads.list"
+	AuditGmailLabelsList         = "gmail.labels.list"
 	AuditGmailThreadGet          = "gmail.thread.get"
 	AuditGmailMessageGet         = "gmail.message.get"
 	AuditGmailAttachmentGet      = "gmail.attachment.get"

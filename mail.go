@@ -118,3 +118,18 @@ type Label struct {
 	Name string `json:"name"`
 	Type string `json:"type"` // system or user
 }
+
+// IsGmailID reports whether s has the form of a Gmail message or thread id:
+// 1 to 64 lower-case hexadecimal digits. Anything else is refused before a
+// call to Google, which would only answer 400.
+func IsGmailID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/api/gmail/v1"
 	"google.golang.org/api/option"
 
+	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
@@ -323,6 +324,20 @@ func TestDraftAndIDValidation(t *testing.T) {
 		for _, p := range []string{"/gmail/thread/a..b", "/gmail/thread/a%2Fb", "/gmail/thread/a%3Fb", "/gmail/thread/..%2F..%2Fprofile", "/gmail/message/x%2Fy/attachment/p1", "/gmail/message/m1/attachment/..%2Fz"} {
 			e.problem("GET", p, tok, nil, 400, "invalid_request")
 		}
+		// Well-formed path segments that are not Gmail ids: 400 naming the field.
+		for path, field := range map[string]string{
+			"/gmail/thread/zzzz":                                  "id",
+			"/gmail/thread/18F0A1":                                "id",
+			"/gmail/message/zzzz/html":                            "message_id",
+			"/gmail/message/not-hex/attachment/p1":                "message_id",
+			"/gmail/message/18f0a1/attachment/ANGjdJ8_abc":        "attachment_id",
+			"/gmail/message/18f0a1/attachment/p1__2":              "attachment_id",
+			"/gmail/message/" + strings.Repeat("a", 65) + "/html": "message_id",
+		} {
+			if p := e.problem("GET", path, tok, nil, 400, "invalid_request"); p["field"] != field {
+				t.Errorf("%s: field %v, want %s", path, p["field"], field)
+			}
+		}
 		e.problem("GET", "/gmail/threads?max_results=101", tok, nil, 400, "invalid_request")
 		e.problem("GET", "/gmail/threads?label=IN/BOX", tok, nil, 400, "invalid_request")
 		e.problem("GET", "/calendar/upcoming?days=91", tok, nil, 400, "invalid_request")
@@ -331,6 +346,33 @@ func TestDraftAndIDValidation(t *testing.T) {
 			if strings.HasPrefix(k, "gmail.") && n > 0 {
 				t.Errorf("invalid input reached Google: %s=%d", k, n)
 			}
+		}
+	})
+}
+
+// Google's 400 names the input it rejected: Jarvis reports that field, not
+// always "q"; and every label listing writes an audit row.
+func TestGoogleRejectionNamesTheField(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		e.Sandbox.Google.ResetStats()
+		p := e.problem("GET", "/gmail/threads?page_token=not-a-page", tok, nil, 400, "invalid_request")
+		if p["field"] != "page_token" || e.Sandbox.Google.Stats()["gmail.threads.list"] != 1 {
+			t.Fatalf("problem %v after %v", p, e.Sandbox.Google.Stats())
+		}
+		e.json("GET", "/gmail/labels", tok, nil, 200, nil)
+		fail := []string{"gmail.labels.list=400:1"}
+		if err := e.Sandbox.Google.SetFaults(sandbox.Faults{Fail: &fail}); err != nil {
+			t.Fatal(err)
+		}
+		// A 400 whose input Google does not name: no field rather than a wrong one.
+		if p := e.problem("GET", "/gmail/labels", tok, nil, 400, "invalid_request"); p["field"] != nil {
+			t.Fatalf("labels problem %v", p)
+		}
+		rows := e.auditOf("ada@example.com", "gmail.labels.list")
+		if len(rows) != 2 || rows[0].Outcome != "failure" || rows[1].Outcome != "success" || rows[0].Metadata["error_code"] != "invalid_request" {
+			t.Fatalf("label audit rows %+v", rows)
 		}
 	})
 }

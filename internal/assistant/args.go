@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jarvis-hq/jarvis"
 )
 
 // Parameter types, as JSON Schema names them.
@@ -215,16 +217,10 @@ func (p param) checkString(s string) error {
 	return nil
 }
 
-// checkID accepts the opaque ids Gmail uses: letters, digits, - and _. It
-// keeps path tricks (/, .., %2F, ?) away from any upstream call.
-func checkID(s string) error {
-	if s == "" || len(s) > 256 {
-		return fmt.Errorf("not a valid id")
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return fmt.Errorf("not a valid id")
-		}
+// checkGmailID accepts a Gmail thread or message id: hexadecimal digits.
+func checkGmailID(s string) error {
+	if !jarvis.IsGmailID(s) {
+		return fmt.Errorf("not a Gmail id (hexadecimal digits, as search_threads returned it)")
 	}
 	return nil
 }

@@ -103,12 +103,12 @@ func TestValidateArguments(t *testing.T) {
 		{name: "max_results", typ: typeInteger, min: 1, max: 25},
 		{name: "to", typ: typeStrings, maxLen: 2, required: true},
 		{name: "all", typ: typeBoolean},
-		{name: "thread_id", typ: typeString, check: checkID},
+		{name: "thread_id", typ: typeString, check: checkGmailID},
 	}
 	tests := []struct {
 		args, err string
 	}{
-		{args: `{"to":["a@b.c"],"query":"in:inbox","max_results":25,"all":true,"thread_id":"18f_A-1"}`},
+		{args: `{"to":["a@b.c"],"query":"in:inbox","max_results":25,"all":true,"thread_id":"18f0a1"}`},
 		{args: `{"to":[],"max_results":3.0}`},
 		{args: `{"to":[],"max_results":null}`},
 		{args: `"not an object"`, err: "must be a JSON object"},
@@ -125,8 +125,9 @@ func TestValidateArguments(t *testing.T) {
 		{args: `{"to":["a","b","c"]}`, err: "at most 2 items"},
 		{args: `{"to":[],"query":"01234567890"}`, err: "at most 10 characters"},
 		{args: `{"to":[],"all":"yes"}`, err: "all must be true or false"},
-		{args: `{"to":[],"thread_id":"../x"}`, err: "thread_id: not a valid id"},
-		{args: `{"to":[],"thread_id":"a%2Fb"}`, err: "not a valid id"},
+		{args: `{"to":[],"thread_id":"../x"}`, err: "thread_id: not a Gmail id"},
+		{args: `{"to":[],"thread_id":"a%2Fb"}`, err: "not a Gmail id"},
+		{args: `{"to":[],"thread_id":"zzzz"}`, err: "not a Gmail id"},
 	}
 	for _, tt := range tests {
 		a, err := validate(json.RawMessage(tt.args), params)

@@ -42,7 +42,7 @@ func (f *fakeGoogle) ListThreads(_ context.Context, userID string, q jarvis.Thre
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
 	f.mu.Unlock()
-	return &jarvis.ThreadPage{Threads: []jarvis.ThreadSummary{{ID: "t1", Subject: "Board pack", From: jarvis.Address{Name: "Charles", Email: "charles@example.com"}, Snippet: "Final check"}}}, nil
+	return &jarvis.ThreadPage{Threads: []jarvis.ThreadSummary{{ID: "f1", Subject: "Board pack", From: jarvis.Address{Name: "Charles", Email: "charles@example.com"}, Snippet: "Final check"}}}, nil
 }
 
 func (f *fakeGoogle) GetThread(_ context.Context, userID, id string) (*jarvis.Thread, error) {
@@ -175,7 +175,7 @@ func TestTurnLimits(t *testing.T) {
 
 func TestToolResultsAreSized(t *testing.T) {
 	f := newFixture(t, sqldb.SQLite, assistant.Limits{MaxToolResultBytes: 8 << 10}, "")
-	f.model.Script(model.Turn{ToolCalls: []model.ToolCall{{Name: "get_thread", Arguments: `{"thread_id":"t1"}`}, {Name: "find_free_time", Arguments: `{"duration_minutes":45,"days":3}`}}}, model.Turn{Text: "Done."})
+	f.model.Script(model.Turn{ToolCalls: []model.ToolCall{{Name: "get_thread", Arguments: `{"thread_id":"f1"}`}, {Name: "find_free_time", Arguments: `{"duration_minutes":45,"days":3}`}}}, model.Turn{Text: "Done."})
 	if err := f.svc.Send(context.Background(), f.user.ID, "", "Read it", f.emit); err != nil {
 		t.Fatal(err)
 	}

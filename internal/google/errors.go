@@ -2,6 +2,7 @@ package google
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,8 +15,16 @@ import (
 )
 
 // upstreamError turns what a Google call returned into a jarvis error that
-// says what the caller can do about it. Domain errors pass through.
+// says what the caller can do about it. Domain errors pass through. A 400
+// from Google names no field: use fieldError when the call has one input
+// Google may reject.
 func upstreamError(ctx context.Context, err error, what string) error {
+	return fieldError(ctx, err, what, "")
+}
+
+// fieldError is upstreamError for a call whose 400 answer means that the
+// caller's field (a query, an id) was rejected: the problem names it.
+func fieldError(ctx context.Context, err error, what, field string) error {
 	if err == nil {
 		return nil
 	}
@@ -47,7 +56,10 @@ func upstreamError(ctx context.Context, err error, what string) error {
 	case ge.Code == http.StatusForbidden:
 		return &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: "Google refused access: reconnect your Google account and grant the requested permissions.", Err: err}
 	case ge.Code == http.StatusBadRequest:
-		return &jarvis.Error{Code: jarvis.EINVALID, Field: "q", Message: "Google rejected the request: " + ge.Message, Err: err}
+		if f, ok := googleLocations[locationOf(ge)]; ok {
+			field = f
+		}
+		return &jarvis.Error{Code: jarvis.EINVALID, Field: field, Message: "Google rejected the request: " + ge.Message, Err: err}
 	case ge.Code >= 500:
 		return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google is having trouble. Try again shortly.", RetryAfter: retryAfter(ge.Header, 0), Err: err}
 	}
@@ -56,6 +68,29 @@ func upstreamError(ctx context.Context, err error, what string) error {
 
 func reauthError(err error) error {
 	return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Jarvis's access to your Google account has expired or was revoked. Connect your Google account again.", Err: err}
+}
+
+// googleLocations maps the parameter a Google 400 names (its error's
+// location) to Jarvis's name for the same input.
+var googleLocations = map[string]string{
+	"q": "q", "pageToken": "page_token", "labelIds": "label", "maxResults": "max_results",
+	"timeMin": "days", "timeMax": "days",
+}
+
+// locationOf reads the location of the first error item in Google's
+// answer, which the client library does not parse.
+func locationOf(ge *googleapi.Error) string {
+	var body struct {
+		Error struct {
+			Errors []struct {
+				Location string `json:"location"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	if json.Unmarshal([]byte(ge.Body), &body) != nil || len(body.Error.Errors) == 0 {
+		return ""
+	}
+	return body.Error.Errors[0].Location
 }
 
 func reasonOf(ge *googleapi.Error) string {

@@ -135,7 +135,7 @@ func (s *Service) GetThread(ctx context.Context, userID, threadID string) (*jarv
 	return readGmail(s, ctx, userID, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) (*jarvis.Thread, error) {
 		th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("full").Do()
 		if err != nil {
-			return nil, upstreamError(ctx, err, "Thread")
+			return nil, fieldError(ctx, err, "Thread", "id")
 		}
 		out := ThreadFromGmail(th)
 		for i := range out.Messages {
@@ -150,7 +150,7 @@ func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (*ja
 	return readGmail(s, ctx, userID, jarvis.AuditGmailMessageGet, "message", messageID, func(ctx context.Context, c *gmailCall) (*jarvis.Message, error) {
 		gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
 		if err != nil {
-			return nil, upstreamError(ctx, err, "Message")
+			return nil, fieldError(ctx, err, "Message", "message_id")
 		}
 		out := MessageFromGmail(gm)
 		stableAttachmentIDs(&out, gm)
@@ -165,8 +165,13 @@ func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (*ja
 func partAttachmentID(partID string) string { return "p" + strings.ReplaceAll(partID, ".", "_") }
 
 func partIDFromAttachmentID(id string) (string, bool) {
-	if len(id) < 2 || id[0] != 'p' {
+	if len(id) < 2 || len(id) > 64 || id[0] != 'p' {
 		return "", false
+	}
+	for _, seg := range strings.Split(id[1:], "_") {
+		if seg == "" || strings.Trim(seg, "0123456789") != "" {
+			return "", false
+		}
 	}
 	return strings.ReplaceAll(id[1:], "_", "."), true
 }
@@ -206,7 +211,10 @@ func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachme
 	}()
 	partID, ok := partIDFromAttachmentID(attachmentID)
 	if !ok {
-		return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Attachment not found.")
+		return nil, jarvis.Invalid("attachment_id", "attachment_id is not an attachment id (such as p2 or p1_3, as Jarvis listed it).")
+	}
+	if !jarvis.IsGmailID(messageID) {
+		return nil, jarvis.Invalid("message_id", "message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
 	}
 	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
 	if err != nil {
@@ -214,7 +222,7 @@ func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachme
 	}
 	gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
 	if err != nil {
-		return nil, upstreamError(ctx, err, "Message")
+		return nil, fieldError(ctx, err, "Message", "message_id")
 	}
 	var part *gmail.MessagePart
 	walkParts(gm.Payload, func(p *gmail.MessagePart) {
@@ -227,7 +235,7 @@ func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachme
 	}
 	body, err := c.svc.Users.Messages.Attachments.Get("me", messageID, part.Body.AttachmentId).Context(ctx).Do()
 	if err != nil {
-		return nil, upstreamError(ctx, err, "Attachment")
+		return nil, fieldError(ctx, err, "Attachment", "attachment_id")
 	}
 	data, err := decodeBase64URL(body.Data)
 	if err != nil {
@@ -280,7 +288,7 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 		th, err := c.svc.Users.Threads.Get("me", in.ReplyToThreadID).Context(ctx).Format("metadata").
 			MetadataHeaders("Subject", "From", "Date", "Message-ID", "References", "In-Reply-To").Do()
 		if err != nil {
-			return nil, upstreamError(ctx, err, "Thread")
+			return nil, fieldError(ctx, err, "Thread", "reply_to_thread_id")
 		}
 		if len(th.Messages) == 0 {
 			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
@@ -305,9 +313,11 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 }
 
 // ListLabels lists the user's Gmail labels.
-func (s *Service) ListLabels(ctx context.Context, userID string) ([]jarvis.Label, error) {
+// Each listing writes a gmail.labels.list audit row, whatever the outcome.
+func (s *Service) ListLabels(ctx context.Context, userID string) (_ []jarvis.Label, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
+	defer func() { s.audit(ctx, jarvis.AuditGmailLabelsList, "mailbox", "", err, nil) }()
 	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
 	if err != nil {
 		return nil, err

@@ -96,7 +96,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.U
 
 func (s *Server) getThread(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	id := r.PathValue("id")
-	if err := validID("id", id); err != nil {
+	if err := validGmailID("id", id); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -111,7 +111,7 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request, u *jarvis.Use
 // getAttachment sends an attachment as a download, never rendered inline.
 func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	mid, aid := r.PathValue("message_id"), r.PathValue("attachment_id")
-	if err := validID("message_id", mid); err != nil {
+	if err := validGmailID("message_id", mid); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -161,7 +161,7 @@ func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		return
 	}
 	if in.ReplyToThreadID != "" {
-		if err := validID("reply_to_thread_id", in.ReplyToThreadID); err != nil {
+		if err := validGmailID("reply_to_thread_id", in.ReplyToThreadID); err != nil {
 			s.Error(w, r, err)
 			return
 		}

@@ -35,7 +35,7 @@ var mailPolicy = sync.OnceValue(func() *bluemonday.Policy {
 // the attachment route.
 func (s *Server) messageHTML(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	mid := r.PathValue("message_id")
-	if err := validID("message_id", mid); err != nil {
+	if err := validGmailID("message_id", mid); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -98,11 +98,11 @@ var operations = []operation{
 		params: []param{path("org_id", ""), q("action", "string", ""), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
 		ok:     200, resp: jarvis.AuditPage{}, errors: orgErrs(400)},
 
-	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: labelsResponse{}, errors: googleErrs()},
+	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: labelsResponse{}, errors: googleErrs(400)},
 	{method: "GET", path: "/gmail/threads", summary: "A page of threads", tag: "gmail", auth: true,
 		params: []param{q("q", "string", "Gmail search syntax"), q("label", "string", "a label id"), q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")},
 		ok:     200, resp: jarvis.ThreadPage{}, errors: googleErrs(400)},
-	{method: "GET", path: "/gmail/thread/{id}", summary: "A thread with its messages decoded", tag: "gmail", auth: true, params: []param{path("id", "")},
+	{method: "GET", path: "/gmail/thread/{id}", summary: "A thread with its messages decoded", tag: "gmail", auth: true, params: []param{path("id", "a Gmail thread id: hexadecimal digits")},
 		ok: 200, resp: jarvis.Thread{}, errors: googleErrs(400, 404)},
 	{method: "GET", path: "/gmail/message/{message_id}/html", summary: "A message's HTML, sanitised, for a sandboxed iframe", tag: "gmail", auth: true,
 		params: []param{path("message_id", ""), q("images", "string", "1 to allow remote images")}, ok: 200, media: "text/html", errors: googleErrs(400, 404)},

@@ -36,3 +36,12 @@ func validID(field, s string) error {
 	}
 	return nil
 }
+
+// validGmailID checks a Gmail message or thread id (hexadecimal digits)
+// before any call to Google, naming the field when it is malformed.
+func validGmailID(field, s string) error {
+	if !jarvis.IsGmailID(s) {
+		return jarvis.Invalid(field, "%s is not a Gmail id (hexadecimal digits, as Jarvis listed it).", field)
+	}
+	return nil
+}

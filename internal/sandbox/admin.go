@@ -4,14 +4,53 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
 )
 
+// adminGuard keeps the admin routes to the developer's own tools, so that a
+// page open in their browser cannot drive them: the Host must be a loopback
+// name or the sandbox's own base host (403 otherwise, which defeats DNS
+// rebinding), and a write must be application/json or message/rfc822 (415
+// otherwise) — types another origin cannot send without a CORS preflight,
+// which the sandbox never grants.
+func (s *Server) adminGuard(next http.Handler) http.Handler {
+	own := ""
+	if u, err := url.Parse(s.base); err == nil {
+		own = strings.ToLower(u.Hostname())
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.ToLower(r.Host)
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		ip := net.ParseIP(host)
+		if !(host == "localhost" || host == own || ip != nil && ip.IsLoopback()) {
+			wire.WriteError(w, http.StatusForbidden, wire.ErrorItem{Domain: "global", Reason: "forbidden",
+				Message: "The sandbox's admin routes answer only on a loopback host (127.0.0.1, localhost)."})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if mt != "application/json" && mt != "message/rfc822" {
+				wire.WriteError(w, http.StatusUnsupportedMediaType, wire.ErrorItem{Domain: "global", Reason: "unsupportedMediaType",
+					Message: "Send the admin routes application/json (or message/rfc822 for a message)."})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // adminRoutes are the sandbox's own controls under /sandbox/. They are not
-// Google's and take no credentials: the sandbox is a local test bed.
+// Google's and take no credentials: the sandbox is a local test bed, and
+// adminGuard keeps them to local tools.
 func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		wire.WriteJSON(w, http.StatusOK, s.CurrentFaults())

@@ -112,7 +112,7 @@ func TestFaultsAtRunTime(t *testing.T) {
 	if stats.Calls["gmail.threads.list"] != 2 || stats.Calls["token.exchange"] != 2 {
 		t.Errorf("stats = %v", stats.Calls)
 	}
-	r, _ = http.Post(e.base+"/sandbox/stats/reset", "", nil)
+	r, _ = http.Post(e.base+"/sandbox/stats/reset", "application/json", nil)
 	r.Body.Close()
 	if len(e.srv.Stats()) != 0 {
 		t.Errorf("stats not reset: %v", e.srv.Stats())
@@ -177,4 +177,58 @@ func TestCalendarThroughTheSandbox(t *testing.T) {
 	cal2, _ := calendar.NewService(ctx, option.WithEndpoint(e.base+"/calendar/v3/"), option.WithTokenSource(oauth2.StaticTokenSource(mailOnly)))
 	_, err = cal2.Events.List("primary").Do()
 	assertAPIError(t, err, 403, "insufficientPermissions")
+}
+
+// A page in the developer's browser cannot drive the admin routes: writes
+// must be JSON or message/rfc822, and the Host must be a loopback name.
+func TestAdminRoutesRefuseBrowsers(t *testing.T) {
+	e := newEnv(t, nil)
+	send := func(method, path, host, ctype, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.base+path, strings.NewReader(body))
+		if host != "" {
+			req.Host = host
+		}
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		if st := send("POST", "/sandbox/faults", "", ct, `{"latency":"5s"}`); st != http.StatusUnsupportedMediaType {
+			t.Errorf("faults as %q: %d", ct, st)
+		}
+		if st := send("POST", "/sandbox/accounts/ada@example.com/revoke", "", ct, ""); st != http.StatusUnsupportedMediaType {
+			t.Errorf("revoke as %q: %d", ct, st)
+		}
+	}
+	if f := e.srv.CurrentFaults(); f.Latency != nil && *f.Latency != 0 {
+		t.Fatalf("a refused request changed the faults: %+v", f)
+	}
+	for _, host := range []string{"evil.example", "evil.example:8090", "10.0.0.1"} {
+		if st := send("GET", "/sandbox/stats", host, "", ""); st != http.StatusForbidden {
+			t.Errorf("GET with Host %s: %d", host, st)
+		}
+		if st := send("POST", "/sandbox/stats/reset", host, "application/json", ""); st != http.StatusForbidden {
+			t.Errorf("POST with Host %s: %d", host, st)
+		}
+	}
+	_, port, _ := strings.Cut(strings.TrimPrefix(e.base, "http://"), ":")
+	for _, host := range []string{"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port} {
+		if st := send("POST", "/sandbox/faults", host, "application/json; charset=utf-8", `{"latency":"0s"}`); st != http.StatusOK {
+			t.Errorf("JSON with Host %s: %d", host, st)
+		}
+	}
+	if st := send("POST", "/sandbox/accounts/ada@example.com/messages", "", "message/rfc822", "From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n"); st != http.StatusOK {
+		t.Errorf("delivering a message: %d", st)
+	}
+	// Google's own endpoints are not affected.
+	if st := send("GET", "/.well-known/openid-configuration", "evil.example", "", ""); st != http.StatusOK {
+		t.Errorf("discovery with another Host: %d", st)
+	}
 }

@@ -311,7 +311,7 @@ func TestAccountRevokeAndExpire(t *testing.T) {
 	_, err := svc.Users.GetProfile("me").Do()
 	assertAPIError(t, err, 401, "authError")
 
-	resp, err := http.Post(e.base+"/sandbox/accounts/ada@example.com/revoke", "", nil)
+	resp, err := http.Post(e.base+"/sandbox/accounts/ada@example.com/revoke", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

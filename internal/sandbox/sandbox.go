@@ -231,6 +231,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/upload/gmail/v1/", s.handleGmail)
 	mux.HandleFunc("POST /batch/gmail/v1", s.handleBatch)
 	mux.HandleFunc("/calendar/v3/", s.handleCalendar)
-	s.adminRoutes(mux)
+	admin := http.NewServeMux()
+	s.adminRoutes(admin)
+	mux.Handle("/sandbox/", s.adminGuard(admin))
 	return mux
 }

@@ -309,7 +309,7 @@ test('settings show the Google connection', async () => {
 });
 
 test('after the sandbox revokes the grant, Reconnect brings the inbox back', async () => {
-  const res = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('ada@example.com')}/revoke`);
+  const res = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('ada@example.com')}/revoke`, { data: {} });
   expect(res.ok(), `revoke: ${res.status()}`).toBe(true);
   await page.goto('/');
   const banner = page.getByRole('alert').filter({ hasText: 'Google needs you to reconnect' });
