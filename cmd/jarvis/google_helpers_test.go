@@ -106,3 +106,30 @@ func (e *testEnv) countRows(table string) int {
 	}
 	return n
 }
+
+// browserStart starts a sign-in as a browser does and returns the
+// authorization URL and the binding cookie ("name=value") the start set.
+func (e *testEnv) browserStart(extra string) (string, string) {
+	e.t.Helper()
+	resp, body := e.do("GET", "/auth/google/start"+extra, "", nil, "Accept", "text/html")
+	if resp.StatusCode != http.StatusFound {
+		e.t.Fatalf("browser start: %d %s", resp.StatusCode, body)
+	}
+	for _, c := range resp.Cookies() {
+		if strings.HasSuffix(c.Name, "jarvis_signin") && c.Value != "" {
+			return resp.Header.Get("Location"), c.Name + "=" + c.Value
+		}
+	}
+	e.t.Fatalf("browser start set no binding cookie: %v", resp.Header.Values("Set-Cookie"))
+	return "", ""
+}
+
+// findCookie returns the cookie a response sets by that name, or nil.
+func findCookie(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}

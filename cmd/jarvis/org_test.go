@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -199,8 +201,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	e := startEnv(t, envOptions{})
 	tok := e.signIn("ada@example.com")
 	e.json("GET", "/gmail/threads?max_results=5&q="+fmt.Sprint("from:charles"), tok, nil, 200, nil)
-	code, state := e.authorize("ada@example.com")
-	e.do("GET", "/auth/google/callback?code="+code+"&state="+state, "", nil)
+	// A browser's sign-in, through its callback.
+	au, binding := e.browserStart("")
+	resp, _ := e.do("GET", au+"&login_hint=ada%40example.com&prompt=none", "", nil)
+	callback, _ := url.Parse(resp.Header.Get("Location"))
+	code := callback.Query().Get("code")
+	if resp, _ := e.do("GET", callback.String(), "", nil, "Cookie", binding); resp.StatusCode != http.StatusSeeOther || code == "" {
+		t.Fatalf("browser callback: %d", resp.StatusCode)
+	}
 	e.json("POST", "/auth/logout", tok, nil, 204, nil)
 	logs := e.Logs.String()
 	if !strings.Contains(logs, `"request_id"`) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -150,7 +152,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
-		Idempotency: m.DB, Limiter: limiter, Integrations: integrations, Logger: m.Logger,
+		Idempotency: m.DB, Limiter: limiter, Integrations: integrations, States: m.DB, Logger: m.Logger,
 		Dashboard: web.Handler(),
 		Checks:    checks,
 	}
@@ -162,6 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	hc := m.HTTP
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
+	hc.CSRFKey = deriveKey(cfg.JWTSecret, "jarvis csrf key")
 	m.API = httpapi.New(hc, deps)
 
 	if m.ReadHeaderTimeout <= 0 {
@@ -191,6 +194,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go m.janitor(bg)
 	m.Logger.Info("jarvis is serving", "url", m.URL(), "public_url", cfg.PublicURL, "database", string(m.DB.Dialect()), "version", jarvis.Version)
 	return nil
+}
+
+// deriveKey derives a key for one purpose from a secret, so that replicas
+// sharing the secret share the key and the secret itself is used for one
+// thing only.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // checkSchema refuses an out-of-date schema, or migrates it when asked.

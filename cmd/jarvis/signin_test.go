@@ -120,6 +120,7 @@ func TestCallbackRefusesBadStateAndReusedCode(t *testing.T) {
 func TestBrowserSignIn(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
+		previousCSRF := ""
 		for _, tc := range []struct{ redirect, want string }{
 			{"", "/"},
 			{"/thread?id=abc", "/thread?id=abc"},
@@ -127,12 +128,12 @@ func TestBrowserSignIn(t *testing.T) {
 			{"//evil.example/x", "/"},
 			{`/\evil.example`, "/"},
 		} {
-			au, _ := e.startURL("?redirect=" + url.QueryEscape(tc.redirect))
+			au, binding := e.browserStart("?redirect=" + url.QueryEscape(tc.redirect))
 			loc := e.consent(au, "ada@example.com", func(string) bool { return true })
 			if loc.Host != strings.TrimPrefix(e.URL, "http://") || loc.Path != "/auth/google/callback" {
 				t.Fatalf("consent redirected to %s", loc)
 			}
-			resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html")
+			resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html", "Cookie", binding)
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.want {
 				t.Fatalf("redirect %q: %d → %q, want %q", tc.redirect, resp.StatusCode, resp.Header.Get("Location"), tc.want)
 			}
@@ -156,6 +157,21 @@ func TestBrowserSignIn(t *testing.T) {
 			// Cookie-authenticated writes need the CSRF header and our origin.
 			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie)
 			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", "wrong")
+			// The token is derived from the session: a jarvis_csrf cookie
+			// planted by a sibling subdomain, or another session's token, is
+			// useless.
+			planted := "jarvis_session=" + session.Value + "; jarvis_csrf=planted"
+			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", planted, "X-CSRF-Token", "planted", "Origin", e.URL)
+			if previousCSRF != "" {
+				e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", "jarvis_session="+session.Value+"; jarvis_csrf="+previousCSRF,
+					"X-CSRF-Token", previousCSRF, "Origin", e.URL)
+			}
+			previousCSRF = csrf.Value
+			// A session whose CSRF cookie is wrong is given the right one.
+			healed := e.json("GET", "/me", "", nil, 200, nil, "Cookie", planted)
+			if c := findCookie(healed, "jarvis_csrf"); c == nil || c.Value != csrf.Value {
+				t.Fatalf("the stale CSRF cookie was not replaced: %v", healed.Header.Values("Set-Cookie"))
+			}
 			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", "https://evil.example")
 			e.problem("POST", "/auth/logout", "", nil, 403, "forbidden", "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Sec-Fetch-Site", "cross-site")
 			e.json("POST", "/auth/logout", "", nil, 204, nil, "Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", e.URL, "Sec-Fetch-Site", "same-origin")
@@ -225,9 +241,9 @@ func TestSignInRefusesAnotherIdentityWithTheSameEmail(t *testing.T) {
 			t.Fatalf("detail %q", detail)
 		}
 		// The browser flow lands on the sign-in page with the reason.
-		au, _ := e.startURL("")
+		au, binding := e.browserStart("")
 		loc := e.consent(au, "ada@example.com", func(string) bool { return true })
-		resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html")
+		resp, _ := e.do("GET", loc.String(), "", nil, "Accept", "text/html", "Cookie", binding)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?error=conflict" {
 			t.Fatalf("browser callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}

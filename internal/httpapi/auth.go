@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -32,6 +35,13 @@ func (s *Server) authed(h authedHandler) http.Handler {
 			s.Error(w, r, err)
 			return
 		}
+		if _, viaCookie, _ := credentials(r); viaCookie {
+			// A session whose CSRF cookie is missing or stale (a planted
+			// one, or one from before tokens were derived) gets the right one.
+			if c, err := r.Cookie(csrfCookie); err != nil || c.Value != s.csrfToken(tok) {
+				s.setCSRFCookie(w, tok)
+			}
+		}
 		ctx := jarvis.NewContextWithUser(r.Context(), u)
 		ctx = withToken(ctx, tok)
 		h(w, r.WithContext(ctx), u)
@@ -45,14 +55,14 @@ func (s *Server) authenticate(r *http.Request) (*jarvis.User, *jarvis.AccessToke
 	if err != nil {
 		return nil, nil, err
 	}
-	if viaCookie && !safeMethod(r.Method) {
-		if err := s.checkCSRF(r); err != nil {
-			return nil, nil, err
-		}
-	}
 	tok, err := s.Tokens.Verify(raw)
 	if err != nil {
 		return nil, nil, err
+	}
+	if viaCookie && !safeMethod(r.Method) {
+		if err := s.checkCSRF(r, tok); err != nil {
+			return nil, nil, err
+		}
 	}
 	u, revoked, err := s.Revocations.FindUserForToken(r.Context(), tok.UserID, tok.ID)
 	if jarvis.IsCode(err, jarvis.ENOTFOUND) {
@@ -90,9 +100,11 @@ func safeMethod(m string) bool {
 }
 
 // checkCSRF guards cookie-authenticated writes: the request must come from
-// Jarvis's own origin (Sec-Fetch-Site, else Origin) and echo the CSRF
-// cookie in the CSRF header. SameSite alone is not enough.
-func (s *Server) checkCSRF(r *http.Request) error {
+// Jarvis's own origin (Sec-Fetch-Site, else Origin) and carry the session's
+// CSRF token in the CSRF header. SameSite alone is not enough. The token is
+// recomputed from the session, so a jarvis_csrf cookie planted by a sibling
+// subdomain is worth nothing.
+func (s *Server) checkCSRF(r *http.Request, tok *jarvis.AccessToken) error {
 	forbid := func(msg string) error { return &jarvis.Error{Code: jarvis.EFORBIDDEN, Message: msg} }
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
 		return forbid("Cross-site requests are not allowed.")
@@ -100,24 +112,36 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != s.origin {
 		return forbid("Cross-origin requests are not allowed.")
 	}
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || c.Value == "" {
-		return forbid("The CSRF cookie is missing: sign in again.")
-	}
 	h := r.Header.Get(csrfHeader)
-	if h == "" || subtle.ConstantTimeCompare([]byte(h), []byte(c.Value)) != 1 {
-		return forbid("The " + csrfHeader + " header does not match the CSRF cookie.")
+	if h == "" {
+		return forbid("The " + csrfHeader + " header is missing: send the jarvis_csrf cookie's value in it.")
+	}
+	if subtle.ConstantTimeCompare([]byte(h), []byte(s.csrfToken(tok))) != 1 {
+		return forbid("The " + csrfHeader + " header does not match this session: sign in again.")
 	}
 	return nil
 }
 
+// csrfToken is the session's CSRF token: an HMAC of its token id under the
+// server's CSRF key.
+func (s *Server) csrfToken(tok *jarvis.AccessToken) string {
+	m := hmac.New(sha256.New, s.cfg.CSRFKey)
+	m.Write([]byte("jarvis csrf\x00" + tok.ID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
 // setSession signs the browser in: an HttpOnly session cookie holding the
-// token, and a readable CSRF cookie for the double-submit check.
+// token, and a readable CSRF cookie, derived from the session, for the
+// dashboard's script to echo in the CSRF header.
 func (s *Server) setSession(w http.ResponseWriter, tok *jarvis.AccessToken) {
 	maxAge := int(time.Until(tok.ExpiresAt).Seconds())
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok.Token, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: newRequestID() + newRequestID(), Path: "/", MaxAge: maxAge,
+	s.setCSRFCookie(w, tok)
+}
+
+func (s *Server) setCSRFCookie(w http.ResponseWriter, tok *jarvis.AccessToken) {
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: s.csrfToken(tok), Path: "/", MaxAge: int(time.Until(tok.ExpiresAt).Seconds()),
 		HttpOnly: false, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 }
 

@@ -32,6 +32,11 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		ctx = jarvis.NewContextWithClient(ctx, jarvis.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()})
 		r = r.WithContext(ctx)
 		w.Header().Set(requestIDHeader, id)
+		if s.secure {
+			// Served over https: browsers are to use nothing else, for a
+			// year (and only then: on http the header would be a lie).
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		sw := &statusWriter{ResponseWriter: w}
 
 		defer func() {

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -27,6 +28,14 @@ type Config struct {
 	// RateLimit is how many Google or chat requests a user may make per minute.
 	GoogleRateLimit int
 	ChatRateLimit   int
+	// AnonymousRateLimit is how many requests a client address may make per
+	// minute to the routes that write without authentication (sign-in start
+	// and callbacks). IPv6 clients are counted per /64.
+	AnonymousRateLimit int
+	// CSRFKey keys the CSRF token derived from each session. Replicas
+	// must share it; when empty a random key is made, valid for this
+	// process only.
+	CSRFKey []byte
 	// Observe, when set, is told the route pattern and status of every
 	// request (for metrics, and for the test that holds the OpenAPI
 	// description to what the server really answers).
@@ -47,10 +56,13 @@ type Deps struct {
 	Limiter      jarvis.RateLimiter
 	Integrations jarvis.IntegrationStore
 	SignIn       jarvis.SignInService
-	Mail         jarvis.MailService
-	Labels       LabelService
-	Calendar     jarvis.CalendarService
-	Chat         jarvis.ChatService
+	// States are the sign-ins in flight: a browser callback refused for
+	// want of its binding cookie consumes its state here.
+	States   jarvis.SignInStates
+	Mail     jarvis.MailService
+	Labels   LabelService
+	Calendar jarvis.CalendarService
+	Chat     jarvis.ChatService
 	// Dashboard serves the web app at "/".
 	Dashboard http.Handler
 	// Checks are what /ready verifies, by name.
@@ -71,13 +83,15 @@ type LabelService interface {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	cfg     Config
-	log     *slog.Logger
-	origin  string
-	secure  bool
-	mux     *http.ServeMux
-	handler http.Handler
-	routes  []string
+	cfg    Config
+	log    *slog.Logger
+	origin string
+	secure bool
+	// signInBinding binds browser sign-ins to the browser that started them.
+	signInBinding browserBinding
+	mux           *http.ServeMux
+	handler       http.Handler
+	routes        []string
 }
 
 // New builds the API.
@@ -95,10 +109,18 @@ func New(cfg Config, d Deps) *Server {
 	if s.cfg.ChatRateLimit <= 0 {
 		s.cfg.ChatRateLimit = 20
 	}
+	if s.cfg.AnonymousRateLimit <= 0 {
+		s.cfg.AnonymousRateLimit = 60
+	}
+	if len(s.cfg.CSRFKey) == 0 {
+		s.cfg.CSRFKey = make([]byte, 32)
+		_, _ = rand.Read(s.cfg.CSRFKey)
+	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		s.origin = u.Scheme + "://" + u.Host
 		s.secure = u.Scheme == "https"
 	}
+	s.signInBinding = newBrowserBinding("signin", s.secure, signInBindingTTL)
 	s.registerRoutes()
 	s.handler = s.withRequest(s.mux)
 	return s

@@ -51,6 +51,9 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, jarvis.EUPSTREAM, "Google sign-in")
 		return
 	}
+	if !s.allowAnonymous(w, r) {
+		return
+	}
 	authURL, state, err := s.SignIn.Start(r.Context(), safeRedirect(r.URL.Query().Get("redirect")))
 	if err != nil {
 		s.Error(w, r, err)
@@ -59,9 +62,12 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if wantsJSON(r) {
+		// An API client: it gets the state itself, and its callback never
+		// sets a browser session, so nothing binds it.
 		writeJSON(w, http.StatusOK, map[string]string{"authorization_url": authURL, "state": state})
 		return
 	}
+	s.signInBinding.bind(w, state)
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
 
@@ -70,10 +76,10 @@ type callbackRequest struct {
 	State string `json:"state"`
 }
 
-// completeSignIn validates the callback's input and finishes the sign-in.
-func (s *Server) completeSignIn(r *http.Request, req callbackRequest, googleError string) (*jarvis.SignInResult, *jarvis.AccessToken, error) {
+// checkCallback validates a callback's input; a refusal is audited.
+func (s *Server) checkCallback(r *http.Request, req callbackRequest, googleError string) error {
 	if s.SignIn == nil {
-		return nil, nil, jarvis.Errorf(jarvis.EUPSTREAM, "Google sign-in is not configured on this server.")
+		return jarvis.Errorf(jarvis.EUPSTREAM, "Google sign-in is not configured on this server.")
 	}
 	var bad *jarvis.Error
 	switch {
@@ -84,11 +90,31 @@ func (s *Server) completeSignIn(r *http.Request, req callbackRequest, googleErro
 	case req.Code == "" || len(req.Code) > 2048:
 		bad = jarvis.Invalid("code", "The code parameter is missing or malformed.")
 	}
-	if bad != nil { // refusals after this point are recorded by the sign-in service
+	if bad != nil { // refusals after the binding check are recorded by the sign-in service
 		s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: jarvis.OutcomeDenied,
 			Metadata: map[string]any{"reason": bad.Code, "error_code": bad.Code, "field": bad.Field}})
-		return nil, nil, bad
+		return bad
 	}
+	return nil
+}
+
+// refuseUnbound ends a browser flow whose callback came to a browser that
+// did not start it: the state is consumed, so that the link cannot be used
+// anywhere any more, and the refusal is audited. An unknown or expired
+// state is reported as such.
+func (s *Server) refuseUnbound(r *http.Request, state, reason string) error {
+	if s.States != nil {
+		if _, err := s.States.ConsumeSignInState(r.Context(), state); err != nil {
+			return err
+		}
+	}
+	s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: jarvis.OutcomeDenied,
+		Metadata: map[string]any{"reason": reason, "error_code": signInOtherBrowser}})
+	return errOtherBrowser
+}
+
+// completeSignIn finishes a checked sign-in and mints its token.
+func (s *Server) completeSignIn(r *http.Request, req callbackRequest) (*jarvis.SignInResult, *jarvis.AccessToken, error) {
 	res, err := s.SignIn.Complete(r.Context(), req.Code, req.State)
 	if err != nil {
 		return nil, nil, err
@@ -107,17 +133,41 @@ func (s *Server) completeSignIn(r *http.Request, req callbackRequest, googleErro
 func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if !s.allowAnonymous(w, r) {
+		return
+	}
 	q := r.URL.Query()
-	res, tok, err := s.completeSignIn(r, callbackRequest{Code: q.Get("code"), State: q.Get("state")}, q.Get("error"))
-	if err != nil {
+	req := callbackRequest{Code: q.Get("code"), State: q.Get("state")}
+	fail := func(err error) {
+		pageCode := jarvis.ErrorCode(err)
+		if err == errOtherBrowser {
+			pageCode = signInOtherBrowser
+		}
 		if wantsHTML(r) {
 			// A person is at the other end: take them back to the sign-in
 			// page with the reason, not to a JSON document.
-			s.log.InfoContext(r.Context(), "browser sign-in failed", "error_code", jarvis.ErrorCode(err), "err", err)
-			http.Redirect(w, r, "/signin?error="+url.QueryEscape(jarvis.ErrorCode(err)), http.StatusSeeOther)
+			s.log.InfoContext(r.Context(), "browser sign-in failed", "error_code", pageCode, "err", err)
+			http.Redirect(w, r, "/signin?error="+url.QueryEscape(pageCode), http.StatusSeeOther)
 			return
 		}
 		s.Error(w, r, err)
+	}
+	if err := s.checkCallback(r, req, q.Get("error")); err != nil {
+		fail(err)
+		return
+	}
+	if !wantsJSON(r) {
+		// This answer signs the browser in: only the browser that started
+		// the sign-in may have it (SECURITY.md line 39).
+		if reason := s.signInBinding.check(w, r, req.State); reason != "" {
+			err := s.refuseUnbound(r, req.State, reason)
+			fail(err)
+			return
+		}
+	}
+	res, tok, err := s.completeSignIn(r, req)
+	if err != nil {
+		fail(err)
 		return
 	}
 	if wantsJSON(r) {
@@ -144,12 +194,19 @@ type tokenResponse struct {
 // apiCallback finishes a sign-in for an API client and answers with a token.
 func (s *Server) apiCallback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if !s.allowAnonymous(w, r) {
+		return
+	}
 	var req callbackRequest
 	if err := decodeJSON(w, r, 8<<10, &req); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	res, tok, err := s.completeSignIn(r, req, "")
+	if err := s.checkCallback(r, req, ""); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	res, tok, err := s.completeSignIn(r, req)
 	if err != nil {
 		s.Error(w, r, err)
 		return
