@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, describeError, formatWait, parseRetryAfter, problemFromResponse, UNREACHABLE } from './errors';
+import { ApiError, describeError, describeSignInError, formatWait, parseRetryAfter, problemFromResponse, UNREACHABLE } from './errors';
 
 function problem(status: number, body: object, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), {
@@ -89,5 +89,13 @@ describe('describeError', () => {
     expect(formatWait(60)).toBe('in 1 minute');
     expect(formatWait(3600)).toBe('in 1 hour');
     expect(formatWait(7201)).toBe('in 3 hours');
+  });
+});
+
+describe('describeSignInError', () => {
+  it('explains a sign-in link opened in a browser that did not start it', () => {
+    const text = describeSignInError('signin_other_browser');
+    expect(text).toContain('started in another browser');
+    expect(text).not.toBe(describeSignInError('something_else'));
   });
 });

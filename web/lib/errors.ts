@@ -184,6 +184,8 @@ export function describeSignInError(code: string): string {
       return 'Some permissions were not granted. Sign in again and allow all requested permissions.';
     case 'unauthorized':
       return 'Your session has ended. Sign in again.';
+    case 'signin_other_browser':
+      return 'This sign-in link was started in another browser, or took too long, so it did not sign you in. If you did not just start a sign-in here, someone may have sent you the link: do not use it. To sign in, start again below.';
     default:
       return 'Sign-in did not complete. Please try again.';
   }
