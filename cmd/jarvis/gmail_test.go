@@ -147,7 +147,10 @@ func TestMessageHTMLIsSanitised(t *testing.T) {
 		raw := "From: Mallory <m@example.net>\r\nTo: ada@example.com\r\nSubject: Styled news\r\nMessage-ID: <x1@example.net>\r\n" +
 			"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n" +
 			"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"steal()\">Hello <b>Ada</b></p><script>alert(1)</script>" +
-			"<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\"><a href=\"javascript:alert(1)\">x</a><iframe src=\"https://evil.example\"></iframe>\r\n" +
+			"<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@x\"><a href=\"javascript:alert(1)\">x</a><iframe src=\"https://evil.example\"></iframe>" +
+			// Cookie-carrying requests to Jarvis and data: links (SECURITY.md line 41).
+			"<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">d</a><img src=\"/gmail/threads\"><img src=\"//" +
+			strings.TrimPrefix(e.URL, "http://") + "/me\"><img src=\"" + e.URL + "/gmail/labels\"><a href=\"" + e.URL + "/settings\">s</a>\r\n" +
 			"--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
 		mid, _, err := e.Sandbox.Google.Deliver("ada@example.com", []byte(raw))
 		if err != nil {
@@ -167,9 +170,18 @@ func TestMessageHTMLIsSanitised(t *testing.T) {
 		if !strings.Contains(page, "<b>Ada</b>") || !strings.Contains(page, "/gmail/message/"+mid+"/attachment/p1") {
 			t.Fatalf("page lost content or the cid rewrite: %s", page)
 		}
+		if !strings.Contains(csp, "; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox") || strings.Contains(csp, "allow-scripts") {
+			t.Fatalf("csp %q is not a sandbox", csp)
+		}
 		resp, body = e.do("GET", "/gmail/message/"+mid+"/html?images=1", tok, nil)
 		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "https:") || !strings.Contains(string(body), "https://tracker.example/p.gif") {
 			t.Fatal("images=1 does not allow remote images")
+		}
+		// Whatever images=1 says, nothing points back at Jarvis.
+		for _, bad := range []string{"data:", "/gmail/threads", "/me\"", "/gmail/labels", "/settings", strings.TrimPrefix(e.URL, "http://")} {
+			if strings.Contains(string(body), bad) {
+				t.Errorf("sanitised page with images=1 contains %q: %s", bad, body)
+			}
 		}
 	})
 }

@@ -24,6 +24,7 @@ func TestHTMLToText(t *testing.T) {
 		{"link same as text", `<a href="https://example.com/x">https://example.com/x</a>`, "https://example.com/x"},
 		{"mailto", `<a href="mailto:a@x.com">Write us</a>, <a href="mailto:b@x.com">b@x.com</a>`, "Write us (a@x.com), b@x.com"},
 		{"anchor and js links", `<a href="#top">Top</a> <a href="javascript:void(0)">Click</a>`, "Top Click"},
+		{"data: and relative links show no address", `<a href="data:text/html,x">A</a> <a href="&#100;ata:text/html,x">B</a> <a href="/gmail/threads">C</a> <a href="//evil.example/x">D</a>`, "A B C D"},
 		{"image alt", `<img src="x.png" alt="Logo"><img src="pixel.gif">text`, "Logo text"},
 		{"table", "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>", "a b\nc d"},
 		{"pre keeps spacing", "<pre>  x  =  1\n  y = 2</pre><p>after</p>", "  x  =  1\n  y = 2\n\nafter"},
