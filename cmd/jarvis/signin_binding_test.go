@@ -50,19 +50,27 @@ func TestSignInBoundToBrowser(t *testing.T) {
 
 		// A binding cookie of another sign-in does not fit.
 		au, _ = e.browserStart("")
-		_, otherCookie := e.browserStart("")
+		ownAU, otherCookie := e.browserStart("")
 		resp, _ = e.do("GET", au+"&login_hint=grace%40example.com&prompt=none", "", nil)
 		mismatch, _ := e.do("GET", resp.Header.Get("Location"), "", nil, "Accept", "text/html", "Cookie", otherCookie)
 		if mismatch.Header.Get("Location") != "/signin?error=signin_other_browser" {
 			t.Fatalf("foreign binding cookie: %d %q", mismatch.StatusCode, mismatch.Header.Get("Location"))
 		}
 		noSession(mismatch)
+		// That refusal left the browser's own sign-in, and its cookie, alone.
+		if c := findCookie(mismatch, "jarvis_signin"); c != nil {
+			t.Fatalf("a refused callback touched the browser's own binding cookie: %+v", c)
+		}
+		resp, _ = e.do("GET", ownAU+"&login_hint=ada%40example.com&prompt=none", "", nil)
+		if own, _ := e.do("GET", resp.Header.Get("Location"), "", nil, "Accept", "text/html", "Cookie", otherCookie); findCookie(own, "jarvis_session") == nil {
+			t.Fatalf("the browser's own sign-in after a refusal: %d %q", own.StatusCode, own.Header.Get("Location"))
+		}
 		// Nor can a state started by an API client sign a browser in; a
 		// client that does not ask for HTML gets a 403 problem.
 		code, state := e.authorize("grace@example.com")
 		e.problem("GET", "/auth/google/callback?code="+url.QueryEscape(code)+"&state="+url.QueryEscape(state), "", nil, 403, "forbidden")
-		if n := e.countRows("users"); n != 0 {
-			t.Fatalf("%d users after refused callbacks", n)
+		if n := e.countRows("users"); n != 1 {
+			t.Fatalf("%d users after refused callbacks and ada's sign-in", n)
 		}
 		e.Main.Audit.Flush()
 		for reason, want := range map[string]int{"binding_cookie_missing": 2, "binding_cookie_mismatch": 1} {

@@ -57,16 +57,18 @@ func (b browserBinding) bind(w http.ResponseWriter, state string) {
 }
 
 // check reports why the request's browser is not the one that started the
-// flow with state ("" when it is), and clears the cookie: it serves once.
+// flow with state ("" when it is). A cookie that fits is cleared: it serves
+// once. One that does not is left alone, since it may belong to a flow this
+// browser really started.
 func (b browserBinding) check(w http.ResponseWriter, r *http.Request, state string) (refusal string) {
 	c, err := r.Cookie(b.name)
 	if err != nil || c.Value == "" {
 		return bindingMissing
 	}
-	http.SetCookie(w, &http.Cookie{Name: b.name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode})
 	if subtle.ConstantTimeCompare([]byte(c.Value), []byte(b.value(state))) != 1 {
 		return bindingMismatch
 	}
+	http.SetCookie(w, &http.Cookie{Name: b.name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode})
 	return ""
 }
 
