@@ -40,6 +40,28 @@ type auditPage struct {
 	NextPageToken string `json:"next_page_token"`
 }
 
+type invitation struct {
+	ID             string `json:"id"`
+	OrgID          string `json:"org_id"`
+	OrgName        string `json:"org_name"`
+	Email          string `json:"email"`
+	Role           string `json:"role"`
+	Status         string `json:"status"`
+	InvitedBy      string `json:"invited_by"`
+	InvitedByEmail string `json:"invited_by_email"`
+}
+
+// addMember invites the email to the org and accepts as that user (made
+// with jarvis token), returning the membership.
+func (e *testEnv) addMember(by, org, email, role string) member {
+	e.t.Helper()
+	var inv invitation
+	e.json("POST", "/orgs/"+org+"/members", by, map[string]string{"email": email, "role": role}, 201, &inv)
+	var m member
+	e.json("POST", "/invitations/"+inv.ID+"/accept", e.token(email), nil, 200, &m)
+	return m
+}
+
 func (e *testEnv) me(tok string) meBody {
 	e.t.Helper()
 	var me meBody
@@ -54,10 +76,9 @@ func TestMembersAndRoles(t *testing.T) {
 		org := e.me(owner).Orgs[0].ID
 		base := "/orgs/" + org + "/members"
 
-		var admin, mem member
-		e.json("POST", base, owner, map[string]string{"email": "admin@example.com", "role": "admin"}, 201, &admin)
-		e.json("POST", base, owner, map[string]string{"email": "member@example.com"}, 201, &mem)
-		if mem.Role != "member" {
+		admin := e.addMember(owner, org, "admin@example.com", "admin")
+		mem := e.addMember(owner, org, "member@example.com", "")
+		if mem.Role != "member" || admin.Role != "admin" {
 			t.Fatalf("default role = %q", mem.Role)
 		}
 		e.problem("POST", base, owner, map[string]string{"email": "member@example.com"}, 409, "conflict")
@@ -129,7 +150,7 @@ func TestMembersAndRoles(t *testing.T) {
 			tokParam = "&page_token=" + p.NextPageToken
 		}
 		joined := strings.Join(all, " ")
-		for _, want := range []string{"org.member_added:success", "org.role_changed:success", "org.member_removed:success", "authz.denied:denied", "audit.read:success"} {
+		for _, want := range []string{"org.member_invited:success", "org.invitation_accepted:success", "org.role_changed:success", "org.member_removed:success", "authz.denied:denied", "audit.read:success"} {
 			if !strings.Contains(joined, want) {
 				t.Errorf("audit log lacks %s: %s", want, joined)
 			}

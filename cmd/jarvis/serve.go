@@ -151,7 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		limiter, checks["redis"] = rdb, rdb.Ping
 	}
 	deps := httpapi.Deps{
-		Users: m.DB, Profiles: m.DB, Orgs: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
+		Users: m.DB, Profiles: m.DB, Orgs: m.DB, Invitations: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
 		Idempotency: m.DB, Limiter: limiter, Integrations: integrations, States: m.DB, Logger: m.Logger,
 		Dashboard: web.Handler(),
 		Checks:    checks,

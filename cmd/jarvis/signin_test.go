@@ -195,14 +195,20 @@ func TestSignInAllowlist(t *testing.T) {
 		if e.countRows("users") != 0 {
 			t.Fatal("a refused sign-in made a user")
 		}
-		// An owner adds grace by email: she may sign in, and becomes that user.
+		// An owner invites grace by email: she may sign in, sees the
+		// invitation, and joins only when she accepts it.
 		owner := e.token("boss@example.com")
 		org := e.me(owner).Orgs[0].ID
+		var inv invitation
+		e.json("POST", "/orgs/"+org+"/members", owner, map[string]string{"email": "grace@example.com"}, 201, &inv)
+		grace := e.signIn("grace@example.com")
+		if me := e.me(grace); len(me.Orgs) != 1 || me.Google == nil {
+			t.Fatalf("invited user signed in as %+v", me)
+		}
 		var m member
-		e.json("POST", "/orgs/"+org+"/members", owner, map[string]string{"email": "grace@example.com"}, 201, &m)
-		me := e.me(e.signIn("grace@example.com"))
-		if me.User.ID != m.UserID || len(me.Orgs) != 2 || me.Google == nil {
-			t.Fatalf("invited user signed in as %+v (member %+v)", me, m)
+		e.json("POST", "/invitations/"+inv.ID+"/accept", grace, nil, 200, &m)
+		if me := e.me(grace); me.User.ID != m.UserID || len(me.Orgs) != 2 {
+			t.Fatalf("after accepting: %+v (member %+v)", me, m)
 		}
 
 		byEmail := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { closed(c); c.AllowedEmails = []string{"ada@example.com"} }})

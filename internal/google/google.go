@@ -67,7 +67,12 @@ type Stores struct {
 	}
 	Integrations jarvis.IntegrationStore
 	States       jarvis.SignInStates
-	Auditor      jarvis.Auditor
+	// Invitations, when set, lets someone invited to an org sign up while
+	// sign-up is otherwise closed.
+	Invitations interface {
+		HasPendingInvitation(ctx context.Context, email string) (bool, error)
+	}
+	Auditor jarvis.Auditor
 }
 
 // Service is Jarvis's connection to Google: sign-in, Gmail and Calendar.

@@ -213,7 +213,11 @@ func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c id
 			return nil, false, err
 		}
 	}
-	if !s.allowed(email, c) {
+	ok, err := s.allowed(ctx, email, c)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
 		refusal.reason = refusedSignupClosed
 		return nil, false, &jarvis.Error{Code: jarvis.ESIGNUPCLOSED, Message: "This Jarvis does not take new sign-ups from this account. Ask its administrator to invite you."}
 	}
@@ -226,25 +230,29 @@ func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c id
 }
 
 // allowed reports whether a new person may sign up: open sign-up, or a
-// verified email that is listed or whose domain (or Workspace hd) is.
-func (s *Service) allowed(email string, c idClaims) bool {
+// verified email that is listed, whose domain (or Workspace hd) is, or that
+// an org has invited.
+func (s *Service) allowed(ctx context.Context, email string, c idClaims) (bool, error) {
 	if s.cfg.OpenSignup {
-		return true
+		return true, nil
 	}
 	if !c.verified() || email == "" {
-		return false
+		return false, nil
 	}
 	for _, e := range s.cfg.AllowedEmails {
 		if e == email {
-			return true
+			return true, nil
 		}
 	}
 	for _, d := range s.cfg.AllowedDomains {
 		if d == domainOf(email) || (c.HostedDomain != "" && strings.EqualFold(d, c.HostedDomain)) {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	if s.st.Invitations != nil {
+		return s.st.Invitations.HasPendingInvitation(ctx, email)
+	}
+	return false, nil
 }
 
 func domainOf(email string) string {

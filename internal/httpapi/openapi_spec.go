@@ -57,6 +57,10 @@ type labelsResponse struct {
 type eventsResponse struct {
 	Events []jarvis.Event `json:"events"`
 }
+type invitationsResponse struct {
+	Invitations []jarvis.Invitation `json:"invitations"`
+}
+
 type membersResponse struct {
 	Members []jarvis.Member `json:"members"`
 }
@@ -88,11 +92,21 @@ var operations = []operation{
 	{method: "DELETE", path: "/auth/google", summary: "Disconnect Google: revoke the grant and delete the tokens", tag: "auth", auth: true, ok: 204, errors: authErrs(403, 404)},
 
 	{method: "GET", path: "/orgs/{org_id}/members", summary: "List an org's members", tag: "orgs", auth: true, params: []param{path("org_id", "")}, ok: 200, resp: membersResponse{}, errors: orgErrs()},
-	{method: "POST", path: "/orgs/{org_id}/members", summary: "Add a member by email (owners and admins)", tag: "orgs", auth: true, params: []param{path("org_id", "")},
-		body: memberRequest{}, ok: 201, resp: jarvis.Member{}, errors: orgErrs(400, 409, 413)},
+	{method: "POST", path: "/orgs/{org_id}/members", summary: "Invite someone by email (owners and admins): they join only when they accept. The answer does not say whether the email belongs to a user", tag: "orgs", auth: true, params: []param{path("org_id", "")},
+		body: memberRequest{}, ok: 201, resp: jarvis.Invitation{}, errors: orgErrs(400, 409, 413)},
 	{method: "PATCH", path: "/orgs/{org_id}/members/{user_id}", summary: "Change a member's role (owners and admins)", tag: "orgs", auth: true,
 		params: []param{path("org_id", ""), path("user_id", "")}, body: roleRequest{}, ok: 200, resp: jarvis.Member{}, errors: orgErrs(400, 409, 413)},
-	{method: "DELETE", path: "/orgs/{org_id}/members/{user_id}", summary: "Remove a member (owners and admins)", tag: "orgs", auth: true,
+	{method: "GET", path: "/orgs/{org_id}/invitations", summary: "The org's pending invitations (owners and admins)", tag: "orgs", auth: true,
+		params: []param{path("org_id", "")}, ok: 200, resp: invitationsResponse{}, errors: orgErrs()},
+	{method: "DELETE", path: "/orgs/{org_id}/invitations/{id}", summary: "Withdraw a pending invitation (owners and admins)", tag: "orgs", auth: true,
+		params: []param{path("org_id", ""), path("id", "")}, ok: 204, errors: orgErrs(400)},
+	{method: "GET", path: "/invitations", summary: "The pending invitations to the caller's email, with each org's name and who invited them", tag: "orgs", auth: true,
+		ok: 200, resp: invitationsResponse{}, errors: authErrs()},
+	{method: "POST", path: "/invitations/{id}/accept", summary: "Accept an invitation: join the org with its role", tag: "orgs", auth: true,
+		params: []param{path("id", "")}, ok: 200, resp: jarvis.Member{}, errors: authErrs(400, 404)},
+	{method: "POST", path: "/invitations/{id}/decline", summary: "Decline an invitation", tag: "orgs", auth: true,
+		params: []param{path("id", "")}, ok: 204, errors: authErrs(400, 404)},
+	{method: "DELETE", path: "/orgs/{org_id}/members/{user_id}", summary: "Remove a member (owners and admins); with user_id me (or your own id), leave the org — 409 for its last owner", tag: "orgs", auth: true,
 		params: []param{path("org_id", ""), path("user_id", "")}, ok: 204, errors: orgErrs(409)},
 	{method: "GET", path: "/orgs/{org_id}/audit-logs", summary: "The org's audit log, newest first (owners and admins)", tag: "orgs", auth: true,
 		params: []param{path("org_id", ""), q("action", "string", ""), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},

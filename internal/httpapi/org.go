@@ -47,47 +47,6 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	writeJSON(w, http.StatusOK, map[string]any{"members": members})
 }
 
-type memberRequest struct {
-	Email string      `json:"email"`
-	Role  jarvis.Role `json:"role"`
-}
-
-func (s *Server) addMember(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	me, ok := s.orgAccess(w, r, u, true)
-	if !ok {
-		return
-	}
-	var req memberRequest
-	if err := decodeJSON(w, r, 4<<10, &req); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	email, err := validEmail("email", req.Email)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if req.Role == "" {
-		req.Role = jarvis.RoleMember
-	}
-	if !req.Role.Valid() {
-		s.Error(w, r, jarvis.Invalid("role", "Role must be owner, admin or member."))
-		return
-	}
-	if req.Role == jarvis.RoleOwner && me.Role != jarvis.RoleOwner {
-		s.deny(w, r, me.OrgID, "membership", email, "Only owners may make owners.")
-		return
-	}
-	m, err := s.Orgs.AddMember(r.Context(), me.OrgID, email, req.Role)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.Auditor.Record(r.Context(), jarvis.AuditEntry{OrgID: me.OrgID, Action: jarvis.AuditOrgMemberAdded, TargetType: "user", TargetID: m.UserID,
-		Metadata: map[string]any{"role": string(m.Role)}})
-	writeJSON(w, http.StatusCreated, m)
-}
-
 type roleRequest struct {
 	Role jarvis.Role `json:"role"`
 }
@@ -141,7 +100,13 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, u *jarvis.
 	writeJSON(w, http.StatusOK, m)
 }
 
+// removeMember removes a member (owners and admins); a member naming
+// themselves ("me" or their own id) leaves the org instead.
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
+	if id := r.PathValue("user_id"); id == "me" || id == u.ID {
+		s.leaveOrg(w, r, u)
+		return
+	}
 	me, ok := s.orgAccess(w, r, u, true)
 	if !ok {
 		return

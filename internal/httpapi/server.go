@@ -48,6 +48,7 @@ type Deps struct {
 	Users        jarvis.UserStore
 	Profiles     ProfileStore
 	Orgs         jarvis.OrgStore
+	Invitations  jarvis.InvitationStore
 	AuditLog     jarvis.AuditStore
 	Auditor      jarvis.Auditor
 	Tokens       jarvis.TokenAuthority
@@ -150,9 +151,14 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /auth/logout-all", s.authed(s.logoutAll))
 
 	s.handle("GET /orgs/{org_id}/members", s.authed(s.listMembers))
-	s.handle("POST /orgs/{org_id}/members", s.authed(s.addMember))
+	s.handle("POST /orgs/{org_id}/members", s.authed(s.inviteMember))
 	s.handle("PATCH /orgs/{org_id}/members/{user_id}", s.authed(s.updateMember))
 	s.handle("DELETE /orgs/{org_id}/members/{user_id}", s.authed(s.removeMember))
+	s.handle("GET /orgs/{org_id}/invitations", s.authed(s.listOrgInvitations))
+	s.handle("DELETE /orgs/{org_id}/invitations/{id}", s.authed(s.revokeInvitation))
+	s.handle("GET /invitations", s.authed(s.myInvitations))
+	s.handle("POST /invitations/{id}/accept", s.authed(s.acceptInvitation))
+	s.handle("POST /invitations/{id}/decline", s.authed(s.declineInvitation))
 	s.handle("GET /orgs/{org_id}/audit-logs", s.authed(s.listAuditLogs))
 
 	s.registerGoogleRoutes()
@@ -173,7 +179,7 @@ func (s *Server) registerRoutes() {
 }
 
 // apiPrefixes are the first path segments that belong to the API.
-var apiPrefixes = []string{"/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/"}
+var apiPrefixes = []string{"/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/invitations/"}
 
 func isAPIPath(p string) bool {
 	for _, pre := range apiPrefixes {

@@ -81,27 +81,6 @@ func (db *DB) ListMembers(ctx context.Context, orgID string) ([]jarvis.Member, e
 	return out, rows.Err()
 }
 
-// AddMember adds the user with the email to the org, creating the user (with
-// a personal org of their own) when nobody has that email yet. ECONFLICT if
-// the user is already a member.
-func (db *DB) AddMember(ctx context.Context, orgID, email string, role jarvis.Role) (*jarvis.Member, error) {
-	if !role.Valid() {
-		return nil, jarvis.Invalid("role", "Role must be owner, admin or member.")
-	}
-	user, err := db.EnsureUser(ctx, email, "")
-	if err != nil {
-		return nil, err
-	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
-		orgID, user.ID, role, db.ts(db.now()))
-	if isUniqueViolation(err) {
-		return nil, jarvis.Errorf(jarvis.ECONFLICT, "%s is already a member.", user.Email)
-	} else if err != nil {
-		return nil, fmt.Errorf("insert membership: %w", err)
-	}
-	return db.FindMembership(ctx, orgID, user.ID)
-}
-
 // lockOwners locks the org's owner rows and returns how many there are.
 func (db *DB) countOwnersTx(ctx context.Context, tx *sql.Tx, orgID string) (int, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner'`+db.forUpdate(), orgID)

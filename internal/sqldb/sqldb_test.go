@@ -81,16 +81,63 @@ func TestUsersAndOrgs(t *testing.T) {
 		}
 		org := orgs[0]
 
-		// Adding by email creates the user; adding twice conflicts.
-		m, err := db.AddMember(ctx, org.ID, "grace@example.com", jarvis.RoleMember)
-		if err != nil || m.Email != "grace@example.com" || m.Role != jarvis.RoleMember {
-			t.Fatalf("AddMember = %+v, %v", m, err)
+		// Joining takes an invitation the invitee accepts; inviting twice,
+		// or inviting a member, conflicts.
+		inv, err := db.CreateInvitation(ctx, org.ID, "Grace@example.com", jarvis.RoleMember, u.ID)
+		if err != nil || inv.Email != "grace@example.com" || inv.Status != jarvis.InvitationPending || inv.CreatedAt.Location() != time.UTC {
+			t.Fatalf("CreateInvitation = %+v, %v", inv, err)
 		}
-		if _, err := db.AddMember(ctx, org.ID, "GRACE@example.com", jarvis.RoleAdmin); !jarvis.IsCode(err, jarvis.ECONFLICT) {
-			t.Fatalf("duplicate member: %v", err)
+		if _, err := db.CreateInvitation(ctx, org.ID, "GRACE@example.com", jarvis.RoleAdmin, u.ID); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("duplicate invitation: %v", err)
 		}
-		if _, err := db.AddMember(ctx, org.ID, "x@example.com", "root"); !jarvis.IsCode(err, jarvis.EINVALID) {
+		if _, err := db.CreateInvitation(ctx, org.ID, "ada@example.com", jarvis.RoleAdmin, u.ID); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("inviting a member: %v", err)
+		}
+		if _, err := db.CreateInvitation(ctx, org.ID, "x@example.com", "root", u.ID); !jarvis.IsCode(err, jarvis.EINVALID) {
 			t.Fatalf("bad role: %v", err)
+		}
+		if ok, err := db.HasPendingInvitation(ctx, "grace@EXAMPLE.com"); !ok || err != nil {
+			t.Fatalf("HasPendingInvitation = %v, %v", ok, err)
+		}
+		grace, err := db.EnsureUser(ctx, "grace@example.com", "Grace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.AcceptInvitation(ctx, inv.ID, u.ID, u.Email); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("accepting someone else's invitation: %v", err)
+		}
+		mine, err := db.ListInvitationsForEmail(ctx, "grace@example.com")
+		if err != nil || len(mine) != 1 || mine[0].OrgName != org.Name || mine[0].InvitedByEmail != "ada@example.com" {
+			t.Fatalf("ListInvitationsForEmail = %+v, %v", mine, err)
+		}
+		accepted, m, err := db.AcceptInvitation(ctx, inv.ID, grace.ID, grace.Email)
+		if err != nil || m.Email != "grace@example.com" || m.Role != jarvis.RoleMember || accepted.Status != jarvis.InvitationAccepted || accepted.RespondedAt == nil {
+			t.Fatalf("AcceptInvitation = %+v, %+v, %v", accepted, m, err)
+		}
+		if _, _, err := db.AcceptInvitation(ctx, inv.ID, grace.ID, grace.Email); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("accepting twice: %v", err)
+		}
+		if ok, _ := db.HasPendingInvitation(ctx, "grace@example.com"); ok {
+			t.Fatal("an accepted invitation is still pending")
+		}
+		// Declined and revoked invitations leave nothing pending.
+		for _, answer := range []func(id string) error{
+			func(id string) error { _, err := db.DeclineInvitation(ctx, id, "hopper@example.com"); return err },
+			func(id string) error { _, err := db.RevokeInvitation(ctx, org.ID, id); return err },
+		} {
+			inv, err := db.CreateInvitation(ctx, org.ID, "hopper@example.com", jarvis.RoleAdmin, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := answer(inv.ID); err != nil {
+				t.Fatal(err)
+			}
+			if list, err := db.ListOrgInvitations(ctx, org.ID); err != nil || len(list) != 0 {
+				t.Fatalf("pending after an answer: %+v, %v", list, err)
+			}
+		}
+		if _, err := db.RevokeInvitation(ctx, "other-org", inv.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("revoking another org's invitation: %v", err)
 		}
 		members, err := db.ListMembers(ctx, org.ID)
 		if err != nil || len(members) != 2 {

@@ -6,7 +6,8 @@ import { api } from '@/lib/api';
 import { ApiError, describeError } from '@/lib/errors';
 import { longDate } from '@/lib/format';
 import type { AuditEntry, Member, Org, Role } from '@/lib/types';
-import { useMe } from './Session';
+import { MyInvitations, OrgInvitations } from './Invitations';
+import { useMe, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 
 const roles: Role[] = ['owner', 'admin', 'member'];
@@ -18,7 +19,8 @@ export const auditActions = [
   'gmail.threads.list', 'gmail.thread.get', 'gmail.attachment.get', 'gmail.draft.create',
   'calendar.events.list', 'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved',
   'chat.approval_rejected', 'org.member_added', 'org.member_removed', 'org.role_changed',
-  'audit.read', 'authz.denied',
+  'org.member_invited', 'org.invitation_accepted', 'org.invitation_declined', 'org.invitation_revoked',
+  'org.member_left', 'gmail.labels.list', 'audit.read', 'authz.denied',
 ];
 
 function Members({ org, canManage, members, reload }: { org: Org; canManage: boolean; members: Member[]; reload: () => void }) {
@@ -28,11 +30,14 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [emailError, setEmailError] = useState('');
+  const [sent, setSent] = useState('');
+  const [version, setVersion] = useState(0);
 
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
     setEmailError('');
+    setSent('');
     try {
       await fn();
       reload();
@@ -48,7 +53,12 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
 
   const add = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (await run(() => api.addMember(org.id, email.trim(), role))) setEmail('');
+    const to = email.trim();
+    if (await run(() => api.invite(org.id, to, role))) {
+      setEmail('');
+      setSent(`Invitation sent to ${to}. They join when they accept it.`);
+      setVersion((v) => v + 1);
+    }
   };
 
   return (
@@ -93,6 +103,8 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
           </tbody>
         </table>
       </div>
+      {canManage && <OrgInvitations org={org} version={version} />}
+      {sent && <div className="notice notice-ok" role="status">{sent}</div>}
       {canManage && (
         <form onSubmit={add} className="row" noValidate>
           <div className="field spacer">
@@ -114,7 +126,7 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
               {roles.map((r) => <option key={r} value={r}>{r}</option>)}
             </select>
           </div>
-          <button type="submit" className="primary" disabled={busy || !email.trim()}>Add member</button>
+          <button type="submit" className="primary" disabled={busy || !email.trim()}>Invite</button>
         </form>
       )}
     </section>
@@ -207,6 +219,34 @@ function AuditLog({ org, members }: { org: Org; members: Member[] }) {
   );
 }
 
+/** Leave lets a member leave the org. It is not offered to the last owner, whom the server refuses. */
+function Leave({ org }: { org: Org }) {
+  const { refresh } = useSession();
+  const router = useRouter();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const leave = async () => {
+    if (!window.confirm(`Leave ${org.name}? You will need a new invitation to come back.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.leaveOrg(org.id);
+      await refresh();
+      router.push('/team');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      {error ? <ErrorNotice error={error} /> : null}
+      <p><button type="button" className="danger" disabled={busy} onClick={leave}>Leave {org.name}</button></p>
+    </>
+  );
+}
+
 export function TeamPage() {
   const me = useMe();
   const params = useSearchParams();
@@ -242,10 +282,12 @@ export function TeamPage() {
           </>
         )}
       </div>
+      <MyInvitations />
       <p className="muted small">Your role in {org.name}: <strong>{org.role}</strong>.</p>
       {error ? <ErrorNotice error={error} onRetry={reload} /> : members === null ? <Loading label="Loading members" /> : (
         <Members org={org} canManage={canManage} members={members} reload={reload} />
       )}
+      {members && (org.role !== 'owner' || members.filter((m) => m.role === 'owner').length > 1) && <Leave org={org} />}
       {canManage ? (
         <AuditLog org={org} members={members || []} />
       ) : (

@@ -308,6 +308,42 @@ test('settings show the Google connection', async () => {
   await shot(page, 'settings');
 });
 
+test('an invitation joins only when the invitee accepts, and a member may leave', async ({ browser }) => {
+  await page.goto('/team');
+  const members = page.getByRole('region', { name: /Members of/ });
+  await members.getByLabel('Invite by email').fill('grace@example.com');
+  await members.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(members.getByRole('status')).toContainText('Invitation sent to grace@example.com');
+  const pendingList = page.getByRole('region', { name: 'Pending invitations' });
+  await expect(pendingList.getByRole('cell', { name: 'grace@example.com' })).toBeVisible();
+  await expect(members.getByRole('cell', { name: 'grace@example.com', exact: true })).toHaveCount(1); // the pending row only
+  await expectAccessible(page, 'team with a pending invitation');
+
+  // Grace, in her own browser, sees the invitation and joins.
+  const context = await browser.newContext();
+  const grace = await context.newPage();
+  await signIn(grace, 'grace@example.com');
+  await grace.goto('/team');
+  const mine = grace.getByRole('region', { name: 'Invitations to you' });
+  await expect(mine).toContainText('ada@example.com invited you as member');
+  await expectAccessible(grace, 'invitations to you');
+  await mine.getByRole('button', { name: /^Join/ }).click();
+  await expect(mine.getByRole('status')).toContainText('You joined');
+  const orgSelect = grace.getByLabel('Organisation');
+  await expect(orgSelect).toBeVisible();
+  const adaOrg = await orgSelect.locator('option').filter({ hasNotText: /Grace/ }).getAttribute('value');
+  await orgSelect.selectOption(adaOrg!);
+  await expect(grace.getByRole('heading', { name: /Members of/ })).not.toContainText('Grace');
+  grace.once('dialog', (d) => d.accept());
+  await grace.getByRole('button', { name: /^Leave / }).click();
+  await expect(grace.getByLabel('Organisation')).toHaveCount(0);
+  await context.close();
+
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Pending invitations' })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: /Members of/ }).getByRole('cell', { name: 'grace@example.com', exact: true })).toHaveCount(0);
+});
+
 test('after the sandbox revokes the grant, Reconnect brings the inbox back', async () => {
   const res = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('ada@example.com')}/revoke`, { data: {} });
   expect(res.ok(), `revoke: ${res.status()}`).toBe(true);

@@ -5,7 +5,7 @@ import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readCookie } from './cookies';
 import type {
   AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
-  Label, Me, Member, Role, Thread, ThreadPage,
+  Invitation, Label, Me, Member, Role, Thread, ThreadPage,
 } from './types';
 
 export const CSRF_COOKIE = 'jarvis_csrf';
@@ -150,8 +150,16 @@ export const api = {
       `/chat/approvals/${seg(approvalId)}`, { method: 'POST', body: { decision } }),
 
   members: (orgId: string, signal?: AbortSignal) => request<{ members: Member[] }>(`/orgs/${seg(orgId)}/members`, { signal }),
-  addMember: (orgId: string, email: string, role: Role) =>
-    request<Member>(`/orgs/${seg(orgId)}/members`, { method: 'POST', body: { email, role } }),
+  invite: (orgId: string, email: string, role: Role) =>
+    request<Invitation>(`/orgs/${seg(orgId)}/members`, { method: 'POST', body: { email, role } }),
+  orgInvitations: (orgId: string, signal?: AbortSignal) =>
+    request<{ invitations: Invitation[] }>(`/orgs/${seg(orgId)}/invitations`, { signal }),
+  withdrawInvitation: (orgId: string, id: string) =>
+    request<void>(`/orgs/${seg(orgId)}/invitations/${seg(id)}`, { method: 'DELETE' }),
+  myInvitations: (signal?: AbortSignal) => request<{ invitations: Invitation[] }>('/invitations', { signal }),
+  answerInvitation: (id: string, answer: 'accept' | 'decline') =>
+    request<Member | void>(`/invitations/${seg(id)}/${answer}`, { method: 'POST' }),
+  leaveOrg: (orgId: string) => request<void>(`/orgs/${seg(orgId)}/members/me`, { method: 'DELETE' }),
   setRole: (orgId: string, userId: string, role: Role) =>
     request<Member>(`/orgs/${seg(orgId)}/members/${seg(userId)}`, { method: 'PATCH', body: { role } }),
   removeMember: (orgId: string, userId: string) =>

@@ -171,6 +171,19 @@ export interface Member {
   created_at: string;
 }
 
+export interface Invitation {
+  id: string;
+  org_id: string;
+  email: string;
+  role: Role;
+  status: 'pending' | 'accepted' | 'declined' | 'revoked';
+  invited_by: string;
+  /** Set on invitations to you: the org you are invited to and who asked. */
+  org_name?: string;
+  invited_by_email?: string;
+  created_at: string;
+}
+
 export interface AuditEntry {
   id: string;
   occurred_at: string;
