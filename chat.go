@@ -25,6 +25,9 @@ const (
 	ApprovalApproved = "approved"
 	ApprovalRejected = "rejected"
 	ApprovalFailed   = "failed"
+	// ApprovalExpired is how a pending approval reads once its ExpiresAt
+	// has passed: it can no longer be decided.
+	ApprovalExpired = "expired"
 )
 
 // Conversation is a chat between a user and the assistant.
@@ -75,7 +78,9 @@ type Approval struct {
 	Proposal       DraftInput `json:"proposal"`
 	Result         *Draft     `json:"result,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	// ExpiresAt is when a pending approval stops being decidable.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
 // ConversationDetail is a conversation with its messages, oldest first.
@@ -113,6 +118,6 @@ type ChatService interface {
 	GetConversation(ctx context.Context, userID, id string) (*ConversationDetail, error)
 	DeleteConversation(ctx context.Context, userID, id string) error
 	// Decide approves or rejects a pending approval of the user, once.
-	// ENOTFOUND for another user's approval; ECONFLICT if already decided.
+	// ENOTFOUND for another user's approval; ECONFLICT if already decided; EEXPIRED (410) once expired.
 	Decide(ctx context.Context, userID, approvalID string, approve bool) (*Approval, error)
 }

@@ -20,6 +20,7 @@ const (
 	EIDEMPOTENCY     = "idempotency_key_reused"
 	ESIGNUPCLOSED    = "signup_closed"
 	EREAUTH          = "google_reauth_required"
+	EEXPIRED         = "approval_expired"
 	EUPSTREAM        = "upstream_unavailable"
 	EUPSTREAMTIMEOUT = "upstream_timeout"
 	ELLM             = "llm_unavailable"

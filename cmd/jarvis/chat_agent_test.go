@@ -7,10 +7,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/api/gmail/v1"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/model"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
@@ -312,4 +314,33 @@ func header(hs []*gmail.MessagePartHeader, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestChatApprovalsExpire: a proposal not decided within JARVIS_APPROVAL_TTL
+// shows as expired and can no longer be approved (410 approval_expired);
+// nothing reaches Gmail.
+func TestChatApprovalsExpire(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		// A TTL of one microsecond: any decision comes after it.
+		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.ApprovalTTL = time.Microsecond }})
+		ada := e.signIn("ada@example.com")
+		e.Sandbox.Google.ResetStats()
+		turn := summarizeTurn(e.chat(ada, "", "Draft an email to bob@example.com about lunch saying I'll be late"))
+		if len(turn.approvals) != 1 || turn.approvals[0].str("expires_at") == "" {
+			t.Fatalf("turn %+v", turn)
+		}
+		id := turn.approvals[0].str("approval_id")
+		for _, decision := range []string{"approve", "reject"} {
+			p := e.problem("POST", "/chat/approvals/"+id, ada, map[string]string{"decision": decision}, 410, "approval_expired")
+			if detail, _ := p["detail"].(string); !strings.Contains(detail, "expired") {
+				t.Fatalf("problem %v", p)
+			}
+		}
+		if got := e.conversation(ada, turn.conversation).Messages[1].Approvals; len(got) != 1 || got[0].Status != jarvis.ApprovalExpired || got[0].ExpiresAt == nil {
+			t.Fatalf("stored approvals %+v", got)
+		}
+		if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != 0 {
+			t.Fatalf("an expired proposal made %d drafts", n)
+		}
+	})
 }

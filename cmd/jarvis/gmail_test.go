@@ -322,6 +322,8 @@ func TestDraftAndIDValidation(t *testing.T) {
 			{"no recipient", map[string]any{"to": []string{}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
 			{"too many recipients", map[string]any{"to": many, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
 			{"oversized body", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": strings.Repeat("x", 5<<20+1)}, 413, "payload_too_large", "body_text"},
+			{"bidi override in subject", map[string]any{"to": []string{"a@example.com"}, "subject": "Invoice \u202Efdp.exe", "body_text": "x"}, 400, "invalid_request", "subject"},
+			{"bidi isolate in a to name", map[string]any{"to": []string{"\"Ada \u2067\" <a@example.com>"}, "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
 			{"bad reply id", map[string]any{"to": []string{"a@example.com"}, "subject": "s", "body_text": "x", "reply_to_thread_id": "../x"}, 400, "invalid_request", "reply_to_thread_id"},
 			{"wrong type", map[string]any{"to": "a@example.com", "subject": "s", "body_text": "x"}, 400, "invalid_request", "to"},
 		}

@@ -31,7 +31,7 @@ func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.
 	}
 	chat, err := assistant.New(assistant.Config{
 		Model: provider, Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Auditor: auditor,
-		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"),
+		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), ApprovalTTL: m.Config.ApprovalTTL,
 	})
 	if err != nil {
 		return err

@@ -106,7 +106,13 @@ type Config struct {
 	Clock         jarvis.Clock
 	Logger        *slog.Logger
 	Limits        Limits
+	// ApprovalTTL is how long a proposal can be decided; DefaultApprovalTTL
+	// when zero.
+	ApprovalTTL time.Duration
 }
+
+// DefaultApprovalTTL is how long a proposal waits for the user by default.
+const DefaultApprovalTTL = 24 * time.Hour
 
 // Service implements jarvis.ChatService.
 type Service struct {
@@ -134,6 +140,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ApprovalTTL <= 0 {
+		cfg.ApprovalTTL = DefaultApprovalTTL
 	}
 	if cfg.ValidateDraft == nil {
 		cfg.ValidateDraft = func(jarvis.DraftInput) error { return nil }

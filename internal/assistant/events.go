@@ -2,6 +2,7 @@ package assistant
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/jarvis-hq/jarvis"
 )
@@ -30,9 +31,10 @@ type toolResultEvent struct {
 }
 
 type approvalEvent struct {
-	ApprovalID string   `json:"approval_id"`
-	Tool       string   `json:"tool"`
-	Proposal   proposal `json:"proposal"`
+	ApprovalID string    `json:"approval_id"`
+	Tool       string    `json:"tool"`
+	Proposal   proposal  `json:"proposal"`
+	ExpiresAt  time.Time `json:"expires_at"`
 }
 
 // proposal is a draft as the user is asked to approve it: every field,

@@ -302,7 +302,8 @@ func runCreateDraft(t *turn, a args) outcome {
 		}
 		return failed("invalid_arguments", "The draft was refused: "+msg+" Fix it and propose it again.", "Draft refused: invalid "+fieldOf(err))
 	}
-	ap := &jarvis.Approval{MessageID: t.msgID, Tool: toolCreateDraft, Proposal: in}
+	expires := t.s.now().Add(t.s.cfg.ApprovalTTL)
+	ap := &jarvis.Approval{MessageID: t.msgID, Tool: toolCreateDraft, Proposal: in, ExpiresAt: &expires}
 	wctx, cancel := finalContext(t.ctx)
 	defer cancel()
 	if err := t.s.cfg.Store.InsertApproval(wctx, t.user.ID, ap); err != nil {
@@ -311,7 +312,7 @@ func runCreateDraft(t *turn, a args) outcome {
 	}
 	t.s.audit(wctx, jarvis.AuditEntry{Action: jarvis.AuditChatApprovalRequested, TargetType: "approval", TargetID: ap.ID,
 		Metadata: map[string]any{"tool": toolCreateDraft, "conversation_id": t.conv.ID, "recipients": len(in.To) + len(in.Cc) + len(in.Bcc), "reply": in.ReplyToThreadID != ""}})
-	if err := t.send(jarvis.EventApprovalRequired, approvalEvent{ApprovalID: ap.ID, Tool: ap.Tool, Proposal: proposalOf(in)}); err != nil {
+	if err := t.send(jarvis.EventApprovalRequired, approvalEvent{ApprovalID: ap.ID, Tool: ap.Tool, Proposal: proposalOf(in), ExpiresAt: *ap.ExpiresAt}); err != nil {
 		return outcome{content: errorText("interrupted", "The user went away before seeing the proposal."), isError: true, summary: "Proposal not shown", code: "interrupted"}
 	}
 	return outcome{

@@ -52,6 +52,9 @@ type Config struct {
 	LogLevel      string
 	ShutdownGrace time.Duration
 
+	// ApprovalTTL is how long a chat proposal waits for the user's decision.
+	ApprovalTTL time.Duration
+
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
 	SandboxAddr string
@@ -121,6 +124,8 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }},
 	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "How long in-flight requests may finish after SIGTERM.",
 		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
+	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
+		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
 	{Env: "JARVIS_SANDBOX_ADDR", Flag: "sandbox-addr", Default: "127.0.0.1:8090", Help: "With --sandbox: where the local Google and model listen.",
 		set: func(c *Config, v string) error { c.SandboxAddr = v; return nil }},
 }
@@ -264,6 +269,9 @@ func (c *Config) ValidateSettings() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))
+	}
+	if c.ApprovalTTL <= 0 {
+		errs = append(errs, errors.New("JARVIS_APPROVAL_TTL must be positive"))
 	}
 	return errors.Join(errs...)
 }

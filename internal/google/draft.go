@@ -161,8 +161,9 @@ func parseRecipients(field string, list []string) ([]*mail.Address, error) {
 }
 
 // checkHeaderText refuses text that could break out of a header: CR, LF
-// and NUL, raw or percent-encoded, other control characters, invalid UTF-8,
-// and encoded-words that decode (once or more) to any of these.
+// and NUL, raw or percent-encoded, other control characters, bidirectional
+// controls, invalid UTF-8, and encoded-words that decode (once or more) to
+// any of these.
 func checkHeaderText(field, what, s string) error {
 	for range 4 {
 		if !utf8.ValidString(s) {
@@ -179,6 +180,9 @@ func checkHeaderText(field, what, s string) error {
 			if isControl(r) {
 				return jarvis.Invalid(field, "%s must not contain control characters.", what)
 			}
+			if isBidiControl(r) {
+				return jarvis.Invalid(field, "%s must not contain bidirectional control characters (U+%04X), which can disguise what it says.", what, r)
+			}
 		}
 		if !strings.Contains(s, "=?") {
 			return nil
@@ -190,6 +194,13 @@ func checkHeaderText(field, what, s string) error {
 		s = d
 	}
 	return jarvis.Invalid(field, "%s holds too deeply nested encoded-words.", what)
+}
+
+// isBidiControl reports the bidirectional embedding, override and isolate
+// controls (U+202A–U+202E, U+2066–U+2069) and the direction marks U+200E and
+// U+200F, which can make an address or subject read as something else.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
 
 // isControl reports control characters other than TAB, and the Unicode

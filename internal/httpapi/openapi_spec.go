@@ -134,8 +134,8 @@ var operations = []operation{
 	{method: "GET", path: "/conversations/{id}", summary: "A conversation with its messages, tool calls and approvals", tag: "chat", auth: true,
 		params: []param{path("id", "")}, ok: 200, resp: jarvis.ConversationDetail{}, errors: chatErrs(404)},
 	{method: "DELETE", path: "/conversations/{id}", summary: "Delete a conversation", tag: "chat", auth: true, params: []param{path("id", "")}, ok: 204, errors: chatErrs(403, 404)},
-	{method: "POST", path: "/chat/approvals/{id}", summary: "Approve or reject a proposed action, once", tag: "chat", auth: true, params: []param{path("id", "")},
-		body: decisionRequest{}, ok: 200, resp: decisionResponse{}, errors: chatErrs(400, 403, 404, 409, 413, 429, 502, 504)},
+	{method: "POST", path: "/chat/approvals/{id}", summary: "Approve or reject a proposed action, once, before it expires (410 approval_expired after JARVIS_APPROVAL_TTL, default 24 h)", tag: "chat", auth: true, params: []param{path("id", "")},
+		body: decisionRequest{}, ok: 200, resp: decisionResponse{}, errors: chatErrs(400, 403, 404, 409, 410, 413, 429, 502, 504)},
 }
 
 func buildSpec() map[string]any {

@@ -24,6 +24,7 @@ var codes = map[string]int{
 	jarvis.EIDEMPOTENCY:     http.StatusConflict,
 	jarvis.ESIGNUPCLOSED:    http.StatusForbidden,
 	jarvis.EREAUTH:          http.StatusConflict,
+	jarvis.EEXPIRED:         http.StatusGone,
 	jarvis.EUPSTREAM:        http.StatusBadGateway,
 	jarvis.EUPSTREAMTIMEOUT: http.StatusGatewayTimeout,
 	jarvis.ELLM:             http.StatusServiceUnavailable,

@@ -229,7 +229,7 @@ func (db *DB) ListChatMessages(ctx context.Context, userID, conversationID strin
 	}
 	defer approvals.Close()
 	for approvals.Next() {
-		a, err := scanApproval(approvals)
+		a, err := db.scanApproval(approvals)
 		if err != nil {
 			return nil, err
 		}
@@ -258,14 +258,16 @@ func (db *DB) InsertToolCall(ctx context.Context, userID string, c *jarvis.ToolC
 	return nil
 }
 
-const approvalColumns = `id, conversation_id, message_id, tool, status, proposal, result, created_at, decided_at`
+const approvalColumns = `id, conversation_id, message_id, tool, status, proposal, result, created_at, expires_at, decided_at`
 
-func scanApproval(row interface{ Scan(...any) error }) (*jarvis.Approval, error) {
+// scanApproval reads an approval; a pending one whose time has passed
+// reads as expired.
+func (db *DB) scanApproval(row interface{ Scan(...any) error }) (*jarvis.Approval, error) {
 	var a jarvis.Approval
 	var proposal string
 	var result sql.NullString
-	var decided sql.NullTime
-	if err := row.Scan(&a.ID, &a.ConversationID, &a.MessageID, &a.Tool, &a.Status, &proposal, &result, &a.CreatedAt, &decided); err != nil {
+	var expires, decided sql.NullTime
+	if err := row.Scan(&a.ID, &a.ConversationID, &a.MessageID, &a.Tool, &a.Status, &proposal, &result, &a.CreatedAt, &expires, &decided); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(proposal), &a.Proposal); err != nil {
@@ -277,15 +279,22 @@ func scanApproval(row interface{ Scan(...any) error }) (*jarvis.Approval, error)
 			return nil, fmt.Errorf("result of approval %s: %w", a.ID, err)
 		}
 	}
-	a.CreatedAt, a.DecidedAt = a.CreatedAt.UTC(), timePtr(decided)
+	a.CreatedAt, a.ExpiresAt, a.DecidedAt = a.CreatedAt.UTC(), timePtr(expires), timePtr(decided)
+	if a.Status == jarvis.ApprovalPending && a.ExpiresAt != nil && !db.now().Before(*a.ExpiresAt) {
+		a.Status = jarvis.ApprovalExpired
+	}
 	return &a, nil
 }
 
 // InsertApproval stores a pending approval of the user's message, filling
-// a.ID, a.Status and a.CreatedAt. ENOTFOUND if the message is not the
-// user's.
+// a.ID, a.Status and a.CreatedAt; a.ExpiresAt, when set, is when it stops
+// being decidable. ENOTFOUND if the message is not the user's.
 func (db *DB) InsertApproval(ctx context.Context, userID string, a *jarvis.Approval) error {
 	a.ID, a.Status, a.CreatedAt, a.DecidedAt, a.Result = newID(), jarvis.ApprovalPending, db.now(), nil, nil
+	if a.ExpiresAt != nil {
+		t := a.ExpiresAt.UTC().Truncate(time.Microsecond)
+		a.ExpiresAt = &t
+	}
 	proposal, err := json.Marshal(a.Proposal)
 	if err != nil {
 		return fmt.Errorf("encode proposal: %w", err)
@@ -294,8 +303,8 @@ func (db *DB) InsertApproval(ctx context.Context, userID string, a *jarvis.Appro
 	if err != nil {
 		return notFound(err, "Message")
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO chat_approvals (id, user_id, conversation_id, message_id, tool, status, proposal, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, userID, a.ConversationID, a.MessageID, a.Tool, a.Status, string(proposal), db.ts(a.CreatedAt))
+	_, err = db.db.ExecContext(ctx, `INSERT INTO chat_approvals (id, user_id, conversation_id, message_id, tool, status, proposal, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, a.ID, userID, a.ConversationID, a.MessageID, a.Tool, a.Status, string(proposal), db.ts(a.CreatedAt), db.nullTS(a.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("insert approval: %w", err)
 	}
@@ -305,23 +314,26 @@ func (db *DB) InsertApproval(ctx context.Context, userID string, a *jarvis.Appro
 // FindApproval returns the user's approval. ENOTFOUND if it is not the
 // user's.
 func (db *DB) FindApproval(ctx context.Context, userID, id string) (*jarvis.Approval, error) {
-	a, err := scanApproval(db.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM chat_approvals WHERE user_id = $1 AND id = $2`, userID, id))
+	a, err := db.scanApproval(db.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM chat_approvals WHERE user_id = $1 AND id = $2`, userID, id))
 	if err != nil {
 		return nil, notFound(err, "Approval")
 	}
 	return a, nil
 }
 
-// DecideApproval moves the user's pending approval to status (approved or
-// rejected) in one atomic step, so that of two racing decisions exactly one
-// wins. ENOTFOUND if the approval is not the user's; ECONFLICT if it was
-// already decided; EINVALID for another status.
+// DecideApproval moves the user's pending, unexpired approval to status
+// (approved or rejected) in one atomic step, so that of two racing
+// decisions exactly one wins. ENOTFOUND if the approval is not the user's;
+// ECONFLICT if it was already decided; EEXPIRED if its time has passed;
+// EINVALID for another status.
 func (db *DB) DecideApproval(ctx context.Context, userID, id, status string) (*jarvis.Approval, error) {
 	if status != jarvis.ApprovalApproved && status != jarvis.ApprovalRejected {
 		return nil, jarvis.Invalid("decision", "A decision approves or rejects.")
 	}
-	res, err := db.db.ExecContext(ctx, `UPDATE chat_approvals SET status = $3, decided_at = $4 WHERE user_id = $1 AND id = $2 AND status = 'pending'`,
-		userID, id, status, db.ts(db.now()))
+	now := db.ts(db.now())
+	res, err := db.db.ExecContext(ctx, `UPDATE chat_approvals SET status = $3, decided_at = $4
+		WHERE user_id = $1 AND id = $2 AND status = 'pending' AND (expires_at IS NULL OR expires_at > $4)`,
+		userID, id, status, now)
 	if err != nil {
 		return nil, fmt.Errorf("decide approval: %w", err)
 	}
@@ -332,6 +344,10 @@ func (db *DB) DecideApproval(ctx context.Context, userID, id, status string) (*j
 	a, err := db.FindApproval(ctx, userID, id)
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 && a.Status == jarvis.ApprovalExpired {
+		return nil, jarvis.Errorf(jarvis.EEXPIRED, "This proposal expired at %s and can no longer be approved or rejected. Ask the assistant again.",
+			a.ExpiresAt.Format("2006-01-02 15:04 MST"))
 	}
 	if n == 0 {
 		return nil, jarvis.Errorf(jarvis.ECONFLICT, "This proposal was already %s.", a.Status)

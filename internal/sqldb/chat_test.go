@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,6 +277,62 @@ func TestApprovalsAreSingleUse(t *testing.T) {
 		}
 		if _, err := db.DecideApproval(ctx, f.ada.ID, b.ID, jarvis.ApprovalRejected); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("decide after delete: %v", err)
+		}
+	})
+}
+
+// A pending approval can be decided until it expires; then it reads as
+// expired and deciding it is EEXPIRED, whichever way.
+func TestApprovalsExpire(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		f := newChatFixture(t, d)
+		db := f.db
+		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		proposal := jarvis.DraftInput{To: []string{"a@example.com"}, Subject: "Hi", BodyText: "Body"}
+		expires := clock.Add(24 * time.Hour)
+		a := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal, ExpiresAt: &expires}
+		b := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal, ExpiresAt: &expires}
+		for _, x := range []*jarvis.Approval{a, b} {
+			if err := db.InsertApproval(ctx, f.ada.ID, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// One microsecond before: still pending, and decidable.
+		clock = expires.Add(-time.Microsecond)
+		if got, _ := db.FindApproval(ctx, f.ada.ID, a.ID); got.Status != jarvis.ApprovalPending || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+			t.Fatalf("before expiry %+v", got)
+		}
+		if _, err := db.DecideApproval(ctx, f.ada.ID, b.ID, jarvis.ApprovalRejected); err != nil {
+			t.Fatal(err)
+		}
+		// At the expiry time: expired, everywhere it is read, and not decidable.
+		clock = expires
+		if got, _ := db.FindApproval(ctx, f.ada.ID, a.ID); got.Status != jarvis.ApprovalExpired {
+			t.Fatalf("at expiry %+v", got)
+		}
+		for _, st := range []string{jarvis.ApprovalApproved, jarvis.ApprovalRejected} {
+			if _, err := db.DecideApproval(ctx, f.ada.ID, a.ID, st); !jarvis.IsCode(err, jarvis.EEXPIRED) {
+				t.Fatalf("deciding an expired approval (%s): %v", st, err)
+			}
+		}
+		msgs, err := db.ListChatMessages(ctx, f.ada.ID, f.conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var statuses []string
+		for _, m := range msgs {
+			for _, ap := range m.Approvals {
+				statuses = append(statuses, ap.Status)
+			}
+		}
+		if strings.Join(statuses, ",") != "expired,rejected" {
+			t.Fatalf("listed approvals %v", statuses)
+		}
+		// A decided approval stays decided after the time passes.
+		if got, _ := db.FindApproval(ctx, f.ada.ID, b.ID); got.Status != jarvis.ApprovalRejected {
+			t.Fatalf("decided approval after expiry %+v", got)
 		}
 	})
 }

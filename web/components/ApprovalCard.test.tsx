@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { ApprovalCard } from './ApprovalCard';
+import { ApprovalCard, visible } from './ApprovalCard';
 import { ApiError } from '@/lib/errors';
 import type { Approval } from '@/lib/types';
 
@@ -67,5 +67,26 @@ describe('ApprovalCard', () => {
     render(<ApprovalCard approval={{ ...approval, status: 'expired' }} decide={vi.fn()} />);
     expect(screen.queryByRole('button')).toBeNull();
     expect(screen.getByText(/Expired/)).toBeTruthy();
+  });
+
+  it('turns into Expired when the server says the proposal expired', async () => {
+    const decide = vi.fn(async () => { throw new ApiError({ status: 410, code: 'approval_expired', detail: 'This proposal expired.' }); });
+    const onDecided = vi.fn();
+    render(<ApprovalCard approval={{ ...approval, expires_at: '2026-12-06T10:00:00Z' }} decide={decide} onDecided={onDecided} />);
+    expect(screen.getByText(/Decide by/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(screen.getByText(/Expired/)).toBeTruthy());
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(onDecided).toHaveBeenCalledWith({ status: 'expired' });
+  });
+
+  it('shows bidirectional controls as codes, isolated', () => {
+    const evil = { ...approval, proposal: { ...approval.proposal, to: ['ada@example.com\u202Egro.live'], subject: 'Invoice \u2066fdp.exe\u2069' } };
+    const { container } = render(<ApprovalCard approval={evil} decide={vi.fn()} />);
+    expect(screen.getByText('ada@example.com⟨U+202E⟩gro.live')).toBeTruthy();
+    expect(screen.getByText('Invoice ⟨U+2066⟩fdp.exe⟨U+2069⟩')).toBeTruthy();
+    expect(container.textContent).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/);
+    expect(container.querySelectorAll('dd > bdi').length).toBe(4);
+    expect(visible('a\u200Eb\u200Fc')).toBe('a⟨U+200E⟩b⟨U+200F⟩c');
   });
 });

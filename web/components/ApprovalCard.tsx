@@ -3,6 +3,8 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { api } from '@/lib/api';
+import { ApiError } from '@/lib/errors';
+import { longDate } from '@/lib/format';
 import type { Approval } from '@/lib/types';
 import { ErrorNotice } from './States';
 
@@ -13,9 +15,19 @@ const toolTitles: Record<string, string> = {
   gmail_create_draft: 'Save this draft in Gmail?',
 };
 
+// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F)
+// can make "moc.evil@ada" read as an innocent address; the card shows each
+// one as a visible code instead.
+const bidi = /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/g;
+
+/** visible replaces bidirectional control characters with their code, e.g. ⟨U+202E⟩. */
+export function visible(s: string): string {
+  return s.replace(bidi, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
+
 function list(v?: string[] | string): string {
   if (!v) return '';
-  return Array.isArray(v) ? v.join(', ') : v;
+  return visible(Array.isArray(v) ? v.join(', ') : v);
 }
 
 /**
@@ -51,7 +63,12 @@ export function ApprovalCard({
       setLocal(patch);
       onDecided?.(patch);
     } catch (err) {
-      setError(err);
+      if (err instanceof ApiError && err.code === 'approval_expired') {
+        setLocal({ status: 'expired' });
+        onDecided?.({ status: 'expired' });
+      } else {
+        setError(err);
+      }
     } finally {
       setBusy(null);
     }
@@ -61,10 +78,10 @@ export function ApprovalCard({
     <section className="card approval" aria-labelledby={titleId}>
       <h2 id={titleId}>{toolTitles[a.tool] || `Approve “${a.tool}”?`}</h2>
       <dl>
-        <dt>To</dt><dd>{list(p.to) || '—'}</dd>
-        {list(p.cc) && (<><dt>Cc</dt><dd>{list(p.cc)}</dd></>)}
-        {list(p.bcc) && (<><dt>Bcc</dt><dd>{list(p.bcc)}</dd></>)}
-        <dt>Subject</dt><dd>{p.subject || '(no subject)'}</dd>
+        <dt>To</dt><dd><bdi>{list(p.to) || '—'}</bdi></dd>
+        {list(p.cc) && (<><dt>Cc</dt><dd><bdi>{list(p.cc)}</bdi></dd></>)}
+        {list(p.bcc) && (<><dt>Bcc</dt><dd><bdi>{list(p.bcc)}</bdi></dd></>)}
+        <dt>Subject</dt><dd><bdi>{p.subject ? visible(p.subject) : '(no subject)'}</bdi></dd>
         {p.reply_to_thread_id && (
           <><dt>In reply to</dt><dd><Link href={`/thread?id=${encodeURIComponent(p.reply_to_thread_id)}`}>the thread</Link></dd></>
         )}
@@ -80,7 +97,10 @@ export function ApprovalCard({
           <button type="button" onClick={() => act('reject')} disabled={busy !== null}>
             {busy === 'reject' ? 'Rejecting…' : 'Reject'}
           </button>
-          <span className="muted small">Approving saves a draft in Gmail. Nothing is sent.</span>
+          <span className="muted small">
+            Approving saves a draft in Gmail. Nothing is sent.
+            {a.expires_at && <> Decide by <time dateTime={a.expires_at}>{longDate(a.expires_at)}</time>.</>}
+          </span>
         </div>
       ) : a.status === 'approved' ? (
         <div className="notice notice-ok" role="status">
@@ -90,6 +110,8 @@ export function ApprovalCard({
         </div>
       ) : a.status === 'rejected' ? (
         <div className="notice notice-info" role="status"><p><strong>Rejected.</strong> Nothing was saved.</p></div>
+      ) : a.status === 'failed' ? (
+        <div className="notice notice-info" role="status"><p><strong>Failed.</strong> The draft could not be saved. Ask the assistant again.</p></div>
       ) : (
         <div className="notice notice-info" role="status"><p><strong>Expired.</strong> Ask the assistant again if you still want this.</p></div>
       )}

@@ -315,7 +315,7 @@ test('an invitation joins only when the invitee accepts, and a member may leave'
   await members.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(members.getByRole('status')).toContainText('Invitation sent to grace@example.com');
   const pendingList = page.getByRole('region', { name: 'Pending invitations' });
-  await expect(pendingList.getByRole('cell', { name: 'grace@example.com' })).toBeVisible();
+  await expect(pendingList.getByRole('cell', { name: 'grace@example.com', exact: true })).toBeVisible();
   await expect(members.getByRole('cell', { name: 'grace@example.com', exact: true })).toHaveCount(1); // the pending row only
   await expectAccessible(page, 'team with a pending invitation');
 

@@ -123,7 +123,7 @@ export interface Proposal {
   reply_to_thread_id?: string;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'failed';
 
 export interface Approval {
   id: string;
@@ -131,6 +131,8 @@ export interface Approval {
   status: ApprovalStatus;
   proposal: Proposal;
   result?: { draft_id: string; message_id?: string; thread_id: string };
+  /** When a pending proposal stops being decidable. */
+  expires_at?: string;
 }
 
 export interface ToolCall {
