@@ -24,6 +24,7 @@ const (
 	EUPSTREAM        = "upstream_unavailable"
 	EUPSTREAMTIMEOUT = "upstream_timeout"
 	ELLM             = "llm_unavailable"
+	EUNAVAILABLE     = "service_unavailable"
 	EINTERNAL        = "internal"
 )
 
@@ -35,7 +36,7 @@ type Error struct {
 	Message string
 	// Field names the offending input for EINVALID and ETOOLARGE.
 	Field string
-	// RetryAfter, when set, tells the client when to try again (ERATELIMITED, EUPSTREAM).
+	// RetryAfter, when set, tells the client when to try again (ERATELIMITED, EUPSTREAM, EUNAVAILABLE).
 	RetryAfter time.Duration
 	// Err is the underlying cause, for logs and errors.Is/As only.
 	Err error

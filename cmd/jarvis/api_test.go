@@ -46,7 +46,7 @@ func TestHealthReadyOpenAPI(t *testing.T) {
 	}
 	// With the database gone, /ready says which check fails.
 	e.Main.DB.Close()
-	p := e.problem("GET", "/ready", "", nil, 503, "upstream_unavailable")
+	p := e.problem("GET", "/ready", "", nil, 503, "service_unavailable")
 	if p["field"] != "database" {
 		t.Fatalf("ready problem = %v", p)
 	}
@@ -232,6 +232,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	if err := e.Sandbox.Google.SetFaults(sandboxLatency(700 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
+	e.Sandbox.Google.ResetStats()
 	var wg sync.WaitGroup
 	var status int
 	wg.Add(1)
@@ -248,7 +249,8 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		resp.Body.Close()
 		status = resp.StatusCode
 	}()
-	time.Sleep(200 * time.Millisecond)
+	// In flight: Jarvis has called Google, which holds the answer 700 ms.
+	waitFor(t, "the request to reach Google", func() bool { return len(e.Sandbox.Google.Stats()) > 0 })
 	if err := e.Main.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -260,3 +260,16 @@ func (e *testEnv) token(email string) string {
 	}
 	return strings.TrimSpace(out.String())
 }
+
+// waitFor polls cond until it holds, failing the test if it still does not
+// after 30 seconds (a bound for a loaded machine, not an expected time).
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

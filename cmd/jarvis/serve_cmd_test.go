@@ -49,17 +49,14 @@ func TestServeSandboxCommand(t *testing.T) {
 	}()
 	e := &testEnv{t: t, URL: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if resp, err := http.Get(e.URL + "/health"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
+	waitFor(t, "serve --sandbox to come up", func() bool {
+		resp, err := http.Get(e.URL + "/health")
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve --sandbox did not come up")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 	if _, err := os.Stat(filepath.Join(dir, "db", ".jarvis-secrets.env")); err != nil {
 		t.Fatalf("development secrets not saved beside the database: %v", err)
 	}

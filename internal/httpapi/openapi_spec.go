@@ -138,6 +138,15 @@ var operations = []operation{
 		body: decisionRequest{}, ok: 200, resp: decisionResponse{}, errors: chatErrs(400, 403, 404, 409, 410, 413, 429, 502, 504)},
 }
 
+// serverErrs are the statuses any route may answer: 500 internal, and 503
+// service_unavailable when it needs the database and cannot have it.
+func serverErrs(op operation) []int {
+	if op.path == "/health" || op.path == "/openapi.json" {
+		return []int{500}
+	}
+	return []int{500, 503}
+}
+
 func buildSpec() map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
 	problem := map[string]any{"application/problem+json": map[string]any{"schema": g.ref("Problem", Problem{})}}
@@ -169,7 +178,7 @@ func buildSpec() map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.resp), op.resp)}}
 		}
 		responses[strconv.Itoa(op.ok)] = ok
-		for _, c := range append(op.errors, 500) {
+		for _, c := range append(op.errors, serverErrs(op)...) {
 			if c >= 300 && c < 400 {
 				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c) + ": a redirect"}
 				continue

@@ -28,6 +28,7 @@ var codes = map[string]int{
 	jarvis.EUPSTREAM:        http.StatusBadGateway,
 	jarvis.EUPSTREAMTIMEOUT: http.StatusGatewayTimeout,
 	jarvis.ELLM:             http.StatusServiceUnavailable,
+	jarvis.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	jarvis.EINTERNAL:        http.StatusInternalServerError,
 }
 

@@ -7,6 +7,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -14,12 +15,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -48,20 +50,22 @@ type DB struct {
 // Open connects to the database that url names: "postgres://…" or
 // "postgresql://…" for PostgreSQL, "sqlite:PATH" or a bare path for SQLite.
 // It does not migrate.
+//
+// A PostgreSQL URL may carry pool_max_conns=N (default 20): the most
+// connections this process opens. It is read here and not sent to the
+// server. connect_timeout defaults to 10 seconds. A connection the database
+// refuses, has no room for, or does not answer in time is an error with
+// code service_unavailable (see Unavailable).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	dialect, driverDSN, err := parseDSN(dsn)
+	p, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	driver := "pgx"
-	if dialect == SQLite {
-		driver = "sqlite"
-	}
-	sdb, err := sql.Open(driver, driverDSN)
-	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialect, err)
-	}
-	if dialect == SQLite {
+	var sdb *sql.DB
+	if p.dialect == SQLite {
+		if sdb, err = sql.Open("sqlite", p.driverDSN); err != nil {
+			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
+		}
 		// WAL lets readers run beside the one writer; _txlock=immediate takes
 		// the write lock at BEGIN so that transactions queue on the busy
 		// timeout instead of failing with SQLITE_BUSY on upgrade.
@@ -69,49 +73,65 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sdb.SetMaxIdleConns(8)
 		sdb.SetConnMaxIdleTime(0)
 	} else {
-		sdb.SetMaxOpenConns(20)
-		sdb.SetMaxIdleConns(10)
+		c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(p.driverDSN)
+		if err != nil {
+			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
+		}
+		sdb = sql.OpenDB(unavailableConnector{c})
+		sdb.SetMaxOpenConns(p.maxConns)
+		sdb.SetMaxIdleConns(min(p.maxConns, 10))
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sdb.PingContext(pingCtx); err != nil {
 		sdb.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+		return nil, fmt.Errorf("connect to %s database: %w", p.dialect, err)
 	}
-	return &DB{db: sdb, dialect: dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
+	return &DB{db: sdb, dialect: p.dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
 }
 
 // CheckURL reports whether dsn is a database URL Open accepts: postgres://…,
 // postgresql://…, or sqlite:PATH (or a bare path) whose folder exists. It
 // creates nothing and connects to nothing.
 func CheckURL(dsn string) error {
-	_, _, err := parseDSN(dsn)
+	_, err := parseDSN(dsn)
 	return err
 }
 
-// parseDSN returns the dialect and the driver's own DSN for a Jarvis database URL.
-func parseDSN(dsn string) (Dialect, string, error) {
+// PoolMaxConnsParam is the PostgreSQL URL parameter that caps the pool.
+const PoolMaxConnsParam = "pool_max_conns"
+
+// parsedDSN is a Jarvis database URL taken apart.
+type parsedDSN struct {
+	dialect   Dialect
+	driverDSN string // the driver's own DSN
+	maxConns  int    // PostgreSQL: the pool's size
+}
+
+// parseDSN returns the dialect, the driver's own DSN and the pool settings
+// of a Jarvis database URL.
+func parseDSN(dsn string) (parsedDSN, error) {
 	switch {
 	case dsn == "":
-		return "", "", errors.New("database URL is empty")
+		return parsedDSN{}, errors.New("database URL is empty")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		if u, err := url.Parse(dsn); err != nil || u.Host == "" {
-			return "", "", fmt.Errorf("%q is not a PostgreSQL URL (postgres://user:password@host:5432/db)", redactDSN(dsn))
+			return parsedDSN{}, fmt.Errorf("%q is not a PostgreSQL URL (postgres://user:password@host:5432/db)", redactDSN(dsn))
 		}
-		return Postgres, dsn, nil
+		return parsePostgresDSN(dsn)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
 	if path == "" {
-		return "", "", errors.New("sqlite database URL has no path")
+		return parsedDSN{}, errors.New("sqlite database URL has no path")
 	}
 	if strings.Contains(path, "://") {
-		return "", "", fmt.Errorf("unsupported database URL scheme in %q: use postgres:// or sqlite:PATH", redactDSN(dsn))
+		return parsedDSN{}, fmt.Errorf("unsupported database URL scheme in %q: use postgres:// or sqlite:PATH", redactDSN(dsn))
 	}
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "." {
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return "", "", fmt.Errorf("the folder %s for the SQLite database does not exist: create it first", dir)
+				return parsedDSN{}, fmt.Errorf("the folder %s for the SQLite database does not exist: create it first", dir)
 			}
 		}
 	}
@@ -121,7 +141,32 @@ func parseDSN(dsn string) (Dialect, string, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	return SQLite, "file:" + path + "?" + q.Encode(), nil
+	return parsedDSN{dialect: SQLite, driverDSN: "file:" + path + "?" + q.Encode()}, nil
+}
+
+// parsePostgresDSN takes pool_max_conns out of a PostgreSQL URL and gives it
+// a connect_timeout when it has none.
+func parsePostgresDSN(dsn string) (parsedDSN, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return parsedDSN{}, errors.New("database URL is not a valid URL")
+	}
+	p := parsedDSN{dialect: Postgres, maxConns: 20}
+	q := u.Query()
+	if v := q.Get(PoolMaxConnsParam); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return parsedDSN{}, fmt.Errorf("database URL: %s=%q is not a number from 1 to 1000", PoolMaxConnsParam, v)
+		}
+		p.maxConns = n
+		q.Del(PoolMaxConnsParam)
+	}
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "10")
+	}
+	u.RawQuery = q.Encode()
+	p.driverDSN = u.String()
+	return p, nil
 }
 
 // redactDSN hides a password in a database URL, for messages.
@@ -142,8 +187,9 @@ func (db *DB) SQL() *sql.DB { return db.db }
 // Close closes the database.
 func (db *DB) Close() error { return db.db.Close() }
 
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+// Ping checks that the database answers; service_unavailable when it
+// cannot be reached or has no room for a connection.
+func (db *DB) Ping(ctx context.Context) error { return Unavailable(db.db.PingContext(ctx)) }
 
 // migrationsFS returns the migrations of the dialect.
 func (db *DB) migrationsFS() fs.FS {
@@ -182,14 +228,14 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", Unavailable(err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return Unavailable(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", Unavailable(err))
 	}
 	return nil
 }

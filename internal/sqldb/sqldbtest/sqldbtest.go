@@ -9,11 +9,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -43,42 +49,93 @@ func Each(t *testing.T, fn func(t *testing.T, dialect sqldb.Dialect)) {
 	}
 }
 
+// PoolMaxConns is the pool size of the test databases URL returns: small,
+// so that parallel test packages stay far below PostgreSQL's connection
+// limit on a shared machine.
+const PoolMaxConns = 4
+
 // URL returns a database URL of the dialect for a fresh, empty database that
-// is dropped when the test ends. For PostgreSQL it is a new schema.
+// is dropped when the test ends. For PostgreSQL it is a new schema, reached
+// through a pool of at most PoolMaxConns connections.
 func URL(tb testing.TB, dialect sqldb.Dialect) string {
 	tb.Helper()
 	if dialect == sqldb.SQLite {
 		return "sqlite:" + filepath.Join(tb.TempDir(), "jarvis.db")
 	}
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		tb.Fatalf("%s is not set", PostgresEnv)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatalf("open PostgreSQL: %v", err)
-	}
-	defer admin.Close()
+	schema := randomName("jarvis_test_")
+	admin(tb, "CREATE SCHEMA "+schema)
+	tb.Cleanup(func() { admin(nil, "DROP SCHEMA "+schema+" CASCADE") })
+	return postgresURL(tb, nil, schema, PoolMaxConns)
+}
+
+// LimitedURL returns the URL of a fresh, empty PostgreSQL schema reached as
+// a new role that may hold at most limit connections at once (CONNECTION
+// LIMIT), without a pool_max_conns parameter. The role's connections are
+// ended, and the schema and the role dropped, when the test ends.
+func LimitedURL(tb testing.TB, limit int) string {
+	tb.Helper()
+	role, schema := randomName("jarvis_test_role_"), randomName("jarvis_test_")
+	password := randomName("p")
+	admin(tb, fmt.Sprintf("CREATE ROLE %s LOGIN NOSUPERUSER CONNECTION LIMIT %d PASSWORD '%s'", role, limit, password))
+	tb.Cleanup(func() {
+		admin(nil, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '"+role+"'")
+		admin(nil, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		admin(nil, "DROP ROLE IF EXISTS "+role)
+	})
+	admin(tb, "CREATE SCHEMA "+schema+" AUTHORIZATION "+role)
+	return postgresURL(tb, url.UserPassword(role, password), schema, 0)
+}
+
+// randomName returns prefix followed by twelve random hex digits.
+func randomName(prefix string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	schema := "jarvis_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("PostgreSQL at %s is not usable: %v", PostgresEnv, err)
-	}
-	tb.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
+	return prefix + hex.EncodeToString(b)
+}
+
+// admin runs statement on the PostgreSQL of PostgresEnv with a connection of
+// its own, closed before it returns. With a nil tb (cleanups) errors are ignored.
+func admin(tb testing.TB, statement string) {
+	fail := func(format string, args ...any) {
+		if tb != nil {
+			tb.Helper()
+			tb.Fatalf(format, args...)
 		}
-		defer admin.Close()
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
+	}
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		fail("%s is not set", PostgresEnv)
+		return
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		fail("open PostgreSQL: %v", err)
+		return
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, statement); err != nil {
+		fail("PostgreSQL at %s is not usable: %v", PostgresEnv, err)
+	}
+}
+
+// postgresURL is PostgresEnv's URL with search_path set to schema, the
+// given user when not nil, and pool_max_conns when maxConns > 0.
+func postgresURL(tb testing.TB, user *url.Userinfo, schema string, maxConns int) string {
+	tb.Helper()
+	u, err := url.Parse(os.Getenv(PostgresEnv))
 	if err != nil {
 		tb.Fatalf("parse %s: %v", PostgresEnv, err)
 	}
+	if user != nil {
+		u.User = user
+	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	if maxConns > 0 {
+		q.Set(sqldb.PoolMaxConnsParam, strconv.Itoa(maxConns))
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -102,4 +159,42 @@ func OpenURL(tb testing.TB, dsn string) *sqldb.DB {
 		tb.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// HoldConnections opens n connections to the PostgreSQL database at dsn (a
+// LimitedURL) and keeps them until release is called or the test ends.
+// While the database has no room it tries again, so other clients closing
+// their connections make room: it returns once all n are held, or fails the
+// test after a minute.
+func HoldConnections(tb testing.TB, dsn string, n int) (release func()) {
+	tb.Helper()
+	var held []*pgconn.PgConn
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			for _, c := range held {
+				c.Close(context.Background())
+			}
+		})
+	}
+	tb.Cleanup(release)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for len(held) < n {
+		c, err := pgconn.Connect(ctx, dsn)
+		if err == nil {
+			held = append(held, c)
+			continue
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "53300" {
+			tb.Fatalf("hold connection %d of %d: %v", len(held)+1, n, err)
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("held %d of %d connections; no room for more within a minute", len(held), n)
+		case <-time.After(20 * time.Millisecond): // a poll for room, not a wait for time
+		}
+	}
+	return release
 }
