@@ -72,8 +72,13 @@ func TestSignInBoundToBrowser(t *testing.T) {
 		if n := e.countRows("users"); n != 1 {
 			t.Fatalf("%d users after refused callbacks and ada's sign-in", n)
 		}
+		// An unknown state is reported as such (and audited too).
+		unknown, _ := e.do("GET", "/auth/google/callback?code=x&state=unknown", "", nil, "Accept", "text/html")
+		if unknown.Header.Get("Location") != "/signin?error=invalid_request" {
+			t.Fatalf("unknown state: %d %q", unknown.StatusCode, unknown.Header.Get("Location"))
+		}
 		e.Main.Audit.Flush()
-		for reason, want := range map[string]int{"binding_cookie_missing": 2, "binding_cookie_mismatch": 1} {
+		for reason, want := range map[string]int{"binding_cookie_missing": 3, "binding_cookie_mismatch": 1} {
 			var n int
 			if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.sign_in_refused' AND outcome = 'denied'
 				AND CAST(metadata AS TEXT) LIKE '%' || $1 || '%'`, reason).Scan(&n); err != nil || n != want {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -103,14 +104,17 @@ func (s *Server) checkCallback(r *http.Request, req callbackRequest, googleError
 // anywhere any more, and the refusal is audited. An unknown or expired
 // state is reported as such.
 func (s *Server) refuseUnbound(r *http.Request, state, reason string) error {
+	refusal, code := error(errOtherBrowser), signInOtherBrowser
 	if s.States != nil {
-		if _, err := s.States.ConsumeSignInState(r.Context(), state); err != nil {
+		if _, err := s.States.ConsumeSignInState(r.Context(), state); jarvis.IsCode(err, jarvis.EINVALID) {
+			refusal, code = err, jarvis.ErrorCode(err) // unknown, spent or expired: say so
+		} else if err != nil {
 			return err
 		}
 	}
 	s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: jarvis.OutcomeDenied,
-		Metadata: map[string]any{"reason": reason, "error_code": signInOtherBrowser}})
-	return errOtherBrowser
+		Metadata: map[string]any{"reason": reason, "error_code": code}})
+	return refusal
 }
 
 // completeSignIn finishes a checked sign-in and mints its token.
@@ -140,7 +144,7 @@ func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
 	req := callbackRequest{Code: q.Get("code"), State: q.Get("state")}
 	fail := func(err error) {
 		pageCode := jarvis.ErrorCode(err)
-		if err == errOtherBrowser {
+		if errors.Is(err, errOtherBrowser) {
 			pageCode = signInOtherBrowser
 		}
 		if wantsHTML(r) {
