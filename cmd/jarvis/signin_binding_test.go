@@ -1,9 +1,12 @@
 package main
 
 import (
+	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -155,66 +158,97 @@ func TestHSTSOnlyOnHTTPS(t *testing.T) {
 // The anonymous routes that write are limited per client address: a burst
 // from one address gets 429 past the limit and writes no more sign-in
 // state; X-Forwarded-For counts only from a trusted proxy (SECURITY.md
-// line 40).
+// line 40). The counters live in the database or, when configured, Redis.
 func TestAnonymousRateLimit(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
-		const limit = 5
-		loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-		e := startEnv(t, envOptions{dialect: d, main: func(m *Main) { m.HTTP.AnonymousRateLimit = limit },
-			configure: func(c *config.Config) { c.TrustedProxies = loopback }})
-		burst := func(env *testEnv, n int, forwardedFor func(i int) string) (ok, limited int) {
-			t.Helper()
-			var mu sync.Mutex
-			var wg sync.WaitGroup
-			for i := 0; i < n; i++ {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					req, _ := http.NewRequest("GET", env.URL+"/auth/google/start", nil)
-					req.Header.Set("Accept", "application/json")
-					req.Header.Set("X-Forwarded-For", forwardedFor(i))
-					resp, err := env.client.Do(req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case resp.StatusCode == 200:
-						ok++
-					case resp.StatusCode == 429 && resp.Header.Get("Retry-After") != "":
-						limited++
-					default:
-						t.Errorf("start: %d", resp.StatusCode)
-					}
-				}(i)
-			}
-			wg.Wait()
-			return ok, limited
-		}
-		if ok, limited := burst(e, 20, func(int) string { return "203.0.113.7" }); ok != limit || limited != 20-limit {
-			t.Fatalf("burst: %d ok, %d limited", ok, limited)
-		}
-		if n := e.countRows("oauth_states"); n != limit {
-			t.Fatalf("%d sign-in states after the burst, want %d", n, limit)
-		}
-		// The callbacks count against the same address; others are untouched.
-		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": "c", "state": "s"}, 429, "rate_limited", "X-Forwarded-For", "203.0.113.7")
-		e.problem("GET", "/auth/google/callback?code=c&state=s", "", nil, 429, "rate_limited", "X-Forwarded-For", "203.0.113.7")
-		e.json("GET", "/auth/google/start", "", nil, 200, nil, "Accept", "application/json", "X-Forwarded-For", "203.0.113.8")
-		// A proxy's own hop does not hide the client behind it.
-		e.problem("GET", "/auth/google/start", "", nil, 429, "rate_limited", "Accept", "application/json", "X-Forwarded-For", "203.0.113.7, 127.0.0.1")
-
+		e := testAnonymousRateLimit(t, d, "")
 		// Without trusted proxies, X-Forwarded-For is ignored: varying it
 		// does not escape the limit.
-		plain := startEnv(t, envOptions{dialect: d, sandbox: e.Sandbox, main: func(m *Main) { m.HTTP.AnonymousRateLimit = limit }})
-		if ok, limited := burst(plain, 12, func(i int) string { return "198.51.100." + string(rune('1'+i%9)) }); ok != limit || limited != 12-limit {
+		plain := startEnv(t, envOptions{dialect: d, sandbox: e.Sandbox, main: func(m *Main) { m.HTTP.AnonymousRateLimit = anonLimit }})
+		if ok, limited := startBurst(t, plain, 12, func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }); ok != anonLimit || limited != 12-anonLimit {
 			t.Fatalf("spoofed burst: %d ok, %d limited", ok, limited)
 		}
-		if n := plain.countRows("oauth_states"); n != limit {
+		if n := plain.countRows("oauth_states"); n != anonLimit {
 			t.Fatalf("%d sign-in states after the spoofed burst", n)
 		}
 	})
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("JARVIS_TEST_REDIS_URL")
+		if url == "" {
+			url = "redis://127.0.0.1:6379/15"
+		}
+		if os.Getenv("CI") != "true" && !reachable("127.0.0.1:6379") {
+			t.Skip("no Redis")
+		}
+		testAnonymousRateLimit(t, sqldb.SQLite, url)
+	})
+}
+
+const anonLimit = 5
+
+// testAnonymousRateLimit bursts sign-in starts from one client behind a
+// trusted proxy. The client's addresses are random, since a Redis is
+// shared between runs.
+func testAnonymousRateLimit(t *testing.T, d sqldb.Dialect, redisURL string) *testEnv {
+	t.Helper()
+	e := startEnv(t, envOptions{dialect: d, main: func(m *Main) { m.HTTP.AnonymousRateLimit = anonLimit },
+		configure: func(c *config.Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+			c.RedisURL = redisURL
+		}})
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	// Two clients in different /64s; the second half of client's addresses
+	// varies within its /64, which counts as one client.
+	r1, r2 := uint16(b[0])<<8|uint16(b[1]), uint16(b[2])<<8|uint16(b[3])
+	client := fmt.Sprintf("2001:db8:%x:%x::", r1, r2)
+	other := fmt.Sprintf("2001:db8:%x:%x::1", r1, r2^0xffff)
+	if ok, limited := startBurst(t, e, 20, func(i int) string { return fmt.Sprintf("%s%x", client, i+1) }); ok != anonLimit || limited != 20-anonLimit {
+		t.Fatalf("burst: %d ok, %d limited", ok, limited)
+	}
+	if n := e.countRows("oauth_states"); n != anonLimit {
+		t.Fatalf("%d sign-in states after the burst, want %d", n, anonLimit)
+	}
+	// The callbacks count against the same client; others are untouched.
+	e.problem("POST", "/auth/google/callback", "", map[string]string{"code": "c", "state": "s"}, 429, "rate_limited", "X-Forwarded-For", client+"1")
+	e.problem("GET", "/auth/google/callback?code=c&state=s", "", nil, 429, "rate_limited", "X-Forwarded-For", client+"2")
+	e.json("GET", "/auth/google/start", "", nil, 200, nil, "Accept", "application/json", "X-Forwarded-For", other)
+	// A proxy's own hop does not hide the client behind it.
+	e.problem("GET", "/auth/google/start", "", nil, 429, "rate_limited", "Accept", "application/json", "X-Forwarded-For", client+"3, 127.0.0.1")
+	return e
+}
+
+// startBurst sends n concurrent sign-in starts, each with the
+// X-Forwarded-For forwardedFor gives it, and counts the answers.
+func startBurst(t *testing.T, env *testEnv, n int, forwardedFor func(i int) string) (ok, limited int) {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", env.URL+"/auth/google/start", nil)
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("X-Forwarded-For", forwardedFor(i))
+			resp, err := env.client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case resp.StatusCode == 200:
+				ok++
+			case resp.StatusCode == 429 && resp.Header.Get("Retry-After") != "":
+				limited++
+			default:
+				t.Errorf("start: %d", resp.StatusCode)
+			}
+		}(i)
+	}
+	wg.Wait()
+	return ok, limited
 }
