@@ -40,6 +40,19 @@ const (
 	AuditChatConversationDeleted = "chat.conversation_deleted"
 )
 
+// AuditActions lists every audit action above, for filters: the API
+// describes the action query parameter with it, and the dashboard's filter
+// (web/lib/auditActions.ts) holds the same list, which a test checks.
+var AuditActions = []string{
+	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
+	AuditGoogleConnect, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleDisconnect,
+	AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
+	AuditCalendarEventsList, AuditCalendarFreeBusy,
+	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,
+	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,
+	AuditRead, AuditAuthzDenied,
+}
+
 // Audit outcomes.
 const (
 	OutcomeSuccess = "success"

@@ -29,6 +29,17 @@ type ThreadSummary struct {
 	MessageCount int       `json:"message_count"`
 	Unread       bool      `json:"unread"`
 	Labels       []string  `json:"labels"`
+	// Participants are the thread's senders in order of first appearance,
+	// once each, as Gmail's inbox names a thread ("Mary, me (2)").
+	Participants []Participant `json:"participants" doc:"The thread's senders in order of first appearance, once each (by address); the user's own address has me: true. Gmail's inbox shows them as \"Mary, me (2)\"."`
+}
+
+// Participant is someone who wrote in a thread.
+type Participant struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	// Me marks the user's own address.
+	Me bool `json:"me,omitempty" doc:"The user's own address (a message in Sent, or the connected Google account's address)."`
 }
 
 // ThreadPage is one page of an inbox.

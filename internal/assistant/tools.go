@@ -50,7 +50,28 @@ func failed(code, message, summary string) outcome {
 // act on. Only the error's client-safe message is passed on.
 func serviceError(err error, what string) outcome {
 	code := jarvis.ErrorCode(err)
-	return failed(code, jarvis.ErrorMessage(err), fmt.Sprintf("%s failed: %s", what, code))
+	return failed(code, jarvis.ErrorMessage(err), fmt.Sprintf("%s failed: %s", what, codeWords(code)))
+}
+
+// codeWords says what an error code means, for a summary the user reads.
+func codeWords(code string) string {
+	switch code {
+	case jarvis.EREAUTH:
+		return "Google is not connected"
+	case jarvis.ESCOPEMISSING:
+		return "a Google permission is missing"
+	case jarvis.EUPSTREAM:
+		return "Google is unavailable"
+	case jarvis.EUPSTREAMTIMEOUT:
+		return "Google took too long to answer"
+	case jarvis.ERATELIMITED:
+		return "too many requests"
+	case jarvis.ENOTFOUND:
+		return "not found"
+	case jarvis.EINVALID:
+		return "the request was not valid"
+	}
+	return "an internal error"
 }
 
 // tool is one function offered to the model.

@@ -13,6 +13,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -127,14 +128,22 @@ func checkBodies(in jarvis.DraftInput) error {
 	return nil
 }
 
+// quoteShort quotes a value for a message, cut to 60 characters.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return strconv.Quote(string(r[:60])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
 // parseRecipients parses each entry as one address ("a@x" or
 // "Name <a@x>"), refusing anything that could add a header line.
 func parseRecipients(field string, list []string) ([]*mail.Address, error) {
 	out := make([]*mail.Address, 0, len(list))
-	for i, raw := range list {
-		what := fmt.Sprintf("%s[%d]", field, i)
+	for _, raw := range list {
+		what := "The address " + quoteShort(raw)
 		if strings.TrimSpace(raw) == "" {
-			return nil, jarvis.Invalid(field, "%s is empty.", what)
+			return nil, jarvis.Invalid(field, "One of the %s addresses is empty.", field)
 		}
 		if len(raw) > maxAddressBytes {
 			return nil, jarvis.Invalid(field, "%s is longer than %d bytes.", what, maxAddressBytes)
@@ -144,7 +153,7 @@ func parseRecipients(field string, list []string) ([]*mail.Address, error) {
 		}
 		a, err := addressParser.Parse(raw)
 		if err != nil {
-			return nil, jarvis.Invalid(field, "%s is not a valid email address.", what)
+			return nil, jarvis.Invalid(field, "%s is not a valid email address.", quoteShort(strings.TrimSpace(raw)))
 		}
 		// A quoted display name keeps its encoded-words undecoded, but many
 		// readers decode them anyway: check what they would see.

@@ -505,3 +505,18 @@ func TestBuildDraftAdversarialButValid(t *testing.T) {
 		}
 	}
 }
+
+// A bad recipient is named by its value, not by its place in the list.
+func TestRecipientErrorsShowTheValue(t *testing.T) {
+	cases := map[string]string{
+		"bob":                     `"bob" is not a valid email address.`,
+		" ":                       "One of the to addresses is empty.",
+		"a@x.com\r\nBcc: e@x.com": `The address "a@x.com\r\nBcc: e@x.com" must not contain line breaks`,
+	}
+	for raw, want := range cases {
+		_, err := parseRecipients("to", []string{"ok@example.com", raw})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "to[1]") {
+			t.Errorf("%q: %v, want %q", raw, err, want)
+		}
+	}
+}

@@ -101,6 +101,7 @@ func (s *Service) ListThreads(ctx context.Context, userID string, q jarvis.Threa
 				return upstreamError(gctx, err, "Thread")
 			}
 			page.Threads[i] = SummaryFromGmail(th)
+			markMe(page.Threads[i].Participants, c.g.Email)
 			return nil
 		})
 	}

@@ -89,9 +89,11 @@ func appendNonNil[T any](dst, src []T) []T { return append(dst, src...) }
 // Snippet come from the latest message — the last one, Gmail lists them
 // oldest first — because that is what is new in it; Unread is true if any
 // message is labelled UNREAD; Labels is the sorted union of the messages'
-// labels. A thread with no messages keeps its id and snippet.
+// labels. Participants are the messages' senders in order of first
+// appearance, once per address, those of messages labelled SENT marked Me.
+// A thread with no messages keeps its id and snippet.
 func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
-	s := jarvis.ThreadSummary{Labels: []string{}}
+	s := jarvis.ThreadSummary{Labels: []string{}, Participants: []jarvis.Participant{}}
 	if t == nil {
 		return s
 	}
@@ -113,6 +115,10 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 	}
 	seen := map[string]bool{}
 	for _, m := range msgs {
+		if m.Payload != nil {
+			from := parseAddress(headerValue(m.Payload, "From"))
+			s.Participants = addParticipant(s.Participants, from, slices.Contains(m.LabelIds, "SENT"))
+		}
 		for _, l := range m.LabelIds {
 			if l == "UNREAD" {
 				s.Unread = true
@@ -125,6 +131,33 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 	}
 	slices.Sort(s.Labels)
 	return s
+}
+
+// addParticipant adds a sender to ps unless their address is there already
+// (then it only marks them me when this message is the user's).
+func addParticipant(ps []jarvis.Participant, a jarvis.Address, me bool) []jarvis.Participant {
+	if a.Email == "" && a.Name == "" {
+		return ps
+	}
+	for i := range ps {
+		if strings.EqualFold(ps[i].Email, a.Email) {
+			ps[i].Me = ps[i].Me || me
+			if ps[i].Name == "" {
+				ps[i].Name = a.Name
+			}
+			return ps
+		}
+	}
+	return append(ps, jarvis.Participant{Name: a.Name, Email: a.Email, Me: me})
+}
+
+// markMe marks the participants whose address is the user's own.
+func markMe(ps []jarvis.Participant, email string) {
+	for i := range ps {
+		if email != "" && strings.EqualFold(ps[i].Email, email) {
+			ps[i].Me = true
+		}
+	}
 }
 
 // ThreadFromGmail turns a thread fetched with format=full into a domain

@@ -427,12 +427,17 @@ func TestSummaryFromGmail(t *testing.T) {
 		meta("m1", "a@x.com", "Quarterly plan", "Mon, 2 Nov 2026 09:00:00 +0000", "INBOX", "CATEGORY_UPDATES"),
 		meta("m2", "Bob <b@x.com>", "Re: Quarterly plan", "Tue, 3 Nov 2026 09:00:00 +0000", "INBOX", "UNREAD", "IMPORTANT"),
 		meta("m3", "Carol <c@x.com>", "Re: Quarterly plan", "Wed, 4 Nov 2026 09:00:00 +0000", "SENT"),
+		meta("m4", "A. Person <A@X.com>", "Re: Quarterly plan", "Thu, 5 Nov 2026 09:00:00 +0000", "INBOX"),
+		meta("m5", "Carol <c@x.com>", "Re: Quarterly plan", "Fri, 6 Nov 2026 09:00:00 +0000", "SENT"),
 	}}
 	got := SummaryFromGmail(th)
 	want := jarvis.ThreadSummary{
 		ID: "t1", Subject: "Quarterly plan", From: jarvis.Address{Name: "Carol", Email: "c@x.com"},
-		Date: time.Date(2026, 11, 4, 9, 0, 0, 0, time.UTC), Snippet: "snip m3 & more", MessageCount: 3,
+		Date: time.Date(2026, 11, 6, 9, 0, 0, 0, time.UTC), Snippet: "snip m5 & more", MessageCount: 5,
 		Unread: true, Labels: []string{"CATEGORY_UPDATES", "IMPORTANT", "INBOX", "SENT", "UNREAD"},
+		// In order of first appearance, once per address (whatever its case),
+		// a name learnt later filled in, the sender of Sent mail marked me.
+		Participants: []jarvis.Participant{{Name: "A. Person", Email: "a@x.com"}, {Name: "Bob", Email: "b@x.com"}, {Name: "Carol", Email: "c@x.com", Me: true}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -451,6 +456,13 @@ func TestSummaryFromGmail(t *testing.T) {
 	}
 	_ = SummaryFromGmail(nil)
 	_ = SummaryFromGmail(&gmail.Thread{Messages: []*gmail.Message{nil, {Id: "x"}}})
+
+	// The connected account's address is me, whatever the labels say.
+	ps := []jarvis.Participant{{Email: "mary@example.org"}, {Email: "Ada@Example.com"}}
+	markMe(ps, "ada@example.com")
+	if ps[0].Me || !ps[1].Me {
+		t.Errorf("markMe: %+v", ps)
+	}
 }
 
 func TestThreadFromGmail(t *testing.T) {

@@ -90,6 +90,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
+		if doc := f.Tag.Get("doc"); doc != "" {
+			props[name].(map[string]any)["description"] = doc
+		}
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}

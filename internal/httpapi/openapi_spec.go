@@ -109,7 +109,7 @@ var operations = []operation{
 	{method: "DELETE", path: "/orgs/{org_id}/members/{user_id}", summary: "Remove a member (owners and admins); with user_id me (or your own id), leave the org — 409 for its last owner", tag: "orgs", auth: true,
 		params: []param{path("org_id", ""), path("user_id", "")}, ok: 204, errors: orgErrs(409)},
 	{method: "GET", path: "/orgs/{org_id}/audit-logs", summary: "The org's audit log, newest first (owners and admins)", tag: "orgs", auth: true,
-		params: []param{path("org_id", ""), q("action", "string", ""), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
+		params: []param{path("org_id", ""), q("action", "string", "one of: "+strings.Join(jarvis.AuditActions, ", ")), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
 		ok:     200, resp: jarvis.AuditPage{}, errors: orgErrs(400)},
 
 	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: labelsResponse{}, errors: googleErrs(400)},

@@ -14,13 +14,21 @@ func validEmail(field, s string) (string, error) {
 		return "", jarvis.Invalid(field, "%s is required.", field)
 	}
 	if len(s) > 254 || strings.ContainsAny(s, "\r\n\x00<> ") {
-		return "", jarvis.Invalid(field, "%s is not a valid email address.", field)
+		return "", jarvis.Invalid(field, "%q is not a valid email address.", shorten(s))
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return "", jarvis.Invalid(field, "%s is not a valid email address.", field)
+		return "", jarvis.Invalid(field, "%q is not a valid email address.", s)
 	}
 	return strings.ToLower(s), nil
+}
+
+// shorten cuts a value to 60 characters for a message.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
 }
 
 // validID checks an opaque id from a path before it goes anywhere near an

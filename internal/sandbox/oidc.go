@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"math/big"
 	"net/http"
 	"slices"
@@ -173,6 +174,17 @@ func (s *Server) handleAvatar(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96" role="img" aria-label="%s"><circle cx="48" cy="48" r="48" fill="#1558b0"/><text x="48" y="60" font-family="sans-serif" font-size="36" fill="#fff" text-anchor="middle">%s</text></svg>`,
 		html.EscapeString(a.name), html.EscapeString(initials))
+}
+
+// favicon is the sandbox's icon: a "G" on Google's blue, so that its tabs
+// are told apart from Jarvis's.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1a73e8"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" fill="#fff" text-anchor="middle">G</text></svg>`
+
+// handleFavicon serves the sandbox's icon (browsers ask for /favicon.ico).
+func handleFavicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	io.WriteString(w, favicon)
 }
 
 // bearer returns the token of an "Authorization: Bearer" header.

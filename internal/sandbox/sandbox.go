@@ -227,6 +227,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("POST "+p, s.handleUserinfo)
 	}
 	mux.HandleFunc("GET /sandbox/avatar/{email}", s.handleAvatar)
+	mux.HandleFunc("GET /favicon.ico", handleFavicon)
 	mux.HandleFunc("/gmail/v1/", s.handleGmail)
 	mux.HandleFunc("/upload/gmail/v1/", s.handleGmail)
 	mux.HandleFunc("POST /batch/gmail/v1", s.handleBatch)
