@@ -50,6 +50,7 @@ var AuditActions = []string{
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,
 	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,
+	AuditOrgMemberInvited, AuditOrgInvitationAccepted, AuditOrgInvitationDeclined, AuditOrgInvitationRevoked, AuditOrgMemberLeft,
 	AuditRead, AuditAuthzDenied,
 }
 

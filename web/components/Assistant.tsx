@@ -3,11 +3,12 @@
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from '@/lib/api';
+import { api, signInURL } from '@/lib/api';
 import { applyChatEvent, finishTurn, setApproval, startTurn, streamChat, turnsFromHistory, type ChatState, type Turn } from '@/lib/chat';
-import { ApiError, describeError } from '@/lib/errors';
+import { ApiError } from '@/lib/errors';
 import type { ConversationSummary } from '@/lib/types';
 import { ApprovalCard } from './ApprovalCard';
+import { useGoogleConnected } from './Session';
 import { ErrorNotice, Loading } from './States';
 
 function ToolCalls({ turn }: { turn: Turn }) {
@@ -38,11 +39,7 @@ function TurnView({ turn, onDecided }: { turn: Turn; onDecided: (id: string, pat
       {turn.approvals.map((a) => (
         <ApprovalCard key={a.id} approval={a} onDecided={(patch) => onDecided(a.id, patch)} />
       ))}
-      {turn.error && (
-        <div className="notice notice-error" role="alert">
-          <p>{describeError(new ApiError({ status: 0, code: turn.error.code, detail: turn.error.detail }, turn.error.retryAfter)).message}</p>
-        </div>
-      )}
+      {turn.error && <ErrorNotice error={new ApiError({ status: 0, code: turn.error.code, detail: turn.error.detail }, turn.error.retryAfter)} />}
     </div>
   );
 }
@@ -50,6 +47,7 @@ function TurnView({ turn, onDecided }: { turn: Turn; onDecided: (id: string, pat
 export function Assistant() {
   const params = useSearchParams();
   const router = useRouter();
+  const googleConnected = useGoogleConnected();
   const selected = params.get('c') || '';
   const [list, setList] = useState<ConversationSummary[] | null>(null);
   const [listNext, setListNext] = useState<string | undefined>();
@@ -184,6 +182,12 @@ export function Assistant() {
           <h1 id="chat-title" className="spacer">Assistant</h1>
           {selected && <button type="button" className="danger" onClick={remove}>Delete conversation</button>}
         </div>
+        {googleConnected === false && (
+          <div className="notice notice-info" role="status">
+            <p><strong>Google is not connected.</strong> Jarvis cannot read your mail or calendar, or save drafts, until you connect it.</p>
+            <p><a className="button primary" href={signInURL('/assistant')}>Connect Google</a></p>
+          </div>
+        )}
         {historyError ? <ErrorNotice error={historyError} /> : null}
         {loadingHistory ? <Loading label="Loading the conversation" /> : (
           <div className="turns" aria-live="polite">

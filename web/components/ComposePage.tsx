@@ -9,8 +9,7 @@ export function ComposePage() {
   return (
     <>
       <p><Link href="/">← Inbox</Link></p>
-      <h1>New draft</h1>
-      <Composer title="Write a draft" initial={{ to: p.get('to') || '', subject: p.get('subject') || '' }} />
+      <Composer title="New draft" headingLevel={1} initial={{ to: p.get('to') || '', subject: p.get('subject') || '' }} />
     </>
   );
 }

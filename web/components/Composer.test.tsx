@@ -62,4 +62,21 @@ describe('Composer', () => {
     const k2 = new Headers(fetch.mock.calls[1][1].headers).get('Idempotency-Key');
     expect(k1).toBe(k2);
   });
+
+  it('starts a new, empty draft after saving one', async () => {
+    const fetch = vi.fn().mockResolvedValue(json(201, { draft_id: 'd', message_id: 'm', thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="New draft" headingLevel={1} initial={{ to: 'ada@example.com', subject: 'Hi' }} />);
+    expect(screen.getByRole('heading', { level: 1, name: 'New draft' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByText('Draft saved in Gmail.')).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'New draft' }));
+    expect((screen.getByLabelText('To') as HTMLInputElement).value).toBe('');
+    fireEvent.change(screen.getByLabelText('To'), { target: { value: 'grace@example.com' } });
+    fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'Hello' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    const keys = fetch.mock.calls.map((c) => new Headers(c[1].headers).get('Idempotency-Key'));
+    expect(keys[0]).not.toBe(keys[1]);
+  });
 });

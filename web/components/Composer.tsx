@@ -37,13 +37,17 @@ export function Composer({
   initial = {},
   replyToThreadId,
   title,
+  headingLevel = 2,
   onCancel,
 }: {
   initial?: ComposerInitial;
   replyToThreadId?: string;
   title: string;
+  /** The page's own heading (1) or a section of a page (2). */
+  headingLevel?: 1 | 2;
   onCancel?: () => void;
 }) {
+  const Heading = headingLevel === 1 ? 'h1' : 'h2';
   const [to, setTo] = useState(initial.to || '');
   const [cc, setCc] = useState(initial.cc || '');
   const [bcc, setBcc] = useState(initial.bcc || '');
@@ -101,16 +105,33 @@ export function Composer({
     }
   };
 
+  // A new, empty draft with its own Idempotency-Key.
+  const startOver = () => {
+    setTo('');
+    setCc('');
+    setBcc('');
+    setSubject('');
+    setBody('');
+    setShowCopies(false);
+    setFieldErrors({});
+    setError(null);
+    key.current = newIdempotencyKey();
+    setDone(null);
+  };
+
   if (done) {
     return (
       <section className="card" aria-labelledby="composer-title">
-        <h2 id="composer-title">{title}</h2>
+        <Heading id="composer-title">{title}</Heading>
         <div className="notice notice-ok" role="status">
           <p><strong>Draft saved in Gmail.</strong> It is in your Drafts folder{replyToThreadId ? ', in this thread' : ''}; open Gmail to review and send it.</p>
           {!replyToThreadId && done.thread_id && (
             <p><Link href={`/thread?id=${encodeURIComponent(done.thread_id)}`}>Open the draft’s thread</Link></p>
           )}
         </div>
+        {!replyToThreadId && (
+          <p><button type="button" className="primary" onClick={startOver}>New draft</button></p>
+        )}
       </section>
     );
   }
@@ -134,7 +155,7 @@ export function Composer({
 
   return (
     <section className="card" aria-labelledby="composer-title">
-      <h2 id="composer-title">{title}</h2>
+      <Heading id="composer-title">{title}</Heading>
       <form onSubmit={submit} noValidate>
         {input('to', 'To', to, setTo, 'text', 'name@example.com, …')}
         {showCopies ? (

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '@/lib/api';
-import { labelName, quietLabels, shortDate, personLabel } from '@/lib/format';
+import { labelName, quietLabels, shortDate, participantsLabel } from '@/lib/format';
 import type { Label, ThreadSummary } from '@/lib/types';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
@@ -219,8 +219,8 @@ export function Inbox() {
                   <span className="thread-from">
                     {t.unread && <span className="unread-dot" aria-hidden="true" />}
                     {t.unread && <span className="visually-hidden">Unread, </span>}
-                    {personLabel(t.from) || '(unknown sender)'}
-                    {t.message_count > 1 && <span className="count">{t.message_count}</span>}
+                    {participantsLabel(t.participants, t.from) || '(unknown sender)'}
+                    {t.message_count > 1 && <span className="count"><span className="visually-hidden">, </span>({t.message_count})<span className="visually-hidden"> messages</span></span>}
                   </span>
                   <span className="thread-main">
                     {(t.labels || []).filter((l) => !quietLabels.has(l) && l !== label).map((l) => (

@@ -2,7 +2,7 @@
 
 import { useCallback, useRef, useState } from 'react';
 import { api } from '@/lib/api';
-import { formatSize, initials, longDate, personFull } from '@/lib/format';
+import { formatSize, initials, longDate, personFull, shortDate } from '@/lib/format';
 import type { Message, Person } from '@/lib/types';
 
 /** TextBody keeps line breaks and sets quoted lines ("> …") apart. */
@@ -76,8 +76,32 @@ function People({ list }: { list: Person[] }) {
   return <>{list.map(personFull).join(', ')}</>;
 }
 
-export function MessageView({ message, headingId }: { message: Message; headingId?: string }) {
+/**
+ * MessageView shows one message of a thread. Collapsed (a read message that
+ * is not the last, as Gmail shows them), it is one line — sender, snippet,
+ * date — that expands when activated.
+ */
+export function MessageView({ message, headingId, collapsed = false, onExpand }: {
+  message: Message;
+  headingId?: string;
+  collapsed?: boolean;
+  onExpand?: () => void;
+}) {
   const from = message.from || { name: '', email: '' };
+  if (collapsed) {
+    return (
+      <article className="card message message-collapsed" aria-labelledby={headingId}>
+        <h2 className="message-line">
+          <button type="button" id={headingId} aria-expanded="false" onClick={onExpand}>
+            <span className="avatar" aria-hidden="true">{initials(from.name, from.email)}</span>
+            <span className="message-line-from">{from.name || from.email}</span>
+            <span className="message-line-snippet muted">{message.snippet}</span>
+            <time className="muted small" dateTime={message.date}>{shortDate(message.date)}</time>
+          </button>
+        </h2>
+      </article>
+    );
+  }
   const attachments = (message.attachments || []).filter((a) => !a.content_id || !message.html);
   return (
     <article className="card message" aria-labelledby={headingId}>

@@ -1,7 +1,8 @@
 'use client';
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { api, onApiSignal } from '@/lib/api';
+import { api, CSRF_COOKIE, onApiSignal } from '@/lib/api';
+import { readCookie } from '@/lib/cookies';
 import { ApiError, UNREACHABLE } from '@/lib/errors';
 import type { Me } from '@/lib/types';
 
@@ -36,6 +37,17 @@ export function useMe(): Me | null {
   return session.status === 'signed-in' ? session.me : null;
 }
 
+/**
+ * useGoogleConnected says whether the signed-in user has a Google
+ * connection (false after a disconnect), or undefined when not known.
+ */
+export function useGoogleConnected(): boolean | undefined {
+  const { session } = useSession();
+  if (session.status !== 'signed-in') return undefined;
+  const g = session.me.google;
+  return Boolean(g) && g!.status !== 'revoked';
+}
+
 const retryEvery = 5000;
 
 export function SessionProvider({ children }: { children: React.ReactNode }) {
@@ -45,6 +57,13 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
   const probing = useRef(false);
 
   const refresh = useCallback(async () => {
+    // Signing in sets the CSRF cookie beside the session cookie (which
+    // scripts cannot read): without it there is no session to ask about,
+    // and asking would only log a 401 in the console.
+    if (!readCookie(CSRF_COOKIE)) {
+      setSession({ status: 'signed-out' });
+      return;
+    }
     try {
       const me = await api.me();
       setSession({ status: 'signed-in', me });

@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { api, signInURL } from '@/lib/api';
+import { missingFeatures } from '@/lib/permissions';
 import { useSession } from './Session';
 import { ErrorNotice } from './States';
 
@@ -20,6 +21,8 @@ export function SettingsPage() {
   const { me } = session;
   const g = me.google;
   const status = reauth && g?.status === 'active' ? 'reauth_required' : g?.status;
+  // Connected, but with a permission refused on Google's consent page.
+  const missing = g && status === 'active' ? missingFeatures(g.scopes) : [];
 
   const run = async (what: string, fn: () => Promise<unknown>, after: () => void) => {
     setBusy(what);
@@ -67,9 +70,18 @@ export function SettingsPage() {
           <>
             <p>
               Status:{' '}
-              <span className={status === 'active' ? 'status-active' : 'status-bad'}>{statusWords[status || ''] || status}</span>
+              <span className={status === 'active' && missing.length === 0 ? 'status-active' : 'status-bad'}>
+                {missing.length > 0 ? 'Connected, with permissions missing' : statusWords[status || ''] || status}
+              </span>
               {g.email && <> · {g.email}</>}
             </p>
+            {missing.length > 0 && (
+              <div className="notice notice-error" role="status">
+                <p>Google did not grant every permission Jarvis asks for, so these do not work:</p>
+                <ul>{missing.map((f) => <li key={f.name}><strong>{f.name}</strong> — {f.page}.</li>)}</ul>
+                <p>Reconnect Google and leave every box ticked on its consent page.</p>
+              </div>
+            )}
             {g.scopes?.length > 0 && (
               <details>
                 <summary>Permissions granted ({g.scopes.length})</summary>
@@ -81,7 +93,7 @@ export function SettingsPage() {
           <p>Google is not connected. Connect it so Jarvis can read your mail and calendar.</p>
         )}
         <div className="row">
-          <a className={`button${status !== 'active' ? ' primary' : ''}`} href={signInURL('/settings')}>
+          <a className={`button${status !== 'active' || missing.length > 0 ? ' primary' : ''}`} href={signInURL('/settings')}>
             {g && status !== 'revoked' ? 'Reconnect Google' : 'Connect Google'}
           </a>
           {g && status !== 'revoked' && (

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { signInURL } from '@/lib/api';
 import { describeError, formatWait } from '@/lib/errors';
+import { useGoogleConnected } from './Session';
 
 const widths = ['w80', 'w60', 'w40'];
 
@@ -54,7 +55,7 @@ function useCountdown(seconds?: number): number | undefined {
 
 /** ErrorNotice tells what went wrong in words and what to do about it. */
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const view = describeError(error);
+  const view = describeError(error, { googleConnected: useGoogleConnected() });
   const left = useCountdown(view.retryAfter);
   const waiting = left !== undefined && left > 0;
   const here = typeof window === 'undefined' ? '/' : window.location.pathname + window.location.search;
@@ -67,6 +68,7 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
           <button type="button" onClick={onRetry} disabled={waiting}>Try again</button>
         )}
         {view.action === 'reconnect' && <a className="button primary" href={signInURL(here)}>Reconnect Google</a>}
+        {view.action === 'connect' && <a className="button primary" href={signInURL(here)}>Connect Google</a>}
         {view.action === 'signin' && <a className="button primary" href={signInURL(here)}>Sign in</a>}
       </div>
       {view.requestId && <p className="small muted">Request id: <span className="mono">{view.requestId}</span></p>}

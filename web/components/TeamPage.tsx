@@ -1,27 +1,17 @@
 'use client';
 
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api } from '@/lib/api';
 import { ApiError, describeError } from '@/lib/errors';
-import { longDate } from '@/lib/format';
-import type { AuditEntry, Member, Org, Role } from '@/lib/types';
+import type { Member, Org, Role } from '@/lib/types';
+import { AuditLog } from './AuditLog';
 import { MyInvitations, OrgInvitations } from './Invitations';
 import { useMe, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 
 const roles: Role[] = ['owner', 'admin', 'member'];
 
-/** The audit actions of the API, for the filter. */
-export const auditActions = [
-  'auth.token_issued', 'auth.logout', 'auth.google_sign_in', 'auth.sign_in_refused',
-  'google.connect', 'google.token_refresh', 'google.token_refresh_failed', 'google.disconnect',
-  'gmail.threads.list', 'gmail.thread.get', 'gmail.attachment.get', 'gmail.draft.create',
-  'calendar.events.list', 'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved',
-  'chat.approval_rejected', 'org.member_added', 'org.member_removed', 'org.role_changed',
-  'org.member_invited', 'org.invitation_accepted', 'org.invitation_declined', 'org.invitation_revoked',
-  'org.member_left', 'gmail.labels.list', 'audit.read', 'authz.denied',
-];
 
 function Members({ org, canManage, members, reload }: { org: Org; canManage: boolean; members: Member[]; reload: () => void }) {
   const me = useMe();
@@ -66,15 +56,15 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
       <h2 id="members-title">Members of {org.name}</h2>
       {error ? <ErrorNotice error={error} /> : null}
       <div className="table-wrap">
-        <table>
+        <table className="stack">
           <caption className="visually-hidden">Members and their roles</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th>{canManage && <th scope="col"><span className="visually-hidden">Actions</span></th>}</tr></thead>
           <tbody>
             {members.map((m) => (
               <tr key={m.user_id}>
-                <td>{m.name || '—'}{m.user_id === me?.user.id && <span className="muted"> (you)</span>}</td>
-                <td>{m.email}</td>
-                <td>
+                <td data-label="Name">{m.name || '—'}{m.user_id === me?.user.id && <span className="muted"> (you)</span>}</td>
+                <td data-label="Email">{m.email}</td>
+                <td data-label="Role">
                   {canManage ? (
                     <select
                       aria-label={`Role of ${m.email}`}
@@ -128,92 +118,6 @@ function Members({ org, canManage, members, reload }: { org: Org; canManage: boo
           </div>
           <button type="submit" className="primary" disabled={busy || !email.trim()}>Invite</button>
         </form>
-      )}
-    </section>
-  );
-}
-
-function AuditLog({ org, members }: { org: Org; members: Member[] }) {
-  const [action, setAction] = useState('');
-  const [actor, setActor] = useState('');
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-  const who = useMemo(() => new Map(members.map((m) => [m.user_id, m.email])), [members]);
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    setEntries(null);
-    setError(null);
-    api.auditLogs(org.id, { action, actor_user_id: actor, max_results: 50 }, ctl.signal).then(
-      (r) => {
-        setEntries(r.entries || []);
-        setNext(r.next_page_token || undefined);
-      },
-      (err) => !ctl.signal.aborted && setError(err),
-    );
-    return () => ctl.abort();
-  }, [org.id, action, actor, attempt]);
-
-  const more = async () => {
-    if (!next) return;
-    setBusy(true);
-    try {
-      const r = await api.auditLogs(org.id, { action, actor_user_id: actor, page_token: next, max_results: 50 });
-      setEntries((cur) => [...(cur || []), ...(r.entries || [])]);
-      setNext(r.next_page_token || undefined);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section className="card" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit log</h2>
-      <div className="row">
-        <div className="field">
-          <label htmlFor="audit-action">Action</label>
-          <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
-            <option value="">All actions</option>
-            {auditActions.map((a) => <option key={a} value={a}>{a}</option>)}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="audit-actor">Who</label>
-          <select id="audit-actor" value={actor} onChange={(e) => setActor(e.target.value)}>
-            <option value="">Everyone</option>
-            {members.map((m) => <option key={m.user_id} value={m.user_id}>{m.email}</option>)}
-          </select>
-        </div>
-      </div>
-      {error ? <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} /> : entries === null ? <Loading label="Loading the audit log" /> : entries.length === 0 ? (
-        <p className="muted">No entries match. Clear the filters to see everything.</p>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Audit log entries, newest first</caption>
-              <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">From</th></tr></thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.id}>
-                    <td><time dateTime={e.occurred_at}>{longDate(e.occurred_at)}</time></td>
-                    <td>{who.get(e.actor_user_id) || e.actor_user_id || 'system'}</td>
-                    <td className="mono">{e.action}</td>
-                    <td className="mono">{[e.target_type, e.target_id].filter(Boolean).join(' ')}</td>
-                    <td>{e.outcome}</td>
-                    <td className="small">{e.ip}<div className="mono muted" title={e.user_agent}>{e.request_id}</div></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {next && <p><button type="button" onClick={more} disabled={busy}>{busy ? 'Loading…' : 'Older entries'}</button></p>}
-        </>
       )}
     </section>
   );

@@ -17,6 +17,13 @@ export function replySubject(subject: string): string {
   return /^re:/i.test(s) ? s : `Re: ${s}`;
 }
 
+/** openMessages returns the ids of the messages a thread opens with: the unread ones and the last. */
+export function openMessages(thread: Thread | null): string[] {
+  if (!thread || thread.messages.length === 0) return [];
+  const last = thread.messages[thread.messages.length - 1];
+  return thread.messages.filter((m) => m === last || (m.labels || []).includes('UNREAD')).map((m) => m.id);
+}
+
 export function ThreadView() {
   const params = useSearchParams();
   const id = params.get('id') || '';
@@ -26,6 +33,9 @@ export function ThreadView() {
   const [attempt, setAttempt] = useState(0);
   const [replying, setReplying] = useState(params.get('reply') === '1');
   const replyRef = useRef<HTMLDivElement>(null);
+  // Messages shown in full: the unread ones and the last, as Gmail opens a thread.
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  useEffect(() => setExpanded(new Set(openMessages(thread))), [thread]);
 
   useEffect(() => {
     if (!id) return;
@@ -83,9 +93,20 @@ export function ThreadView() {
       ) : (
         <>
           <h1>{thread.subject || '(no subject)'}</h1>
-          <p className="muted small">{thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}</p>
+          <div className="row">
+            <p className="muted small spacer">{thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}</p>
+            {expanded.size < thread.messages.length && (
+              <button type="button" className="link-button" onClick={() => setExpanded(new Set(thread.messages.map((m) => m.id)))}>Expand all</button>
+            )}
+          </div>
           {thread.messages.map((m, i) => (
-            <MessageView key={m.id} message={m} headingId={`message-${i}`} />
+            <MessageView
+              key={m.id}
+              message={m}
+              headingId={`message-${i}`}
+              collapsed={!expanded.has(m.id)}
+              onExpand={() => setExpanded((cur) => new Set([...cur, m.id]))}
+            />
           ))}
           <div ref={replyRef}>
             {replying ? (

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
-  baseURL, consent, expectAccessible, expectAccessibleBothSchemes, expectNoCSPViolations, sandboxURL, shot, signIn, watchCSP,
+  baseURL, consent, expectAccessible, expectAccessibleBothSchemes, expectControlsUsable, expectNoCSPViolations, sandboxURL, shot, signIn, watchCSP,
 } from './helpers';
 
 // One signed-in browser goes through the dashboard the way a person would.
@@ -55,8 +55,18 @@ test('serves the dashboard with strict headers', async ({ request }) => {
 });
 
 test('signed out, the dashboard offers Google sign-in', async () => {
+  const consoleErrors: string[] = [];
+  const onConsole = (m: import('@playwright/test').ConsoleMessage) => { if (m.type() === 'error') consoleErrors.push(m.text()); };
+  page.on('console', onConsole);
   await page.goto('/');
   await expect(page.getByRole('link', { name: 'Sign in with Google' })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  page.off('console', onConsole);
+  expect(consoleErrors, 'a signed-out page logs no error (no 401 for /me)').toEqual([]);
+  // The sandbox's pages have an icon.
+  const icon = await page.request.get(`${sandboxURL}/favicon.ico`);
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()['content-type']).toBe('image/svg+xml');
   await expectAccessibleBothSchemes(page, 'sign-in');
   await shot(page, 'signin');
   await page.goto('/signin?error=access_denied');
@@ -74,6 +84,8 @@ test('sign in on the consent page lands on the inbox', async () => {
   expect(session?.httpOnly, 'session cookie is HttpOnly').toBe(true);
   expect(await page.evaluate(() => document.cookie)).not.toContain('jarvis_session');
   expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
+  // Each row names the thread's senders, as Gmail does: the user is "me".
+  await expect(page.locator('.thread-from').first()).not.toHaveText('');
   await expectAccessibleBothSchemes(page, 'inbox');
   await shot(page, 'inbox');
   await expectNoCSPViolations(page);
@@ -226,14 +238,26 @@ test('reply makes exactly one draft in the thread, even on a double click', asyn
 
 test('compose a new draft', async () => {
   await page.goto('/compose');
-  await expect(page.getByRole('heading', { name: 'New draft' })).toBeVisible();
+  // One heading: the page's.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('New draft');
+  await expect(page.getByRole('heading')).toHaveCount(1);
   await expectAccessible(page, 'compose');
-  const c = page.getByRole('region', { name: 'Write a draft' });
+  const c = page.getByRole('region', { name: 'New draft' });
+  // A bad address is named by its value, next to the field.
+  await c.getByLabel('To', { exact: true }).fill('grace@example.com, bob');
+  await c.getByRole('button', { name: 'Save draft' }).click();
+  await expect(c.locator('#compose-to-error')).toHaveText(/"bob" is not a valid email address/);
+  await expect(c.locator('#compose-to-error')).not.toContainText('to[');
   await c.getByLabel('To', { exact: true }).fill('grace@example.com');
   await c.getByLabel('Subject').fill('Lunch on Friday?');
   await c.getByLabel('Message').fill('Shall we?');
   await c.getByRole('button', { name: 'Save draft' }).click();
   await expect(page.getByText('Draft saved in Gmail.')).toBeVisible();
+  // Another draft starts from an empty form.
+  await c.getByRole('button', { name: 'New draft' }).click();
+  await expect(c.getByLabel('To', { exact: true })).toHaveValue('');
+  await expect(c.getByLabel('Subject')).toHaveValue('');
+  await expect(c.getByRole('button', { name: 'Save draft' })).toBeEnabled();
 });
 
 test('calendar agenda, grouped by day', async () => {
@@ -295,6 +319,12 @@ test('team and audit log show what happened', async () => {
     await expect(audit.getByRole('cell', { name: 'chat.approval_approved' }).first()).toBeVisible();
   }
   await audit.getByLabel('Action').selectOption('');
+  // Every action in the log is in the filter; request ids are labelled.
+  await expect(audit.locator('td.audit-action').first()).toBeVisible();
+  const logged = new Set(await audit.locator('td.audit-action').allTextContents());
+  const options = await audit.getByLabel('Action').locator('option').allTextContents();
+  for (const a of logged) expect(options, `the filter offers ${a}`).toContain(a);
+  await expect(audit.getByText('Request ID').first()).toBeVisible();
   await expectAccessibleBothSchemes(page, 'team');
   await shot(page, 'team', true);
   await expectNoCSPViolations(page);
@@ -365,12 +395,21 @@ test('usable at 360 px', async () => {
   expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(1);
   await expectAccessible(page, 'inbox at 360 px');
   await shot(page, 'inbox-mobile');
-  for (const path of ['/agenda', '/assistant', '/team', '/settings', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
+  await expectControlsUsable(page, 'inbox at 360 px');
+  for (const path of ['/agenda', '/assistant', '/team', '/settings', '/compose', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
     const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(o, `${path}: no horizontal scrolling at 360 px`).toBeLessThanOrEqual(1);
+    await expectControlsUsable(page, `${path} at 360 px`);
   }
+  // The team page: the invite box keeps a usable width; action names break only at their dots.
+  await page.goto('/team');
+  await expect(page.getByLabel('Invite by email')).toBeVisible();
+  expect((await page.getByLabel('Invite by email').boundingBox())!.width).toBeGreaterThan(200);
+  await expect(page.locator('td.audit-action').first()).toBeVisible();
+  const broken = await page.locator('td.audit-action span').evaluateAll((els) => els.filter((e) => new Set([...e.getClientRects()].map((r) => Math.round(r.top))).size > 1).map((e) => e.textContent));
+  expect(broken, 'action names broken mid-word').toEqual([]);
   await page.setViewportSize({ width: 1280, height: 860 });
 });
 
@@ -400,6 +439,52 @@ test('errors in words: rate limits say when to retry, an unreachable server show
   await expect(page.getByText('Jarvis is unreachable')).toHaveCount(0, { timeout: 15_000 });
 });
 
+test('a long thread opens with its read messages collapsed', async () => {
+  const list = await (await page.request.get('/gmail/threads?max_results=50')).json();
+  const t = [...list.threads].sort((a: { message_count: number }, b: { message_count: number }) => b.message_count - a.message_count)[0];
+  expect(t.message_count, 'the demo has a thread with several messages').toBeGreaterThan(1);
+  // Its first message read, whatever the demo says, so that one is collapsed.
+  await page.route(`**/gmail/thread/${t.id}`, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.messages[0].labels = (body.messages[0].labels || []).filter((l: string) => l !== 'UNREAD');
+    await route.fulfill({ response: res, json: body });
+  });
+  const th = await (await page.request.get(`/gmail/thread/${t.id}`)).json();
+  const n = th.messages.length;
+  const open = th.messages.filter((m: { labels: string[] }, i: number) => i === n - 1 || (i > 0 && (m.labels || []).includes('UNREAD'))).length;
+  await page.goto(`/thread?id=${encodeURIComponent(t.id)}`);
+  await expect(page.locator('article.message')).toHaveCount(n);
+  await expect(page.locator('article.message-collapsed')).toHaveCount(n - open);
+  await expect(page.locator('article.message').last()).not.toHaveClass(/message-collapsed/);
+  await expectAccessible(page, 'thread with collapsed messages');
+  await page.locator('article.message-collapsed').first().getByRole('button').click();
+  await expect(page.locator('article.message-collapsed')).toHaveCount(n - open - 1);
+  if (n - open - 1 > 0) {
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await expect(page.locator('article.message-collapsed')).toHaveCount(0);
+  }
+  await page.unroute(`**/gmail/thread/${t.id}`);
+});
+
+test('settings say which feature a refused permission disables', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  await p.goto('/');
+  await p.getByRole('link', { name: 'Sign in with Google' }).click();
+  await p.waitForURL((u) => u.origin === new URL(sandboxURL).origin, { timeout: 20_000 });
+  await p.getByLabel('grace@example.com').check();
+  await p.getByRole('checkbox', { name: /calendar/i }).uncheck();
+  await p.getByRole('button', { name: 'Allow' }).click();
+  await p.waitForURL((u) => u.origin === new URL(baseURL).origin, { timeout: 20_000 });
+  await p.goto('/settings');
+  await expect(p.getByText('Connected, with permissions missing')).toBeVisible();
+  await expect(p.getByRole('status').filter({ hasText: 'Reading your calendar' })).toBeVisible();
+  await expect(p.locator('.status-active')).toHaveCount(0);
+  await expectAccessible(p, 'settings with a permission missing');
+  await ctx.close();
+});
+
 test('the 404 page', async () => {
   await page.goto('/nowhere');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -414,7 +499,16 @@ test('disconnect Google from settings', async () => {
   await expect(page.getByRole('link', { name: /Connect Google|Reconnect Google/ }).first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Disconnect Google' })).toHaveCount(0);
   await expectAccessible(page, 'settings after disconnect');
+  // The inbox and the assistant say Google is not connected, and offer to connect it.
+  await page.goto('/');
+  const notice = page.getByRole('alert').filter({ hasText: 'Google is not connected' });
+  await expect(notice).toBeVisible();
+  await expect(notice.getByRole('link', { name: 'Connect Google' })).toBeVisible();
+  await expect(page.getByText('no longer accepts')).toHaveCount(0);
+  await page.goto('/assistant');
+  await expect(page.getByRole('status').filter({ hasText: 'Google is not connected' }).getByRole('link', { name: 'Connect Google' })).toBeVisible();
 });
+
 
 test('sign out, and sign out everywhere', async ({ browser }) => {
   // A second session, to be ended by "sign out everywhere" from the first.

@@ -69,3 +69,34 @@ export async function signIn(page: Page, email = 'ada@example.com') {
   await consent(page, email);
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
 }
+
+/**
+ * Every control on the page (header and main) is inside the viewport, big
+ * enough to use, and not covered or clipped: its centre, with the page
+ * scrolled to it vertically and no box scrolled sideways, hits it.
+ */
+export async function expectControlsUsable(page: Page, where: string) {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    const sel = 'header a, header button, main a[href], main button, main input:not([type=hidden]), main select, main textarea, main summary';
+    for (const el of document.querySelectorAll<HTMLElement>(sel)) {
+      if (el.classList.contains('skip-link') || el.closest('.visually-hidden, [hidden]')) continue;
+      const details = el.closest('details');
+      if (details && !details.open && el.tagName !== 'SUMMARY') continue;
+      const first = el.getClientRects()[0];
+      if (!first) continue; // not rendered
+      window.scrollTo(0, window.scrollY + first.top - window.innerHeight / 2);
+      const r = el.getClientRects()[0];
+      const name = (el.getAttribute('aria-label') || el.textContent || el.id || el.tagName).trim().replace(/\s+/g, ' ').slice(0, 40);
+      if (r.left < -1 || r.right > window.innerWidth + 1) out.push(`${name}: outside the viewport (${Math.round(r.left)}–${Math.round(r.right)} px)`);
+      const min = el.matches('input:not([type=checkbox]):not([type=radio]), textarea') ? 120 : 20;
+      if (r.width < min || r.height < 16) out.push(`${name}: too small (${Math.round(r.width)}×${Math.round(r.height)} px)`);
+      const x = Math.min(Math.max(r.left + Math.min(r.width / 2, 10), 0), window.innerWidth - 1);
+      const hit = document.elementFromPoint(x, r.top + r.height / 2);
+      if (!hit || !(el === hit || el.contains(hit))) out.push(`${name}: covered or clipped (by ${hit?.tagName.toLowerCase()}.${hit?.className})`);
+    }
+    window.scrollTo(0, 0);
+    return out;
+  });
+  expect(problems, `${where}: every control visible and usable`).toEqual([]);
+}

@@ -99,3 +99,13 @@ describe('describeSignInError', () => {
     expect(text).not.toBe(describeSignInError('something_else'));
   });
 });
+
+describe('Google not connected', () => {
+  it('says so, with a Connect action, when the user has no Google connection', async () => {
+    const { ApiError: E, describeError: d } = await import('./errors');
+    const err = new E({ status: 409, code: 'google_reauth_required', detail: 'x' });
+    expect(d(err, { googleConnected: false })).toMatchObject({ title: 'Google is not connected', action: 'connect' });
+    expect(d(err, { googleConnected: true })).toMatchObject({ title: 'Reconnect Google', action: 'reconnect' });
+    expect(d(err).message).not.toContain('google_reauth_required');
+  });
+});

@@ -105,7 +105,7 @@ export interface ErrorView {
   /** Seconds until a retry makes sense. */
   retryAfter?: number;
   /** What the person can do about it. */
-  action?: 'signin' | 'reconnect' | 'retry';
+  action?: 'signin' | 'connect' | 'reconnect' | 'retry';
   requestId?: string;
 }
 
@@ -119,8 +119,14 @@ export function formatWait(seconds: number): string {
   return hours === 1 ? 'in 1 hour' : `in ${hours} hours`;
 }
 
+/** What the dashboard knows beyond the error itself. */
+export interface ErrorContext {
+  /** False when the user has no Google connection (never made, or disconnected). */
+  googleConnected?: boolean;
+}
+
 /** describeError maps any thrown value to words for a person. */
-export function describeError(err: unknown): ErrorView {
+export function describeError(err: unknown, ctx: ErrorContext = {}): ErrorView {
   if (!(err instanceof ApiError)) {
     if (err instanceof Error && err.name === 'AbortError') {
       return { title: 'Cancelled', message: 'The request was cancelled.' };
@@ -159,6 +165,9 @@ export function describeError(err: unknown): ErrorView {
     case 'signup_closed':
       return { ...base, title: 'Sign-up closed', message: 'This Jarvis only lets in invited people. Ask an administrator to invite your Google address.' };
     case 'google_reauth_required':
+      if (ctx.googleConnected === false) {
+        return { ...base, title: 'Google is not connected', message: 'Connect your Google account so that Jarvis can read your mail and calendar.', action: 'connect' };
+      }
       return { ...base, title: 'Reconnect Google', message: 'Google no longer accepts Jarvis’s access to your account. Reconnect to continue.', action: 'reconnect' };
     case 'upstream_unavailable': {
       const when = err.retryAfter !== undefined ? ` Try again ${formatWait(err.retryAfter)}.` : ' Try again shortly.';

@@ -1,6 +1,6 @@
 // Formatting helpers: sizes, people, dates in the browser's time zone.
 
-import type { Person } from './types';
+import type { Participant, Person } from './types';
 
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '';
@@ -18,6 +18,25 @@ export function formatSize(bytes: number): string {
 export function personLabel(p: Person | null | undefined): string {
   if (!p) return '';
   return p.name ? p.name : p.email;
+}
+
+/**
+ * participantsLabel names a thread's senders as Gmail's inbox does: one
+ * sender by full name, several by first name ("Mary, me"), the user as
+ * "me", and more than three as the first, "..", and the last two.
+ */
+export function participantsLabel(ps: Participant[] | undefined, fallback?: Person): string {
+  const list = (ps || []).filter((p) => p.name || p.email);
+  if (list.length === 0) return personLabel(fallback);
+  const short = (p: Participant) => {
+    if (p.me) return 'me';
+    if (list.length === 1) return p.name || p.email;
+    if (p.name) return p.name.split(/\s+/)[0];
+    return p.email.split('@')[0];
+  };
+  const names = list.map(short);
+  if (names.length <= 3) return names.join(', ');
+  return `${names[0]} .. ${names.slice(-2).join(', ')}`;
 }
 
 export function personFull(p: Person): string {

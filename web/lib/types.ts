@@ -41,6 +41,12 @@ export interface ThreadSummary {
   message_count: number;
   unread: boolean;
   labels: string[];
+  /** The senders in order of first appearance; the user's own address has me: true. */
+  participants?: Participant[];
+}
+
+export interface Participant extends Person {
+  me?: boolean;
 }
 
 export interface ThreadPage {
