@@ -46,7 +46,7 @@ const (
 var AuditActions = []string{
 	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
 	AuditGoogleConnect, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleDisconnect,
-	AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
+	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,
 	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,
