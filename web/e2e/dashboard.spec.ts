@@ -468,6 +468,9 @@ test('a long thread opens with its read messages collapsed', async () => {
 });
 
 test('settings say which feature a refused permission disables', async ({ browser }) => {
+  // Forget grace's earlier consent, which Google would otherwise merge into this one.
+  const revoked = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('grace@example.com')}/revoke`, { data: {} });
+  expect(revoked.ok(), `revoke: ${revoked.status()}`).toBe(true);
   const ctx = await browser.newContext();
   const p = await ctx.newPage();
   await p.goto('/');
