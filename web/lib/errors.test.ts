@@ -71,7 +71,7 @@ describe('describeError', () => {
   it('has words for every code of the API', () => {
     for (const code of ['invalid_request', 'unauthorized', 'forbidden', 'scope_missing', 'not_found', 'conflict', 'payload_too_large',
       'rate_limited', 'idempotency_key_reused', 'signup_closed', 'google_reauth_required', 'upstream_unavailable', 'upstream_timeout',
-      'llm_unavailable', 'internal', UNREACHABLE]) {
+      'llm_unavailable', 'approval_expired', 'internal', UNREACHABLE]) {
       const v = describeError(e(code));
       expect(v.title, code).not.toBe('');
       expect(v.message.length, code).toBeGreaterThan(10);
@@ -96,6 +96,12 @@ describe('describeSignInError', () => {
   it('explains a sign-in link opened in a browser that did not start it', () => {
     const text = describeSignInError('signin_other_browser');
     expect(text).toContain('started in another browser');
+    expect(text).not.toBe(describeSignInError('something_else'));
+  });
+
+  it('explains a Google account refused because another one holds the email', () => {
+    const text = describeSignInError('conflict');
+    expect(text).toContain('different Google account');
     expect(text).not.toBe(describeSignInError('something_else'));
   });
 });

@@ -160,6 +160,8 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): ErrorView {
       const when = err.retryAfter !== undefined ? formatWait(err.retryAfter) : 'in a little while';
       return { ...base, title: 'Slow down', message: `Too many requests. Try again ${when}.`, retryAfter: err.retryAfter, action: 'retry' };
     }
+    case 'approval_expired':
+      return { ...base, title: 'Expired', message: detail || 'This proposal expired and can no longer be approved. Ask the assistant again.' };
     case 'idempotency_key_reused':
       return { ...base, title: 'Already sent', message: 'This form was already submitted with different content. Start a new draft to send different content.' };
     case 'signup_closed':
@@ -187,6 +189,8 @@ export function describeSignInError(code: string): string {
   switch (code) {
     case 'signup_closed':
       return 'This Jarvis only lets in invited people. Ask an administrator to invite your Google address.';
+    case 'conflict':
+      return 'This Google account’s email address belongs to a different Google account that is already linked to a Jarvis user, so it cannot sign in as that user. Sign in with the Google account you used before, or ask an administrator.';
     case 'access_denied':
       return 'Google sign-in was cancelled. Jarvis needs your permission to read mail and calendar.';
     case 'scope_missing':
