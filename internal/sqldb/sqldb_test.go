@@ -176,6 +176,56 @@ func TestUsersAndOrgs(t *testing.T) {
 	})
 }
 
+// Of racing answers to one invitation (accepts and declines), exactly one
+// wins; the others are ENOTFOUND, and membership follows the winner.
+func TestInvitationAnswersRace(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		owner, err := db.EnsureUser(ctx, "owner@example.com", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		guest, err := db.EnsureUser(ctx, "guest@example.com", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := db.CreateInvitation(ctx, owner.PersonalOrgID, guest.Email, jarvis.RoleAdmin, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%2 == 0 {
+					_, _, errs[i] = db.AcceptInvitation(ctx, inv.ID, guest.ID, guest.Email)
+				} else {
+					_, errs[i] = db.DeclineInvitation(ctx, inv.ID, guest.Email)
+				}
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Fatalf("answers %d and %d both won", won, i)
+			case err == nil:
+				won = i
+			case !jarvis.IsCode(err, jarvis.ENOTFOUND):
+				t.Fatalf("answer %d: %v", i, err)
+			}
+		}
+		_, merr := db.FindMembership(ctx, owner.PersonalOrgID, guest.ID)
+		if won < 0 || (won%2 == 0) != (merr == nil) {
+			t.Fatalf("winner %d, membership error %v", won, merr)
+		}
+	})
+}
+
 func TestEnsureUserConcurrent(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
