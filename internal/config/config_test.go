@@ -81,3 +81,14 @@ func TestEnvExampleListsEveryOption(t *testing.T) {
 		}
 	}
 }
+
+// Each flag is its variable's name in lower case, without JARVIS_, with
+// dashes (as the README says); older names live on only as aliases.
+func TestFlagNamesFollowTheVariables(t *testing.T) {
+	for _, o := range Options {
+		want := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(o.Env, "JARVIS_")), "_", "-")
+		if o.Flag != want {
+			t.Errorf("%s has flag --%s, want --%s", o.Env, o.Flag, want)
+		}
+	}
+}
