@@ -38,6 +38,7 @@ export function Composer({
   replyToThreadId,
   title,
   headingLevel = 2,
+  note,
   onCancel,
 }: {
   initial?: ComposerInitial;
@@ -45,6 +46,8 @@ export function Composer({
   title: string;
   /** The page's own heading (1) or a section of a page (2). */
   headingLevel?: 1 | 2;
+  /** note, when set, is shown under the title. */
+  note?: string;
   onCancel?: () => void;
 }) {
   const Heading = headingLevel === 1 ? 'h1' : 'h2';
@@ -156,6 +159,7 @@ export function Composer({
   return (
     <section className="card" aria-labelledby="composer-title">
       <Heading id="composer-title">{title}</Heading>
+      {note && <p className="muted small">{note}</p>}
       <form onSubmit={submit} noValidate>
         {input('to', 'To', to, setTo, 'text', 'name@example.com, …')}
         {showCopies ? (

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api } from '@/lib/api';
 import { labelName, quietLabels, shortDate, participantsLabel } from '@/lib/format';
 import type { Label, ThreadSummary } from '@/lib/types';
@@ -104,7 +104,9 @@ export function Inbox() {
     router.push(`/thread?id=${encodeURIComponent(t.id)}${reply ? '&reply=1' : ''}`);
   }, [router]);
 
-  useEffect(() => {
+  // A layout effect: the handler that knows the threads is in place by the
+  // time they are on screen, so a key pressed at a listed thread acts on it.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.metaKey || e.ctrlKey || e.altKey) return;
       if (e.key === '/' && !isTypingTarget(e.target)) {

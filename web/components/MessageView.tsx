@@ -79,22 +79,27 @@ function People({ list }: { list: Person[] }) {
 /**
  * MessageView shows one message of a thread. Collapsed (a read message that
  * is not the last, as Gmail shows them), it is one line — sender, snippet,
- * date — that expands when activated.
+ * date — that expands when activated. A draft is marked as one (a "Draft"
+ * badge, "Saved" rather than "Date", a note that it is not sent) and offers
+ * to open it in the composer: it is never shown as if it had been sent.
  */
-export function MessageView({ message, headingId, collapsed = false, onExpand }: {
+export function MessageView({ message, headingId, collapsed = false, onExpand, draft = false, onOpenDraft }: {
   message: Message;
   headingId?: string;
   collapsed?: boolean;
   onExpand?: () => void;
+  draft?: boolean;
+  onOpenDraft?: () => void;
 }) {
   const from = message.from || { name: '', email: '' };
+  const badge = draft && <span className="badge badge-draft">Draft</span>;
   if (collapsed) {
     return (
-      <article className="card message message-collapsed" aria-labelledby={headingId}>
+      <article className={`card message message-collapsed${draft ? ' message-draft' : ''}`} aria-labelledby={headingId}>
         <h2 className="message-line">
           <button type="button" id={headingId} aria-expanded="false" onClick={onExpand}>
             <span className="avatar" aria-hidden="true">{initials(from.name, from.email)}</span>
-            <span className="message-line-from">{from.name || from.email}</span>
+            <span className="message-line-from">{badge}{from.name || from.email}</span>
             <span className="message-line-snippet muted">{message.snippet}</span>
             <time className="muted small" dateTime={message.date}>{shortDate(message.date)}</time>
           </button>
@@ -104,18 +109,25 @@ export function MessageView({ message, headingId, collapsed = false, onExpand }:
   }
   const attachments = (message.attachments || []).filter((a) => !a.content_id || !message.html);
   return (
-    <article className="card message" aria-labelledby={headingId}>
+    <article className={`card message${draft ? ' message-draft' : ''}`} aria-labelledby={headingId}>
       <div className="message-head">
         <span className="avatar" aria-hidden="true">{initials(from.name, from.email)}</span>
         <div className="message-meta">
-          <h2 id={headingId} className="h-from">{from.name || from.email}{from.name && <span className="muted small"> &lt;{from.email}&gt;</span>}</h2>
+          <h2 id={headingId} className="h-from">
+            {badge}
+            {from.name || from.email}{from.name && <span className="muted small"> &lt;{from.email}&gt;</span>}
+          </h2>
           <dl>
             {message.to?.length > 0 && (<><dt>To</dt><dd><People list={message.to} /></dd></>)}
             {message.cc?.length > 0 && (<><dt>Cc</dt><dd><People list={message.cc} /></dd></>)}
-            <dt>Date</dt><dd><time dateTime={message.date}>{longDate(message.date)}</time></dd>
+            <dt>{draft ? 'Saved' : 'Date'}</dt><dd><time dateTime={message.date}>{longDate(message.date)}</time></dd>
           </dl>
         </div>
+        {draft && onOpenDraft && (
+          <button type="button" onClick={onOpenDraft}>Open in composer</button>
+        )}
       </div>
+      {draft && <p className="muted small draft-note">Not sent: a draft saved in Gmail.</p>}
       {message.html ? <MailFrame message={message} /> : <TextBody text={message.text || message.snippet || ''} />}
       {attachments.length > 0 && (
         <>

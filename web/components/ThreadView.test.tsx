@@ -1,8 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { Message, Thread } from '@/lib/types';
+
+vi.mock('next/navigation', () => ({
+  useSearchParams: () => new URLSearchParams('id=t1'),
+}));
+
 import { MessageView } from './MessageView';
-import { openMessages } from './ThreadView';
+import { ThreadView, draftInitial, isDraft, openMessages } from './ThreadView';
 
 const msg = (id: string, labels: string[] = []): Message => ({
   id, from: { name: `Sender ${id}`, email: `${id}@example.com` }, to: [], cc: [], subject: 's', date: '2026-11-24T10:00:00Z',
@@ -26,5 +31,52 @@ describe('a long thread', () => {
     expect(line.textContent).toContain('snippet a');
     fireEvent.click(line);
     expect(onExpand).toHaveBeenCalled();
+  });
+});
+
+afterEach(() => vi.unstubAllGlobals());
+
+const person = (email: string, name = '') => ({ email, name });
+const message = (over: Partial<Message>): Message => ({
+  id: 'm', from: person('grace@example.com', 'Grace'), to: [person('ada@example.com', 'Ada')], cc: [], subject: 'Plans',
+  date: '2026-03-02T09:00:00Z', snippet: '', text: 'Hello', html: '', attachments: [], labels: ['INBOX'], message_id_header: '<m@x>',
+  ...over,
+});
+
+const received = message({ id: 'm1', text: 'Shall we meet on Friday?', labels: ['INBOX', 'UNREAD'] });
+const draft = message({
+  id: 'm2', from: person('ada@example.com', 'Ada'), to: [person('grace@example.com', 'Grace')], cc: [person('bob@example.com')],
+  subject: 'Re: Plans', text: 'Friday works. Ada', labels: ['DRAFT'],
+});
+
+describe('drafts in a thread', () => {
+  it('tells a draft by its DRAFT label and fills the composer from it', () => {
+    expect(isDraft(draft)).toBe(true);
+    expect(isDraft(received)).toBe(false);
+    expect(isDraft(message({ labels: undefined as unknown as string[] }))).toBe(false);
+    expect(draftInitial(draft)).toEqual({ to: 'grace@example.com', cc: 'bob@example.com', subject: 'Re: Plans', body: 'Friday works. Ada' });
+  });
+
+  it('marks a draft as a draft, never as sent, and opens it in the composer', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ id: 't1', subject: 'Plans', messages: [received, draft] }),
+      { status: 200, headers: { 'Content-Type': 'application/json' } })));
+    render(<ThreadView />);
+    const articles = await screen.findAllByRole('article');
+    expect(articles).toHaveLength(2);
+    const [sent, unsent] = articles;
+    expect(within(sent).queryByText('Draft')).toBeNull();
+    expect(within(sent).getByText('Date')).toBeTruthy();
+    expect(within(sent).queryByRole('button', { name: 'Open in composer' })).toBeNull();
+    expect(within(unsent).getByText('Draft').className).toContain('badge-draft');
+    expect(within(unsent).getByText('Not sent: a draft saved in Gmail.')).toBeTruthy();
+    expect(within(unsent).getByText('Saved')).toBeTruthy();
+    expect(within(unsent).queryByText('Date')).toBeNull();
+
+    fireEvent.click(within(unsent).getByRole('button', { name: 'Open in composer' }));
+    const composer = await screen.findByRole('region', { name: 'Edit draft' });
+    await waitFor(() => expect((within(composer).getByLabelText('To') as HTMLInputElement).value).toBe('grace@example.com'));
+    expect((within(composer).getByLabelText('Cc') as HTMLInputElement).value).toBe('bob@example.com');
+    expect((within(composer).getByLabelText('Subject') as HTMLInputElement).value).toBe('Re: Plans');
+    expect((within(composer).getByLabelText('Message') as HTMLTextAreaElement).value).toBe('Friday works. Ada');
   });
 });

@@ -2,9 +2,9 @@
 
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api } from '@/lib/api';
-import type { Thread } from '@/lib/types';
+import type { Message, Thread } from '@/lib/types';
 import { Composer, type ComposerInitial } from './Composer';
 import { MessageView } from './MessageView';
 import { useMe } from './Session';
@@ -24,6 +24,17 @@ export function openMessages(thread: Thread | null): string[] {
   return thread.messages.filter((m) => m === last || (m.labels || []).includes('UNREAD')).map((m) => m.id);
 }
 
+/** isDraft reports whether a message of a thread is an unsent draft (Gmail's DRAFT label). */
+export function isDraft(m: Message): boolean {
+  return (m.labels || []).includes('DRAFT');
+}
+
+/** draftInitial fills the composer with a draft's recipients, subject and text. */
+export function draftInitial(m: Message): ComposerInitial {
+  const emails = (list: Message['to'] | undefined) => (list || []).map((p) => p.email).filter(Boolean).join(', ');
+  return { to: emails(m.to), cc: emails(m.cc), subject: m.subject || '', body: m.text || '' };
+}
+
 export function ThreadView() {
   const params = useSearchParams();
   const id = params.get('id') || '';
@@ -32,6 +43,8 @@ export function ThreadView() {
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
   const [replying, setReplying] = useState(params.get('reply') === '1');
+  // The draft of the thread open in the composer, if any.
+  const [editing, setEditing] = useState<Message | null>(null);
   const replyRef = useRef<HTMLDivElement>(null);
   // Messages shown in full: the unread ones and the last, as Gmail opens a thread.
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
@@ -52,11 +65,13 @@ export function ThreadView() {
     if (thread?.subject) document.title = `${thread.subject} · Jarvis`;
   }, [thread]);
 
-  useEffect(() => {
+  // A layout effect, so that "r" works as soon as the thread is on screen.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.metaKey || e.ctrlKey || e.altKey || isTypingTarget(e.target)) return;
       if (e.key === 'r' && thread) {
         e.preventDefault();
+        setEditing(null);
         setReplying(true);
       }
     };
@@ -69,7 +84,7 @@ export function ThreadView() {
       replyRef.current?.scrollIntoView?.({ block: 'start' });
       replyRef.current?.querySelector<HTMLTextAreaElement>('textarea')?.focus();
     }
-  }, [replying, thread]);
+  }, [replying, editing, thread]);
 
   const reply: ComposerInitial = useMemo(() => {
     if (!thread || thread.messages.length === 0) return {};
@@ -104,13 +119,22 @@ export function ThreadView() {
               key={m.id}
               message={m}
               headingId={`message-${i}`}
-              collapsed={!expanded.has(m.id)}
+              collapsed={!isDraft(m) && !expanded.has(m.id)}
               onExpand={() => setExpanded((cur) => new Set([...cur, m.id]))}
+              draft={isDraft(m)}
+              onOpenDraft={() => {
+                setEditing(m);
+                setReplying(true);
+              }}
             />
           ))}
           <div ref={replyRef}>
-            {replying ? (
-              <Composer title="Reply" initial={reply} replyToThreadId={thread.id} onCancel={() => setReplying(false)} />
+            {replying && editing ? (
+              <Composer key={`draft-${editing.id}`} title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id}
+                note="Saving makes a new draft in this thread; the one you opened stays in Gmail’s Drafts until you delete it there."
+                onCancel={() => { setReplying(false); setEditing(null); }} />
+            ) : replying ? (
+              <Composer key="reply" title="Reply" initial={reply} replyToThreadId={thread.id} onCancel={() => setReplying(false)} />
             ) : (
               <div className="row">
                 <button type="button" className="primary" onClick={() => setReplying(true)}>Reply</button>

@@ -118,10 +118,19 @@ test('an HTML-only thread renders sandboxed, without scripts or remote images', 
   const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
   await expect(items.first()).toBeVisible();
   // The newsletter is the demo's HTML-only mail.
-  await page.getByRole('searchbox', { name: 'Search mail' }).fill('Engine Weekly');
-  await page.keyboard.press('Enter');
-  await expect(items.first()).toBeVisible();
+  // Type into the focused search box, then wait for the results themselves:
+  // the inbox's own list is on screen until they replace it.
+  const search = page.getByRole('searchbox', { name: 'Search mail' });
+  await search.fill('Engine Weekly');
+  await expect(search).toBeFocused();
+  await search.press('Enter');
+  await expect(page).toHaveURL(/\?q=Engine\+Weekly/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Search results');
+  await expect(items.first()).toContainText('Engine Weekly');
+  await expect(items.first()).toHaveClass(/selected/);
+  // Enter opens the selected thread once the focus has left the search box.
   await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await expect(search).not.toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/thread\?id=/);
   htmlThreadId = new URL(page.url()).searchParams.get('id')!;
@@ -206,11 +215,11 @@ test('reply makes exactly one draft in the thread, even on a double click', asyn
     await page.evaluate(() => document.addEventListener('keydown', (e) => console.log('keydown', e.key, (e.target as HTMLElement).tagName, e.defaultPrevented, document.querySelectorAll('.thread-item').length, location.href), true));
     await page.evaluate(() => window.addEventListener('keydown', (e) => console.log('keydown-bubble', e.key, e.defaultPrevented)));
   }
-  // The shortcut works once the list has its key handler; retry the key until then.
-  await expect(async () => {
-    await page.keyboard.press('r');
-    await expect(page).toHaveURL(/\/thread\?id=.*reply=1/, { timeout: 2000 });
-  }).toPass({ timeout: 15_000 });
+  // The list's key handler is in place once its threads are on screen.
+  await expect(items.first()).toHaveClass(/selected/);
+  await expect(page.getByRole('searchbox', { name: 'Search mail' })).not.toBeFocused();
+  await page.keyboard.press('r');
+  await expect(page).toHaveURL(/\/thread\?id=.*reply=1/);
   replyThreadId = new URL(page.url()).searchParams.get('id')!;
   const before = await page.request.get(`/gmail/thread/${replyThreadId}`);
   expect(before.status()).toBe(200);
@@ -234,6 +243,25 @@ test('reply makes exactly one draft in the thread, even on a double click', asyn
   const after = await page.request.get(`/gmail/thread/${replyThreadId}`);
   const drafts = (await after.json()).messages.filter((m: { labels: string[] }) => (m.labels || []).includes('DRAFT'));
   expect(drafts.length - draftsBefore, 'exactly one new draft, in the thread').toBe(1);
+});
+
+test('a draft in a thread is marked as a draft and opens in the composer', async () => {
+  await page.goto(`/thread?id=${encodeURIComponent(replyThreadId)}`);
+  // The newest draft with this text (a repeated run leaves earlier ones).
+  const draft = page.getByRole('article').filter({ hasText: 'Thank you — I will look at this today.' }).last();
+  await expect(draft).toBeVisible();
+  await expect(draft.locator('.badge-draft')).toHaveText('Draft');
+  await expect(draft).toContainText('Not sent: a draft saved in Gmail.');
+  await expect(draft.locator('dt').filter({ hasText: 'Date' })).toHaveCount(0);
+  // Messages that were sent carry no draft badge.
+  await expect(page.getByRole('article').first().locator('.badge-draft')).toHaveCount(0);
+  await expectAccessible(page, 'thread with a draft');
+  await draft.getByRole('button', { name: 'Open in composer' }).click();
+  const composer = page.getByRole('region', { name: 'Edit draft' });
+  await expect(composer.getByLabel('Subject')).toHaveValue(/^Re: /);
+  await expect(composer.getByLabel('To', { exact: true })).not.toHaveValue('');
+  await expect(composer.getByLabel('Message')).toHaveValue(/Thank you — I will look at this today\./);
+  await expect(composer.getByLabel('Message')).toBeFocused();
 });
 
 test('compose a new draft', async () => {

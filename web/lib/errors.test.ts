@@ -46,6 +46,13 @@ describe('describeError', () => {
   const e = (code: string, extra: Partial<{ field: string; detail: string; retryAfter: number }> = {}) =>
     new ApiError({ status: 400, code, field: extra.field, detail: extra.detail }, extra.retryAfter);
 
+  it('says the database is out of reach, and when to retry', () => {
+    const v = describeError(e('service_unavailable', { retryAfter: 5 }));
+    expect(v.message).toContain('in 5 seconds');
+    expect(v.action).toBe('retry');
+    expect(v.retryAfter).toBe(5);
+  });
+
   it('says when to retry after a rate limit', () => {
     const v = describeError(e('rate_limited', { retryAfter: 90 }));
     expect(v.message).toBe('Too many requests. Try again in 2 minutes.');
@@ -71,7 +78,7 @@ describe('describeError', () => {
   it('has words for every code of the API', () => {
     for (const code of ['invalid_request', 'unauthorized', 'forbidden', 'scope_missing', 'not_found', 'conflict', 'payload_too_large',
       'rate_limited', 'idempotency_key_reused', 'signup_closed', 'google_reauth_required', 'upstream_unavailable', 'upstream_timeout',
-      'llm_unavailable', 'approval_expired', 'internal', UNREACHABLE]) {
+      'llm_unavailable', 'approval_expired', 'service_unavailable', 'internal', UNREACHABLE]) {
       const v = describeError(e(code));
       expect(v.title, code).not.toBe('');
       expect(v.message.length, code).toBeGreaterThan(10);

@@ -179,6 +179,10 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): ErrorView {
       return { ...base, title: 'Google is slow', message: 'Google took too long to answer. Try again.', action: 'retry' };
     case 'llm_unavailable':
       return { ...base, title: 'Assistant unavailable', message: 'The language model is not answering right now. Try again in a moment.', action: 'retry' };
+    case 'service_unavailable': {
+      const when = err.retryAfter !== undefined ? formatWait(err.retryAfter) : 'in a little while';
+      return { ...base, title: 'Jarvis is busy', message: `Jarvis cannot reach its database right now. Try again ${when}.`, retryAfter: err.retryAfter, action: 'retry' };
+    }
     default:
       return { ...base, title: 'Server error', message: 'Jarvis hit an internal error. Try again; if it persists, give the request id to your administrator.', action: 'retry' };
   }

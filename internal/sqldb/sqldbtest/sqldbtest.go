@@ -52,7 +52,7 @@ func Each(t *testing.T, fn func(t *testing.T, dialect sqldb.Dialect)) {
 // PoolMaxConns is the pool size of the test databases URL returns: small,
 // so that parallel test packages stay far below PostgreSQL's connection
 // limit on a shared machine.
-const PoolMaxConns = 4
+const PoolMaxConns = 2
 
 // URL returns a database URL of the dialect for a fresh, empty database that
 // is dropped when the test ends. For PostgreSQL it is a new schema, reached
