@@ -82,6 +82,9 @@ func LimitedURL(tb testing.TB, limit int) string {
 		admin(nil, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 		admin(nil, "DROP ROLE IF EXISTS "+role)
 	})
+	// Membership lets an administrator without superuser rights (CREATEROLE)
+	// give the role its schema and end its connections.
+	admin(tb, "GRANT "+role+" TO CURRENT_USER")
 	admin(tb, "CREATE SCHEMA "+schema+" AUTHORIZATION "+role)
 	return postgresURL(tb, url.UserPassword(role, password), schema, 0)
 }
