@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -83,20 +82,25 @@ only if you approve them. Ctrl-D quits.
 
 // runChat is `jarvis chat`: a terminal client of POST /chat.
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookup env) error {
-	flags := flag.NewFlagSet("jarvis chat", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprint(stderr, chatUsage); flags.PrintDefaults() }
-	envOr := func(k, def string) string {
-		if v, ok := lookup(k); ok && v != "" {
-			return v
-		}
-		return def
-	}
-	base := flags.String("url", envOr("JARVIS_URL", "http://127.0.0.1:8080"), "Jarvis's URL (env JARVIS_URL)")
-	token := flags.String("token", envOr("JARVIS_TOKEN", ""), "access token, from `jarvis token --email …` (env JARVIS_TOKEN)")
+	flags := newFlagSet("chat")
+	base := flags.String("url", "", "Jarvis's URL (JARVIS_URL; default http://127.0.0.1:8080)")
+	token := flags.String("token", "", "access token, from: jarvis token --email EMAIL (JARVIS_TOKEN)")
 	conversation := flags.String("conversation", "", "continue this conversation")
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(flags, args, strings.TrimRight(chatUsage, "\n"), stdout); err != nil {
 		return err
+	}
+	// The environment fills what the flags leave out; a token never shows as a default in help.
+	for _, f := range []struct {
+		v        *string
+		env, def string
+	}{{base, "JARVIS_URL", "http://127.0.0.1:8080"}, {token, "JARVIS_TOKEN", ""}} {
+		if *f.v == "" {
+			if v, ok := lookup(f.env); ok && v != "" {
+				*f.v = v
+			} else {
+				*f.v = f.def
+			}
+		}
 	}
 	if *token == "" {
 		return errors.New("chat: an access token is required: --token or JARVIS_TOKEN (make one with `jarvis token --email you@example.com`)")

@@ -129,9 +129,13 @@ func TestHelpOutput(t *testing.T) {
 			"--redis-url VALUE (or --redis)", "--latency DURATION", "--sandbox\n", "(JARVIS_SHUTDOWN_GRACE; default 20s)"},
 			[]string{"-encryption-keys jarvis keys generate", "alias of"}},
 		{[]string{"sandbox", "-h"}, []string{"--addr VALUE", "default 127.0.0.1:8090"}, nil},
+		{[]string{"chat", "-h"}, []string{"--token VALUE", "--url VALUE", "default http://127.0.0.1:8080"}, []string{"-token jarvis token"}},
 	}
 	for _, tc := range cases {
-		err, out, _ := runCLI(t, nil, tc.args...)
+		err, out, _ := runCLI(t, map[string]string{"JARVIS_TOKEN": "secret-token-value"}, tc.args...)
+		if strings.Contains(out, "secret-token-value") {
+			t.Errorf("%v: help shows the token from the environment", tc.args)
+		}
 		if !errors.Is(err, errHelpShown) {
 			t.Errorf("%v = %v", tc.args, err)
 		}
