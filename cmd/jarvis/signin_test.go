@@ -277,6 +277,34 @@ func TestSignInRefusesAnotherIdentityWithTheSameEmail(t *testing.T) {
 	})
 }
 
+// A disconnect deletes the tokens but not the identity: the same Google
+// account comes back to the same user, and another one with the email is
+// still refused, even with no Google connection left to compare with.
+func TestDisconnectKeepsTheIdentity(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		tok := e.signIn("ada@example.com")
+		id := e.me(tok).User.ID
+		e.json("DELETE", "/auth/google", tok, nil, 204, nil)
+		tok = e.signIn("ada@example.com")
+		if me := e.me(tok); me.User.ID != id || me.Google == nil {
+			t.Fatalf("reconnecting made %+v", me)
+		}
+		e.json("DELETE", "/auth/google", tok, nil, 204, nil)
+		if e.countRows("integrations_google") != 0 {
+			t.Fatal("disconnect kept the tokens")
+		}
+		if _, err := e.Sandbox.Google.RecycleAccount("ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		code, state := e.authorize("ada@example.com")
+		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code, "state": state}, 409, "conflict")
+		if e.countRows("users") != 1 || e.countRows("integrations_google") != 0 {
+			t.Fatal("the refused identity was linked")
+		}
+	})
+}
+
 // Every refusal of the callback writes an auth.sign_in_refused row.
 func TestEveryRefusedCallbackIsAudited(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {

@@ -67,6 +67,12 @@ type Stores struct {
 	}
 	Integrations jarvis.IntegrationStore
 	States       jarvis.SignInStates
+	// Identities, when set, keeps the Google identity each user is bound to
+	// beyond a disconnect, and binds it with a compare-and-swap.
+	Identities interface {
+		FindUserByGoogleIdentity(ctx context.Context, issuer, sub string) (*jarvis.User, error)
+		BindGoogleIdentity(ctx context.Context, userID, issuer, sub string) error
+	}
 	// Invitations, when set, lets someone invited to an org sign up while
 	// sign-up is otherwise closed.
 	Invitations interface {

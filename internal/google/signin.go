@@ -123,6 +123,14 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 	if err != nil {
 		return nil, err
 	}
+	if s.st.Identities != nil {
+		if err := s.st.Identities.BindGoogleIdentity(ctx, user.ID, idt.Issuer, idt.Subject); jarvis.IsCode(err, jarvis.ECONFLICT) {
+			refusal.reason = refusedEmailLinked
+			return nil, emailLinkedError(claims.Email)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	uctx := jarvis.NewContextWithUser(ctx, user)
 	if err := s.st.Profiles.UpdateUserProfile(ctx, user.ID, claims.Name, claims.Picture); err != nil {
 		return nil, err
@@ -182,6 +190,13 @@ func (s *Service) recordRefusal(ctx context.Context, err error, r *signInRefusal
 	s.st.Auditor.Record(ctx, e)
 }
 
+// emailLinkedError refuses a Google identity whose email belongs to a user
+// bound to another one.
+func emailLinkedError(email string) error {
+	return jarvis.Errorf(jarvis.ECONFLICT, "The email address %s belongs to another Google account, which is already linked to a Jarvis user. Sign in with that Google account.",
+		strings.ToLower(strings.TrimSpace(email)))
+}
+
 // findOrCreateUser applies the identity rule and the sign-in allowlist. The
 // (issuer, sub) pair is the identity; a verified email links only a user
 // with no Google identity yet, and a user who has one refuses the newcomer.
@@ -191,6 +206,13 @@ func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c id
 		return u, false, err
 	} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 		return nil, false, err
+	}
+	if s.st.Identities != nil { // bound before, since disconnected: the same user
+		if u, err := s.st.Identities.FindUserByGoogleIdentity(ctx, issuer, sub); err == nil {
+			return u, false, nil
+		} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			return nil, false, err
+		}
 	}
 	email := strings.ToLower(strings.TrimSpace(c.Email))
 	refusal.meta = map[string]any{"domain": domainOf(email), "email_verified": c.verified()}
@@ -202,7 +224,7 @@ func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c id
 				// That user is linked to another Google identity: this one
 				// is someone else, whatever the email says.
 				refusal.reason = refusedEmailLinked
-				return nil, false, jarvis.Errorf(jarvis.ECONFLICT, "The email address %s belongs to another Google account, which is already linked to a Jarvis user. Sign in with that Google account.", email)
+				return nil, false, emailLinkedError(email)
 			} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 				return nil, false, err
 			}

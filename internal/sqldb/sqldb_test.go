@@ -226,6 +226,62 @@ func TestInvitationAnswersRace(t *testing.T) {
 	})
 }
 
+// A user is bound to one Google identity for good, and an identity to one
+// user; binding the same pair again changes nothing.
+func TestBindGoogleIdentity(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		ada, _ := db.EnsureUser(ctx, "ada@example.com", "")
+		bob, _ := db.EnsureUser(ctx, "bob@example.com", "")
+		if _, err := db.FindUserByGoogleIdentity(ctx, "https://issuer", "1"); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("unbound identity: %v", err)
+		}
+		for range 2 {
+			if err := db.BindGoogleIdentity(ctx, ada.ID, "https://issuer", "1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if u, err := db.FindUserByGoogleIdentity(ctx, "https://issuer", "1"); err != nil || u.ID != ada.ID {
+			t.Fatalf("FindUserByGoogleIdentity = %+v, %v", u, err)
+		}
+		if err := db.BindGoogleIdentity(ctx, ada.ID, "https://issuer", "2"); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("rebinding to another identity: %v", err)
+		}
+		if err := db.BindGoogleIdentity(ctx, ada.ID, "https://other", "1"); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("rebinding to another issuer: %v", err)
+		}
+		if err := db.BindGoogleIdentity(ctx, bob.ID, "https://issuer", "1"); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			t.Fatalf("binding a taken identity: %v", err)
+		}
+		if err := db.BindGoogleIdentity(ctx, "nobody", "https://issuer", "3"); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("binding a missing user: %v", err)
+		}
+		// Racing identities for one unbound user: exactly one wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.BindGoogleIdentity(ctx, bob.ID, "https://issuer", fmt.Sprintf("b%d", i))
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else if !jarvis.IsCode(err, jarvis.ECONFLICT) {
+				t.Fatal(err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d identities bound to one user", wins)
+		}
+	})
+}
+
 func TestEnsureUserConcurrent(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()

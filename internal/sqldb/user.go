@@ -152,3 +152,43 @@ func (db *DB) BumpTokenVersion(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+// FindUserByGoogleIdentity returns the user bound to the Google identity
+// (issuer, sub), connected or not. ENOTFOUND if none is.
+func (db *DB) FindUserByGoogleIdentity(ctx context.Context, issuer, sub string) (*jarvis.User, error) {
+	if sub == "" {
+		return nil, jarvis.Errorf(jarvis.ENOTFOUND, "User not found.")
+	}
+	u, err := scanUser(db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE google_issuer = $1 AND google_sub = $2`, issuer, sub))
+	if err != nil {
+		return nil, notFound(err, "User")
+	}
+	return u, nil
+}
+
+// BindGoogleIdentity binds the user to the Google identity (issuer, sub)
+// they sign in with, once and for good (a disconnect keeps it). Binding the
+// same identity again is a no-op. ECONFLICT when the user is bound to
+// another identity, or the identity to another user: a compare-and-swap, so
+// that of two identities racing for one user exactly one wins.
+func (db *DB) BindGoogleIdentity(ctx context.Context, userID, issuer, sub string) error {
+	if issuer == "" || sub == "" {
+		return jarvis.Invalid("sub", "A Google identity needs an issuer and a subject.")
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE users SET google_issuer = $2, google_sub = $3
+		WHERE id = $1 AND (google_sub = '' OR (google_issuer = $2 AND google_sub = $3))`, userID, issuer, sub)
+	if isUniqueViolation(err) {
+		return jarvis.Errorf(jarvis.ECONFLICT, "This Google account belongs to another Jarvis user.")
+	} else if err != nil {
+		return fmt.Errorf("bind Google identity: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		if _, err := db.FindUserByID(ctx, userID); err != nil {
+			return err
+		}
+		return jarvis.Errorf(jarvis.ECONFLICT, "This Jarvis user is bound to another Google account.")
+	}
+	return nil
+}
