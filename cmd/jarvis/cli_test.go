@@ -45,12 +45,12 @@ func TestServeReportsEveryBadSettingAndCreatesNothing(t *testing.T) {
 	t.Chdir(dir)
 	for _, dbURL := range []string{"mysql://root@localhost/jarvis", "htp://typo", filepath.Join(dir, "nonexistent", "dir", "x.db")} {
 		env := map[string]string{"JARVIS_DATABASE_URL": dbURL, "JARVIS_JWT_TTL": "forever", "JARVIS_LOG_LEVEL": "loud",
-			"JARVIS_SANDBOX_ADDR": freeAddr(t)}
+			"JARVIS_REDIS_URL": "localhost:6379", "JARVIS_SANDBOX_ADDR": freeAddr(t)}
 		err, _, _ := runCLI(t, env, "serve", "--sandbox", "--migrate", "--addr", freeAddr(t))
 		if err == nil {
 			t.Fatalf("%s: serve started", dbURL)
 		}
-		for _, want := range []string{"JARVIS_DATABASE_URL", "JARVIS_JWT_TTL", `"forever" is not a duration`, `JARVIS_LOG_LEVEL must be debug, info, warn or error, not "loud"`} {
+		for _, want := range []string{"JARVIS_DATABASE_URL", "JARVIS_JWT_TTL", `"forever" is not a duration`, `JARVIS_LOG_LEVEL must be debug, info, warn or error, not "loud"`, "JARVIS_REDIS_URL must be a redis://"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: error does not say %q:\n%v", dbURL, want, err)
 			}

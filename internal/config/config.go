@@ -247,6 +247,11 @@ func (c *Config) ValidateSettings() error {
 	if !c.Sandbox && (c.GoogleClientID == "" || c.GoogleClientSecret == "") {
 		errs = append(errs, errors.New("Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (for real Google, or for a sandbox at JARVIS_GOOGLE_BASE_URL), or run `jarvis serve --sandbox` for the built-in local Google"))
 	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			errs = append(errs, errors.New("JARVIS_REDIS_URL must be a redis://, rediss:// or unix:// URL"))
+		}
+	}
 	if c.GoogleBaseURL != "" {
 		if u, err := url.Parse(c.GoogleBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, errors.New("JARVIS_GOOGLE_BASE_URL must be an absolute http(s) URL"))
