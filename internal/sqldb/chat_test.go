@@ -336,3 +336,55 @@ func TestApprovalsExpire(t *testing.T) {
 		}
 	})
 }
+
+// Migrating a database that already holds approvals and Google connections
+// gives the approvals a day to live and binds the connected users to their
+// identity.
+func TestMigrationsBackfill(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		f := newChatFixture(t, d)
+		db := f.db
+		a := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: jarvis.DraftInput{To: []string{"a@example.com"}}}
+		if err := db.InsertApproval(ctx, f.ada.ID, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, status, created_at, updated_at)
+			VALUES ('g1', $1, 'https://accounts.google.com', '1234', 'ada@example.com', 'active', '2026-12-01T09:00:00.000000Z', '2026-12-01T09:00:00.000000Z')`, f.ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Back to before approvals expired (migration 5) and identities were
+		// kept (6), and up again.
+		for {
+			st, err := db.MigrationStatus(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			top := int64(0)
+			for _, m := range st {
+				if m.Applied && int64(m.Version) > top {
+					top = int64(m.Version)
+				}
+			}
+			if top < 5 {
+				break
+			}
+			if err := db.MigrateDown(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindApproval(ctx, f.ada.ID, a.ID)
+		if err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(got.CreatedAt.Add(24*time.Hour)) {
+			t.Fatalf("backfilled approval %+v, %v", got, err)
+		}
+		if u, err := db.FindUserByGoogleIdentity(ctx, "https://accounts.google.com", "1234"); err != nil || u.ID != f.ada.ID {
+			t.Fatalf("backfilled identity: %+v, %v", u, err)
+		}
+		if _, err := db.FindUserByGoogleIdentity(ctx, "", ""); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("bob is bound to an empty identity: %v", err)
+		}
+	})
+}
