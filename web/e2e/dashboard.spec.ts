@@ -86,6 +86,8 @@ test('sign in on the consent page lands on the inbox', async () => {
   expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
   // Each row names the thread's senders, as Gmail does: the user is "me".
   await expect(page.locator('.thread-from').first()).not.toHaveText('');
+  await expect(page.locator('.thread-from').filter({ hasText: /(^|, )me(,|$| \()/ }).first()).toBeVisible();
+  await expect(page.locator('.thread-from').filter({ hasText: 'Ada Lovelace' })).toHaveCount(0);
   await expectAccessibleBothSchemes(page, 'inbox');
   await shot(page, 'inbox');
   await expectNoCSPViolations(page);
