@@ -241,6 +241,20 @@ func TestDraftsAndIdempotency(t *testing.T) {
 			}
 		}
 
+		// A second reply answers the same sent message, not the unsent draft,
+		// and lands in the thread too.
+		var dr2 draftBody
+		e.json("POST", "/gmail/draft", tok, map[string]any{"to": []string{"mary@example.org"}, "subject": "",
+			"body_text": "Or Saturday.", "reply_to_thread_id": tid}, 201, &dr2)
+		msg2, err := svc.Users.Messages.Get("me", dr2.MessageID).Format("raw").Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw2, _ := base64.URLEncoding.DecodeString(msg2.Raw)
+		if irt := headerLine(raw, "In-Reply-To"); dr2.ThreadID != tid || irt == "" || headerLine(raw2, "In-Reply-To") != irt {
+			t.Errorf("second reply: thread %s, In-Reply-To %q, want %q", dr2.ThreadID, headerLine(raw2, "In-Reply-To"), headerLine(raw, "In-Reply-To"))
+		}
+
 		// Idempotency: the same key and body returns the first draft.
 		body := map[string]any{"to": []string{"grace@example.com"}, "subject": "Agenda", "body_text": "Draft agenda attached."}
 		var first, second draftBody
@@ -290,8 +304,8 @@ func TestDraftsAndIdempotency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(drafts.Drafts); n != 3 {
-			t.Fatalf("%d drafts in Gmail, want 3 (reply, agenda, double click)", n)
+		if n := len(drafts.Drafts); n != 4 {
+			t.Fatalf("%d drafts in Gmail, want 4 (two replies, agenda, double click)", n)
 		}
 	})
 }
@@ -403,4 +417,17 @@ func TestTenantIsolation(t *testing.T) {
 		e.json("GET", "/gmail/thread/"+adaThread, ada, nil, 200, &th)
 		e.problem("GET", "/gmail/message/"+th.Messages[0].ID+"/html", grace, nil, 404, "not_found")
 	})
+}
+
+// headerLine returns the value of the first header line of raw with the name.
+func headerLine(raw []byte, name string) string {
+	for _, l := range strings.Split(string(raw), "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+": "); ok {
+			return v
+		}
+		if l == "" {
+			break
+		}
+	}
+	return ""
 }

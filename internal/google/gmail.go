@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -258,9 +259,21 @@ func decodeBase64URL(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
+// lastSent returns the thread's latest message that is not a draft (a reply
+// answers what was sent, never an unsent draft), or its latest message when
+// all are drafts. msgs is not empty.
+func lastSent(msgs []*gmail.Message) *gmail.Message {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if !slices.Contains(msgs[i].LabelIds, "DRAFT") {
+			return msgs[i]
+		}
+	}
+	return msgs[len(msgs)-1]
+}
+
 // CreateDraft drafts a message. A reply threads into reply_to_thread_id:
 // threadId, In-Reply-To, References and "Re:" subject, from the thread's
-// latest message.
+// latest message that is not a draft.
 func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
 	if err := ValidateDraft(in); err != nil {
 		return nil, err
@@ -294,7 +307,7 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 		if len(th.Messages) == 0 {
 			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
 		}
-		last := MessageFromGmail(th.Messages[len(th.Messages)-1])
+		last := MessageFromGmail(lastSent(th.Messages))
 		opts.ReplyTo = &last
 	}
 	raw, err := BuildDraft(in, opts)
