@@ -127,7 +127,7 @@ export function MessageView({ message, headingId, collapsed = false, onExpand, d
           <button type="button" onClick={onOpenDraft}>Open in composer</button>
         )}
       </div>
-      {draft && <p className="muted small draft-note">Not sent: a draft saved in Gmail.</p>}
+      {draft && <p className="muted small draft-note">Not sent: this draft is in your Gmail Drafts.</p>}
       {message.html ? <MailFrame message={message} /> : <TextBody text={message.text || message.snippet || ''} />}
       {attachments.length > 0 && (
         <>

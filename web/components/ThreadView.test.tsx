@@ -68,7 +68,7 @@ describe('drafts in a thread', () => {
     expect(within(sent).getByText('Date')).toBeTruthy();
     expect(within(sent).queryByRole('button', { name: 'Open in composer' })).toBeNull();
     expect(within(unsent).getByText('Draft').className).toContain('badge-draft');
-    expect(within(unsent).getByText('Not sent: a draft saved in Gmail.')).toBeTruthy();
+    expect(within(unsent).getByText('Not sent: this draft is in your Gmail Drafts.')).toBeTruthy();
     expect(within(unsent).getByText('Saved')).toBeTruthy();
     expect(within(unsent).queryByText('Date')).toBeNull();
 

@@ -253,7 +253,7 @@ test('a draft in a thread is marked as a draft and opens in the composer', async
   const draft = page.getByRole('article').filter({ hasText: 'Thank you — I will look at this today.' }).last();
   await expect(draft).toBeVisible();
   await expect(draft.locator('.badge-draft')).toHaveText('Draft');
-  await expect(draft).toContainText('Not sent: a draft saved in Gmail.');
+  await expect(draft).toContainText('Not sent: this draft is in your Gmail Drafts.');
   await expect(draft.locator('dt').filter({ hasText: 'Date' })).toHaveCount(0);
   // Messages that were sent carry no draft badge.
   await expect(page.getByRole('article').first().locator('.badge-draft')).toHaveCount(0);
