@@ -18,6 +18,7 @@ describe('a long thread', () => {
   it('opens the unread messages and the last, as Gmail does', () => {
     const t: Thread = { id: 't', subject: 's', messages: [msg('a'), msg('b', ['UNREAD']), msg('c'), msg('d')] };
     expect(openMessages(t)).toEqual(['b', 'd']);
+    expect(openMessages({ ...t, messages: [msg('a'), msg('x', ['DRAFT']), msg('c')] })).toEqual(['x', 'c']);
     expect(openMessages({ ...t, messages: [msg('only')] })).toEqual(['only']);
     expect(openMessages(null)).toEqual([]);
   });

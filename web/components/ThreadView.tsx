@@ -17,11 +17,14 @@ export function replySubject(subject: string): string {
   return /^re:/i.test(s) ? s : `Re: ${s}`;
 }
 
-/** openMessages returns the ids of the messages a thread opens with: the unread ones and the last. */
+/**
+ * openMessages returns the ids of the messages a thread opens with: the
+ * unread ones, the drafts (never folded away like read mail) and the last.
+ */
 export function openMessages(thread: Thread | null): string[] {
   if (!thread || thread.messages.length === 0) return [];
   const last = thread.messages[thread.messages.length - 1];
-  return thread.messages.filter((m) => m === last || (m.labels || []).includes('UNREAD')).map((m) => m.id);
+  return thread.messages.filter((m) => m === last || isDraft(m) || (m.labels || []).includes('UNREAD')).map((m) => m.id);
 }
 
 /** isDraft reports whether a message of a thread is an unsent draft (Gmail's DRAFT label). */

@@ -482,7 +482,8 @@ test('a long thread opens with its read messages collapsed', async () => {
   });
   const th = await (await page.request.get(`/gmail/thread/${t.id}`)).json();
   const n = th.messages.length;
-  const open = th.messages.filter((m: { labels: string[] }, i: number) => i === n - 1 || (i > 0 && (m.labels || []).includes('UNREAD'))).length;
+  // Open: the last, the unread (but the first, read above) and any draft.
+  const open = th.messages.filter((m: { labels: string[] }, i: number) => i === n - 1 || (m.labels || []).includes('DRAFT') || (i > 0 && (m.labels || []).includes('UNREAD'))).length;
   await page.goto(`/thread?id=${encodeURIComponent(t.id)}`);
   await expect(page.locator('article.message')).toHaveCount(n);
   await expect(page.locator('article.message-collapsed')).toHaveCount(n - open);
