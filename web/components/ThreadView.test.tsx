@@ -66,7 +66,7 @@ describe('drafts in a thread', () => {
     expect(articles).toHaveLength(2);
     const [sent, unsent] = articles;
     expect(within(sent).queryByText('Draft')).toBeNull();
-    expect(within(sent).getByText('Date')).toBeTruthy();
+    expect(await within(sent).findByText('Date')).toBeTruthy();
     expect(within(sent).queryByRole('button', { name: 'Open in composer' })).toBeNull();
     expect(within(unsent).getByText('Draft').className).toContain('badge-draft');
     expect(within(unsent).getByText('Not sent: this draft is in your Gmail Drafts.')).toBeTruthy();
