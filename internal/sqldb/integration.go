@@ -76,6 +76,16 @@ func (s *Integrations) open(r *integrationRow) (*jarvis.GoogleIntegration, error
 	return &g, nil
 }
 
+// openField decrypts one ciphertext of integration id, or returns "" when
+// no configured key opens it.
+func (s *Integrations) openField(id, field, ct string) string {
+	pt, err := s.cipher.Decrypt(ct, jarvis.CipherBinding{Table: integrationTable, RowID: id, Field: field})
+	if err != nil {
+		return ""
+	}
+	return string(pt)
+}
+
 func (s *Integrations) seal(id, field, token string) (string, error) {
 	if token == "" {
 		return "", nil
@@ -134,10 +144,14 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 		if err != nil {
 			return err
 		}
-		if g.RefreshToken != "" {
-			if refCT, err = s.seal(id, "refresh_token", g.RefreshToken); err != nil {
-				return err
-			}
+		refresh := g.RefreshToken
+		if refresh == "" && refCT != "" {
+			// Keep the stored refresh token, sealed again under the primary
+			// key; one that no configured key opens is dropped, not kept.
+			refresh = s.openField(id, "refresh_token", refCT)
+		}
+		if refCT, err = s.seal(id, "refresh_token", refresh); err != nil {
+			return err
 		}
 		status := g.Status
 		if status == "" {
@@ -201,11 +215,12 @@ func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID
 		if err != nil {
 			return err
 		}
-		refCT := r.refCT
-		if updated.RefreshToken != "" && updated.RefreshToken != g.RefreshToken {
-			if refCT, err = s.seal(r.g.ID, "refresh_token", updated.RefreshToken); err != nil {
-				return err
-			}
+		// Both tokens are sealed under the primary key on every write, so a
+		// refresh between "add a key" and "rotate" strands nothing under the
+		// old key.
+		refCT, err := s.seal(r.g.ID, "refresh_token", updated.RefreshToken)
+		if err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3,
 			key_id = $4, token_type = $5, expiry = $6, status = $7, last_refreshed_at = $8, updated_at = $9 WHERE id = $1`,
@@ -245,47 +260,101 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID strin
 // RotateProgress reports how far a key rotation has come.
 type RotateProgress func(done, total int)
 
-// RotateKeys re-encrypts every integration whose tokens are not sealed under
-// the primary key, a row at a time, each in its own short transaction. It is
-// idempotent and resumable: rows already under the primary key are skipped.
-// A row that cannot be decrypted is left as it is and counted in failed.
+// RotateKeys re-encrypts every integration with a token not sealed under
+// the primary key, a row at a time, each in its own short transaction. Which
+// key sealed a token is read from the ciphertext itself (the vault envelope
+// names it), never from the key_id column. It is idempotent and resumable:
+// rows whose tokens are all under the primary key are skipped. A row that
+// cannot be decrypted is left as it is and counted in failed.
 func (s *Integrations) RotateKeys(ctx context.Context, progress RotateProgress) (rotated, failed int, err error) {
 	primary := s.cipher.PrimaryKeyID()
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM integrations_google WHERE key_id <> $1`, primary).Scan(&total); err != nil {
+	total := 0
+	if err := s.eachCiphertexts(ctx, func(id string, keys []string) error {
+		if stale(keys, primary) {
+			total++
+		}
+		return nil
+	}); err != nil {
 		return 0, 0, fmt.Errorf("count rows to rotate: %w", err)
+	}
+	err = s.eachCiphertexts(ctx, func(id string, keys []string) error {
+		if !stale(keys, primary) {
+			return nil
+		}
+		if err := s.rotateRow(ctx, id, primary); err != nil {
+			if !jarvis.IsCode(err, jarvis.EREAUTH) {
+				return err
+			}
+			failed++
+		} else {
+			rotated++
+		}
+		if progress != nil {
+			progress(rotated+failed, max(total, rotated+failed))
+		}
+		return nil
+	})
+	return rotated, failed, err
+}
+
+// stale reports whether any of the key ids is not the primary one.
+func stale(keys []string, primary string) bool {
+	for _, k := range keys {
+		if k != primary {
+			return true
+		}
+	}
+	return false
+}
+
+// eachCiphertexts calls fn, in id order and a page of rows at a time, with
+// every integration's id and the key ids its tokens are sealed with (as the
+// ciphertexts name them; "?" for text that is not a vault ciphertext). No
+// transaction is held while fn runs.
+func (s *Integrations) eachCiphertexts(ctx context.Context, fn func(id string, keys []string) error) error {
+	type page struct {
+		id   string
+		keys []string
 	}
 	after := ""
 	for {
-		var ids []string
-		rows, err := s.db.db.QueryContext(ctx, `SELECT id FROM integrations_google WHERE key_id <> $1 AND id > $2 ORDER BY id LIMIT 100`, primary, after)
+		rows, err := s.db.db.QueryContext(ctx, `SELECT id, access_token_ciphertext, refresh_token_ciphertext FROM integrations_google
+			WHERE id > $1 ORDER BY id LIMIT 100`, after)
 		if err != nil {
-			return rotated, failed, fmt.Errorf("list rows to rotate: %w", err)
+			return err
 		}
+		var batch []page
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var id, a, r string
+			if err := rows.Scan(&id, &a, &r); err != nil {
 				rows.Close()
-				return rotated, failed, err
+				return err
 			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if len(ids) == 0 {
-			return rotated, failed, nil
-		}
-		for _, id := range ids {
-			after = id
-			if err := s.rotateRow(ctx, id, primary); err != nil {
-				if jarvis.IsCode(err, jarvis.EREAUTH) {
-					failed++
+			p := page{id: id}
+			for _, ct := range []string{a, r} {
+				if ct == "" {
 					continue
 				}
-				return rotated, failed, err
+				k, err := s.cipher.KeyID(ct)
+				if err != nil {
+					k = "?"
+				}
+				p.keys = append(p.keys, k)
 			}
-			rotated++
-			if progress != nil {
-				progress(rotated+failed, total)
+			batch = append(batch, p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, p := range batch {
+			after = p.id
+			if err := fn(p.id, p.keys); err != nil {
+				return err
 			}
 		}
 	}
@@ -317,21 +386,21 @@ func (s *Integrations) rotateRow(ctx context.Context, id, primary string) error 
 	})
 }
 
-// CountIntegrationsByKey counts integrations per key id, for operators.
+// CountIntegrationsByKey counts, for operators, the integrations with a
+// token sealed under each key id, read from the ciphertexts themselves: a
+// row with its access token under one key and its refresh token under
+// another counts under both. A key with a count is still needed.
 func (s *Integrations) CountIntegrationsByKey(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT key_id, COUNT(*) FROM integrations_google GROUP BY key_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+	err := s.eachCiphertexts(ctx, func(_ string, keys []string) error {
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				out[k]++
+			}
 		}
-		out[k] = n
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

@@ -140,14 +140,37 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		rotating := sqldb.NewIntegrations(db, vault.Cipher{Keys: both})
+		// Between "add the key" and "rotate": a refresh (new access token,
+		// same refresh token) and a re-consent without a refresh token.
+		// Both must seal the kept refresh token under the new key too.
+		err = rotating.UpdateGoogleIntegrationLocked(ctx, users[0], func(g *jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error) {
+			g.AccessToken = "ya29.access-" + users[0]
+			return g, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := newIntegration(users[1], users[1])
+		again.RefreshToken = ""
+		if err := rotating.UpsertGoogleIntegration(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		// The key_id column is not what rotation trusts: a row that claims
+		// the new key while its ciphertexts are under the old is rotated.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET key_id = 'new' WHERE user_id = $1`, users[2]); err != nil {
+			t.Fatal(err)
+		}
+		if counts, _ := rotating.CountIntegrationsByKey(ctx); counts["new"] != 2 || counts["old"] != 3 {
+			t.Fatalf("counts before rotation = %v, want new 2, old 3", counts)
+		}
 		var calls atomic.Int32
 		rotated, failed, err := rotating.RotateKeys(ctx, func(done, total int) {
 			calls.Add(1)
-			if total != 5 {
+			if total != 3 {
 				t.Errorf("total = %d", total)
 			}
 		})
-		if err != nil || rotated != 5 || failed != 0 || calls.Load() != 5 {
+		if err != nil || rotated != 3 || failed != 0 || calls.Load() != 3 {
 			t.Fatalf("rotate = %d, %d, %v (progress calls %d)", rotated, failed, err, calls.Load())
 		}
 		// Idempotent: a second run has nothing to do.
@@ -159,7 +182,7 @@ func TestKeyRotation(t *testing.T) {
 		retired := sqldb.NewIntegrations(db, vault.Cipher{Keys: onlyNew})
 		for _, id := range users {
 			g, err := retired.FindGoogleIntegration(ctx, id)
-			if err != nil || g.AccessToken != "ya29.access-"+id {
+			if err != nil || g.AccessToken != "ya29.access-"+id || g.RefreshToken != "1//refresh-"+id {
 				t.Fatalf("after rotation: %+v, %v", g, err)
 			}
 		}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
+)
+
+// The README's key rotation, end to end: generate a key, put it first,
+// restart with both, (a refresh happens), rotate, drop the old key,
+// restart: the user's Gmail works, refresh token included.
+func TestKeyRotationProcedure(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		a := startEnv(t, envOptions{dialect: d})
+		tok := a.signIn("ada@example.com")
+		a.json("GET", "/gmail/labels", tok, nil, 200, nil)
+		oldKey := a.Main.Config.EncryptionKeys
+
+		// jarvis keys generate --id k2
+		err, out, _ := runCLI(t, nil, "keys", "generate", "--id", "k2")
+		if err != nil || !strings.HasPrefix(out, "k2:") {
+			t.Fatalf("keys generate: %v %q", err, out)
+		}
+		newKey := strings.TrimSpace(out)
+
+		// Put it first, keep the old one after it, restart.
+		restart := func(keys string) *testEnv {
+			secrets := &config.Config{JWTSecret: a.Main.Config.JWTSecret, EncryptionKeys: keys}
+			return startEnv(t, envOptions{dialect: d, dbURL: a.Main.Config.DatabaseURL, secrets: secrets, sandbox: a.Sandbox})
+		}
+		a.Main.Close()
+		both := restart(newKey + "," + oldKey)
+
+		// A refresh between adding the key and rotating.
+		if _, err := both.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		both.Sandbox.Google.ResetStats()
+		both.json("GET", "/gmail/labels", tok, nil, 200, nil)
+		if n := both.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
+			t.Fatalf("%d refreshes, want 1", n)
+		}
+
+		// jarvis keys rotate
+		env := map[string]string{"JARVIS_DATABASE_URL": a.Main.Config.DatabaseURL, "JARVIS_ENCRYPTION_KEYS": newKey + "," + oldKey}
+		err, out, _ = runCLI(t, env, "keys", "rotate")
+		if err != nil || !strings.Contains(out, "key k2: 1 row(s)") || strings.Contains(out, "key test1") {
+			t.Fatalf("keys rotate: %v\n%s", err, out)
+		}
+
+		// Drop the old key, restart.
+		both.Main.Close()
+		only := restart(newKey)
+		only.json("GET", "/gmail/labels", tok, nil, 200, nil)
+		// The refresh token was re-sealed too: a refresh still works.
+		if _, err := only.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		only.Sandbox.Google.ResetStats()
+		only.json("GET", "/gmail/threads?max_results=2", tok, nil, 200, nil)
+		if n := only.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
+			t.Fatalf("%d refreshes under the new key alone, want 1", n)
+		}
+		var me struct {
+			Google struct{ Status string }
+		}
+		only.json("GET", "/me", tok, nil, 200, &me)
+		if me.Google.Status != "active" {
+			t.Fatalf("google status %q after rotation", me.Google.Status)
+		}
+	})
+}
