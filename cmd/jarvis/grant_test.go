@@ -142,10 +142,10 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 		tok = e.signIn("ada@example.com")
 		e.json("GET", "/gmail/threads?max_results=1", tok, nil, 200, nil)
 
-		// Disconnect: revoked at Google, ciphertext gone, later calls 409.
+		// Disconnect: both tokens revoked at Google, ciphertext gone, later calls 409.
 		e.Sandbox.Google.ResetStats()
 		e.json("DELETE", "/auth/google", tok, nil, 204, nil)
-		if e.Sandbox.Google.Stats()["token.revoke"] != 1 || e.countRows("integrations_google") != 0 {
+		if e.Sandbox.Google.Stats()["token.revoke"] != 2 || e.countRows("integrations_google") != 0 {
 			t.Fatalf("disconnect: stats %v, rows %d", e.Sandbox.Google.Stats(), e.countRows("integrations_google"))
 		}
 		e.problem("GET", "/gmail/threads", tok, nil, 409, "google_reauth_required")

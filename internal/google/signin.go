@@ -50,7 +50,10 @@ func randomString(n int) string {
 
 // Start begins a sign-in: state, PKCE verifier (S256) and nonce are made and
 // stored server-side, single-use, for ten minutes; the URL carries the
-// challenge, never the verifier.
+// challenge, never the verifier. When a signed-in user (in ctx) reconnects
+// and their stored grant has no readable refresh token or needs
+// re-authorisation, the URL asks for prompt=consent: Google sends a new
+// refresh token only on consent.
 func (s *Service) Start(ctx context.Context, redirectPath string) (string, string, error) {
 	state, nonce, verifier := randomString(32), randomString(32), oauth2.GenerateVerifier()
 	err := s.st.States.SaveSignInState(ctx, state, jarvis.SignInState{CodeVerifier: verifier, Nonce: nonce, RedirectPath: redirectPath,
@@ -58,9 +61,19 @@ func (s *Service) Start(ctx context.Context, redirectPath string) (string, strin
 	if err != nil {
 		return "", "", err
 	}
-	u := s.oauth.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("nonce", nonce), oauth2.SetAuthURLParam("include_granted_scopes", "true"))
-	return u, state, nil
+	opts := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("nonce", nonce), oauth2.SetAuthURLParam("include_granted_scopes", "true")}
+	if u := jarvis.UserFromContext(ctx); u != nil && s.needsConsent(ctx, u.ID) {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
+	}
+	return s.oauth.AuthCodeURL(state, opts...), state, nil
+}
+
+// needsConsent reports whether the user's stored grant cannot refresh: none
+// stored, unreadable, without a refresh token, or not active.
+func (s *Service) needsConsent(ctx context.Context, userID string) bool {
+	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID)
+	return err != nil || g.RefreshToken == "" || g.Status != jarvis.GoogleActive
 }
 
 // Complete finishes a sign-in. The state is consumed first (EINVALID when
@@ -297,8 +310,8 @@ func normaliseScopes(in []string) []string {
 	return out
 }
 
-// Disconnect revokes the grant at Google (revoking the refresh token
-// revokes its access tokens too) and deletes the stored tokens. The tokens
+// Disconnect revokes the access token and the refresh token at Google and
+// deletes the stored tokens. The tokens
 // are deleted even when Google cannot be reached, since the user asked to be
 // disconnected. ENOTFOUND when nothing is connected.
 func (s *Service) Disconnect(ctx context.Context, userID string) error {
@@ -308,29 +321,26 @@ func (s *Service) Disconnect(ctx context.Context, userID string) error {
 	} else if err != nil {
 		return err
 	}
-	revoked := false
-	if tok := firstNonEmpty(g.RefreshToken, g.AccessToken); tok != "" {
+	// Both tokens are revoked, each on its own: an access token outlives a
+	// refresh token that Google no longer knows.
+	revoked, tried := true, false
+	for _, tok := range []string{g.AccessToken, g.RefreshToken} {
+		if tok == "" {
+			continue
+		}
+		tried = true
 		if err := s.revokeToken(ctx, tok); err != nil {
-			s.log.WarnContext(ctx, "revoking the Google grant failed; deleting the tokens anyway", "err", err)
-		} else {
-			revoked = true
+			s.log.WarnContext(ctx, "revoking a Google token failed; deleting the tokens anyway", "err", err)
+			revoked = false
 		}
 	}
+	revoked = revoked && tried
 	if err := s.st.Integrations.DeleteGoogleIntegration(ctx, userID); err != nil {
 		return err
 	}
 	s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleDisconnect, TargetType: "google_integration", TargetID: g.ID,
 		Metadata: map[string]any{"revoked_at_google": revoked}})
 	return nil
-}
-
-func firstNonEmpty(a ...string) string {
-	for _, s := range a {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // revokeToken calls Google's revocation endpoint. An unknown token (400)

@@ -55,7 +55,12 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	if !s.allowAnonymous(w, r) {
 		return
 	}
-	authURL, state, err := s.SignIn.Start(r.Context(), safeRedirect(r.URL.Query().Get("redirect")))
+	ctx := r.Context()
+	if u, _, err := s.authenticate(r); err == nil {
+		// A signed-in user reconnecting: Start checks their stored grant.
+		ctx = jarvis.NewContextWithUser(ctx, u)
+	}
+	authURL, state, err := s.SignIn.Start(ctx, safeRedirect(r.URL.Query().Get("redirect")))
 	if err != nil {
 		s.Error(w, r, err)
 		return
