@@ -30,6 +30,9 @@ type GoogleIntegration struct {
 	LastRefreshedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Version counts the writes of the row's grant; a refreshed token is
+	// saved only if it has not changed since the refresh began.
+	Version int64
 }
 
 // HasScope reports whether the grant includes scope.
@@ -63,11 +66,21 @@ type IntegrationStore interface {
 	// empty RefreshToken keeps the stored one. ECONFLICT if the identity
 	// belongs to another user.
 	UpsertGoogleIntegration(ctx context.Context, g *GoogleIntegration) error
-	// UpdateGoogleIntegrationLocked runs fn with the user's integration read
-	// under a row lock that is held until fn returns, so that one process in
-	// any number refreshes a token at a time. If fn returns a non-nil
-	// integration, it is saved before the lock is released.
-	UpdateGoogleIntegrationLocked(ctx context.Context, userID string, fn func(g *GoogleIntegration) (*GoogleIntegration, error)) error
+	// LeaseGoogleRefresh takes the user's refresh lease for ttl, unless
+	// another caller holds an unexpired one, and returns the integration as
+	// it stands after the attempt with the lease's end (zero when the lease
+	// was not taken). The lease is one short write: no lock outlives the
+	// call. ENOTFOUND if the user has no integration; EREAUTH if its tokens
+	// cannot be read (the lease is given back).
+	LeaseGoogleRefresh(ctx context.Context, userID string, ttl time.Duration) (*GoogleIntegration, time.Time, error)
+	// SaveRefreshedGoogleIntegration writes g's tokens, expiry, status and
+	// refresh time, and ends the lease, if the row's version is still
+	// g.Version (compare-and-swap); it reports whether it wrote. g.Version
+	// is then the new version.
+	SaveRefreshedGoogleIntegration(ctx context.Context, g *GoogleIntegration) (bool, error)
+	// ReleaseGoogleRefreshLease ends the lease that ends at until, if it is
+	// still that one, changing nothing else.
+	ReleaseGoogleRefreshLease(ctx context.Context, userID string, until time.Time) error
 	// SetGoogleIntegrationStatus sets the status of the user's integration.
 	SetGoogleIntegrationStatus(ctx context.Context, userID, status string) error
 	// DeleteGoogleIntegration deletes the user's integration and its tokens.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -20,9 +21,10 @@ const maxEarlyRefresh = 5 * time.Minute
 // userTokens is the token source of one user for one service call. It reads
 // the integration once, refreshes when less than min(5 minutes, a quarter of
 // the token's lifetime) remains, and — because x/oauth2 does not say when it
-// refreshed — does the refresh itself, under the integration's row lock, so
-// that any number of requests on any number of processes cause one refresh,
-// and the new token is saved, encrypted, before it is used.
+// refreshed — does the refresh itself, under a lease on the integration row
+// (see refreshLocked), so that any number of requests on any number of
+// processes cause one refresh, and the new tokens are saved, encrypted,
+// before they are used.
 type userTokens struct {
 	s      *Service
 	userID string
@@ -108,63 +110,126 @@ func (u *userTokens) refreshAfter401(ctx context.Context, refused string) (strin
 	return u.cur.AccessToken, nil
 }
 
-// refreshLocked refreshes under the row lock. stale is the access token the
-// caller holds: if the row, re-read under the lock, has another one that is
-// still fresh, someone else refreshed and that one is used.
+// Refresh timing. The refresh of one user runs under a lease on the
+// integration row, never under a database lock: the lease is one short
+// UPDATE, the call to Google runs outside any transaction, bounded by
+// refreshTimeout (well under SQLite's 10-second busy timeout, and under the
+// lease, so that a lease never ends while its refresh may still write), and
+// the result is written with a compare-and-swap on the row's version.
+const (
+	refreshTimeout  = 5 * time.Second
+	refreshLease    = 15 * time.Second
+	leasePollFirst  = 20 * time.Millisecond
+	leasePollLatest = 500 * time.Millisecond
+)
+
+// refreshLocked (u.mu held) makes u.cur hold a fresh token. stale is the
+// access token the caller holds: if the row has another one that is still
+// fresh, someone else refreshed and that one is used. Otherwise it takes the
+// row's refresh lease and refreshes, or, while another request (on any
+// replica) holds the lease, polls the row with backoff for the token that
+// one saves, bounded by ctx.
 func (u *userTokens) refreshLocked(ctx context.Context, stale string) error {
-	var refreshErr error
-	refreshed := false
-	err := u.s.st.Integrations.UpdateGoogleIntegrationLocked(ctx, u.userID, func(g *jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error) {
-		if g.Status != jarvis.GoogleActive {
-			u.cur = g
-			return nil, reauthError(fmt.Errorf("integration status %s", g.Status))
+	wait := leasePollFirst
+	for {
+		g, lease, err := u.s.st.Integrations.LeaseGoogleRefresh(ctx, u.userID, refreshLease)
+		if jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Your Google account is not connected. Connect it to use Gmail and Calendar.", Err: err}
+		} else if err != nil {
+			return err
 		}
-		if g.AccessToken != stale && !u.needsRefresh(g) {
-			u.cur = g
-			return nil, nil
-		}
-		if g.RefreshToken == "" {
-			g.Status = jarvis.GoogleReauthRequired
-			u.cur = g
-			refreshErr = reauthError(errors.New("no refresh token stored"))
-			return g, refreshErr
-		}
-		octx := context.WithValue(ctx, oauth2.HTTPClient, u.s.http)
-		t, err := u.s.oauth.TokenSource(octx, &oauth2.Token{RefreshToken: g.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
-		if err != nil {
-			var re *oauth2.RetrieveError
-			if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-				// The grant is gone: stop using it, and say so once.
-				g.Status = jarvis.GoogleReauthRequired
-				u.cur = g
-				refreshErr = reauthError(err)
-				return g, refreshErr
+		won := !lease.IsZero()
+		release := func() {
+			if won {
+				_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, lease)
 			}
-			refreshErr = upstreamError(ctx, err, "Token")
-			return nil, refreshErr
 		}
-		now := u.s.now()
-		g.AccessToken, g.TokenType, g.Expiry, g.LastRefreshedAt = t.AccessToken, t.TokenType, t.Expiry.UTC(), &now
-		if t.RefreshToken != "" {
-			g.RefreshToken = t.RefreshToken
+		switch {
+		case g.Status != jarvis.GoogleActive:
+			release()
+			u.cur = g
+			return reauthError(fmt.Errorf("integration status %s", g.Status))
+		case g.AccessToken != "" && g.AccessToken != stale && !u.needsRefresh(g):
+			release()
+			u.cur = g
+			return nil
+		case won:
+			saved, err := u.refreshWithLease(ctx, g, lease)
+			if err != nil || saved {
+				return err
+			}
+			// The row changed under the refresh (a reconnect): read again.
+			continue
 		}
-		u.cur, refreshed = g, true
-		return g, nil
-	})
+		t := time.NewTimer(wait + time.Duration(mrand.Int64N(int64(wait)/2+1)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return upstreamError(ctx, ctx.Err(), "Token")
+		case <-t.C:
+		}
+		wait = min(2*wait, leasePollLatest)
+	}
+}
+
+// refreshWithLease refreshes g's token at Google while holding the row's
+// lease and saves the result — the new access token, and the new refresh
+// token if Google rotated it — before anything uses it. It reports false
+// when the row changed meanwhile and nothing was saved. The refresh and the
+// save go on if the request is cancelled (Google may already have rotated
+// the refresh token), within refreshTimeout.
+func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleIntegration, lease time.Time) (bool, error) {
+	release := func() {
+		_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, lease)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	next := *g
+	var refreshErr error
+	if g.RefreshToken == "" {
+		next.Status = jarvis.GoogleReauthRequired
+		refreshErr = reauthError(errors.New("no refresh token stored"))
+	} else {
+		octx := context.WithValue(rctx, oauth2.HTTPClient, u.s.http)
+		t, err := u.s.oauth.TokenSource(octx, &oauth2.Token{RefreshToken: g.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
+		var re *oauth2.RetrieveError
+		switch {
+		case err != nil && errors.As(err, &re) && re.ErrorCode == "invalid_grant":
+			// The grant is gone: stop using it, and say so once.
+			next.Status = jarvis.GoogleReauthRequired
+			refreshErr = reauthError(err)
+		case err != nil:
+			release()
+			refreshErr = upstreamError(rctx, err, "Token")
+			u.audit(ctx, refreshErr)
+			return false, refreshErr
+		default:
+			now := u.s.now()
+			next.AccessToken, next.TokenType, next.Expiry, next.LastRefreshedAt = t.AccessToken, t.TokenType, t.Expiry.UTC(), &now
+			if t.RefreshToken != "" {
+				next.RefreshToken = t.RefreshToken // rotated: the old one is void
+			}
+		}
+	}
+	saved, err := u.s.st.Integrations.SaveRefreshedGoogleIntegration(rctx, &next)
+	if err != nil || !saved {
+		release()
+		return false, err
+	}
+	u.cur = &next
+	u.audit(ctx, refreshErr)
+	return true, refreshErr
+}
+
+// audit records a refresh: its success, or its failure with the error code.
+func (u *userTokens) audit(ctx context.Context, refreshErr error) {
+	ctx = context.WithoutCancel(ctx)
 	if refreshErr != nil {
-		action := jarvis.AuditGoogleTokenRefreshFail
-		ctx := context.WithoutCancel(ctx)
-		u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: action, TargetType: "google_integration", TargetID: u.userID,
+		u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefreshFail, TargetType: "google_integration", TargetID: u.userID,
 			Outcome: jarvis.OutcomeFailure, Metadata: map[string]any{"error_code": jarvis.ErrorCode(refreshErr)}})
-		return refreshErr
+		return
 	}
-	if err != nil {
-		return upstreamError(ctx, err, "Google integration")
-	}
-	if refreshed {
-		u.s.st.Auditor.Record(context.WithoutCancel(ctx), jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefresh, TargetType: "google_integration", TargetID: u.userID})
-	}
-	return nil
+	u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefresh, TargetType: "google_integration", TargetID: u.userID})
 }
 
 // authTransport puts the user's access token on each request, and after a

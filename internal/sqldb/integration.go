@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jarvis-hq/jarvis"
 )
@@ -28,7 +29,7 @@ func NewIntegrations(db *DB, c jarvis.TokenCipher) *Integrations {
 const integrationTable = "integrations_google"
 
 const integrationColumns = `id, user_id, issuer, google_sub, email, scopes, access_token_ciphertext, refresh_token_ciphertext,
-	token_type, expiry, status, last_refreshed_at, created_at, updated_at`
+	token_type, expiry, status, last_refreshed_at, created_at, updated_at, version`
 
 type integrationRow struct {
 	g                jarvis.GoogleIntegration
@@ -40,7 +41,7 @@ type integrationRow struct {
 func scanIntegration(row interface{ Scan(...any) error }) (*integrationRow, error) {
 	var r integrationRow
 	err := row.Scan(&r.g.ID, &r.g.UserID, &r.g.Issuer, &r.g.Subject, &r.g.Email, &r.scopes, &r.accessCT, &r.refCT,
-		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt)
+		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt, &r.g.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 		if exists {
 			_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET issuer = $2, google_sub = $3, email = $4, scopes = $5,
 				access_token_ciphertext = $6, refresh_token_ciphertext = $7, key_id = $8, token_type = $9, expiry = $10,
-				status = $11, last_refreshed_at = $12, updated_at = $12 WHERE id = $1`,
+				status = $11, last_refreshed_at = $12, updated_at = $12, version = version + 1 WHERE id = $1`,
 				id, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
 				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
 		} else {
@@ -187,59 +188,74 @@ func tokenType(t string) string {
 	return t
 }
 
-// UpdateGoogleIntegrationLocked runs fn on the user's integration, read
-// under a row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's immediate
-// transaction holds the write lock) that lasts until fn returns. A non-nil
-// integration returned by fn is saved — tokens sealed — before the lock is
-// released. ENOTFOUND if the user has no integration.
-func (s *Integrations) UpdateGoogleIntegrationLocked(ctx context.Context, userID string, fn func(*jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error)) error {
-	// fn's error is returned after the commit: an integration fn returns is
-	// saved even when fn also reports an error (a refresh that found the
-	// grant revoked saves the new status, then says so).
-	var fnErr error
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		r, err := scanIntegration(tx.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), userID))
-		if err != nil {
-			return notFound(err, "Google integration")
-		}
-		g, err := s.open(r)
-		if err != nil {
-			return err
-		}
-		var updated *jarvis.GoogleIntegration
-		updated, fnErr = fn(g)
-		if updated == nil {
-			return nil
-		}
-		accessCT, err := s.seal(r.g.ID, "access_token", updated.AccessToken)
-		if err != nil {
-			return err
-		}
-		// Both tokens are sealed under the primary key on every write, so a
-		// refresh between "add a key" and "rotate" strands nothing under the
-		// old key.
-		refCT, err := s.seal(r.g.ID, "refresh_token", updated.RefreshToken)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3,
-			key_id = $4, token_type = $5, expiry = $6, status = $7, last_refreshed_at = $8, updated_at = $9 WHERE id = $1`,
-			r.g.ID, accessCT, refCT, s.cipher.PrimaryKeyID(), tokenType(updated.TokenType), s.db.nullTS(&updated.Expiry),
-			updated.Status, s.db.nullTS(updated.LastRefreshedAt), s.db.ts(s.db.now()))
-		if err != nil {
-			return fmt.Errorf("save refreshed integration: %w", err)
-		}
-		return nil
-	})
+// LeaseGoogleRefresh takes the user's refresh lease for ttl if no unexpired
+// lease is held — one short UPDATE, no transaction left open — and returns
+// the integration as it stands after the attempt, with the lease's end (zero
+// when another caller holds the lease). ENOTFOUND if there is none; EREAUTH
+// if its tokens cannot be read, in which case the lease is given back.
+func (s *Integrations) LeaseGoogleRefresh(ctx context.Context, userID string, ttl time.Duration) (*jarvis.GoogleIntegration, time.Time, error) {
+	now := s.db.now()
+	until := now.Add(ttl)
+	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET refresh_lease_until = $2
+		WHERE user_id = $1 AND (refresh_lease_until IS NULL OR refresh_lease_until < $3)`, userID, s.db.ts(until), s.db.ts(now))
 	if err != nil {
-		return err
+		return nil, time.Time{}, fmt.Errorf("take refresh lease: %w", Unavailable(err))
 	}
-	return fnErr
+	if n, _ := res.RowsAffected(); n == 0 {
+		until = time.Time{}
+	}
+	g, err := s.FindGoogleIntegration(ctx, userID)
+	if err != nil {
+		if !until.IsZero() {
+			_ = s.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), userID, until)
+		}
+		return nil, time.Time{}, err
+	}
+	return g, until, nil
+}
+
+// SaveRefreshedGoogleIntegration writes g's tokens (both sealed under the
+// primary key), token type, expiry, status and refresh time and ends the
+// refresh lease, if the row's version is still g.Version; it reports
+// whether it wrote, and on success g.Version is the new version.
+func (s *Integrations) SaveRefreshedGoogleIntegration(ctx context.Context, g *jarvis.GoogleIntegration) (bool, error) {
+	accessCT, err := s.seal(g.ID, "access_token", g.AccessToken)
+	if err != nil {
+		return false, err
+	}
+	refCT, err := s.seal(g.ID, "refresh_token", g.RefreshToken)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $3, refresh_token_ciphertext = $4,
+		key_id = $5, token_type = $6, expiry = $7, status = $8, last_refreshed_at = $9, updated_at = $10,
+		version = version + 1, refresh_lease_until = NULL WHERE id = $1 AND version = $2`,
+		g.ID, g.Version, accessCT, refCT, s.cipher.PrimaryKeyID(), tokenType(g.TokenType), s.db.nullTS(&g.Expiry),
+		g.Status, s.db.nullTS(g.LastRefreshedAt), s.db.ts(s.db.now()))
+	if err != nil {
+		return false, fmt.Errorf("save refreshed integration: %w", Unavailable(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	g.Version++
+	return true, nil
+}
+
+// ReleaseGoogleRefreshLease ends the user's refresh lease if it is still the
+// one that ends at until.
+func (s *Integrations) ReleaseGoogleRefreshLease(ctx context.Context, userID string, until time.Time) error {
+	_, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET refresh_lease_until = NULL WHERE user_id = $1 AND refresh_lease_until = $2`,
+		userID, s.db.ts(until))
+	if err != nil {
+		return fmt.Errorf("release refresh lease: %w", Unavailable(err))
+	}
+	return nil
 }
 
 // SetGoogleIntegrationStatus sets the status of the user's integration. ENOTFOUND if none.
 func (s *Integrations) SetGoogleIntegrationStatus(ctx context.Context, userID, status string) error {
-	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET status = $2, updated_at = $3 WHERE user_id = $1`, userID, status, s.db.ts(s.db.now()))
+	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET status = $2, updated_at = $3, version = version + 1 WHERE user_id = $1`, userID, status, s.db.ts(s.db.now()))
 	if err != nil {
 		return fmt.Errorf("set integration status: %w", err)
 	}

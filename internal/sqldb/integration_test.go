@@ -143,12 +143,12 @@ func TestKeyRotation(t *testing.T) {
 		// Between "add the key" and "rotate": a refresh (new access token,
 		// same refresh token) and a re-consent without a refresh token.
 		// Both must seal the kept refresh token under the new key too.
-		err = rotating.UpdateGoogleIntegrationLocked(ctx, users[0], func(g *jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error) {
-			g.AccessToken = "ya29.access-" + users[0]
-			return g, nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		g, lease, err := rotating.LeaseGoogleRefresh(ctx, users[0], time.Minute)
+		if err != nil || lease.IsZero() {
+			t.Fatalf("lease: %v %v", lease, err)
+		}
+		if ok, err := rotating.SaveRefreshedGoogleIntegration(ctx, g); !ok || err != nil {
+			t.Fatalf("save refreshed: %v %v", ok, err)
 		}
 		again := newIntegration(users[1], users[1])
 		again.RefreshToken = ""
@@ -192,7 +192,10 @@ func TestKeyRotation(t *testing.T) {
 	})
 }
 
-func TestLockedUpdateSerializes(t *testing.T) {
+// The refresh lease: of twenty racers on one expired row, one takes the
+// lease and refreshes while the others poll the row; all end with the
+// refreshed token. No transaction is open while the "refresh" runs.
+func TestRefreshLease(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		db := sqldbtest.Open(t, d)
@@ -203,25 +206,38 @@ func TestLockedUpdateSerializes(t *testing.T) {
 		if err := store.UpsertGoogleIntegration(ctx, g); err != nil {
 			t.Fatal(err)
 		}
-		// Twenty racers; each refreshes only if the row it reads under the
-		// lock is still expired. Exactly one must refresh.
 		var refreshes atomic.Int32
 		var wg sync.WaitGroup
 		for i := 0; i < 20; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := store.UpdateGoogleIntegrationLocked(ctx, u.ID, func(g *jarvis.GoogleIntegration) (*jarvis.GoogleIntegration, error) {
+				for {
+					g, lease, err := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
 					if time.Until(g.Expiry) > 0 {
-						return nil, nil
+						if !lease.IsZero() {
+							_ = store.ReleaseGoogleRefreshLease(ctx, u.ID, lease)
+						}
+						return
+					}
+					if lease.IsZero() {
+						time.Sleep(5 * time.Millisecond) // another racer holds the lease
+						continue
 					}
 					refreshes.Add(1)
-					time.Sleep(10 * time.Millisecond)
-					g.AccessToken, g.Expiry = "ya29.fresh", time.Now().Add(time.Hour)
-					return g, nil
-				})
-				if err != nil {
-					t.Error(err)
+					// While "Google" answers, other writes go through at once.
+					if _, err := db.EnsureUser(ctx, "other@example.com", "Other"); err != nil {
+						t.Error(err)
+					}
+					g.AccessToken, g.RefreshToken, g.Expiry = "ya29.fresh", "1//rotated", time.Now().Add(time.Hour)
+					if ok, err := store.SaveRefreshedGoogleIntegration(ctx, g); !ok || err != nil {
+						t.Errorf("save: %v %v", ok, err)
+					}
+					return
 				}
 			}()
 		}
@@ -229,8 +245,36 @@ func TestLockedUpdateSerializes(t *testing.T) {
 		if n := refreshes.Load(); n != 1 {
 			t.Fatalf("%d refreshes, want 1", n)
 		}
-		if g, _ := store.FindGoogleIntegration(ctx, u.ID); g.AccessToken != "ya29.fresh" || g.RefreshToken != "1//refresh-lock" {
-			t.Fatalf("after refresh = %+v", g)
+		got, _ := store.FindGoogleIntegration(ctx, u.ID)
+		if got.AccessToken != "ya29.fresh" || got.RefreshToken != "1//rotated" {
+			t.Fatalf("after refresh = %+v", got)
+		}
+		// Compare-and-swap: a refresh that began before a reconnect is not saved.
+		stale, lease, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute)
+		if lease.IsZero() {
+			t.Fatal("lease not taken after the last one ended")
+		}
+		again := newIntegration(u.ID, "lock")
+		again.AccessToken = "ya29.reconnected"
+		if err := store.UpsertGoogleIntegration(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		stale.AccessToken = "ya29.late"
+		if ok, err := store.SaveRefreshedGoogleIntegration(ctx, stale); ok || err != nil {
+			t.Fatalf("stale save = %v, %v; want not saved", ok, err)
+		}
+		if got, _ := store.FindGoogleIntegration(ctx, u.ID); got.AccessToken != "ya29.reconnected" {
+			t.Fatalf("stale refresh overwrote a reconnect: %q", got.AccessToken)
+		}
+		// A held lease blocks others until released.
+		if _, l2, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute); !l2.IsZero() {
+			t.Fatal("a second lease while one is held")
+		}
+		if err := store.ReleaseGoogleRefreshLease(ctx, u.ID, lease); err != nil {
+			t.Fatal(err)
+		}
+		if _, l3, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute); l3.IsZero() {
+			t.Fatal("no lease after release")
 		}
 	})
 }
