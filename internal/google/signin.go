@@ -127,10 +127,13 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 	if claims.Nonce == "" || claims.Nonce != st.Nonce {
 		return nil, &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "Google's identity token does not belong to this sign-in.", Err: errors.New("nonce mismatch")}
 	}
-	granted := strings.Fields(fmt.Sprint(tok.Extra("scope")))
-	if len(granted) == 0 {
-		granted = append(granted, Scopes...)
+	var previous []string
+	if scope, _ := tok.Extra("scope").(string); strings.TrimSpace(scope) == "" {
+		if g, err := s.st.Integrations.FindGoogleIntegrationByIdentity(ctx, idt.Issuer, idt.Subject); err == nil {
+			previous = g.Scopes
+		}
 	}
+	granted := grantedScopes(tok.Extra("scope"), previous)
 	refusal.subject = idt.Subject
 	user, newUser, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims, refusal)
 	if err != nil {
@@ -295,6 +298,20 @@ func domainOf(email string) string {
 		return email[i+1:]
 	}
 	return ""
+}
+
+// grantedScopes reads the scope of a token answer, a space-separated
+// string. When Google leaves it out, the scopes granted before are kept, or
+// at a first consent the ones asked for: a missing scope never becomes a
+// scope of its own.
+func grantedScopes(scope any, previous []string) []string {
+	if s, ok := scope.(string); ok && strings.TrimSpace(s) != "" {
+		return strings.Fields(s)
+	}
+	if len(previous) > 0 {
+		return append([]string(nil), previous...)
+	}
+	return append([]string(nil), Scopes...)
 }
 
 // normaliseScopes keeps each scope once, in a stable order.

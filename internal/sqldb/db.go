@@ -63,6 +63,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	var sdb *sql.DB
 	if p.dialect == SQLite {
+		if err := createPrivateFile(p.path); err != nil {
+			return nil, err
+		}
 		if sdb, err = sql.Open("sqlite", p.driverDSN); err != nil {
 			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
 		}
@@ -88,6 +91,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", p.dialect, err)
 	}
+	if p.dialect == SQLite {
+		privateSidecars(p.path)
+	}
 	return &DB{db: sdb, dialect: p.dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
 }
 
@@ -106,6 +112,7 @@ const PoolMaxConnsParam = "pool_max_conns"
 type parsedDSN struct {
 	dialect   Dialect
 	driverDSN string // the driver's own DSN
+	path      string // SQLite: the database file ("" in memory)
 	maxConns  int    // PostgreSQL: the pool's size
 }
 
@@ -141,7 +148,11 @@ func parseDSN(dsn string) (parsedDSN, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	return parsedDSN{dialect: SQLite, driverDSN: "file:" + path + "?" + q.Encode()}, nil
+	file := path
+	if path == ":memory:" {
+		file = ""
+	}
+	return parsedDSN{dialect: SQLite, driverDSN: "file:" + path + "?" + q.Encode(), path: file}, nil
 }
 
 // parsePostgresDSN takes pool_max_conns out of a PostgreSQL URL and gives it
