@@ -314,8 +314,7 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 	if err != nil {
 		return nil, err
 	}
-	draft := &gmail.Draft{Message: &gmail.Message{Raw: base64.URLEncoding.EncodeToString(raw), ThreadId: in.ReplyToThreadID}}
-	created, err := c.svc.Users.Drafts.Create("me", draft).Context(ctx).Do()
+	created, err := createDraftOnce(ctx, c.svc, raw, in.ReplyToThreadID)
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Thread")
 	}

@@ -16,7 +16,9 @@ import (
 // retryTransport retries what Google says is worth retrying — 429, 5xx and
 // 403s whose reason is a rate limit — with jittered exponential backoff,
 // within the request's deadline. Everything else, including 400, 401 and
-// permission 403s, is returned at once.
+// permission 403s, is returned at once. A call made with a notIdempotent
+// context (drafts.create) is retried only after a 429 or a rate-limit 403,
+// which say Google did nothing: never after a network error or a 5xx.
 type retryTransport struct {
 	base        http.RoundTripper
 	maxAttempts int
@@ -48,11 +50,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base.RoundTrip(r)
 		retry := false
 		var je *jarvis.Error
-		if err != nil {
+		unsafe := isNotIdempotent(ctx)
+		switch {
+		case err != nil:
 			// Our own verdicts (a grant that is gone) are final; only the
-			// network's failures are worth another try.
-			retry = ctx.Err() == nil && !errors.As(err, &je)
-		} else {
+			// network's failures are worth another try — and not for a
+			// call Google may have carried out before the connection failed.
+			retry = ctx.Err() == nil && !errors.As(err, &je) && !unsafe
+		case unsafe:
+			// A 5xx may come after the work was done; a 429 or rate-limit
+			// 403 says it was not.
+			retry = resp.StatusCode < 500 && retryable(resp)
+		default:
 			retry = retryable(resp)
 		}
 		if !retry || attempt >= t.maxAttempts {
@@ -131,4 +140,17 @@ func retryable(resp *http.Response) bool {
 		}
 	}
 	return false
+}
+
+type notIdempotentKey struct{}
+
+// notIdempotent marks ctx's calls as ones Google must not be sent twice
+// blindly: the caller looks up what a failed call left behind instead.
+func notIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, notIdempotentKey{}, true)
+}
+
+func isNotIdempotent(ctx context.Context) bool {
+	v, _ := ctx.Value(notIdempotentKey{}).(bool)
+	return v
 }
