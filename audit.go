@@ -14,6 +14,7 @@ const (
 	AuditGoogleConnect           = "google.connect"
 	AuditGoogleTokenRefresh      = "google.token_refresh"
 	AuditGoogleTokenRefreshFail  = "google.token_refresh_failed"
+	AuditGoogleTokenDecryptFail  = "google.token_decrypt_failed"
 	AuditGoogleDisconnect        = "google.disconnect"
 	AuditGmailThreadsList        = "gmail.threads.list"
 	AuditGmailLabelsList         = "gmail.labels.list"
@@ -45,7 +46,7 @@ const (
 // (web/lib/auditActions.ts) holds the same list, which a test checks.
 var AuditActions = []string{
 	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
-	AuditGoogleConnect, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleDisconnect,
+	AuditGoogleConnect, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleTokenDecryptFail, AuditGoogleDisconnect,
 	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,

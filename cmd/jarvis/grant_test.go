@@ -173,6 +173,26 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 		if !strings.Contains(e.Logs.String(), "decrypt") {
 			t.Fatal("the failed decryption was not logged")
 		}
+		// At warn, naming the user, and with an audit row; no token or
+		// ciphertext in either.
+		var warned bool
+		for _, line := range strings.Split(e.Logs.String(), "\n") {
+			if strings.Contains(line, `"level":"WARN"`) && strings.Contains(line, "cannot be decrypted") && strings.Contains(line, graceID) {
+				warned = true
+			}
+		}
+		if !warned {
+			t.Fatal("no warn log line for the failed decryption")
+		}
+		e.Main.Audit.Flush()
+		var meta string
+		err = e.Main.DB.SQL().QueryRow(`SELECT metadata FROM audit_logs WHERE action = 'google.token_decrypt_failed' AND target_id = $1 AND outcome = 'failure'`, graceID).Scan(&meta)
+		if err != nil || !strings.Contains(meta, "authentication_failed") {
+			t.Fatalf("google.token_decrypt_failed row: %q, %v", meta, err)
+		}
+		if strings.Contains(e.Logs.String(), "v1:test1:") || strings.Contains(meta, "v1:") {
+			t.Fatal("a ciphertext was logged or audited")
+		}
 		// And a database dump holds no token (line 18).
 		rows, _ := e.Main.DB.SQL().Query(`SELECT access_token_ciphertext || refresh_token_ciphertext FROM integrations_google`)
 		defer rows.Close()

@@ -109,6 +109,9 @@ func New(cfg Config, st Stores) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if st.Integrations != nil {
+		s.st.Integrations = decryptWatch{IntegrationStore: st.Integrations, log: s.log, auditor: st.Auditor}
+	}
 	if s.cfg.CallTimeout <= 0 {
 		s.cfg.CallTimeout = 20 * time.Second
 	}

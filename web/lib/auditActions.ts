@@ -3,7 +3,8 @@
 // test holds the two together).
 export const auditActions: readonly string[] = [
   'auth.token_issued', 'auth.logout', 'auth.google_sign_in', 'auth.sign_in_refused',
-  'google.connect', 'google.token_refresh', 'google.token_refresh_failed', 'google.disconnect',
+  'google.connect', 'google.token_refresh', 'google.token_refresh_failed', 'google.token_decrypt_failed',
+  'google.disconnect',
   'gmail.labels.list', 'gmail.threads.list', 'gmail.thread.get', 'gmail.message.get', 'gmail.attachment.get', 'gmail.draft.create',
   'calendar.events.list', 'calendar.freebusy.query',
   'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved', 'chat.approval_rejected', 'chat.conversation_deleted',
