@@ -64,12 +64,8 @@ func TestKeyRotationProcedure(t *testing.T) {
 		if n := only.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
 			t.Fatalf("%d refreshes under the new key alone, want 1", n)
 		}
-		var me struct {
-			Google struct{ Status string }
-		}
-		only.json("GET", "/me", tok, nil, 200, &me)
-		if me.Google.Status != "active" {
-			t.Fatalf("google status %q after rotation", me.Google.Status)
+		if st := only.me(tok).Google.Status; st != "active" {
+			t.Fatalf("google status %q after rotation", st)
 		}
 	})
 }

@@ -47,12 +47,8 @@ func TestRotatedRefreshTokenIsKept(t *testing.T) {
 				t.Fatalf("round %d: %d refreshes, want 1", round, n)
 			}
 		}
-		var me struct {
-			Google struct{ Status string }
-		}
-		b.json("GET", "/me", tok, nil, 200, &me)
-		if me.Google.Status != "active" {
-			t.Fatalf("status %q after rotated refreshes", me.Google.Status)
+		if st := b.me(tok).Google.Status; st != "active" {
+			t.Fatalf("status %q after rotated refreshes", st)
 		}
 	})
 }

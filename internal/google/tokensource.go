@@ -113,9 +113,10 @@ func (u *userTokens) refreshAfter401(ctx context.Context, refused string) (strin
 // Refresh timing. The refresh of one user runs under a lease on the
 // integration row, never under a database lock: the lease is one short
 // UPDATE, the call to Google runs outside any transaction, bounded by
-// refreshTimeout (well under SQLite's 10-second busy timeout, and under the
-// lease, so that a lease never ends while its refresh may still write), and
-// the result is written with a compare-and-swap on the row's version.
+// refreshTimeout (well under SQLite's 10-second busy timeout), the result is
+// written with a compare-and-swap on the row's version within another
+// refreshTimeout, and the lease outlasts both, so that it never ends while
+// its holder may still write.
 const (
 	refreshTimeout  = 5 * time.Second
 	refreshLease    = 15 * time.Second
@@ -211,7 +212,12 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 			}
 		}
 	}
-	saved, err := u.s.st.Integrations.SaveRefreshedGoogleIntegration(rctx, &next)
+	// The save has its own bound: a refresh that used most of its time
+	// must still store what Google answered (a rotated refresh token is
+	// the only one that works now).
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer scancel()
+	saved, err := u.s.st.Integrations.SaveRefreshedGoogleIntegration(sctx, &next)
 	if err != nil || !saved {
 		release()
 		return false, err
