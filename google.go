@@ -94,6 +94,9 @@ type CipherBinding struct {
 	Table string
 	RowID string
 	Field string
+	// UserID, when set, binds the ciphertext to the user owning the row
+	// too. Ciphertexts sealed before it existed have none.
+	UserID string
 }
 
 // TokenCipher encrypts tokens at rest with keys that carry ids and rotate.

@@ -139,6 +139,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Audit = recorder
 	integrations := sqldb.NewIntegrations(m.DB, vault.Cipher{Keys: keys})
 	m.Integrations = integrations
+	// Tokens sealed before they were bound to their user are sealed again,
+	// bound, once (a no-op when there are none).
+	if n, failed, err := integrations.ResealLegacy(ctx); err != nil {
+		return fmt.Errorf("re-seal stored tokens: %w", err)
+	} else if n+failed > 0 {
+		m.Logger.Info("re-sealed stored Google tokens, bound to their user", "rows", n, "unreadable", failed)
+	}
 
 	var limiter jarvis.RateLimiter = m.DB
 	checks := map[string]func(context.Context) error{"database": m.DB.Ping}

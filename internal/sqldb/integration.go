@@ -29,19 +29,20 @@ func NewIntegrations(db *DB, c jarvis.TokenCipher) *Integrations {
 const integrationTable = "integrations_google"
 
 const integrationColumns = `id, user_id, issuer, google_sub, email, scopes, access_token_ciphertext, refresh_token_ciphertext,
-	token_type, expiry, status, last_refreshed_at, created_at, updated_at, version`
+	token_type, expiry, status, last_refreshed_at, created_at, updated_at, version, ad_version`
 
 type integrationRow struct {
 	g                jarvis.GoogleIntegration
 	accessCT, refCT  string
 	expiry, lastRefr sql.NullTime
 	scopes           string
+	adVersion        int // 1: sealed before tokens were bound to their user; 2: bound
 }
 
 func scanIntegration(row interface{ Scan(...any) error }) (*integrationRow, error) {
 	var r integrationRow
 	err := row.Scan(&r.g.ID, &r.g.UserID, &r.g.Issuer, &r.g.Subject, &r.g.Email, &r.scopes, &r.accessCT, &r.refCT,
-		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt, &r.g.Version)
+		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt, &r.g.Version, &r.adVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func (s *Integrations) open(r *integrationRow) (*jarvis.GoogleIntegration, error
 		if f.ct == "" {
 			continue
 		}
-		pt, err := s.cipher.Decrypt(f.ct, jarvis.CipherBinding{Table: integrationTable, RowID: g.ID, Field: f.field})
+		pt, err := s.cipher.Decrypt(f.ct, binding(g.ID, g.UserID, f.field, r.adVersion))
 		if err != nil {
 			return nil, &jarvis.Error{Code: jarvis.EREAUTH, Message: "The stored Google grant cannot be read. Connect your Google account again.",
 				Err: fmt.Errorf("decrypt %s of integration %s: %w", f.field, g.ID, err)}
@@ -77,21 +78,37 @@ func (s *Integrations) open(r *integrationRow) (*jarvis.GoogleIntegration, error
 	return &g, nil
 }
 
+// adBound is the ad_version of ciphertexts bound to their user, which every
+// write seals; rows of version 1 are re-sealed by ResealLegacy.
+const adBound = 2
+
+// binding names where a ciphertext of an integration lives: its row and
+// field, and — from ad_version 2 — the user who owns the row.
+func binding(id, userID, field string, adVersion int) jarvis.CipherBinding {
+	b := jarvis.CipherBinding{Table: integrationTable, RowID: id, Field: field}
+	if adVersion >= adBound {
+		b.UserID = userID
+	}
+	return b
+}
+
 // openField decrypts one ciphertext of integration id, or returns "" when
 // no configured key opens it.
-func (s *Integrations) openField(id, field, ct string) string {
-	pt, err := s.cipher.Decrypt(ct, jarvis.CipherBinding{Table: integrationTable, RowID: id, Field: field})
+func (s *Integrations) openField(id, userID, field, ct string, adVersion int) string {
+	pt, err := s.cipher.Decrypt(ct, binding(id, userID, field, adVersion))
 	if err != nil {
 		return ""
 	}
 	return string(pt)
 }
 
-func (s *Integrations) seal(id, field, token string) (string, error) {
+// seal encrypts a token of integration id, owned by userID, under the
+// primary key, bound to its row, field and user (ad_version 2).
+func (s *Integrations) seal(id, userID, field, token string) (string, error) {
 	if token == "" {
 		return "", nil
 	}
-	return s.cipher.Encrypt([]byte(token), jarvis.CipherBinding{Table: integrationTable, RowID: id, Field: field})
+	return s.cipher.Encrypt([]byte(token), binding(id, userID, field, adBound))
 }
 
 // FindGoogleIntegration returns the user's integration, or ENOTFOUND.
@@ -133,7 +150,8 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 	now := s.db.now()
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		var id, refCT string
-		err := tx.QueryRowContext(ctx, `SELECT id, refresh_token_ciphertext FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), g.UserID).Scan(&id, &refCT)
+		adVersion := adBound
+		err := tx.QueryRowContext(ctx, `SELECT id, refresh_token_ciphertext, ad_version FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), g.UserID).Scan(&id, &refCT, &adVersion)
 		exists := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read integration: %w", err)
@@ -141,7 +159,7 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 		if !exists {
 			id = newID()
 		}
-		accessCT, err := s.seal(id, "access_token", g.AccessToken)
+		accessCT, err := s.seal(id, g.UserID, "access_token", g.AccessToken)
 		if err != nil {
 			return err
 		}
@@ -149,9 +167,9 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 		if refresh == "" && refCT != "" {
 			// Keep the stored refresh token, sealed again under the primary
 			// key; one that no configured key opens is dropped, not kept.
-			refresh = s.openField(id, "refresh_token", refCT)
+			refresh = s.openField(id, g.UserID, "refresh_token", refCT, adVersion)
 		}
-		if refCT, err = s.seal(id, "refresh_token", refresh); err != nil {
+		if refCT, err = s.seal(id, g.UserID, "refresh_token", refresh); err != nil {
 			return err
 		}
 		status := g.Status
@@ -161,13 +179,13 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 		if exists {
 			_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET issuer = $2, google_sub = $3, email = $4, scopes = $5,
 				access_token_ciphertext = $6, refresh_token_ciphertext = $7, key_id = $8, token_type = $9, expiry = $10,
-				status = $11, last_refreshed_at = $12, updated_at = $12, version = version + 1 WHERE id = $1`,
+				status = $11, last_refreshed_at = $12, updated_at = $12, version = version + 1, ad_version = 2 WHERE id = $1`,
 				id, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
 				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, scopes,
-				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)`,
+				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at, ad_version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, 2)`,
 				id, g.UserID, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
 				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
 		}
@@ -219,19 +237,19 @@ func (s *Integrations) LeaseGoogleRefresh(ctx context.Context, userID string, tt
 // refresh lease, if the row's version is still g.Version; it reports
 // whether it wrote, and on success g.Version is the new version.
 func (s *Integrations) SaveRefreshedGoogleIntegration(ctx context.Context, g *jarvis.GoogleIntegration) (bool, error) {
-	accessCT, err := s.seal(g.ID, "access_token", g.AccessToken)
+	accessCT, err := s.seal(g.ID, g.UserID, "access_token", g.AccessToken)
 	if err != nil {
 		return false, err
 	}
-	refCT, err := s.seal(g.ID, "refresh_token", g.RefreshToken)
+	refCT, err := s.seal(g.ID, g.UserID, "refresh_token", g.RefreshToken)
 	if err != nil {
 		return false, err
 	}
 	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $3, refresh_token_ciphertext = $4,
 		key_id = $5, token_type = $6, expiry = $7, status = $8, last_refreshed_at = $9, updated_at = $10,
-		version = version + 1, refresh_lease_until = NULL WHERE id = $1 AND version = $2`,
+		version = version + 1, refresh_lease_until = NULL, ad_version = 2 WHERE id = $1 AND version = $2 AND user_id = $11`,
 		g.ID, g.Version, accessCT, refCT, s.cipher.PrimaryKeyID(), tokenType(g.TokenType), s.db.nullTS(&g.Expiry),
-		g.Status, s.db.nullTS(g.LastRefreshedAt), s.db.ts(s.db.now()))
+		g.Status, s.db.nullTS(g.LastRefreshedAt), s.db.ts(s.db.now()), g.UserID)
 	if err != nil {
 		return false, fmt.Errorf("save refreshed integration: %w", Unavailable(err))
 	}
@@ -277,24 +295,40 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID strin
 type RotateProgress func(done, total int)
 
 // RotateKeys re-encrypts every integration with a token not sealed under
-// the primary key, a row at a time, each in its own short transaction. Which
-// key sealed a token is read from the ciphertext itself (the vault envelope
-// names it), never from the key_id column. It is idempotent and resumable:
-// rows whose tokens are all under the primary key are skipped. A row that
-// cannot be decrypted is left as it is and counted in failed.
+// the primary key, or not yet bound to its user, a row at a time, each in
+// its own short transaction. Which key sealed a token is read from the
+// ciphertext itself (the vault envelope names it), never from the key_id
+// column. It is idempotent and resumable: rows whose tokens are all under
+// the primary key and bound are skipped. A row that cannot be decrypted is
+// left as it is and counted in failed.
 func (s *Integrations) RotateKeys(ctx context.Context, progress RotateProgress) (rotated, failed int, err error) {
 	primary := s.cipher.PrimaryKeyID()
+	return s.reseal(ctx, func(keys []string, adVersion int) bool { return adVersion < adBound || stale(keys, primary) }, progress)
+}
+
+// ResealLegacy re-seals, under the primary key, the tokens sealed before
+// they were bound to their user (ad_version 1), as `jarvis serve` does at
+// start after migrating; it is idempotent, and safe on several replicas at
+// once. A row that cannot be decrypted is left as it is and counted in
+// failed.
+func (s *Integrations) ResealLegacy(ctx context.Context) (resealed, failed int, err error) {
+	return s.reseal(ctx, func(_ []string, adVersion int) bool { return adVersion < adBound }, nil)
+}
+
+// reseal re-encrypts the rows pick chooses, each in its own transaction.
+func (s *Integrations) reseal(ctx context.Context, pick func(keys []string, adVersion int) bool, progress RotateProgress) (done, failed int, err error) {
+	primary := s.cipher.PrimaryKeyID()
 	total := 0
-	if err := s.eachCiphertexts(ctx, func(id string, keys []string) error {
-		if stale(keys, primary) {
+	if err := s.eachCiphertexts(ctx, func(_ string, keys []string, adVersion int) error {
+		if pick(keys, adVersion) {
 			total++
 		}
 		return nil
 	}); err != nil {
-		return 0, 0, fmt.Errorf("count rows to rotate: %w", err)
+		return 0, 0, fmt.Errorf("count rows to re-encrypt: %w", err)
 	}
-	err = s.eachCiphertexts(ctx, func(id string, keys []string) error {
-		if !stale(keys, primary) {
+	err = s.eachCiphertexts(ctx, func(id string, keys []string, adVersion int) error {
+		if !pick(keys, adVersion) {
 			return nil
 		}
 		if err := s.rotateRow(ctx, id, primary); err != nil {
@@ -303,14 +337,14 @@ func (s *Integrations) RotateKeys(ctx context.Context, progress RotateProgress) 
 			}
 			failed++
 		} else {
-			rotated++
+			done++
 		}
 		if progress != nil {
-			progress(rotated+failed, max(total, rotated+failed))
+			progress(done+failed, max(total, done+failed))
 		}
 		return nil
 	})
-	return rotated, failed, err
+	return done, failed, err
 }
 
 // stale reports whether any of the key ids is not the primary one.
@@ -324,17 +358,19 @@ func stale(keys []string, primary string) bool {
 }
 
 // eachCiphertexts calls fn, in id order and a page of rows at a time, with
-// every integration's id and the key ids its tokens are sealed with (as the
-// ciphertexts name them; "?" for text that is not a vault ciphertext). No
+// every integration's id, the key ids its tokens are sealed with (as the
+// ciphertexts name them; "?" for text that is not a vault ciphertext) and
+// its ad_version. No
 // transaction is held while fn runs.
-func (s *Integrations) eachCiphertexts(ctx context.Context, fn func(id string, keys []string) error) error {
+func (s *Integrations) eachCiphertexts(ctx context.Context, fn func(id string, keys []string, adVersion int) error) error {
 	type page struct {
-		id   string
-		keys []string
+		id        string
+		keys      []string
+		adVersion int
 	}
 	after := ""
 	for {
-		rows, err := s.db.db.QueryContext(ctx, `SELECT id, access_token_ciphertext, refresh_token_ciphertext FROM integrations_google
+		rows, err := s.db.db.QueryContext(ctx, `SELECT id, access_token_ciphertext, refresh_token_ciphertext, ad_version FROM integrations_google
 			WHERE id > $1 ORDER BY id LIMIT 100`, after)
 		if err != nil {
 			return err
@@ -342,11 +378,12 @@ func (s *Integrations) eachCiphertexts(ctx context.Context, fn func(id string, k
 		var batch []page
 		for rows.Next() {
 			var id, a, r string
-			if err := rows.Scan(&id, &a, &r); err != nil {
+			var adVersion int
+			if err := rows.Scan(&id, &a, &r, &adVersion); err != nil {
 				rows.Close()
 				return err
 			}
-			p := page{id: id}
+			p := page{id: id, adVersion: adVersion}
 			for _, ct := range []string{a, r} {
 				if ct == "" {
 					continue
@@ -369,7 +406,7 @@ func (s *Integrations) eachCiphertexts(ctx context.Context, fn func(id string, k
 		}
 		for _, p := range batch {
 			after = p.id
-			if err := fn(p.id, p.keys); err != nil {
+			if err := fn(p.id, p.keys, p.adVersion); err != nil {
 				return err
 			}
 		}
@@ -388,15 +425,15 @@ func (s *Integrations) rotateRow(ctx context.Context, id, primary string) error 
 		if err != nil {
 			return err
 		}
-		accessCT, err := s.seal(id, "access_token", g.AccessToken)
+		accessCT, err := s.seal(id, g.UserID, "access_token", g.AccessToken)
 		if err != nil {
 			return err
 		}
-		refCT, err := s.seal(id, "refresh_token", g.RefreshToken)
+		refCT, err := s.seal(id, g.UserID, "refresh_token", g.RefreshToken)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3, key_id = $4 WHERE id = $1`,
+		_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $2, refresh_token_ciphertext = $3, key_id = $4, ad_version = 2 WHERE id = $1`,
 			id, accessCT, refCT, primary)
 		return err
 	})
@@ -408,7 +445,7 @@ func (s *Integrations) rotateRow(ctx context.Context, id, primary string) error 
 // another counts under both. A key with a count is still needed.
 func (s *Integrations) CountIntegrationsByKey(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
-	err := s.eachCiphertexts(ctx, func(_ string, keys []string) error {
+	err := s.eachCiphertexts(ctx, func(_ string, keys []string, _ int) error {
 		seen := map[string]bool{}
 		for _, k := range keys {
 			if !seen[k] {

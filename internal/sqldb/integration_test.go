@@ -278,3 +278,58 @@ func TestRefreshLease(t *testing.T) {
 		}
 	})
 }
+
+// Tokens are bound to their user: a row handed to another user no longer
+// decrypts. Rows sealed before the binding (ad_version 1) still read, and
+// ResealLegacy binds them, once.
+func TestTokensBoundToTheirUser(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db := sqldbtest.Open(t, d)
+		kr := keyring(t, "k")
+		store := sqldb.NewIntegrations(db, vault.Cipher{Keys: kr})
+		ada, _ := db.EnsureUser(ctx, "ada@example.com", "")
+		eve, _ := db.EnsureUser(ctx, "eve@example.com", "")
+		legacy, _ := db.EnsureUser(ctx, "old@example.com", "")
+		for _, u := range []*jarvis.User{ada, legacy} {
+			if err := store.UpsertGoogleIntegration(ctx, newIntegration(u.ID, u.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A row as it was sealed before the binding: v1 associated data.
+		g, _ := store.FindGoogleIntegration(ctx, legacy.ID)
+		seal := func(field, tok string) string {
+			ct, err := kr.Encrypt([]byte(tok), vault.AD("integrations_google", g.ID, field))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ct
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $1, refresh_token_ciphertext = $2, ad_version = 1 WHERE id = $3`,
+			seal("access_token", g.AccessToken), seal("refresh_token", g.RefreshToken), g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := store.FindGoogleIntegration(ctx, legacy.ID); err != nil || got.RefreshToken != "1//refresh-"+legacy.ID {
+			t.Fatalf("legacy row: %+v, %v", got, err)
+		}
+		if n, failed, err := store.ResealLegacy(ctx); n != 1 || failed != 0 || err != nil {
+			t.Fatalf("reseal = %d, %d, %v; want 1", n, failed, err)
+		}
+		if n, _, _ := store.ResealLegacy(ctx); n != 0 {
+			t.Fatalf("second reseal = %d, want 0", n)
+		}
+		if got, err := store.FindGoogleIntegration(ctx, legacy.ID); err != nil || got.AccessToken != "ya29.access-"+legacy.ID {
+			t.Fatalf("resealed row: %+v, %v", got, err)
+		}
+		// Ada's row handed to Eve (her own deleted first): nothing decrypts.
+		if err := store.DeleteGoogleIntegration(ctx, eve.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET user_id = $1 WHERE user_id = $2`, eve.ID, ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.FindGoogleIntegration(ctx, eve.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+			t.Fatalf("another user's tokens opened for eve: %v", err)
+		}
+	})
+}

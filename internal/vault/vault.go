@@ -7,7 +7,8 @@
 //
 // which fits TEXT columns on SQLite and PostgreSQL alike. The version and the
 // key id are authenticated together with the caller's associated data, which
-// should name the row and field the ciphertext belongs to (see AD): a
+// should name the row and field the ciphertext belongs to, and its owner
+// (see AD and ADUser): a
 // ciphertext copied into another row, or relabelled with another key id,
 // fails to decrypt.
 package vault
@@ -299,10 +300,24 @@ func gcmAD(header string, ad []byte) []byte {
 // endian), so no two different triples share an encoding: ("ab","c","d")
 // and ("a","bc","d") differ.
 func AD(table, rowID, field string) []byte {
-	const tag = "jarvis/vault/ad/v1"
-	b := make([]byte, 0, len(tag)+12+len(table)+len(rowID)+len(field))
+	return ad("jarvis/vault/ad/v1", table, rowID, field)
+}
+
+// ADUser is AD that also binds the user who owns the row, under its own
+// tag, so that no ADUser equals any AD: a ciphertext whose row is handed to
+// another user fails to decrypt.
+func ADUser(table, rowID, field, userID string) []byte {
+	return ad("jarvis/vault/ad/v2", table, rowID, field, userID)
+}
+
+func ad(tag string, parts ...string) []byte {
+	n := len(tag)
+	for _, s := range parts {
+		n += 4 + len(s)
+	}
+	b := make([]byte, 0, n)
 	b = append(b, tag...)
-	for _, s := range [...]string{table, rowID, field} {
+	for _, s := range parts {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 		b = append(b, s...)
 	}
