@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
+	"github.com/jarvis-hq/jarvis/internal/vault"
 )
 
 // The README's key rotation, end to end: generate a key, put it first,
@@ -67,5 +69,43 @@ func TestKeyRotationProcedure(t *testing.T) {
 		if st := only.me(tok).Google.Status; st != "active" {
 			t.Fatalf("google status %q after rotation", st)
 		}
+	})
+}
+
+// Tokens sealed before they were bound to their user are re-sealed, bound,
+// when the server starts, and the user keeps working.
+func TestServeResealsLegacyTokens(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		a := startEnv(t, envOptions{dialect: d})
+		tok := a.signIn("ada@example.com")
+		keys, err := vault.ParseKeys(a.Main.Config.EncryptionKeys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := a.Main.Integrations.FindGoogleIntegration(context.Background(), a.me(tok).User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy := func(field, tok string) string {
+			ct, err := keys.Encrypt([]byte(tok), vault.AD("integrations_google", g.ID, field))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ct
+		}
+		if _, err := a.Main.DB.SQL().Exec(`UPDATE integrations_google SET access_token_ciphertext = $1, refresh_token_ciphertext = $2, ad_version = 1 WHERE id = $3`,
+			legacy("access_token", g.AccessToken), legacy("refresh_token", g.RefreshToken), g.ID); err != nil {
+			t.Fatal(err)
+		}
+		a.Main.Close()
+		b := startEnv(t, envOptions{dialect: d, dbURL: a.Main.Config.DatabaseURL, secrets: a.Main.Config, sandbox: a.Sandbox})
+		var adVersion int
+		if err := b.Main.DB.SQL().QueryRow(`SELECT ad_version FROM integrations_google WHERE id = $1`, g.ID).Scan(&adVersion); err != nil || adVersion != 2 {
+			t.Fatalf("ad_version after restart = %d, %v; want 2", adVersion, err)
+		}
+		if _, err := b.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		b.json("GET", "/gmail/labels", tok, nil, 200, nil)
 	})
 }

@@ -8,9 +8,8 @@
 // which fits TEXT columns on SQLite and PostgreSQL alike. The version and the
 // key id are authenticated together with the caller's associated data, which
 // should name the row and field the ciphertext belongs to, and its owner
-// (see AD and ADUser): a
-// ciphertext copied into another row, or relabelled with another key id,
-// fails to decrypt.
+// (see AD and ADUser): a ciphertext copied into another row, or relabelled
+// with another key id, fails to decrypt.
 package vault
 
 import (
