@@ -60,6 +60,7 @@ func (s *Store) record(r record) {
 		c.e.historyID = r.id
 	}
 	s.history = append(s.history, r)
+	s.changed = r.id
 	if over := len(s.history) - historyKept; over > 0 {
 		s.oldest = s.history[over-1].id
 		s.history = slices.Clone(s.history[over:])
@@ -120,4 +121,32 @@ func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error)
 	}
 	p, err := paginate(out, ListOptions{MaxResults: opt.MaxResults, PageToken: opt.PageToken}, func(h HistoryRecord) HistoryRecord { return h })
 	return p, s.historyID, err
+}
+
+// OnChange registers f to be called after every change that writes history
+// (a delivery, a sent or inserted message, a label change, a deletion) with
+// the mailbox's new history id. f runs on the writer's goroutine after the
+// store is unlocked, so it may read the store; it should return quickly.
+// Changes made by concurrent writers may be announced once, with the latest
+// id.
+func (s *Store) OnChange(f func(historyID uint64)) {
+	s.hookMu.Lock()
+	s.hooks = append(s.hooks, f)
+	s.hookMu.Unlock()
+}
+
+// unlock releases the write lock and announces a change recorded under it.
+func (s *Store) unlock() {
+	id := s.changed
+	s.changed = 0
+	s.mu.Unlock()
+	if id == 0 {
+		return
+	}
+	s.hookMu.Lock()
+	hooks := slices.Clone(s.hooks)
+	s.hookMu.Unlock()
+	for _, f := range hooks {
+		f(id)
+	}
 }

@@ -45,6 +45,10 @@ type Store struct {
 	oldest      uint64 // the oldest startHistoryId still answered
 	drafts      map[string]*entry
 	draftIDs    []string // in creation order
+	changed     uint64   // the history id of a change not yet announced
+
+	hookMu sync.Mutex
+	hooks  []func(historyID uint64)
 }
 
 type entry struct {
@@ -95,7 +99,7 @@ func (s *Store) Load(msgs []*Message) {
 func (s *Store) Deliver(raw []byte) MessageView {
 	m := Parse(raw, s.now())
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	e := s.insert(m, []string{Inbox, Unread}, "")
 	s.record(record{added: []*entry{e}})
 	return s.view(e)
@@ -108,7 +112,7 @@ func (s *Store) CreateDraft(raw []byte, threadID string) DraftView {
 	m := Parse(raw, s.now())
 	m.Date = s.now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.seq++
 	id := fmt.Sprintf("r%d", 5000000000000000000+s.seq)
 	e := s.insertDraft(m, threadID, id)
@@ -258,7 +262,7 @@ func (s *Store) knownLabel(id string) bool {
 // unknown label id.
 func (s *Store) Modify(id string, add, remove []string) (MessageView, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	e := s.msgs[id]
 	if e == nil {
 		return MessageView{}, ErrNotFound
