@@ -3,12 +3,15 @@ package mailbox
 import (
 	"slices"
 	"strconv"
+	"time"
 )
 
-// record is one history entry; exactly one of its lists is set.
+// record is one history entry.
 type record struct {
 	id            uint64
+	at            time.Time
 	added         []*entry
+	deleted       []*entry
 	labelsAdded   []labelChange
 	labelsRemoved []labelChange
 }
@@ -20,11 +23,12 @@ type labelChange struct {
 
 // HistoryRecord is one history entry as history.list returns it.
 type HistoryRecord struct {
-	ID            uint64
-	Messages      []MessageView // every message the record touches
-	MessagesAdded []MessageView
-	LabelsAdded   []LabelChange
-	LabelsRemoved []LabelChange
+	ID              uint64
+	Messages        []MessageView // every message the record touches
+	MessagesAdded   []MessageView
+	MessagesDeleted []MessageView
+	LabelsAdded     []LabelChange
+	LabelsRemoved   []LabelChange
 }
 
 // LabelChange is a labelsAdded or labelsRemoved item.
@@ -37,7 +41,7 @@ type LabelChange struct {
 type HistoryOptions struct {
 	StartHistoryID uint64
 	LabelID        string
-	Types          []string // messageAdded, labelAdded, labelRemoved; empty = all
+	Types          []string // messageAdded, messageDeleted, labelAdded, labelRemoved; empty = all
 	MaxResults     int
 	PageToken      string
 }
@@ -49,11 +53,15 @@ func (s *Store) nextHistory() uint64 {
 }
 
 // record appends a history record, stamping the touched messages with its
-// id, and forgets the oldest records beyond historyKept. The caller holds
+// id, and forgets the records retention no longer keeps. The caller holds
 // the write lock.
 func (s *Store) record(r record) {
 	r.id = s.nextHistory()
+	r.at = s.now()
 	for _, e := range r.added {
+		e.historyID = r.id
+	}
+	for _, e := range r.deleted {
 		e.historyID = r.id
 	}
 	for _, c := range append(slices.Clone(r.labelsAdded), r.labelsRemoved...) {
@@ -61,10 +69,23 @@ func (s *Store) record(r record) {
 	}
 	s.history = append(s.history, r)
 	s.changed = r.id
-	if over := len(s.history) - historyKept; over > 0 {
-		s.oldest = s.history[over-1].id
-		s.history = slices.Clone(s.history[over:])
+	s.prune()
+}
+
+// floor is the oldest start id still answered, counting records that
+// have aged out since the last write. The caller holds a lock.
+func (s *Store) floor() uint64 {
+	f := s.oldest
+	if s.retainAge > 0 {
+		cut := s.now().Add(-s.retainAge)
+		for _, r := range s.history {
+			if !r.at.Before(cut) {
+				break
+			}
+			f = r.id
+		}
 	}
+	return f
 }
 
 // History lists the records after opt.StartHistoryID, oldest first, and
@@ -73,7 +94,7 @@ func (s *Store) record(r record) {
 func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if opt.StartHistoryID < s.oldest {
+	if opt.StartHistoryID < s.floor() {
 		return Page[HistoryRecord]{}, 0, ErrHistoryGone
 	}
 	want := func(t string) bool { return len(opt.Types) == 0 || slices.Contains(opt.Types, t) }
@@ -100,6 +121,13 @@ func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error)
 			}
 			return out
 		}
+		if want("messageDeleted") {
+			for _, e := range r.deleted {
+				if labelled(e) {
+					h.MessagesDeleted = append(h.MessagesDeleted, s.view(e))
+				}
+			}
+		}
 		if want("labelAdded") {
 			h.LabelsAdded = changes(r.labelsAdded)
 		}
@@ -107,6 +135,7 @@ func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error)
 			h.LabelsRemoved = changes(r.labelsRemoved)
 		}
 		h.Messages = append(h.Messages, h.MessagesAdded...)
+		h.Messages = append(h.Messages, h.MessagesDeleted...)
 		for _, c := range append(slices.Clone(h.LabelsAdded), h.LabelsRemoved...) {
 			h.Messages = append(h.Messages, c.Message)
 		}

@@ -22,9 +22,9 @@ var (
 	ErrInvalidLabel = errors.New("mailbox: invalid label")
 )
 
-// historyKept is how many history records a Store keeps; an older
-// startHistoryId is answered with ErrHistoryGone.
-const historyKept = 5000
+// DefaultRetention is how long a Store keeps history unless told
+// otherwise (SetRetention): Gmail keeps it for at least a week.
+const DefaultRetention = 7 * 24 * time.Hour
 
 // Store is one account's mailbox. It is safe for concurrent use: reads share
 // a read lock and copy out what they return, writes are short.
@@ -46,6 +46,8 @@ type Store struct {
 	drafts      map[string]*entry
 	draftIDs    []string // in creation order
 	changed     uint64   // the history id of a change not yet announced
+	retainAge   time.Duration
+	retainCount int
 
 	hookMu sync.Mutex
 	hooks  []func(historyID uint64)
@@ -76,6 +78,7 @@ func NewStore(now func() time.Time) *Store {
 		labelIDs:    map[string]string{},
 		drafts:      map[string]*entry{},
 		historyID:   1000,
+		retainAge:   DefaultRetention,
 	}
 }
 
@@ -224,7 +227,7 @@ func (s *Store) userLabel(name string) string {
 		return id
 	}
 	id := fmt.Sprintf("Label_%d", len(s.userLabels)+1)
-	s.userLabels = append(s.userLabels, &Label{ID: id, Name: name, Type: "user"})
+	s.userLabels = append(s.userLabels, &Label{ID: id, Name: name, Type: "user", MessageListVisibility: "show", LabelListVisibility: "labelShow"})
 	s.labelIDs[key] = id
 	s.labelIDs[strings.ToLower(id)] = id
 	return id
@@ -267,35 +270,10 @@ func (s *Store) Modify(id string, add, remove []string) (MessageView, error) {
 	if e == nil {
 		return MessageView{}, ErrNotFound
 	}
-	for _, l := range append(slices.Clone(add), remove...) {
-		if !s.knownLabel(l) {
-			return MessageView{}, ErrInvalidLabel
-		}
+	if err := s.checkModify(add, remove); err != nil {
+		return MessageView{}, err
 	}
-	var added, removed []string
-	for _, l := range add {
-		if !slices.Contains(e.labels, l) {
-			e.labels = append(e.labels, l)
-			added = append(added, l)
-		}
-	}
-	for _, l := range remove {
-		if i := slices.Index(e.labels, l); i >= 0 && !slices.Contains(add, l) {
-			e.labels = slices.Delete(e.labels, i, i+1)
-			removed = append(removed, l)
-		}
-	}
-	sortLabels(e.labels)
-	if len(added)+len(removed) > 0 {
-		r := record{}
-		if len(added) > 0 {
-			r.labelsAdded = []labelChange{{e, added}}
-		}
-		if len(removed) > 0 {
-			r.labelsRemoved = []labelChange{{e, removed}}
-		}
-		s.record(r)
-	}
+	s.change([]*entry{e}, add, remove)
 	return s.view(e), nil
 }
 
