@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,11 +114,26 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		}
 		wire.WriteJSON(w, http.StatusOK, map[string]int{"expired": n})
 	})
+	s.adminGmailRoutes(mux)
 	mux.HandleFunc("POST /sandbox/accounts/{email}/messages", func(w http.ResponseWriter, r *http.Request) {
+		s.count("sandbox.deliver")
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessageBytes))
 		if err != nil || len(strings.TrimSpace(string(raw))) == 0 {
-			wire.BadRequest(w, "body", "Post the message as RFC 5322 bytes.")
+			wire.BadRequest(w, "body", "Post the message as RFC 5322 bytes (message/rfc822) or as JSON {from, to, subject, text, html, attachments}.")
 			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+			var in incomingJSON
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				wire.BadRequest(w, "body", "Invalid message: "+err.Error())
+				return
+			}
+			if raw, err = buildMessage(in, r.PathValue("email"), s.now()); err != nil {
+				wire.BadRequest(w, "body", "Invalid message: "+err.Error())
+				return
+			}
 		}
 		id, threadID, err := s.Deliver(r.PathValue("email"), raw)
 		if err != nil {

@@ -18,7 +18,12 @@ var (
 	gmailModify   = []string{googleAuth + "gmail.modify", "https://mail.google.com/"}
 	gmailLabels   = append(slices.Clone(gmailMetadata), googleAuth+"gmail.labels", googleAuth+"gmail.compose")
 	gmailAny      = append(slices.Clone(gmailLabels), googleAuth+"gmail.send", googleAuth+"gmail.insert")
-	calendarRead  = []string{googleAuth + "calendar.readonly", googleAuth + "calendar", googleAuth + "calendar.events.readonly", googleAuth + "calendar.events"}
+	// Writes, as the Gmail API reference lists each method's scopes.
+	gmailSend        = append(slices.Clone(gmailCompose), googleAuth+"gmail.send")
+	gmailInsert      = []string{googleAuth + "gmail.insert", googleAuth + "gmail.modify", "https://mail.google.com/"}
+	gmailLabelsWrite = []string{googleAuth + "gmail.labels", googleAuth + "gmail.modify", "https://mail.google.com/"}
+	gmailFull        = []string{"https://mail.google.com/"}
+	calendarRead     = []string{googleAuth + "calendar.readonly", googleAuth + "calendar", googleAuth + "calendar.events.readonly", googleAuth + "calendar.events"}
 )
 
 // authenticate checks the bearer token of an API call and answers 401 itself

@@ -19,6 +19,10 @@ type settings struct {
 	rotate   bool
 	faults   []fault
 	fail     []string // as given, for GET /sandbox/faults
+
+	quota         int // Gmail units per user per minute; 0 = unlimited
+	maxConcurrent int // Gmail calls in flight per user; 0 = unlimited
+	retention     string
 }
 
 // fault is one parsed METHOD=STATUS:RATE rule.
@@ -85,6 +89,14 @@ type Faults struct {
 	TokenTTL            *Duration `json:"token_ttl,omitempty"`
 	Fail                *[]string `json:"fail,omitempty"`
 	RotateRefreshTokens *bool     `json:"rotate_refresh_tokens,omitempty"`
+	// GmailQuota is the per-user Gmail quota in units per minute (0 off);
+	// GmailMaxConcurrent the calls a user may have in flight (0 off).
+	GmailQuota         *int `json:"gmail_quota,omitempty"`
+	GmailMaxConcurrent *int `json:"gmail_max_concurrent,omitempty"`
+	// HistoryRetention sets every mailbox's retention ("168h" or "5000");
+	// ExpireHistory, an action, forgets all history now.
+	HistoryRetention *string `json:"history_retention,omitempty"`
+	ExpireHistory    *bool   `json:"expire_history,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as "50ms", "2s".
@@ -141,7 +153,32 @@ func (s *Server) SetFaults(f Faults) error {
 	if f.RotateRefreshTokens != nil {
 		next.rotate = *f.RotateRefreshTokens
 	}
+	if f.GmailQuota != nil {
+		if *f.GmailQuota < 0 {
+			return fmt.Errorf("sandbox: gmail_quota must not be negative")
+		}
+		next.quota = *f.GmailQuota
+	}
+	if f.GmailMaxConcurrent != nil {
+		if *f.GmailMaxConcurrent < 0 {
+			return fmt.Errorf("sandbox: gmail_max_concurrent must not be negative")
+		}
+		next.maxConcurrent = *f.GmailMaxConcurrent
+	}
+	if f.HistoryRetention != nil {
+		age, count, err := parseRetention(*f.HistoryRetention)
+		if err != nil {
+			return err
+		}
+		for _, a := range s.accounts {
+			a.mail.SetRetention(age, count)
+		}
+		next.retention = *f.HistoryRetention
+	}
 	s.settings.Store(&next)
+	if f.ExpireHistory != nil && *f.ExpireHistory {
+		s.ExpireHistory("")
+	}
 	return nil
 }
 
@@ -151,7 +188,13 @@ func (s *Server) CurrentFaults() Faults {
 	lat, ttl := Duration(cur.latency), Duration(cur.tokenTTL)
 	fail := append([]string{}, cur.fail...)
 	rot := cur.rotate
-	return Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot}
+	quota, conc := cur.quota, cur.maxConcurrent
+	f := Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot, GmailQuota: &quota, GmailMaxConcurrent: &conc}
+	if cur.retention != "" {
+		ret := cur.retention
+		f.HistoryRetention = &ret
+	}
+	return f
 }
 
 // Stats returns the number of calls per method name since the start or

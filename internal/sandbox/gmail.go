@@ -58,6 +58,9 @@ func gmailPath(r *http.Request) (userID string, args []string, upload, ok bool) 
 // routeGmail maps a request to its method; ok is false for a path Gmail
 // does not have.
 func routeGmail(method string, args []string, upload bool) (gmailRoute, bool) {
+	if r, ok := routeGmailWrite(method, args, upload); ok {
+		return r, true
+	}
 	n := len(args)
 	if upload {
 		if method == http.MethodPost && n == 1 && args[0] == "drafts" {
@@ -124,6 +127,11 @@ func (s *Server) handleGmail(w http.ResponseWriter, r *http.Request) {
 	if !permitted(w, fam, route.scopes) {
 		return
 	}
+	done, ok := s.admitGmail(w, acct.email, route.method)
+	if !ok {
+		return
+	}
+	defer done()
 	route.handle(s, &gmailCall{w: w, r: r, acct: acct, fam: fam, args: args})
 }
 
@@ -148,7 +156,11 @@ func (c *gmailCall) fail(err error) {
 	case errors.Is(err, mailbox.ErrPageToken):
 		wire.BadRequest(c.w, "pageToken", "Invalid pageToken")
 	case errors.Is(err, mailbox.ErrInvalidLabel):
-		wire.BadRequest(c.w, "labelIds", "Invalid label")
+		msg := "Invalid label"
+		if le := (*mailbox.InvalidLabelError)(nil); errors.As(err, &le) {
+			msg = "Invalid label: " + le.ID
+		}
+		wire.BadRequest(c.w, "labelIds", msg)
 	default:
 		wire.Error(c.w, http.StatusInternalServerError, "backendError", "Backend Error")
 	}

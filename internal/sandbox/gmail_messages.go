@@ -21,21 +21,27 @@ func (s *Server) getProfile(c *gmailCall) {
 }
 
 type labelJSON struct {
-	ID                    string `json:"id"`
-	Name                  string `json:"name"`
-	Type                  string `json:"type"`
-	MessageListVisibility string `json:"messageListVisibility,omitempty"`
-	LabelListVisibility   string `json:"labelListVisibility,omitempty"`
-	MessagesTotal         *int   `json:"messagesTotal,omitempty"`
-	MessagesUnread        *int   `json:"messagesUnread,omitempty"`
-	ThreadsTotal          *int   `json:"threadsTotal,omitempty"`
-	ThreadsUnread         *int   `json:"threadsUnread,omitempty"`
+	ID                    string          `json:"id"`
+	Name                  string          `json:"name"`
+	Type                  string          `json:"type"`
+	MessageListVisibility string          `json:"messageListVisibility,omitempty"`
+	LabelListVisibility   string          `json:"labelListVisibility,omitempty"`
+	MessagesTotal         *int            `json:"messagesTotal,omitempty"`
+	MessagesUnread        *int            `json:"messagesUnread,omitempty"`
+	ThreadsTotal          *int            `json:"threadsTotal,omitempty"`
+	ThreadsUnread         *int            `json:"threadsUnread,omitempty"`
+	Color                 *labelColorJSON `json:"color,omitempty"`
+}
+
+type labelColorJSON struct {
+	TextColor       string `json:"textColor"`
+	BackgroundColor string `json:"backgroundColor"`
 }
 
 func labelOut(l mailbox.Label) labelJSON {
-	j := labelJSON{ID: l.ID, Name: l.Name, Type: l.Type}
-	if l.Type == "user" {
-		j.MessageListVisibility, j.LabelListVisibility = "show", "labelShow"
+	j := labelJSON{ID: l.ID, Name: l.Name, Type: l.Type, MessageListVisibility: l.MessageListVisibility, LabelListVisibility: l.LabelListVisibility}
+	if l.TextColor != "" {
+		j.Color = &labelColorJSON{TextColor: l.TextColor, BackgroundColor: l.BackgroundColor}
 	}
 	return j
 }
@@ -180,11 +186,12 @@ func (s *Server) getAttachment(c *gmailCall) {
 }
 
 type historyJSON struct {
-	ID            string         `json:"id"`
-	Messages      []refJSON      `json:"messages,omitempty"`
-	MessagesAdded []addedJSON    `json:"messagesAdded,omitempty"`
-	LabelsAdded   []labelChgJSON `json:"labelsAdded,omitempty"`
-	LabelsRemoved []labelChgJSON `json:"labelsRemoved,omitempty"`
+	ID              string         `json:"id"`
+	Messages        []refJSON      `json:"messages,omitempty"`
+	MessagesAdded   []addedJSON    `json:"messagesAdded,omitempty"`
+	MessagesDeleted []addedJSON    `json:"messagesDeleted,omitempty"`
+	LabelsAdded     []labelChgJSON `json:"labelsAdded,omitempty"`
+	LabelsRemoved   []labelChgJSON `json:"labelsRemoved,omitempty"`
 }
 
 type addedJSON struct {
@@ -237,6 +244,9 @@ func (s *Server) listHistory(c *gmailCall) {
 		}
 		for _, m := range h.MessagesAdded {
 			j.MessagesAdded = append(j.MessagesAdded, addedJSON{Message: full(m)})
+		}
+		for _, m := range h.MessagesDeleted {
+			j.MessagesDeleted = append(j.MessagesDeleted, addedJSON{Message: full(m)})
 		}
 		out.History = append(out.History, j)
 	}

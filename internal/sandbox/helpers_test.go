@@ -163,3 +163,6 @@ func retrieveError(t *testing.T, err error) *oauth2.RetrieveError {
 	}
 	return re
 }
+
+// httptestRecorder is a response writer whose answer the test ignores.
+func httptestRecorder() http.ResponseWriter { return httptest.NewRecorder() }

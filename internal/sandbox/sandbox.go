@@ -19,7 +19,17 @@
 //     gmail.threads.list, gmail.threads.get, gmail.messages.list,
 //     gmail.messages.get, gmail.messages.modify,
 //     gmail.messages.attachments.get, gmail.drafts.create, gmail.drafts.get,
-//     gmail.drafts.list, gmail.history.list (also inside a batch)
+//     gmail.drafts.list, gmail.history.list, gmail.messages.send,
+//     gmail.messages.insert, gmail.messages.import, gmail.messages.batchModify,
+//     gmail.messages.batchDelete, gmail.messages.trash, gmail.messages.untrash,
+//     gmail.messages.delete, gmail.threads.modify, gmail.threads.trash,
+//     gmail.threads.untrash, gmail.threads.delete, gmail.labels.create,
+//     gmail.labels.update, gmail.labels.patch, gmail.labels.delete,
+//     gmail.drafts.update, gmail.drafts.send, gmail.drafts.delete (also
+//     inside a batch)
+//   - refusals counted by the per-user limits: gmail.quota_exceeded,
+//     gmail.concurrent_exceeded; admin actions: sandbox.deliver,
+//     sandbox.labels, sandbox.history.expire, sandbox.outbox
 //   - calendar.calendarList.list, calendar.calendarList.get,
 //     calendar.calendars.get, calendar.events.list, calendar.events.get,
 //     calendar.events.instances, calendar.freebusy.query
@@ -75,6 +85,15 @@ type Config struct {
 	// RotateRefreshTokens makes every refresh return a new refresh token
 	// and invalidate the old one.
 	RotateRefreshTokens bool
+	// HistoryRetention is how long each mailbox keeps history: a duration
+	// ("168h") or a number of records ("5000"); default a week.
+	HistoryRetention string
+	// GmailQuota is the per-user Gmail quota in units per minute (Gmail's
+	// own is 15000); 0 means unlimited.
+	GmailQuota int
+	// GmailMaxConcurrent is how many Gmail calls a user may have in flight
+	// before 429 "Too many concurrent requests for user"; 0 means no limit.
+	GmailMaxConcurrent int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Rand returns numbers in [0,1) for fault injection; default
@@ -108,6 +127,8 @@ type Server struct {
 
 	statsMu sync.Mutex
 	stats   map[string]int64
+
+	gm gmailState
 }
 
 // New builds a sandbox: it checks the configuration, loads the data
@@ -146,6 +167,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var retainAge time.Duration
+	var retainCount int
+	if cfg.HistoryRetention != "" {
+		if retainAge, retainCount, err = parseRetention(cfg.HistoryRetention); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.GmailQuota < 0 || cfg.GmailMaxConcurrent < 0 {
+		return nil, errors.New("sandbox: the Gmail quota and concurrency limits must not be negative")
+	}
 	s := &Server{
 		cfg:     cfg,
 		base:    strings.TrimRight(cfg.BaseURL, "/"),
@@ -163,6 +194,9 @@ func New(cfg Config) (*Server, error) {
 		rotate:   cfg.RotateRefreshTokens,
 		faults:   faults,
 		fail:     append([]string(nil), cfg.Fail...),
+		quota:    cfg.GmailQuota,
+
+		maxConcurrent: cfg.GmailMaxConcurrent,
 	})
 	if s.key == nil {
 		if s.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
@@ -181,6 +215,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(s.accounts) == 0 {
 		return nil, errors.New("sandbox: no accounts: the data directory needs one folder per address, e.g. ada@example.com/")
+	}
+	if cfg.HistoryRetention != "" {
+		for _, a := range s.accounts {
+			a.mail.SetRetention(retainAge, retainCount)
+		}
 	}
 	s.handler = s.routes()
 	return s, nil
