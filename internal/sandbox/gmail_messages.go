@@ -214,6 +214,14 @@ func (s *Server) listHistory(c *gmailCall) {
 	if !ok {
 		return
 	}
+	for _, t := range q["historyTypes"] {
+		switch t {
+		case "messageAdded", "messageDeleted", "labelAdded", "labelRemoved":
+		default:
+			wire.BadRequest(c.w, "historyTypes", "Invalid value at 'history_types' ("+t+")")
+			return
+		}
+	}
 	page, current, err := c.acct.mail.History(mailbox.HistoryOptions{
 		StartHistoryID: start, LabelID: q.Get("labelId"), Types: q["historyTypes"],
 		MaxResults: max, PageToken: q.Get("pageToken"),

@@ -160,6 +160,22 @@ func TestGmailSendUploadFormsAndThreadRule(t *testing.T) {
 	if sizes[2] != 1 {
 		t.Errorf("grace's budget threads by size %v", sizes)
 	}
+	// The bare media upload, as curl would send it.
+	tok := e.signIn("ada@example.com", gmail.GmailSendScope)
+	req, _ := http.NewRequest("POST", e.base+"/upload/gmail/v1/users/me/messages/send?uploadType=media",
+		strings.NewReader("To: grace@example.com\r\nSubject: Media form\r\n\r\nhi\r\n"))
+	req.Header.Set("Content-Type", "message/rfc822")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var media refJSON
+	json.NewDecoder(resp.Body).Decode(&media)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || media.ID == "" || media.LabelIDs[0] != "SENT" {
+		t.Errorf("media upload: %d %+v", resp.StatusCode, media)
+	}
 	// No recipient: 400.
 	_, err = ada.Users.Messages.Send("me", &gmail.Message{Raw: rawMsg("Subject: nobody\n\nx\n")}).Do()
 	assertAPIError(t, err, 400, "invalid")
@@ -215,7 +231,7 @@ func TestGmailModifyTrashDeleteInHistory(t *testing.T) {
 	if err := svc.Users.Messages.BatchModify("me", &gmail.BatchModifyMessagesRequest{Ids: ids[1:3], AddLabelIds: []string{"Label_1"}, RemoveLabelIds: []string{"INBOX"}}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := svc.Users.Messages.Trash("me", ids[2]).Do(); err != nil || !slices.Contains(m.LabelIds, "TRASH") {
+	if m, err := svc.Users.Messages.Trash("me", ids[2]).Do(); err != nil || !slices.Contains(m.LabelIds, "TRASH") || slices.Contains(m.LabelIds, "INBOX") {
 		t.Fatalf("trash %v %v", m, err)
 	}
 	if m, err := svc.Users.Messages.Untrash("me", ids[2]).Do(); err != nil || slices.Contains(m.LabelIds, "TRASH") {
@@ -258,6 +274,8 @@ func TestGmailModifyTrashDeleteInHistory(t *testing.T) {
 		t.Errorf("paged %d records, unpaged %d", len(paged), len(all))
 	}
 	// Filters: only deletions; only changes touching Label_1.
+	_, err = svc.Users.History.List("me").StartHistoryId(start).HistoryTypes("messageMoved").Do()
+	assertAPIError(t, err, 400, "invalid")
 	dels := historyOf(t, svc, start, func(c *gmail.UsersHistoryListCall) { c.HistoryTypes("messageDeleted") })
 	if len(dels) != 1 || dels[0].MessagesDeleted[0].Message.Id != ids[3] {
 		t.Errorf("messageDeleted history %+v", dels)

@@ -204,7 +204,7 @@ func (s *Store) TrashThread(id string, trash bool) (ThreadView, error) {
 
 func (s *Store) trash(es []*entry, trash bool) {
 	if trash {
-		s.change(es, []string{Trash}, []string{Unread})
+		s.change(es, []string{Trash}, []string{Inbox})
 		return
 	}
 	s.change(es, nil, []string{Trash})
