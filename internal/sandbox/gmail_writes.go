@@ -145,7 +145,7 @@ func (c *gmailCall) readMessage() ([]byte, messageMeta, bool) {
 }
 
 // completeHeaders adds what Gmail adds to a message it sends: From (the
-// account), Date and Message-ID when missing.
+// account's address), Date and Message-ID when missing.
 func completeHeaders(raw []byte, from string, now time.Time) []byte {
 	var extra bytes.Buffer
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
@@ -153,8 +153,15 @@ func completeHeaders(raw []byte, from string, now time.Time) []byte {
 	if err == nil {
 		h = msg.Header
 	}
-	if h.Get("From") == "" {
-		fmt.Fprintf(&extra, "From: %s\r\n", from)
+	// Gmail sends as the account: a missing From, or one naming another
+	// address, becomes the account's own (the display name is kept).
+	if a, err := mail.ParseAddress(h.Get("From")); err != nil || !strings.EqualFold(a.Address, from) {
+		name := ""
+		if err == nil {
+			name = a.Name
+		}
+		raw = mailbox.StripHeader(raw, "From")
+		fmt.Fprintf(&extra, "From: %s\r\n", (&mail.Address{Name: name, Address: from}).String())
 	}
 	if h.Get("Date") == "" {
 		fmt.Fprintf(&extra, "Date: %s\r\n", now.Format(time.RFC1123Z))
@@ -237,7 +244,7 @@ func (s *Server) send(acct *account, raw []byte, threadID string) (mailbox.Messa
 	received := mailbox.StripHeader(raw, "Bcc")
 	for _, r := range rcpts {
 		if b := s.byEmail[r]; b != nil && b != acct {
-			b.mail.Deliver(received)
+			b.mail.Deliver(append([]byte("Delivered-To: "+b.email+"\r\n"), received...))
 		}
 	}
 	if len(external) > 0 {

@@ -63,7 +63,7 @@ func TestGmailSendDeliversToSandboxRecipientsWithBccStripped(t *testing.T) {
 	graceStart, _ := grace.Users.GetProfile("me").Do()
 
 	sent, err := ada.Users.Messages.Send("me", &gmail.Message{Raw: rawMsg(
-		"From: Ada <ada@example.com>\nTo: someone@outside.test\nBcc: grace@example.com\nSubject: Lunch plans\n\nNoon?\n")}).Do()
+		"From: Ada <someone.else@example.org>\nTo: someone@outside.test\nBcc: grace@example.com\nSubject: Lunch plans\n\nNoon?\n")}).Do()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestGmailSendDeliversToSandboxRecipientsWithBccStripped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if header(mine.Payload, "Bcc") != "grace@example.com" || header(mine.Payload, "Message-Id") == "" {
+	if header(mine.Payload, "Bcc") != "grace@example.com" || header(mine.Payload, "Message-Id") == "" || header(mine.Payload, "From") != `"Ada" <ada@example.com>` {
 		t.Errorf("sender copy headers %+v", mine.Payload.Headers)
 	}
 	if h := historyOf(t, ada, adaStart.HistoryId); len(h) != 1 || h[0].MessagesAdded[0].Message.Id != sent.Id {
@@ -292,6 +292,30 @@ func TestGmailModifyTrashDeleteInHistory(t *testing.T) {
 	p2, _ := svc.Users.GetProfile("me").Do()
 	if m.HistoryId <= start || t0.HistoryId < m.HistoryId || p2.HistoryId != last {
 		t.Errorf("history ids: message %d thread %d profile %d last %d", m.HistoryId, t0.HistoryId, p2.HistoryId, last)
+	}
+}
+
+func TestGmailLimitsConfig(t *testing.T) {
+	for _, bad := range []func(*Config){
+		func(c *Config) { c.HistoryRetention = "soon" },
+		func(c *Config) { c.HistoryRetention = "-1h" },
+		func(c *Config) { c.GmailQuota = -1 },
+	} {
+		cfg := Config{BaseURL: "http://127.0.0.1:1", SigningKey: testKey()}
+		bad(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New accepted %+v", cfg)
+		}
+	}
+	e := newEnv(t, nil)
+	if err := e.srv.SetFaults(Faults{HistoryRetention: new("10")}); err != nil {
+		t.Fatal(err)
+	}
+	if f := e.srv.CurrentFaults(); *f.HistoryRetention != "10" {
+		t.Errorf("faults %+v", f)
+	}
+	if e.srv.SetFaults(Faults{HistoryRetention: new("x")}) == nil {
+		t.Error("bad retention accepted")
 	}
 }
 

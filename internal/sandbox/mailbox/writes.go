@@ -462,12 +462,11 @@ func (s *Store) DeleteLabel(id string) error {
 // continuation lines included), e.g. Bcc on what recipients receive.
 func StripHeader(raw []byte, name string) []byte {
 	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	sep := 4
 	if e2 := bytes.Index(raw, []byte("\n\n")); e2 >= 0 && (end < 0 || e2 < end) {
-		end, sep = e2, 2
+		end = e2
 	}
 	if end < 0 {
-		end, sep = len(raw), 0
+		end = len(raw)
 	}
 	var out bytes.Buffer
 	skipping := false
@@ -485,7 +484,6 @@ func StripHeader(raw []byte, name string) []byte {
 		}
 	}
 	out.Write(raw[end:])
-	_ = sep
 	return out.Bytes()
 }
 
