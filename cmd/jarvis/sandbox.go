@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -86,7 +87,11 @@ func (s *Sandbox) Close() error {
 		c.Close()
 	}
 	s.mu.Unlock()
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	if cerr := s.Google.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("sandbox: save state: %w", cerr))
+	}
+	return err
 }
 
 // startSandbox starts the sandbox for `serve --sandbox` (configured by the
@@ -101,6 +106,9 @@ func startSandbox(cfg *config.Config, sb sandbox.Config, log *slog.Logger) (*San
 		sb.ClientID, sb.ClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
 	}
 	sb.RedirectURIs = append(sb.RedirectURIs, cfg.GoogleRedirectURL)
+	if sb.StateFile == "" {
+		sb.StateFile = sandboxStatePath(cfg.DatabaseURL)
+	}
 	s, err := newSandbox(cfg.SandboxAddr, sb, log.With("component", "sandbox"))
 	if err != nil {
 		return nil, err
@@ -111,8 +119,15 @@ func startSandbox(cfg *config.Config, sb sandbox.Config, log *slog.Logger) (*San
 	if cfg.LLMProvider == "" && cfg.OpenAIAPIKey == "" && cfg.AnthropicAPIKey == "" {
 		cfg.LLMProvider = "sandbox"
 	}
-	log.Info("sandbox Google is running: sign in with any of its accounts", "url", s.URL, "accounts", strings.Join(s.Google.Accounts(), ", "))
+	log.Info("sandbox Google is running: sign in with any of its accounts", "url", s.URL, "accounts", strings.Join(s.Google.Accounts(), ", "), "state", sb.StateFile)
 	return s, nil
+}
+
+// sandboxStatePath is where `serve --sandbox` keeps the sandbox's state:
+// beside a SQLite database, or in the working directory for PostgreSQL,
+// like the development secrets.
+func sandboxStatePath(dsn string) string {
+	return filepath.Join(filepath.Dir(devSecretsPath(dsn)), "jarvis-sandbox.json")
 }
 
 // runSandbox runs the sandbox on its own, for any client that wants a Gmail
@@ -139,6 +154,9 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	fmt.Fprintf(stdout, "Sandbox Google is running.\n\n  base URL:       %s\n  client id:      %s\n  client secret:  %s\n  accounts:       %s\n  model (OpenAI): %s/v1  (model %s, any API key)\n\n"+
 		"Point Jarvis at it with JARVIS_GOOGLE_BASE_URL=%s, or any OAuth client at %s/.well-known/openid-configuration.\n",
 		sb.URL, id, secret, strings.Join(sb.Google.Accounts(), ", "), sb.URL, model.Name, sb.URL, sb.URL)
+	if f := sb.Google.StateFile(); f != "" {
+		fmt.Fprintf(stdout, "State is kept in %s.\n", f)
+	}
 	<-ctx.Done()
 	return nil
 }

@@ -23,7 +23,7 @@ func (l listFlag) Set(v string) error {
 // RegisterFlags registers the sandbox's flags on fs, writing into cfg:
 // --client-id, --client-secret, --redirect-uri (repeatable), --data,
 // --latency, --token-ttl, --fail (repeatable), --history-retention,
-// --gmail-quota, --gmail-max-concurrent, --rotate-refresh-tokens.
+// --gmail-quota, --gmail-max-concurrent, --state, --rotate-refresh-tokens.
 // Fault rules are checked by New, which names a bad one.
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.ClientID, "client-id", cfg.ClientID, "sandbox OAuth client id (default "+DefaultClientID+")")
@@ -36,5 +36,6 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.HistoryRetention, "history-retention", cfg.HistoryRetention, "sandbox Gmail history kept per mailbox: a duration (168h) or a record count (5000); older start ids get 404 (default 168h)")
 	fs.IntVar(&cfg.GmailQuota, "gmail-quota", cfg.GmailQuota, "sandbox per-user Gmail quota in units per minute, Google's per-method costs (Gmail's is 15000; 0: unlimited)")
 	fs.IntVar(&cfg.GmailMaxConcurrent, "gmail-max-concurrent", cfg.GmailMaxConcurrent, "sandbox Gmail calls a user may have in flight before 429 (0: unlimited)")
+	fs.StringVar(&cfg.StateFile, "state", cfg.StateFile, "sandbox state file: grants, mailboxes, drafts and history survive a restart (serve --sandbox: jarvis-sandbox.json beside the SQLite database, or in the working directory for PostgreSQL; sandbox: empty keeps state in memory)")
 	fs.BoolVar(&cfg.RotateRefreshTokens, "rotate-refresh-tokens", cfg.RotateRefreshTokens, "sandbox returns a new refresh token on every refresh and invalidates the old one")
 }

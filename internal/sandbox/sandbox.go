@@ -101,8 +101,14 @@ type Config struct {
 	Rand func() float64
 	// Logger receives load problems and request errors; default discards.
 	Logger *slog.Logger
-	// SigningKey signs id_tokens; a new 2048-bit key when nil.
+	// SigningKey signs id_tokens; a new 2048-bit key when nil (or the
+	// state file's key).
 	SigningKey *rsa.PrivateKey
+	// StateFile, when set, keeps the sandbox's state (grants, mailboxes,
+	// drafts, history, the signing key) across restarts: read at start,
+	// saved shortly after every change and by Close, locked against a
+	// second sandbox. Empty keeps everything in memory.
+	StateFile string
 }
 
 // Server is a running sandbox. Its Handler serves every endpoint; its
@@ -129,6 +135,8 @@ type Server struct {
 	stats   map[string]int64
 
 	gm gmailState
+
+	persist *persist // nil without a state file
 }
 
 // New builds a sandbox: it checks the configuration, loads the data
@@ -188,6 +196,18 @@ func New(cfg Config) (*Server, error) {
 		stats:   map[string]int64{},
 	}
 	s.tokens = newTokenStore(s.now)
+	var saved *State
+	if cfg.StateFile != "" {
+		if saved, err = s.openState(cfg.StateFile); err != nil {
+			return nil, err
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok && s.persist != nil {
+			unlockState(s.persist.lock)
+		}
+	}()
 	s.settings.Store(&settings{
 		latency:  cfg.Latency,
 		tokenTTL: cfg.TokenTTL,
@@ -221,7 +241,22 @@ func New(cfg Config) (*Server, error) {
 			a.mail.SetRetention(retainAge, retainCount)
 		}
 	}
+	if saved != nil {
+		if err := s.restore(cfg.StateFile, *saved); err != nil {
+			return nil, err
+		}
+	}
 	s.handler = s.routes()
+	if s.persist != nil {
+		for _, a := range s.accounts {
+			a.mail.OnChange(func(uint64) { s.changed() })
+		}
+		s.handler = s.saving(s.handler)
+		if err := s.startSaver(); err != nil {
+			return nil, fmt.Errorf("sandbox: save state file %s: %w", cfg.StateFile, err)
+		}
+	}
+	ok = true
 	return s, nil
 }
 
