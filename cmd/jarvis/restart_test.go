@@ -132,3 +132,31 @@ func TestServeSandboxSurvivesRestart(t *testing.T) {
 	}
 	b.json("GET", "/gmail/threads", tokB, nil, 200, &pageB)
 }
+
+// `jarvis sandbox --state FILE` keeps its state in FILE (mode 0600), says
+// so, and refuses a corrupt file by name; without --state it writes nothing.
+func TestSandboxCommandStateFlag(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "sb.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--addr", freeAddr(t), "--state", state}, nil, out, io.Discard, func(string) (string, bool) { return "", false })
+	}()
+	waitFor(t, "the sandbox banner", func() bool { return strings.Contains(out.String(), "State is kept in "+state) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+	if err := os.WriteFile(state, []byte("{\"version\":1,"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"sandbox", "--addr", freeAddr(t), "--state", state}, nil, io.Discard, io.Discard, func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), "state file "+state+" is corrupt") {
+		t.Fatalf("corrupt state file: %v", err)
+	}
+}

@@ -57,8 +57,10 @@ func subject(email string) string {
 // Workspace address is deleted and created again for someone else: the
 // email stays (still verified), the subject changes, and the grants of the
 // old identity are revoked. It returns the new subject, or an error for an
-// unknown account. The change lasts while the sandbox runs.
+// unknown account. The change lasts while the sandbox runs, and across
+// restarts with a state file.
 func (s *Server) RecycleAccount(email string) (string, error) {
+	defer s.changed()
 	a, err := s.account(email)
 	if err != nil {
 		return "", err

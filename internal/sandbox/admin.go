@@ -157,6 +157,7 @@ func (s *Server) account(email string) (*account, error) {
 // invalid_grant, its access tokens 401. It returns the grants revoked, or an
 // error for an unknown account.
 func (s *Server) RevokeAccount(email string) (int, error) {
+	defer s.changed()
 	a, err := s.account(email)
 	if err != nil {
 		return 0, err
@@ -168,6 +169,7 @@ func (s *Server) RevokeAccount(email string) (int, error) {
 // calls with them get 401 until the client refreshes. It returns how many
 // tokens were live, or an error for an unknown account.
 func (s *Server) ExpireAccount(email string) (int, error) {
+	defer s.changed()
 	a, err := s.account(email)
 	if err != nil {
 		return 0, err

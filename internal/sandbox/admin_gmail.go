@@ -97,6 +97,7 @@ func adminStoreError(w http.ResponseWriter, err error) {
 // email is empty) now, as if it had aged out: a history.list from any
 // earlier start id gets 404. It returns each mailbox's new floor.
 func (s *Server) ExpireHistory(email string) map[string]string {
+	defer s.changed()
 	out := map[string]string{}
 	for _, a := range s.accounts {
 		if email == "" || strings.EqualFold(a.email, email) {
