@@ -3,11 +3,14 @@ package sandbox
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/gmail/v1"
@@ -93,4 +96,49 @@ func TestStateFileCorruptIsAClearError(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// A grant revoked before a restart stays revoked; another stays valid; the
+// state is saved by the request itself, without Close (as after a crash,
+// once the save delay has passed).
+func TestStateFileKeepsRevocationsAndSavesPromptly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "jarvis-sandbox.json")
+	e := newEnv(t, func(c *Config) { c.StateFile = path })
+	t.Cleanup(func() { e.srv.Close() })
+	ada := e.signIn("ada@example.com", "openid", "email", gmail.GmailReadonlyScope)
+	grace := e.signIn("grace@example.com", "openid", "email", gmail.GmailReadonlyScope)
+	resp, err := http.PostForm(e.base+"/revoke", url.Values{"token": {ada.RefreshToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	// Wait for the debounced save to hold the revocation, then read the
+	// file as a second process would (the first is still running).
+	waitState := func(cond func(*State) bool) {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st, err := readState(path)
+			if err == nil && st != nil && cond(st) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("state file never showed the change (%v)", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitState(func(st *State) bool { return len(st.Tokens.Grants) == 1 && st.Tokens.Grants[0].Email == "grace@example.com" })
+	e.srv.Close()
+
+	e2 := newEnv(t, func(c *Config) { c.StateFile = path })
+	t.Cleanup(func() { e2.srv.Close() })
+	if _, err := e2.conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: ada.RefreshToken}).Token(); err == nil {
+		t.Fatal("a revoked refresh token works after a restart")
+	}
+	if _, err := e2.gmail(grace).Users.GetProfile("me").Do(); err != nil {
+		t.Fatalf("grace after the restart: %v", err)
+	}
 }
