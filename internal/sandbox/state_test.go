@@ -130,7 +130,9 @@ func TestStateFileKeepsRevocationsAndSavesPromptly(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	waitState(func(st *State) bool { return len(st.Tokens.Grants) == 1 && st.Tokens.Grants[0].Email == "grace@example.com" })
+	waitState(func(st *State) bool {
+		return len(st.Tokens.Grants) == 1 && st.Tokens.Grants[0].Email == "grace@example.com"
+	})
 	e.srv.Close()
 
 	e2 := newEnv(t, func(c *Config) { c.StateFile = path })
