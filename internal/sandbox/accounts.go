@@ -197,7 +197,7 @@ func parseMessage(raw []byte, info fs.FileInfo) (*mailbox.Message, string) {
 		return nil, "empty message"
 	}
 	m := mailbox.Parse(raw, info.ModTime())
-	if len(m.Root.Headers) == 0 {
+	if len(m.Root().Headers) == 0 {
 		return nil, "no message header (is this an RFC 5322 message?)"
 	}
 	return m, ""
@@ -207,7 +207,7 @@ func parseMessage(raw []byte, info fs.FileInfo) (*mailbox.Message, string) {
 // lines, else makes one from the address's local part.
 func accountName(email string, msgs []*mailbox.Message) string {
 	for _, m := range msgs {
-		if a, err := mail.ParseAddress(m.Root.Headers.Get("From")); err == nil && strings.EqualFold(a.Address, email) && a.Name != "" {
+		if a, err := mail.ParseAddress(m.Root().Headers.Get("From")); err == nil && strings.EqualFold(a.Address, email) && a.Name != "" {
 			return a.Name
 		}
 	}

@@ -69,18 +69,18 @@ func renderMessage(v mailbox.MessageView, format string, headerNames []string) m
 		ThreadID:     v.ThreadID,
 		LabelIDs:     v.LabelIDs,
 		Snippet:      v.Snippet,
-		SizeEstimate: len(v.Raw),
+		SizeEstimate: v.Size,
 		HistoryID:    u64(v.HistoryID),
 		InternalDate: strconv.FormatInt(v.Date.UnixMilli(), 10),
 	}
 	switch format {
 	case "full":
-		m.Payload = renderPart(v.Root, v.ID)
+		m.Payload = renderPart(v.Root(), v.ID)
 	case "metadata":
-		root := v.Root
+		root := v.Head()
 		m.Payload = &partJSON{PartID: root.PartID, MimeType: root.MimeType, Filename: root.Filename, Headers: filterHeaders(root.Headers, headerNames)}
 	case "raw":
-		m.Raw = *encodeData(v.Raw)
+		m.Raw = *encodeData(v.Raw())
 	}
 	return m
 }

@@ -583,7 +583,7 @@ func (s *Server) sendDraft(c *gmailCall) {
 		c.fail(err)
 		return
 	}
-	if len(recipients(d.Message.Raw)) == 0 {
+	if len(recipients(d.Message.Raw())) == 0 {
 		wire.BadRequest(c.w, "message", "Recipient address required")
 		return
 	}

@@ -32,7 +32,7 @@ func TestCorpusPayloads(t *testing.T) {
 	for _, c := range mimecorpus.Expected(t) {
 		t.Run(c.File+"#"+string(rune('0'+c.Index)), func(t *testing.T) {
 			m := Parse(corpusRaw(t, c), time.Unix(0, 0))
-			hs := m.Root.Headers
+			hs := m.Root().Headers
 			if got := hs.Get("Subject"); got != c.Subject {
 				t.Errorf("subject = %q, want %q", got, c.Subject)
 			}
@@ -43,14 +43,14 @@ func TestCorpusPayloads(t *testing.T) {
 			if addr.Name != c.FromName || addr.Address != c.FromEmail {
 				t.Errorf("from = %q <%s>, want %q <%s>", addr.Name, addr.Address, c.FromName, c.FromEmail)
 			}
-			if text := plainText(m.Root); !strings.Contains(collapse(text), c.Text) {
+			if text := plainText(m.Root()); !strings.Contains(collapse(text), c.Text) {
 				t.Errorf("text lacks %q:\n%s", c.Text, text)
 			}
 			if c.Snippet != "" && m.Snippet != c.Snippet {
 				t.Errorf("snippet = %q, want %q", m.Snippet, c.Snippet)
 			}
 			got := map[string]string{}
-			m.Root.Walk(func(p *Part) { got[p.PartID] = p.MimeType })
+			m.Root().Walk(func(p *Part) { got[p.PartID] = p.MimeType })
 			if len(got) != len(c.Parts) {
 				t.Errorf("parts = %v, want %v", got, c.Parts)
 			}
@@ -60,7 +60,7 @@ func TestCorpusPayloads(t *testing.T) {
 				}
 			}
 			for _, a := range c.Attachments {
-				p := m.Root.Find(a.PartID)
+				p := m.Root().Find(a.PartID)
 				if p == nil {
 					t.Fatalf("no part %s", a.PartID)
 				}

@@ -9,14 +9,18 @@ import (
 
 // Message is a parsed message. Everything but its labels and history id is
 // fixed once parsed, so readers share it without locking; labels live in
-// the Store.
+// the Store. A Message keeps its bytes and what search needs, not its
+// payload tree: Root and Head parse the bytes again when asked, which keeps
+// big mailboxes small.
 type Message struct {
 	ID       string
 	ThreadID string
-	Raw      []byte    // the bytes as received: format=raw, sizeEstimate
-	Root     *Part     // the payload tree
 	Date     time.Time // internalDate: the Date header, else the file time
 	Snippet  string
+	Size     int // sizeEstimate: the length of the bytes
+
+	raw   []byte        // the bytes as received, or nil when regen makes them
+	regen func() []byte // makes the bytes of a generated message again
 
 	messageID  string   // Message-ID without angle brackets
 	refs       []string // In-Reply-To and References ids, nearest first
@@ -37,7 +41,7 @@ type Message struct {
 func Parse(raw []byte, fallback time.Time) *Message {
 	root := ParseEntity(raw)
 	hs := root.Headers
-	m := &Message{Raw: raw, Root: root, Date: fallback}
+	m := &Message{raw: raw, Size: len(raw), Date: fallback}
 	if d, err := mail.ParseDate(hs.Get("Date")); err == nil {
 		m.Date = d
 	} else if d, ok := parseLooseDate(hs.Get("Date")); ok {
@@ -72,10 +76,26 @@ func Parse(raw []byte, fallback time.Time) *Message {
 	return m
 }
 
+// Raw returns the message's bytes as received: format=raw.
+func (m *Message) Raw() []byte {
+	if m.raw == nil && m.regen != nil {
+		return m.regen()
+	}
+	return m.raw
+}
+
+// Root parses the message's payload tree (format=full). Each call parses
+// anew, so the caller owns the tree.
+func (m *Message) Root() *Part { return ParseEntity(m.Raw()) }
+
+// Head returns the root part without its body: its headers, type and
+// filename (format=metadata), parsing only the header block.
+func (m *Message) Head() *Part { return parseHead(m.Raw()) }
+
 // Attachment returns the leaf whose attachment id is id, or nil.
 func (m *Message) Attachment(id string) *Part {
 	var found *Part
-	m.Root.Walk(func(p *Part) {
+	m.Root().Walk(func(p *Part) {
 		if found == nil && p.Attachment() && AttachmentID(m.ID, p.PartID) == id {
 			found = p
 		}

@@ -30,6 +30,7 @@ type Part struct {
 
 	charset     string
 	disposition string
+	params      map[string]string // Content-Type parameters, while parsing
 }
 
 // IsContainer reports whether p is a multipart or an attached message.
@@ -70,34 +71,48 @@ func ParseEntity(raw []byte) *Part {
 	return parseEntity(raw, "", 0)
 }
 
-func parseEntity(raw []byte, id string, depth int) *Part {
+// parseHead parses only the header block of raw into a root part with no
+// body: what format=metadata shows.
+func parseHead(raw []byte) *Part {
+	p, _ := parseHeader(raw, "")
+	return p
+}
+
+// parseHeader reads an entity's header into a part (type, charset,
+// disposition, filename) and returns the part and a reader at the body.
+func parseHeader(raw []byte, id string) (*Part, *bufio.Reader) {
 	br := bufio.NewReader(bytes.NewReader(raw))
 	hs := readHeader(br)
-	body, _ := io.ReadAll(br)
 	p := &Part{PartID: id, Headers: hs}
 	if hs == nil {
 		p.Headers = Headers{}
 	}
-
-	ct := hs.Get("Content-Type")
-	typ, params := "text/plain", map[string]string{}
-	if ct != "" {
-		typ, params = mediaParams(ct)
-		if !strings.Contains(typ, "/") {
-			typ, params = "text/plain", map[string]string{}
+	p.MimeType, p.params = "text/plain", map[string]string{}
+	if ct := hs.Get("Content-Type"); ct != "" {
+		typ, params := mediaParams(ct)
+		if strings.Contains(typ, "/") {
+			p.MimeType, p.params = strings.ToLower(typ), params
 		}
 	}
-	p.MimeType = strings.ToLower(typ)
-	p.charset = strings.ToLower(params["charset"])
+	p.charset = strings.ToLower(p.params["charset"])
 	if cd := hs.Get("Content-Disposition"); cd != "" {
 		disp, dparams := mediaParams(cd)
 		p.disposition = strings.ToLower(disp)
 		p.Filename = dparams["filename"]
 	}
 	if p.Filename == "" {
-		p.Filename = params["name"]
+		p.Filename = p.params["name"]
 	}
 	p.Filename = DecodeWords(p.Filename)
+	return p, br
+}
+
+func parseEntity(raw []byte, id string, depth int) *Part {
+	p, br := parseHeader(raw, id)
+	hs := p.Headers
+	body, _ := io.ReadAll(br)
+	params := p.params
+	p.params = nil
 
 	childID := func(i int) string {
 		if id == "" {

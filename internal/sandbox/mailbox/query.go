@@ -213,9 +213,9 @@ func (t term) match(m *Message, env matchEnv) bool {
 			return false
 		}
 		if t.op == "larger" {
-			return len(m.Raw) > n
+			return m.Size > n
 		}
-		return len(m.Raw) < n
+		return m.Size < n
 	case "list":
 		return false
 	}

@@ -80,7 +80,7 @@ func (s *Store) Snapshot() StoreState {
 		}
 		index[e] = len(st.Entries)
 		st.Entries = append(st.Entries, EntryState{
-			ID: e.m.ID, ThreadID: e.m.ThreadID, Date: e.m.Date, Raw: e.m.Raw,
+			ID: e.m.ID, ThreadID: e.m.ThreadID, Date: e.m.Date, Raw: e.m.Raw(),
 			Labels: slices.Clone(e.labels), HistoryID: e.historyID, DraftID: e.draftID, Deleted: deleted,
 		})
 		return index[e]

@@ -312,7 +312,7 @@ func (s *Store) TakeDraft(id string) (raw []byte, threadID string, err error) {
 	}
 	s.remove(e)
 	s.record(record{deleted: []*entry{e}})
-	return e.m.Raw, e.m.ThreadID, nil
+	return e.m.Raw(), e.m.ThreadID, nil
 }
 
 // LabelSpec is what labels.create, update and patch set. Nil fields are
