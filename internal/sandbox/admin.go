@@ -71,12 +71,13 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		wire.WriteJSON(w, http.StatusOK, s.CurrentFaults())
 	})
 	mux.HandleFunc("GET /sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
-		wire.WriteJSON(w, http.StatusOK, map[string]any{"calls": s.Stats()})
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"calls": s.Stats(), "pushes_pending": s.push.Pending()})
 	})
 	mux.HandleFunc("POST /sandbox/stats/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetStats()
 		wire.WriteJSON(w, http.StatusOK, map[string]any{"calls": map[string]int64{}})
 	})
+	s.pushAdminRoutes(mux)
 	mux.HandleFunc("GET /sandbox/accounts", func(w http.ResponseWriter, r *http.Request) {
 		type acct struct {
 			Email string `json:"email"`

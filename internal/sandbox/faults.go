@@ -97,6 +97,20 @@ type Faults struct {
 	// ExpireHistory, an action, forgets all history now.
 	HistoryRetention *string `json:"history_retention,omitempty"`
 	ExpireHistory    *bool   `json:"expire_history,omitempty"`
+	// PushDrop, PushDuplicate and PushReorder are the probabilities that a
+	// Pub/Sub push or Calendar channel notification is lost, made twice,
+	// or held back so that later ones overtake it; PushDelay delays each.
+	PushDrop      *float64  `json:"push_drop,omitempty"`
+	PushDuplicate *float64  `json:"push_duplicate,omitempty"`
+	PushReorder   *float64  `json:"push_reorder,omitempty"`
+	PushDelay     *Duration `json:"push_delay,omitempty"`
+	// PushRefuse refuses every push and notification for this long from
+	// now (each attempt is logged as refused and retried with backoff);
+	// "0s" ends a refusal. GET shows what is left of one.
+	PushRefuse *Duration `json:"push_refuse,omitempty"`
+	// PushBackoffMin and PushBackoffMax bound the retry delay.
+	PushBackoffMin *Duration `json:"push_backoff_min,omitempty"`
+	PushBackoffMax *Duration `json:"push_backoff_max,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as "50ms", "2s".
@@ -130,6 +144,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func (s *Server) SetFaults(f Faults) error {
 	cur := s.settings.Load()
 	next := *cur
+	if err := s.checkPushFaults(f); err != nil {
+		return err
+	}
 	if f.Latency != nil {
 		if *f.Latency < 0 {
 			return fmt.Errorf("sandbox: latency must not be negative")
@@ -176,6 +193,7 @@ func (s *Server) SetFaults(f Faults) error {
 		next.retention = *f.HistoryRetention
 	}
 	s.settings.Store(&next)
+	_ = s.setPushFaults(f)
 	if f.ExpireHistory != nil && *f.ExpireHistory {
 		s.ExpireHistory("")
 	}
@@ -194,6 +212,7 @@ func (s *Server) CurrentFaults() Faults {
 		ret := cur.retention
 		f.HistoryRetention = &ret
 	}
+	s.pushFaults(&f)
 	return f
 }
 

@@ -70,6 +70,10 @@ func routeGmail(method string, args []string, upload bool) (gmailRoute, bool) {
 	}
 	get := method == http.MethodGet
 	switch {
+	case method == http.MethodPost && n == 1 && args[0] == "watch":
+		return gmailRoute{"gmail.watch", gmailMetadata, (*Server).watchGmail}, true
+	case method == http.MethodPost && n == 1 && args[0] == "stop":
+		return gmailRoute{"gmail.stop", gmailMetadata, (*Server).stopGmail}, true
 	case get && n == 1 && args[0] == "profile":
 		return gmailRoute{"gmail.getProfile", gmailAny, (*Server).getProfile}, true
 	case get && n == 1 && args[0] == "labels":

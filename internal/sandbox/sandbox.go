@@ -25,14 +25,24 @@
 //     gmail.messages.delete, gmail.threads.modify, gmail.threads.trash,
 //     gmail.threads.untrash, gmail.threads.delete, gmail.labels.create,
 //     gmail.labels.update, gmail.labels.patch, gmail.labels.delete,
-//     gmail.drafts.update, gmail.drafts.send, gmail.drafts.delete (also
-//     inside a batch)
+//     gmail.drafts.update, gmail.drafts.send, gmail.drafts.delete,
+//     gmail.watch, gmail.stop (also inside a batch)
 //   - refusals counted by the per-user limits: gmail.quota_exceeded,
 //     gmail.concurrent_exceeded; admin actions: sandbox.deliver,
 //     sandbox.labels, sandbox.history.expire, sandbox.outbox
 //   - calendar.calendarList.list, calendar.calendarList.get,
 //     calendar.calendars.get, calendar.events.list, calendar.events.get,
-//     calendar.events.instances, calendar.freebusy.query
+//     calendar.events.instances, calendar.freebusy.query,
+//     calendar.events.watch, calendar.channels.stop
+//   - pubsub.projects.topics.create, .get, .delete, .list, .publish,
+//     pubsub.projects.topics.subscriptions.list,
+//     pubsub.projects.subscriptions.create, .get, .delete, .list, .pull,
+//     .acknowledge, .modifyAckDeadline
+//   - counted only: gmail.push (a Gmail notification published),
+//     calendar.notify (a channel notification queued), and each delivery
+//     attempt's outcome as pubsub.OUTCOME or calendar.OUTCOME (delivered,
+//     failed, rejected, dropped, refused, expired, cancelled),
+//     sandbox.pubsub.flush
 //   - counted only, never delayed or faulted: oauth.authorize (the consent
 //     page), oidc.discovery, oidc.jwks, gmail.batch (the envelope)
 //
@@ -52,6 +62,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/push"
 )
 
 // The OAuth client the sandbox knows when Config leaves it empty.
@@ -104,6 +117,23 @@ type Config struct {
 	// SigningKey signs id_tokens; a new 2048-bit key when nil (or the
 	// state file's key).
 	SigningKey *rsa.PrivateKey
+	// PubSubPush are push subscriptions made at start, each
+	// "URL[,audience=A][,topic=projects/P/topics/T][,email=E]" (see
+	// ParsePushSpec): projects/sandbox/subscriptions/push-1, push-2, … on
+	// the topic (default DefaultPushTopic, created), with an OIDC token.
+	PubSubPush []string
+	// PushDrop, PushDuplicate and PushReorder are the probabilities that a
+	// Pub/Sub push or Calendar notification is lost, made twice, or held
+	// back so that later ones overtake it; PushDelay delays every one;
+	// PushRefuse refuses them all for that long after the start.
+	PushDrop, PushDuplicate, PushReorder float64
+	PushDelay, PushRefuse                time.Duration
+	// PushBackoffMin and PushBackoffMax bound the retry delay of a failed
+	// push or notification; default 10 s and 600 s, as Pub/Sub's.
+	PushBackoffMin, PushBackoffMax time.Duration
+	// PushClient makes the pushes and notifications; default a client
+	// with a 30 s timeout.
+	PushClient *http.Client
 	// StateFile, when set, keeps the sandbox's state (grants, mailboxes,
 	// drafts, history, the signing key) across restarts: read at start,
 	// saved shortly after every change and by Close, locked against a
@@ -135,6 +165,11 @@ type Server struct {
 	stats   map[string]int64
 
 	gm gmailState
+
+	push   *push.Dispatcher
+	pubsub *pubsub.Service
+	wat    watches  // Gmail users.watch, by account
+	chans  channels // Calendar watch channels, by id
 
 	persist *persist // nil without a state file
 }
@@ -185,6 +220,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.GmailQuota < 0 || cfg.GmailMaxConcurrent < 0 {
 		return nil, errors.New("sandbox: the Gmail quota and concurrency limits must not be negative")
 	}
+	if err := validPushFaults(cfg); err != nil {
+		return nil, err
+	}
+	for _, v := range cfg.PubSubPush {
+		if _, err := ParsePushSpec(v); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{
 		cfg:     cfg,
 		base:    strings.TrimRight(cfg.BaseURL, "/"),
@@ -224,6 +267,12 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.kid = keyID(&s.key.PublicKey)
+	s.newPush(cfg)
+	defer func() {
+		if !ok {
+			s.push.Close()
+		}
+	}()
 	s.calendar = newCalendar(s.now)
 	if cfg.DataDir != "" {
 		err = s.loadDir(cfg.DataDir)
@@ -246,6 +295,13 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.addPushSubscriptions(cfg.PubSubPush); err != nil {
+		return nil, err
+	}
+	for _, a := range s.accounts {
+		a.mail.OnChange(func(id uint64) { s.mailChanged(a, id) })
+	}
+	s.calendar.OnChange(s.calendarChanged)
 	s.handler = s.routes()
 	if s.persist != nil {
 		for _, a := range s.accounts {
@@ -306,6 +362,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/upload/gmail/v1/", s.handleGmail)
 	mux.HandleFunc("POST /batch/gmail/v1", s.handleBatch)
 	mux.HandleFunc("/calendar/v3/", s.handleCalendar)
+	mux.HandleFunc(pubsub.PathPrefix, s.handlePubSub)
 	admin := http.NewServeMux()
 	s.adminRoutes(admin)
 	mux.Handle("/sandbox/", s.adminGuard(admin))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
 )
 
 // StateVersion is the version of the state file this sandbox writes and
@@ -35,6 +36,12 @@ type State struct {
 	Tokens     TokenState              `json:"tokens"`
 	Accounts   map[string]AccountState `json:"accounts"`
 	Outbox     []outboxItem            `json:"outbox,omitempty"`
+	// PubSub, Watches and Channels are the Pub/Sub's topics and
+	// subscriptions, the Gmail watches by account and the Calendar
+	// channels.
+	PubSub   pubsub.State          `json:"pubsub,omitzero"`
+	Watches  map[string]WatchState `json:"watches,omitempty"`
+	Channels []ChannelState        `json:"channels,omitempty"`
 }
 
 // AccountState is one account's state: its Google subject and mailbox.
@@ -73,6 +80,9 @@ func (s *Server) snapshot() State {
 	s.gm.mu.Lock()
 	st.Outbox = append([]outboxItem(nil), s.gm.outbox...)
 	s.gm.mu.Unlock()
+	st.PubSub = s.pubsub.Snapshot()
+	st.Watches = s.watchSnapshot()
+	st.Channels = s.channelSnapshot()
 	return st
 }
 
@@ -103,6 +113,11 @@ func (s *Server) restore(path string, st State) error {
 		}
 		a.subMu.Unlock()
 	}
+	if err := s.pubsub.Restore(st.PubSub); err != nil {
+		return fmt.Errorf("sandbox: state file %s: %w; move the file away to start afresh", path, err)
+	}
+	s.restoreWatches(st.Watches)
+	s.restoreChannels(st.Channels)
 	s.tokens.restore(st.Tokens)
 	s.gm.mu.Lock()
 	s.gm.outbox = append([]outboxItem(nil), st.Outbox...)
@@ -247,9 +262,12 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// Close saves the state file (when there is one) and releases its lock.
-// A sandbox without a state file has nothing to close.
+// Close stops the deliveries of pushes and channel notifications (those in
+// flight are cancelled), saves the state file (when there is one) and
+// releases its lock.
 func (s *Server) Close() error {
+	s.closeWatches()
+	s.push.Close()
 	p := s.persist
 	if p == nil {
 		return nil

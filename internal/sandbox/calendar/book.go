@@ -24,6 +24,9 @@ type Book struct {
 
 	mu   sync.RWMutex
 	cals map[string]*calendar // by lower-cased account email
+
+	hookMu sync.Mutex
+	hooks  []func(account string)
 }
 
 // calendar is an account's primary calendar.
@@ -86,7 +89,35 @@ func (b *Book) LoadICS(account, filename string, data []byte) error {
 		return err
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.loadLocked(account, pf)
+	b.mu.Unlock()
+	b.changed(account)
+	return nil
+}
+
+// OnChange registers f to be called after every change to an account's
+// calendar, with the account's address. f runs on the writer's goroutine
+// after the book is unlocked; it should return quickly.
+func (b *Book) OnChange(f func(account string)) {
+	b.hookMu.Lock()
+	b.hooks = append(b.hooks, f)
+	b.hookMu.Unlock()
+}
+
+// changed announces a change to the accounts' calendars. The caller does
+// not hold b.mu.
+func (b *Book) changed(accounts ...string) {
+	b.hookMu.Lock()
+	hooks := append([]func(string){}, b.hooks...)
+	b.hookMu.Unlock()
+	for _, a := range accounts {
+		for _, f := range hooks {
+			f(a)
+		}
+	}
+}
+
+func (b *Book) loadLocked(account string, pf *parsedFile) {
 	c := b.calendarLocked(account)
 	if !c.tzSet && pf.zoneStated && pf.zone.iana != "" {
 		c.setZone(pf.zone)
@@ -97,7 +128,6 @@ func (b *Book) LoadICS(account, filename string, data []byte) error {
 	for _, ov := range pf.overrides {
 		c.putOverride(ov)
 	}
-	return nil
 }
 
 func (c *calendar) setZone(z zone) {
