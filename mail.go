@@ -120,7 +120,13 @@ type MailService interface {
 	GetThread(ctx context.Context, userID, threadID string) (*Thread, error)
 	GetMessage(ctx context.Context, userID, messageID string) (*Message, error)
 	GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (*AttachmentData, error)
+	// CreateDraft drafts in; a reply given no recipients goes to whom
+	// ReplyRecipients names.
 	CreateDraft(ctx context.Context, userID string, in DraftInput) (*Draft, error)
+	// ReplyRecipients returns whom a reply to the thread goes to by the
+	// reply rule: the other party of its latest message, Reply-To honoured,
+	// never the user's own addresses; empty when there is no one else.
+	ReplyRecipients(ctx context.Context, userID, threadID string) ([]string, error)
 }
 
 // Label is a Gmail label.

@@ -61,7 +61,8 @@ type DraftOptions struct {
 // ValidateDraft checks a caller's draft input without building it, so that
 // a handler can refuse bad input before any upstream call. It returns an
 // EINVALID *jarvis.Error naming the JSON field (to, cc, bcc, subject,
-// body_text, body_html) when: there is no recipient, or more than
+// body_text, body_html) when: there is no recipient and the draft is not a
+// reply (a reply given none is addressed by the reply rule), or more than
 // MaxDraftRecipients (field to); an address does not parse with net/mail,
 // or any address or the subject holds a CR, LF or NUL — raw, percent-encoded
 // (%0d, %0a, %00) or inside an RFC 2047 encoded-word — or another control
@@ -80,7 +81,7 @@ func validateDraft(in jarvis.DraftInput) (*recipients, error) {
 		return nil, err
 	}
 	n := len(in.To) + len(in.Cc) + len(in.Bcc)
-	if n == 0 {
+	if n == 0 && in.ReplyToThreadID == "" {
 		return nil, jarvis.Invalid("to", "At least one recipient is required in to, cc or bcc.")
 	}
 	if n > MaxDraftRecipients {
@@ -234,13 +235,17 @@ func isControl(r rune) bool {
 // prefixed with "Re: " unless it already starts with Re: or Aw: (any case);
 // an empty subject takes the replied message's.
 //
-// Input errors are those of ValidateDraft, plus ETOOLARGE (field subject)
+// Input errors are those of ValidateDraft, plus EINVALID (field to) when
+// there is no recipient, reply or not, and ETOOLARGE (field subject)
 // when the final subject is longer than MaxSubjectBytes once encoded. A
 // missing From or Now, or a failing random source, is a plain error.
 func BuildDraft(in jarvis.DraftInput, opts DraftOptions) ([]byte, error) {
 	r, err := validateDraft(in)
 	if err != nil {
 		return nil, err
+	}
+	if len(r.to)+len(r.cc)+len(r.bcc) == 0 {
+		return nil, jarvis.Invalid("to", "At least one recipient is required in to, cc or bcc.")
 	}
 	from, err := senderAddress(opts.From)
 	if err != nil {

@@ -273,7 +273,9 @@ func lastSent(msgs []*gmail.Message) *gmail.Message {
 
 // CreateDraft drafts a message. A reply threads into reply_to_thread_id:
 // threadId, In-Reply-To, References and "Re:" subject, from the thread's
-// latest message that is not a draft.
+// latest message that is not a draft. A reply given no recipients (to, cc
+// and bcc empty) goes to whom the reply rule names (see ReplyRecipients);
+// EINVALID (field to) when it names no one.
 func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
 	if err := ValidateDraft(in); err != nil {
 		return nil, err
@@ -300,12 +302,17 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 			return nil, &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: "You did not let Jarvis read your mail, which a reply needs. Reconnect your Google account and grant that permission."}
 		}
 		th, err := c.svc.Users.Threads.Get("me", in.ReplyToThreadID).Context(ctx).Format("metadata").
-			MetadataHeaders("Subject", "From", "Date", "Message-ID", "References", "In-Reply-To").Do()
+			MetadataHeaders(replyHeaders...).Do()
 		if err != nil {
 			return nil, fieldError(ctx, err, "Thread", "reply_to_thread_id")
 		}
 		if len(th.Messages) == 0 {
 			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
+		}
+		if len(in.To)+len(in.Cc)+len(in.Bcc) == 0 {
+			if in.To = replyRecipients(th.Messages, ownAddresses(ctx, userID, c.g)...); len(in.To) == 0 {
+				return nil, jarvis.Invalid("to", "The thread has no one else to reply to; give the recipients in to.")
+			}
 		}
 		last := MessageFromGmail(lastSent(th.Messages))
 		opts.ReplyTo = &last
