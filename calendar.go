@@ -46,6 +46,10 @@ type FreeBusy struct {
 type CalendarService interface {
 	// Upcoming lists events overlapping [now, now+days), ordered by start.
 	Upcoming(ctx context.Context, userID string, days, maxResults int) ([]Event, error)
+	// Events lists events overlapping [from, to), ordered by start.
+	Events(ctx context.Context, userID string, from, to time.Time, maxResults int) ([]Event, error)
+	// TimeZone returns the primary calendar's IANA time zone: the user's.
+	TimeZone(ctx context.Context, userID string) (string, error)
 	// FreeBusy returns the busy intervals of the primary calendar in [from, to).
 	FreeBusy(ctx context.Context, userID string, from, to time.Time) (*FreeBusy, error)
 }

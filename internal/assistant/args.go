@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jarvis-hq/jarvis"
@@ -80,6 +81,12 @@ func (a args) integer(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// has reports whether the model gave the argument.
+func (a args) has(name string) bool {
+	_, ok := a[name]
+	return ok
 }
 
 func (a args) boolean(name string) bool {
@@ -221,6 +228,22 @@ func (p param) checkString(s string) error {
 func checkGmailID(s string) error {
 	if !jarvis.IsGmailID(s) {
 		return fmt.Errorf("not a Gmail id (hexadecimal digits, as search_threads returned it)")
+	}
+	return nil
+}
+
+// checkDate accepts a calendar day as YYYY-MM-DD.
+func checkDate(s string) error {
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return fmt.Errorf("must be a date as YYYY-MM-DD")
+	}
+	return nil
+}
+
+// checkInstant accepts a time in RFC 3339 ("2026-12-06T09:00:00+01:00").
+func checkInstant(s string) error {
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		return fmt.Errorf("must be a time in RFC 3339, like 2026-12-06T09:00:00Z")
 	}
 	return nil
 }

@@ -120,6 +120,7 @@ type Service struct {
 	limits Limits
 	log    *slog.Logger
 	tools  *toolbox
+	zones  zones
 }
 
 var _ jarvis.ChatService = (*Service)(nil)

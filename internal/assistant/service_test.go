@@ -29,6 +29,12 @@ type fakeGoogle struct {
 	windows []jarvis.Interval
 	drafts  []jarvis.DraftInput
 	fail    error
+	// calendar holds the events Events lists, in the time zone zone
+	// ("UTC" when empty).
+	calendar []jarvis.Event
+	zone     string
+	// replyTo is what ReplyRecipients answers.
+	replyTo []string
 }
 
 func (f *fakeGoogle) saw(userID string) {
@@ -69,9 +75,41 @@ func (f *fakeGoogle) CreateDraft(_ context.Context, userID string, in jarvis.Dra
 	return &jarvis.Draft{DraftID: "r1", MessageID: "m9", ThreadID: "t9"}, nil
 }
 
+func (f *fakeGoogle) ReplyRecipients(_ context.Context, userID, threadID string) ([]string, error) {
+	f.saw(userID)
+	return f.replyTo, nil
+}
+
 func (f *fakeGoogle) Upcoming(_ context.Context, userID string, days, max int) ([]jarvis.Event, error) {
 	f.saw(userID)
 	return []jarvis.Event{}, nil
+}
+
+// Events lists the timed events of f.calendar overlapping [from, to).
+func (f *fakeGoogle) Events(_ context.Context, userID string, from, to time.Time, max int) ([]jarvis.Event, error) {
+	f.saw(userID)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.windows = append(f.windows, jarvis.Interval{Start: from, End: to})
+	out := []jarvis.Event{}
+	for _, e := range f.calendar {
+		st, _ := time.Parse(time.RFC3339, e.Start)
+		en, _ := time.Parse(time.RFC3339, e.End)
+		if st.Before(to) && en.After(from) && len(out) < max {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeGoogle) TimeZone(context.Context, string) (string, error) {
+	if f.fail != nil {
+		return "", f.fail
+	}
+	if f.zone == "" {
+		return "UTC", nil
+	}
+	return f.zone, nil
 }
 
 func (f *fakeGoogle) FreeBusy(_ context.Context, userID string, from, to time.Time) (*jarvis.FreeBusy, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jarvis-hq/jarvis"
@@ -63,7 +64,13 @@ func (s *Service) Send(ctx context.Context, userID, conversationID, message stri
 		t.history = replay(earlier, s.limits.MaxHistory)
 	}
 	t.history = append(t.history, llm.Message{Role: llm.RoleUser, Text: message})
-	t.system = systemPrompt(user, s.now())
+	if t.loc, err = s.zone(ctx, userID); err != nil {
+		// The prompt then gives the time in UTC; a tool that needs the
+		// zone reports the calendar's error itself.
+		s.log.DebugContext(ctx, "calendar time zone", "err", err)
+		t.loc = nil
+	}
+	t.system = systemPrompt(user, s.now(), t.loc)
 
 	stream, err := s.cfg.Model.Stream(ctx, t.request())
 	if err != nil {
@@ -85,6 +92,8 @@ type turn struct {
 	emit    func(jarvis.ChatEvent) error
 	system  string
 	history []llm.Message
+	// loc is the user's time zone, nil when it could not be read.
+	loc *time.Location
 
 	msgID  string
 	text   strings.Builder

@@ -34,21 +34,32 @@ func (s *Service) calendarFor(ctx context.Context, userID string) (*calendar.Ser
 // Upcoming lists the primary calendar's events overlapping the next days,
 // recurring events expanded, ordered by start, at most maxResults.
 func (s *Service) Upcoming(ctx context.Context, userID string, days, maxResults int) (events []jarvis.Event, err error) {
+	now := s.now()
+	return s.events(ctx, userID, now, now.AddDate(0, 0, days), maxResults, map[string]any{"days": days})
+}
+
+// Events lists the primary calendar's events overlapping [from, to),
+// recurring events expanded, ordered by start, at most maxResults.
+func (s *Service) Events(ctx context.Context, userID string, from, to time.Time, maxResults int) ([]jarvis.Event, error) {
+	return s.events(ctx, userID, from, to, maxResults, map[string]any{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)})
+}
+
+func (s *Service) events(ctx context.Context, userID string, from, to time.Time, maxResults int, meta map[string]any) (events []jarvis.Event, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
 	defer func() {
-		s.audit(ctx, jarvis.AuditCalendarEventsList, "calendar", "primary", err, map[string]any{"days": days, "results": len(events)})
+		meta["results"] = len(events)
+		s.audit(ctx, jarvis.AuditCalendarEventsList, "calendar", "primary", err, meta)
 	}()
 	svc, err := s.calendarFor(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	events = []jarvis.Event{}
 	pageToken := ""
 	for len(events) < maxResults {
 		call := svc.Events.List("primary").Context(ctx).SingleEvents(true).OrderBy("startTime").
-			TimeMin(now.Format(time.RFC3339)).TimeMax(now.AddDate(0, 0, days).Format(time.RFC3339)).
+			TimeMin(from.UTC().Format(time.RFC3339)).TimeMax(to.UTC().Format(time.RFC3339)).
 			MaxResults(int64(min(maxResults-len(events), 250)))
 		if pageToken != "" {
 			call = call.PageToken(pageToken)
@@ -75,6 +86,25 @@ func (s *Service) Upcoming(ctx context.Context, userID string, days, maxResults 
 		events = events[:maxResults]
 	}
 	return events, nil
+}
+
+// TimeZone returns the primary calendar's time zone, "UTC" when it has
+// none. It writes no audit row: it reads a setting, not the user's events.
+func (s *Service) TimeZone(ctx context.Context, userID string) (string, error) {
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	svc, err := s.calendarFor(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	c, err := svc.CalendarList.Get("primary").Context(ctx).Do()
+	if err != nil {
+		return "", upstreamError(ctx, err, "Calendar")
+	}
+	if c.TimeZone == "" {
+		return "UTC", nil
+	}
+	return c.TimeZone, nil
 }
 
 // eventFromGoogle turns an event into Jarvis's shape: all-day dates as
