@@ -2,7 +2,9 @@ package model
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"time"
 )
 
 // The tools of Jarvis's agent the deterministic model knows how to use.
@@ -45,8 +47,12 @@ type reply struct {
 // message. Once results are back it answers with a short summary quoting
 // them (subjects, senders, event names, times), starting with Label; with
 // nothing to do it says what it can do.
-func respond(req Request) reply {
-	text, calls := decide(req)
+func respond(req Request) reply { return respondAt(req, time.Now()) }
+
+// respondAt is respond at a time: now is the handler's clock, used when the
+// system prompt does not say what time it is.
+func respondAt(req Request, now time.Time) reply {
+	text, calls := decide(req, now)
 	return reply{Chunks: chunk(text), ToolCalls: calls, Stop: stopFor(calls)}
 }
 
@@ -56,10 +62,38 @@ type step struct {
 	result ToolResult
 }
 
-func decide(req Request) (string, []ToolCall) {
-	offered := map[string]bool{}
+// toolSet is the tools offered, with what their schemas say.
+type toolSet map[string]Tool
+
+// offers reports whether the tool name was offered.
+func (ts toolSet) offers(name string) bool { _, ok := ts[name]; return ok }
+
+// takes reports whether the tool's schema has the parameter.
+func (ts toolSet) takes(name, param string) bool {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	_ = json.Unmarshal(ts[name].Parameters, &s)
+	_, ok := s.Properties[param]
+	return ok
+}
+
+// requires reports whether the tool's schema requires the parameter; a tool
+// offered without a schema requires everything.
+func (ts toolSet) requires(name, param string) bool {
+	var s struct {
+		Required []string `json:"required"`
+	}
+	if json.Unmarshal(ts[name].Parameters, &s) != nil {
+		return true
+	}
+	return slices.Contains(s.Required, param)
+}
+
+func decide(req Request, now time.Time) (string, []ToolCall) {
+	offered := toolSet{}
 	for _, t := range req.Tools {
-		offered[t.Name] = true
+		offered[t.Name] = t
 	}
 	last := -1
 	for i, m := range req.Messages {
@@ -71,6 +105,7 @@ func decide(req Request) (string, []ToolCall) {
 		return help(offered), nil
 	}
 	in := parseIntent(req.Messages[last].Text)
+	local := userClock(req.System, now)
 	var steps []step
 	results := map[string]ToolResult{}
 	for _, m := range req.Messages[last+1:] {
@@ -84,24 +119,26 @@ func decide(req Request) (string, []ToolCall) {
 		}
 	}
 	if len(steps) == 0 {
-		return first(in, offered)
+		return first(in, offered, local)
 	}
-	return next(in, offered, steps)
+	return next(in, offered, steps, local.Location())
 }
 
 // first plans the first tool calls for a user message.
-func first(in intent, offered map[string]bool) (string, []ToolCall) {
+func first(in intent, offered toolSet, local time.Time) (string, []ToolCall) {
 	if in.draft {
-		if !offered[toolDraft] {
+		if !offered.offers(toolDraft) {
 			return Label + " I can't write drafts in this conversation: the drafting tool isn't available.", nil
 		}
 		lookup := in.reply || (len(in.to) == 0 && in.name != "")
-		if lookup && offered[toolSearch] {
-			q := in.query
+		if lookup && offered.offers(toolSearch) {
+			q, n := in.query, 5
 			if in.name != "" {
 				q = "from:" + in.name
+			} else if len(in.words) > 0 {
+				q, n = wordsQuery(in.words), 25
 			}
-			return "", []ToolCall{call(toolSearch, map[string]any{"query": q, "max_results": 5})}
+			return "", []ToolCall{call(toolSearch, map[string]any{"query": q, "max_results": n})}
 		}
 		if len(in.to) == 0 {
 			return Label + " Who should I write to? Give me an address, for example “draft an email to bob@example.com saying I'll be late”.", nil
@@ -109,17 +146,24 @@ func first(in intent, offered map[string]bool) (string, []ToolCall) {
 		return "", []ToolCall{draftCall(in, in.to, in.subject, "")}
 	}
 	var calls []ToolCall
-	if (in.mail || in.read) && offered[toolSearch] {
-		n := in.max
+	if (in.mail || in.read) && offered.offers(toolSearch) {
+		q, n := in.query, in.max
 		if in.read {
 			n = 5
 		}
-		calls = append(calls, call(toolSearch, map[string]any{"query": in.query, "max_results": n}))
+		if len(in.words) > 0 {
+			q, n = wordsQuery(in.words), 25
+		}
+		calls = append(calls, call(toolSearch, map[string]any{"query": q, "max_results": n}))
 	}
-	if in.free && offered[toolFree] {
+	if in.free && offered.offers(toolFree) {
 		calls = append(calls, call(toolFree, map[string]any{"duration_minutes": in.duration, "days": in.days}))
-	} else if in.calendar && offered[toolEvents] {
-		calls = append(calls, call(toolEvents, map[string]any{"days": in.days}))
+	} else if in.calendar && offered.offers(toolEvents) {
+		args := map[string]any{"days": in.days}
+		if w, ok := dayWindow(in.lower, local); ok && offered.takes(toolEvents, "date") {
+			args = map[string]any{"date": w.date, "days": w.days}
+		}
+		calls = append(calls, call(toolEvents, args))
 	}
 	if len(calls) == 0 {
 		return help(offered), nil
@@ -129,7 +173,7 @@ func first(in intent, offered map[string]bool) (string, []ToolCall) {
 
 // next continues a sequence (search → get_thread, search → create_draft) or
 // writes the answer from the results.
-func next(in intent, offered map[string]bool, steps []step) (string, []ToolCall) {
+func next(in intent, offered toolSet, steps []step, loc *time.Location) (string, []ToolCall) {
 	called := map[string]step{}
 	for _, s := range steps {
 		called[s.call.Name] = s
@@ -137,9 +181,13 @@ func next(in intent, offered map[string]bool, steps []step) (string, []ToolCall)
 	search, searched := called[toolSearch]
 	_, drafted := called[toolDraft]
 	_, opened := called[toolThread]
-	if in.draft && searched && !drafted && offered[toolDraft] && !search.result.IsError {
-		th, ok := firstThread(search.result.Content)
-		if !ok || th.address == "" {
+	if in.draft && searched && !drafted && offered.offers(toolDraft) && !search.result.IsError {
+		th, ok := bestThread(search.result.Content, in.words)
+		// A reply is addressed by Jarvis's reply rule when the tool lets the
+		// recipients be left out; the sender shown in a search is only
+		// whoever wrote last, perhaps the user herself.
+		ruled := in.reply && !offered.requires(toolDraft, "to") && offered.takes(toolDraft, "reply_to_thread_id")
+		if !ok || (th.address == "" && !ruled) || (ruled && th.id == "") {
 			who := in.name
 			if who == "" {
 				who = "that sender"
@@ -150,16 +198,20 @@ func next(in intent, offered map[string]bool, steps []step) (string, []ToolCall)
 		if in.reply {
 			subject, threadID = "Re: "+strings.TrimPrefix(th.subject, "Re: "), th.id
 		}
-		return "", []ToolCall{draftCall(in, []string{th.address}, subject, threadID)}
+		to := []string{th.address}
+		if ruled {
+			to = nil
+		}
+		return "", []ToolCall{draftCall(in, to, subject, threadID)}
 	}
-	if in.read && !in.draft && searched && !opened && offered[toolThread] && !search.result.IsError {
-		th, ok := firstThread(search.result.Content)
+	if in.read && !in.draft && searched && !opened && offered.offers(toolThread) && !search.result.IsError {
+		th, ok := bestThread(search.result.Content, in.words)
 		if !ok || th.id == "" {
 			return Label + " I found no matching thread to open.", nil
 		}
 		return "", []ToolCall{call(toolThread, map[string]any{"thread_id": th.id})}
 	}
-	return summarize(steps), nil
+	return summarize(steps, loc), nil
 }
 
 func call(name string, args map[string]any) ToolCall {
@@ -181,7 +233,10 @@ func draftCall(in intent, to []string, subject, threadID string) ToolCall {
 	if subject == "" {
 		subject = subjectFrom(in.body)
 	}
-	args := map[string]any{"to": to, "subject": subject, "body_text": "Hi,\n\n" + body + "\n\nBest regards"}
+	args := map[string]any{"subject": subject, "body_text": "Hi,\n\n" + body + "\n\nBest regards"}
+	if len(to) > 0 {
+		args["to"] = to
+	}
 	if len(in.cc) > 0 {
 		args["cc"] = in.cc
 	}
@@ -205,21 +260,21 @@ func subjectFrom(body string) string {
 }
 
 // help says what the model can do with the tools offered.
-func help(offered map[string]bool) string {
+func help(offered toolSet) string {
 	var can []string
-	if offered[toolSearch] {
+	if offered.offers(toolSearch) {
 		can = append(can, "search your mail (“show my unread emails”, “emails from alice”)")
 	}
-	if offered[toolThread] && offered[toolSearch] {
+	if offered.offers(toolThread) && offered.offers(toolSearch) {
 		can = append(can, "read a thread (“read the latest email from bob”)")
 	}
-	if offered[toolEvents] {
+	if offered.offers(toolEvents) {
 		can = append(can, "list your meetings (“what's on my calendar tomorrow?”)")
 	}
-	if offered[toolFree] {
+	if offered.offers(toolFree) {
 		can = append(can, "find free time (“when am I free this week for an hour?”)")
 	}
-	if offered[toolDraft] {
+	if offered.offers(toolDraft) {
 		can = append(can, "draft emails and replies (“reply to carol saying I'll be there”) — drafts are saved for you to review, never sent")
 	}
 	if len(can) == 0 {

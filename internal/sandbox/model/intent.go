@@ -23,6 +23,10 @@ type intent struct {
 
 	calendar bool
 	days     int
+	lower    string // the words, lower-cased, for the calendar days they name
+
+	// words name the thread to read or answer ("the dinner thread").
+	words []string
 
 	free     bool
 	duration int // minutes
@@ -126,7 +130,11 @@ func parseIntent(text string) intent {
 		}
 	}
 
+	in.lower = lower
 	in.read = hasAny(lower, "thread") || readRE.MatchString(text)
+	if (in.read || in.reply) && in.from == "" && in.name == "" && in.subject == "" {
+		in.words = distinctWords(head)
+	}
 	in.mail = in.read || in.from != "" || hasAny(lower, "inbox", "mail", "email", "e-mail", "gmail", "message", "unread")
 
 	var q []string
@@ -154,7 +162,7 @@ func parseIntent(text string) intent {
 	in.free = hasAny(lower, "free time", "free slot", "free for", "am i free", "are we free", "availability",
 		"available", "open slot", "find time", "find a time", "a slot")
 	in.calendar = hasAny(lower, "meeting", "calendar", "schedule", "agenda", "event", "appointment",
-		"tomorrow", "today", "this week", "next week", "busy")
+		"tomorrow", "today", "tonight", "this week", "next week", "weekend", "busy") || weekdayRE.MatchString(lower)
 	switch {
 	case daysRE.MatchString(lower):
 		n, _ := strconv.Atoi(daysRE.FindStringSubmatch(lower)[1])

@@ -259,7 +259,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, api wireAPI) {
 	if scripted {
 		a.reply = turn.reply()
 	} else {
-		a.reply = respond(req)
+		a.reply = respondAt(req, a.now)
 	}
 	if req.Stream {
 		api.stream(w, r, a)

@@ -11,7 +11,7 @@ import (
 
 // summarize writes the final answer from the results of a user message's
 // tool calls. A search that only led to a thread or a draft is not retold.
-func summarize(steps []step) string {
+func summarize(steps []step, loc *time.Location) string {
 	followed := false
 	for _, s := range steps {
 		if s.call.Name == toolThread || s.call.Name == toolDraft {
@@ -23,12 +23,12 @@ func summarize(steps []step) string {
 		if followed && s.call.Name == toolSearch && !s.result.IsError {
 			continue
 		}
-		parts = append(parts, summarizeStep(s))
+		parts = append(parts, summarizeStep(s, loc))
 	}
 	return strings.Join(parts, " ")
 }
 
-func summarizeStep(s step) string {
+func summarizeStep(s step, loc *time.Location) string {
 	v, parsed := extractJSON(s.result.Content)
 	if msg := errorMessage(v); s.result.IsError || msg != "" {
 		if msg == "" {
@@ -45,9 +45,9 @@ func summarizeStep(s step) string {
 	case toolThread:
 		return threadSummary(v)
 	case toolEvents:
-		return eventsSummary(v)
+		return eventsSummary(s.call, v, loc)
 	case toolFree:
-		return slotsSummary(v)
+		return slotsSummary(v, loc)
 	case toolDraft:
 		return draftSummary(s.call, v)
 	}
@@ -107,16 +107,29 @@ func threadSummary(v any) string {
 	return s + " has no text."
 }
 
-func eventsSummary(v any) string {
+func eventsSummary(c ToolCall, v any, loc *time.Location) string {
 	events := records(v)
+	var args map[string]any
+	_ = json.Unmarshal([]byte(c.Arguments), &args)
+	span := ""
+	if day, err := time.Parse(time.DateOnly, str(args, "date")); err == nil {
+		days, _ := args["days"].(float64)
+		span = "on " + day.Format("Mon 2 Jan")
+		if days > 1 {
+			span = "from " + day.Format("Mon 2 Jan") + " to " + day.AddDate(0, 0, int(days)-1).Format("Mon 2 Jan")
+		}
+	}
 	if len(events) == 0 {
+		if span != "" {
+			return "You have no events " + span + "."
+		}
 		return "You have no upcoming events in that window."
 	}
 	var items []string
 	for _, e := range events[:min(len(events), 8)] {
 		item := "“" + or(str(e, "summary", "title", "name"), "(untitled)") + "”"
 		if start := str(e, "start", "start_time"); start != "" {
-			item += " at " + when(start)
+			item += " at " + when(start, loc)
 		}
 		if loc := str(e, "location"); loc != "" {
 			item += " (" + loc + ")"
@@ -124,13 +137,16 @@ func eventsSummary(v any) string {
 		items = append(items, item)
 	}
 	s := fmt.Sprintf("You have %d upcoming %s: %s", len(events), plural(len(events), "event", "events"), strings.Join(items, "; "))
+	if span != "" {
+		s = fmt.Sprintf("You have %d %s %s: %s", len(events), plural(len(events), "event", "events"), span, strings.Join(items, "; "))
+	}
 	if more := len(events) - len(items); more > 0 {
 		s += fmt.Sprintf("; and %d more", more)
 	}
 	return s + "."
 }
 
-func slotsSummary(v any) string {
+func slotsSummary(v any, loc *time.Location) string {
 	var slots []map[string]any
 	for _, r := range records(v) {
 		if str(r, "start", "start_time") != "" {
@@ -142,9 +158,9 @@ func slotsSummary(v any) string {
 	}
 	var items []string
 	for _, sl := range slots[:min(len(slots), 5)] {
-		item := when(str(sl, "start", "start_time"))
+		item := when(str(sl, "start", "start_time"), loc)
 		if end := str(sl, "end", "end_time"); end != "" {
-			item += " – " + when(end)
+			item += " – " + when(end, loc)
 		}
 		items = append(items, item)
 	}
@@ -158,10 +174,12 @@ func draftSummary(c ToolCall, v any) string {
 	if subject := str(args, "subject"); subject != "" {
 		what += " “" + subject + "”"
 	}
+	m, _ := v.(map[string]any)
 	if to := str(args, "to"); to != "" {
 		what += " to " + to
+	} else if to := str(m, "to"); to != "" {
+		what += " to " + to
 	}
-	m, _ := v.(map[string]any)
 	status := strings.ToLower(str(m, "status", "state"))
 	if _, ok := m["approval_id"]; ok || hasAny(status, "pending", "approval", "awaiting") {
 		return "I prepared " + what + "; it is waiting for your approval before it is saved."
@@ -300,7 +318,10 @@ func text(v any) string {
 // threadRef is what a follow-up needs from a search result's first thread.
 type threadRef struct{ id, subject, address string }
 
-func firstThread(content string) (threadRef, bool) {
+// bestThread picks the search result the words name: the one whose
+// subject, sender and snippet hold most of them, the first (newest) on a
+// tie; the first when there are no words.
+func bestThread(content string, words []string) (threadRef, bool) {
 	v, ok := extractJSON(content)
 	if !ok {
 		return threadRef{}, false
@@ -309,7 +330,12 @@ func firstThread(content string) (threadRef, bool) {
 	if len(recs) == 0 {
 		return threadRef{}, false
 	}
-	t := recs[0]
+	t, best := recs[0], -1
+	for _, r := range recs {
+		if n := overlap(str(r, "subject")+" "+str(r, "from", "sender")+" "+str(r, "snippet"), words); n > best {
+			t, best = r, n
+		}
+	}
 	ref := threadRef{id: str(t, "thread_id", "threadId", "id"), subject: str(t, "subject")}
 	from := str(t, "from", "sender")
 	if msgs := objects(t["messages"]); from == "" && len(msgs) > 0 {
@@ -327,11 +353,14 @@ func displayName(from string) string {
 	return from
 }
 
-// when renders an RFC 3339 time or a date readably, and anything else as it
-// is.
-func when(s string) string {
+// when renders an RFC 3339 time in loc or a date readably, and anything
+// else as it is.
+func when(s string, loc *time.Location) string {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.Format("Mon 2 Jan 15:04 MST")
+		if loc == nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.Format("Mon 2 Jan") + " (all day)"
