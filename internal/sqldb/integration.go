@@ -184,8 +184,8 @@ func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Go
 				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, scopes,
-				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at, ad_version)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, 2)`,
+				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at, ad_version, is_primary)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, 2, TRUE)`,
 				id, g.UserID, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
 				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
 		}

@@ -43,6 +43,31 @@ func (db *DB) MigrateUp(ctx context.Context) (int, error) {
 	return len(res), nil
 }
 
+// MigrateUpTo applies the pending migrations up to and including version,
+// for tests and tools that need a database as an older Jarvis left it.
+func (db *DB) MigrateUpTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate up to %d: %w", version, err)
+	}
+	return nil
+}
+
+// MigrateDownTo rolls back every migration after version.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
 // MigrateDown rolls back the most recent migration.
 func (db *DB) MigrateDown(ctx context.Context) error {
 	p, err := db.provider()
