@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,6 +226,7 @@ func (s *Server) channelSnapshot() []ChannelState {
 	for _, ch := range s.chans.by {
 		out = append(out, *ch)
 	}
+	slices.SortFunc(out, func(a, b ChannelState) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
