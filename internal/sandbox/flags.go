@@ -26,7 +26,7 @@ func (l listFlag) Set(v string) error {
 // --gmail-quota, --gmail-max-concurrent, --state, --pubsub-push
 // (repeatable), --push-drop, --push-duplicate, --push-reorder,
 // --push-delay, --push-refuse, --push-backoff-min, --push-backoff-max,
-// --rotate-refresh-tokens.
+// --rotate-refresh-tokens, --generate, --seed.
 // Fault rules are checked by New, which names a bad one.
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.ClientID, "client-id", cfg.ClientID, "sandbox OAuth client id (default "+DefaultClientID+")")
@@ -48,5 +48,7 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.PushRefuse, "push-refuse", cfg.PushRefuse, "sandbox refuses every push and notification for this long after start (retried with backoff after)")
 	fs.DurationVar(&cfg.PushBackoffMin, "push-backoff-min", cfg.PushBackoffMin, "sandbox first retry delay of a failed push or notification, doubled each time (default 10s)")
 	fs.DurationVar(&cfg.PushBackoffMax, "push-backoff-max", cfg.PushBackoffMax, "sandbox longest retry delay of a failed push or notification (default 10m)")
+	fs.IntVar(&cfg.Generate, "generate", cfg.Generate, "sandbox adds N synthetic messages to every account's mailbox (threads, labels, unread, attachments, HTML, several charsets), the same for the same --seed")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "sandbox seed for --generate")
 	fs.BoolVar(&cfg.RotateRefreshTokens, "rotate-refresh-tokens", cfg.RotateRefreshTokens, "sandbox returns a new refresh token on every refresh and invalidates the old one")
 }

@@ -107,6 +107,13 @@ type Config struct {
 	// GmailMaxConcurrent is how many Gmail calls a user may have in flight
 	// before 429 "Too many concurrent requests for user"; 0 means no limit.
 	GmailMaxConcurrent int
+	// Generate, when positive, adds that many synthetic messages to every
+	// account's mailbox (see mailbox.GenerateOptions), deterministic from
+	// Seed: the same seed gives the same messages, ids and labels. A
+	// mailbox restored from the state file is not generated again.
+	Generate int
+	// Seed seeds Generate.
+	Seed uint64
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Rand returns numbers in [0,1) for fault injection; default
@@ -284,6 +291,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(s.accounts) == 0 {
 		return nil, errors.New("sandbox: no accounts: the data directory needs one folder per address, e.g. ada@example.com/")
+	}
+	if cfg.Generate < 0 {
+		return nil, errors.New("sandbox: --generate must not be negative")
+	}
+	if cfg.Generate > 0 {
+		s.generate(cfg.Generate, cfg.Seed, saved)
 	}
 	if cfg.HistoryRetention != "" {
 		for _, a := range s.accounts {

@@ -19,8 +19,9 @@ type Message struct {
 	Snippet  string
 	Size     int // sizeEstimate: the length of the bytes
 
-	raw   []byte        // the bytes as received, or nil when regen makes them
-	regen func() []byte // makes the bytes of a generated message again
+	raw []byte     // the bytes as received, or nil for a generated message
+	gen *generator // makes a generated message's bytes again
+	gi  int32      // its index in gen
 
 	messageID  string   // Message-ID without angle brackets
 	refs       []string // In-Reply-To and References ids, nearest first
@@ -47,7 +48,6 @@ func Parse(raw []byte, fallback time.Time) *Message {
 	} else if d, ok := parseLooseDate(hs.Get("Date")); ok {
 		m.Date = d
 	}
-	m.Snippet = Snippet(root)
 	m.messageID = firstID(hs.Get("Message-ID"))
 	m.refs = append(m.refs, msgIDs(hs.Get("In-Reply-To"))...)
 	refs := msgIDs(hs.Get("References"))
@@ -66,20 +66,44 @@ func Parse(raw []byte, fallback time.Time) *Message {
 	m.cc = strings.ToLower(strings.Join(hs.Values("Cc"), ", "))
 	m.bcc = strings.ToLower(strings.Join(hs.Values("Bcc"), ", "))
 	m.deliveredTo = strings.ToLower(strings.Join(hs.Values("Delivered-To"), ", "))
+	m.indexBody(root)
+	return m
+}
+
+// indexBody fills in what comes from the payload tree: the snippet, the
+// attachments' names and the text search reads. It needs of each part only
+// its id, type, filename, disposition, charset and a text leaf's data.
+func (m *Message) indexBody(root *Part) {
+	var b strings.Builder
+	var html, plain string
+	var haveHTML, havePlain bool
+	inlineTexts(root, func(p *Part, text string) {
+		if p.MimeType == "text/html" && !haveHTML {
+			html, haveHTML = text, true
+		} else if p.MimeType == "text/plain" && !havePlain {
+			plain, havePlain = text, true
+		}
+		b.WriteString(text)
+		b.WriteByte(' ')
+	})
+	if haveHTML {
+		m.Snippet = snippetOf(html)
+	} else {
+		m.Snippet = snippetOf(plain)
+	}
 	root.Walk(func(p *Part) {
 		if p.Filename != "" && p.PartID != "" {
 			m.hasAttachment = true
 			m.filenames = append(m.filenames, strings.ToLower(p.Filename))
 		}
 	})
-	m.text = strings.ToLower(plainText(root))
-	return m
+	m.text = strings.ToLower(b.String())
 }
 
 // Raw returns the message's bytes as received: format=raw.
 func (m *Message) Raw() []byte {
-	if m.raw == nil && m.regen != nil {
-		return m.regen()
+	if m.gen != nil {
+		return m.gen.render(int(m.gi))
 	}
 	return m.raw
 }

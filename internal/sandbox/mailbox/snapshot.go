@@ -24,6 +24,9 @@ type StoreState struct {
 	LabelIDs   map[string]string `json:"label_ids,omitempty"`
 	DraftIDs   []string          `json:"draft_ids,omitempty"`
 	History    []RecordState     `json:"history,omitempty"`
+	// Generated are the options of the synthetic mailboxes Generate added;
+	// their messages are kept as references (EntryState.Gen), not bytes.
+	Generated []GenerateOptions `json:"generated,omitempty"`
 }
 
 // EntryState is one message with its labels and history id.
@@ -31,11 +34,19 @@ type EntryState struct {
 	ID        string    `json:"id"`
 	ThreadID  string    `json:"thread_id"`
 	Date      time.Time `json:"date"`
-	Raw       []byte    `json:"raw"`
+	Raw       []byte    `json:"raw,omitempty"`
+	Gen       *GenRef   `json:"gen,omitempty"` // a generated message, instead of Raw
 	Labels    []string  `json:"labels"`
 	HistoryID uint64    `json:"history_id"`
 	DraftID   string    `json:"draft_id,omitempty"`
 	Deleted   bool      `json:"deleted,omitempty"`
+}
+
+// GenRef names a generated message: its index in the mailbox that
+// StoreState.Generated[Set] describes.
+type GenRef struct {
+	Set   int `json:"set"`
+	Index int `json:"index"`
 }
 
 // ThreadState is a thread: its id, threading key and messages, oldest
@@ -74,15 +85,28 @@ func (s *Store) Snapshot() StoreState {
 		LabelIDs:  map[string]string{},
 	}
 	index := map[*entry]int{}
+	sets := map[*generator]int{}
 	add := func(e *entry, deleted bool) int {
 		if i, ok := index[e]; ok {
 			return i
 		}
 		index[e] = len(st.Entries)
-		st.Entries = append(st.Entries, EntryState{
-			ID: e.m.ID, ThreadID: e.m.ThreadID, Date: e.m.Date, Raw: e.m.Raw(),
+		es := EntryState{
+			ID: e.m.ID, ThreadID: e.m.ThreadID, Date: e.m.Date,
 			Labels: slices.Clone(e.labels), HistoryID: e.historyID, DraftID: e.draftID, Deleted: deleted,
-		})
+		}
+		if g := e.m.gen; g != nil {
+			set, ok := sets[g]
+			if !ok {
+				set = len(st.Generated)
+				sets[g] = set
+				st.Generated = append(st.Generated, g.opt)
+			}
+			es.Gen = &GenRef{Set: set, Index: int(e.m.gi)}
+		} else {
+			es.Raw = e.m.Raw()
+		}
+		st.Entries = append(st.Entries, es)
 		return index[e]
 	}
 	// Oldest first, so that a restore indexes Message-IDs as loading did.
@@ -136,9 +160,25 @@ func (s *Store) Snapshot() StoreState {
 // change hooks are not touched. A state that does not hold together is an
 // error, and the store is left as it was.
 func (s *Store) Restore(st StoreState) error {
+	gens := make([]*generator, len(st.Generated))
+	for i, opt := range st.Generated {
+		if opt.Count <= 0 || opt.Count > maxGenerate {
+			return fmt.Errorf("mailbox state: generated mailbox %d has %d messages", i, opt.Count)
+		}
+		gens[i] = newGenerator(opt)
+	}
 	entries := make([]*entry, len(st.Entries))
 	for i, es := range st.Entries {
-		m := Parse(es.Raw, es.Date)
+		var m *Message
+		switch {
+		case es.Gen != nil:
+			if es.Gen.Set < 0 || es.Gen.Set >= len(gens) || es.Gen.Index < 0 || es.Gen.Index >= len(gens[es.Gen.Set].msgs) {
+				return fmt.Errorf("mailbox state: message %s names generated message %d of set %d, which does not exist", es.ID, es.Gen.Index, es.Gen.Set)
+			}
+			m = gens[es.Gen.Set].message(es.Gen.Index)
+		default:
+			m = Parse(es.Raw, es.Date)
+		}
 		m.Date = es.Date
 		m.ID = es.ID
 		m.ThreadID = es.ThreadID

@@ -127,7 +127,40 @@ func Snippet(root *Part) string {
 	} else if t := findText(root, "plain"); t != nil {
 		text = t.Text()
 	}
-	return escapeSnippet(cut(collapse(text), snippetMax))
+	return snippetOf(text)
+}
+
+// snippetOf makes a snippet of a message's text (HTML already reduced to
+// text).
+func snippetOf(text string) string {
+	return escapeSnippet(cut(collapsePrefix(text, snippetMax+1), snippetMax))
+}
+
+// collapsePrefix is collapse(s) cut to at most n runes, without
+// collapsing what lies beyond.
+func collapsePrefix(s string, n int) string {
+	var b strings.Builder
+	count, space := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\u00a0' {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			if count == n {
+				break
+			}
+			b.WriteByte(' ')
+			count++
+			space = false
+		}
+		if count == n {
+			break
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return b.String()
 }
 
 // cut shortens s to at most n runes, at the last space before the limit
@@ -153,23 +186,26 @@ func escapeSnippet(s string) string { return snippetEscaper.Replace(s) }
 // every inline text leaf outside attached messages, HTML reduced to text.
 func plainText(root *Part) string {
 	var b strings.Builder
-	var walk func(p *Part)
-	walk = func(p *Part) {
-		switch {
-		case p.inlineText("plain"):
-			b.WriteString(p.Text())
-			b.WriteByte(' ')
-		case p.inlineText("html"):
-			b.WriteString(HTMLText(p.Text()))
-			b.WriteByte(' ')
-		}
-		if p.MimeType == "message/rfc822" && p.PartID != "" {
-			return
-		}
-		for _, c := range p.Parts {
-			walk(c)
-		}
-	}
-	walk(root)
+	inlineTexts(root, func(_ *Part, text string) {
+		b.WriteString(text)
+		b.WriteByte(' ')
+	})
 	return b.String()
+}
+
+// inlineTexts calls fn, in order, for every inline text/plain and text/html
+// leaf outside attached messages with its text (HTML reduced to text).
+func inlineTexts(p *Part, fn func(p *Part, text string)) {
+	switch {
+	case p.inlineText("plain"):
+		fn(p, p.Text())
+	case p.inlineText("html"):
+		fn(p, HTMLText(p.Text()))
+	}
+	if p.MimeType == "message/rfc822" && p.PartID != "" {
+		return
+	}
+	for _, c := range p.Parts {
+		inlineTexts(c, fn)
+	}
 }
