@@ -461,12 +461,12 @@ func appendHex(b []byte, v uint64, n int) []byte {
 
 // render writes message i's bytes. It is a pure function of the plan and
 // i, so a store can drop the bytes and ask again.
-func (g *generator) render(i int) []byte { return g.build(i, false).raw }
+func (g *generator) render(i int) []byte { return g.build(i, buildRaw).raw }
 
 // built is a rendered message with what parsing it would index: the
 // decoded From, To, Cc and Subject, and the payload's skeleton.
 type built struct {
-	raw                   []byte // without skeleton only
+	raw                   []byte // buildRaw only
 	size                  int
 	from, to, cc, subject string
 	root                  *Part
@@ -483,9 +483,18 @@ type node struct {
 	kids []*node
 }
 
-// build renders message i: its bytes, or with skeleton instead what Parse
-// would index, without parsing, and the size.
-func (g *generator) build(i int, skeleton bool) built {
+// What build makes.
+type buildMode uint8
+
+const (
+	buildRaw      buildMode = iota // the bytes
+	buildSkeleton                  // the size and the payload's skeleton
+	buildHead                      // the decoded From, To, Cc and Subject only
+)
+
+// build renders message i: its bytes, or instead what Parse would index
+// (without parsing), or only the header values a store indexes at once.
+func (g *generator) build(i int, mode buildMode) built {
 	m := &g.msgs[i]
 	t := &g.threads[m.thread]
 	r := g.rand(i, 1)
@@ -555,6 +564,9 @@ func (g *generator) build(i int, skeleton bool) built {
 		subject = prefix + subject
 	}
 	v, out.subject = encodeText(cs, subject)
+	if mode == buildHead {
+		return out
+	}
 	h("Subject", v)
 	date := time.UnixMilli(m.date).In(pick(r, zones[loc]))
 	h("Date", date.Format(time.RFC1123Z))
@@ -642,7 +654,7 @@ func (g *generator) build(i int, skeleton bool) built {
 	bnd := fmt.Sprintf("%016x", splitmix(g.key^uint64(i)))
 	content.write(b, bnd)
 	out.size = b.Len()
-	if skeleton {
+	if mode == buildSkeleton {
 		out.root = content.skeleton("")
 	} else {
 		out.raw = bytes.Clone(b.Bytes())

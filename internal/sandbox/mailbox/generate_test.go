@@ -16,6 +16,7 @@ func generated(t *testing.T, n int, seed uint64) *Store {
 	t.Helper()
 	s := NewStore(testNow)
 	s.Generate(GenerateOptions{Owner: "ada@example.com", Name: "Ada Lovelace", Count: n, Seed: seed})
+	s.WaitIndexed()
 	return s
 }
 
@@ -191,5 +192,37 @@ func TestGeneratedMailboxSurvivesASnapshot(t *testing.T) {
 	bad.Entries[0].Gen = &GenRef{Set: 0, Index: 500}
 	if err := NewStore(testNow).Restore(bad); err == nil {
 		t.Fatal("a reference past the generated mailbox was restored")
+	}
+}
+
+// Bodies are indexed in the background: what a reader sees before is
+// what it sees after, and a search for body text waits for the index.
+func TestGeneratedBodiesAreIndexedInTheBackground(t *testing.T) {
+	s := NewStore(testNow)
+	s.Generate(GenerateOptions{Owner: "ada@example.com", Name: "Ada Lovelace", Count: 4000, Seed: 5})
+	early, err := s.ListMessages(ListOptions{MaxResults: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := s.ListMessages(ListOptions{Query: "zephyr larger:2k", MaxResults: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WaitIndexed()
+	for _, v := range early.Items {
+		after, err := s.Message(v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Snippet != after.Snippet || v.Size != after.Size || v.Snippet == "" || v.Size == 0 {
+			t.Fatalf("message %s: snippet %q size %d before indexing, %q %d after", v.ID, v.Snippet, v.Size, after.Snippet, after.Size)
+		}
+	}
+	again, err := s.ListMessages(ListOptions{Query: "zephyr larger:2k", MaxResults: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found.Total == 0 || found.Total != again.Total {
+		t.Fatalf("body search found %d during indexing, %d after", found.Total, again.Total)
 	}
 }

@@ -10,6 +10,10 @@ type MessageView struct {
 	*Message
 	LabelIDs  []string
 	HistoryID uint64
+	// Snippet and Size are the message's, read under the store's lock (a
+	// generated message's body is indexed in the background).
+	Snippet string
+	Size    int
 }
 
 // ThreadView is a thread at one moment: its messages oldest first.
@@ -43,7 +47,9 @@ type Page[T any] struct {
 }
 
 func (s *Store) view(e *entry) MessageView {
-	return MessageView{Message: e.m, LabelIDs: slices.Clone(e.labels), HistoryID: e.historyID}
+	v := MessageView{Message: e.m, LabelIDs: slices.Clone(e.labels), HistoryID: e.historyID}
+	v.Snippet, v.Size = e.m.snippetNow()
+	return v
 }
 
 func (s *Store) threadView(t *thread) ThreadView {
@@ -62,7 +68,7 @@ func threadSummary(t *thread) ThreadView {
 		v.HistoryID = max(v.HistoryID, e.historyID)
 	}
 	if n := len(t.msgs); n > 0 {
-		v.Snippet = t.msgs[n-1].m.Snippet
+		v.Snippet, _ = t.msgs[n-1].m.snippetNow()
 	}
 	return v
 }
@@ -141,6 +147,7 @@ func containsAll(have, want []string) bool {
 // ListMessages lists matching messages newest first. It returns
 // ErrPageToken for a token it did not issue.
 func (s *Store) ListMessages(opt ListOptions) (Page[MessageView], error) {
+	s.waitBodies(opt.Query)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	matched := s.filter(opt, s.byDate)
@@ -150,6 +157,7 @@ func (s *Store) ListMessages(opt ListOptions) (Page[MessageView], error) {
 // ListThreads lists threads with a matching message, the thread with the
 // newest message first. It returns ErrPageToken for a bad token.
 func (s *Store) ListThreads(opt ListOptions) (Page[ThreadView], error) {
+	s.waitBodies(opt.Query)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	matched := s.filter(opt, s.byDate)
@@ -180,6 +188,7 @@ func compareEntries(a, b *entry) int {
 
 // ListDrafts lists drafts newest first, filtered by q.
 func (s *Store) ListDrafts(opt ListOptions) (Page[DraftView], error) {
+	s.waitBodies(opt.Query)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var es []*entry
@@ -191,6 +200,20 @@ func (s *Store) ListDrafts(opt ListOptions) (Page[DraftView], error) {
 	return paginate(matched, opt, func(e *entry) DraftView {
 		return DraftView{ID: e.draftID, Message: s.view(e)}
 	})
+}
+
+// waitBodies waits for generated bodies to be indexed when a query
+// searches what only bodies give: text, attachments, size.
+func (s *Store) waitBodies(q string) {
+	for _, clause := range parseQuery(q).clauses {
+		for _, t := range clause {
+			switch t.op {
+			case "", "has", "filename", "larger", "smaller":
+				s.WaitIndexed()
+				return
+			}
+		}
+	}
 }
 
 // paginate cuts one page out of items. Page tokens are decimal offsets.

@@ -23,6 +23,8 @@ type Message struct {
 	gen *generator // makes a generated message's bytes again
 	gi  int32      // its index in gen
 
+	bodyPending bool // a generated message whose body is not indexed yet
+
 	messageID  string   // Message-ID without angle brackets
 	refs       []string // In-Reply-To and References ids, nearest first
 	subjectKey string   // normalised subject for threading
@@ -74,28 +76,30 @@ func Parse(raw []byte, fallback time.Time) *Message {
 // attachments' names and the text search reads. It needs of each part only
 // its id, type, filename, disposition, charset and a text leaf's data.
 func (m *Message) indexBody(root *Part) {
-	var b strings.Builder
-	var html, plain string
-	var haveHTML, havePlain bool
-	inlineTexts(root, func(p *Part, text string) {
-		if p.MimeType == "text/html" && !haveHTML {
-			html, haveHTML = text, true
-		} else if p.MimeType == "text/plain" && !havePlain {
-			plain, havePlain = text, true
+	texts := map[*Part]string{}
+	textOf := func(p *Part) string {
+		t, ok := texts[p]
+		if !ok {
+			t = leafText(p)
+			texts[p] = t
 		}
-		b.WriteString(text)
-		b.WriteByte(' ')
-	})
-	if haveHTML {
-		m.Snippet = snippetOf(html)
-	} else {
-		m.Snippet = snippetOf(plain)
+		return t
+	}
+	if h := findText(root, "html"); h != nil {
+		m.Snippet = snippetOf(textOf(h))
+	} else if t := findText(root, "plain"); t != nil {
+		m.Snippet = snippetOf(textOf(t))
 	}
 	root.Walk(func(p *Part) {
 		if p.Filename != "" && p.PartID != "" {
 			m.hasAttachment = true
 			m.filenames = append(m.filenames, strings.ToLower(p.Filename))
 		}
+	})
+	var b strings.Builder
+	searchLeaves(root, func(p *Part) {
+		b.WriteString(textOf(p))
+		b.WriteByte(' ')
 	})
 	m.text = strings.ToLower(b.String())
 }

@@ -168,6 +168,7 @@ func (s *Store) Restore(st StoreState) error {
 		gens[i] = newGenerator(opt)
 	}
 	entries := make([]*entry, len(st.Entries))
+	var pending []*Message // generated, their bodies indexed after the swap
 	for i, es := range st.Entries {
 		var m *Message
 		switch {
@@ -175,7 +176,8 @@ func (s *Store) Restore(st StoreState) error {
 			if es.Gen.Set < 0 || es.Gen.Set >= len(gens) || es.Gen.Index < 0 || es.Gen.Index >= len(gens[es.Gen.Set].msgs) {
 				return fmt.Errorf("mailbox state: message %s names generated message %d of set %d, which does not exist", es.ID, es.Gen.Index, es.Gen.Set)
 			}
-			m = gens[es.Gen.Set].message(es.Gen.Index)
+			m = gens[es.Gen.Set].headMessage(es.Gen.Index)
+			pending = append(pending, m)
 		default:
 			m = Parse(es.Raw, es.Date)
 		}
@@ -300,5 +302,8 @@ func (s *Store) Restore(st StoreState) error {
 	s.drafts, s.draftIDs = drafts, slices.Clone(st.DraftIDs)
 	s.history = history
 	s.changed = 0
+	if len(pending) > 0 {
+		s.indexLater(pending)
+	}
 	return nil
 }

@@ -51,6 +51,9 @@ type Store struct {
 
 	hookMu sync.Mutex
 	hooks  []func(historyID uint64)
+
+	bodyMu   sync.Mutex
+	bodyDone chan struct{} // closed when generated bodies are indexed
 }
 
 type entry struct {

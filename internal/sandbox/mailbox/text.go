@@ -183,29 +183,50 @@ var snippetEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;",
 func escapeSnippet(s string) string { return snippetEscaper.Replace(s) }
 
 // plainText returns the inline text of a message for full-text search:
-// every inline text leaf outside attached messages, HTML reduced to text.
+// every inline text leaf outside attached messages, HTML reduced to text,
+// and of the alternatives of a multipart/alternative only the last one
+// with text (they say the same thing; the last is the richest).
 func plainText(root *Part) string {
 	var b strings.Builder
-	inlineTexts(root, func(_ *Part, text string) {
-		b.WriteString(text)
+	searchLeaves(root, func(p *Part) {
+		b.WriteString(leafText(p))
 		b.WriteByte(' ')
 	})
 	return b.String()
 }
 
-// inlineTexts calls fn, in order, for every inline text/plain and text/html
-// leaf outside attached messages with its text (HTML reduced to text).
-func inlineTexts(p *Part, fn func(p *Part, text string)) {
-	switch {
-	case p.inlineText("plain"):
-		fn(p, p.Text())
-	case p.inlineText("html"):
-		fn(p, HTMLText(p.Text()))
+// leafText is an inline text leaf's text, HTML reduced to text.
+func leafText(p *Part) string {
+	if p.MimeType == "text/html" {
+		return HTMLText(p.Text())
+	}
+	return p.Text()
+}
+
+// searchLeaves calls fn for the leaves plainText reads, in order.
+func searchLeaves(p *Part, fn func(p *Part)) {
+	if p.inlineText("plain") || p.inlineText("html") {
+		fn(p)
 	}
 	if p.MimeType == "message/rfc822" && p.PartID != "" {
 		return
 	}
-	for _, c := range p.Parts {
-		inlineTexts(c, fn)
+	if p.MimeType == "multipart/alternative" {
+		for i := len(p.Parts) - 1; i >= 0; i-- {
+			if hasSearchText(p.Parts[i]) {
+				searchLeaves(p.Parts[i], fn)
+				return
+			}
+		}
+		return
 	}
+	for _, c := range p.Parts {
+		searchLeaves(c, fn)
+	}
+}
+
+func hasSearchText(p *Part) bool {
+	found := false
+	searchLeaves(p, func(*Part) { found = true })
+	return found
 }
