@@ -21,6 +21,16 @@ type Event struct {
 	MeetLink  string     `json:"meet_link"`
 	HTMLLink  string     `json:"html_link"`
 	Status    string     `json:"status"`
+	// Account names the Google account whose calendar holds the event.
+	Account *AccountRef `json:"account" doc:"The Google account whose calendar holds the event."`
+}
+
+// EventList is the events of one account's calendar, or of several merged
+// in time order.
+type EventList struct {
+	// Accounts are the accounts read, the primary first.
+	Accounts []AccountRef
+	Events   []Event
 }
 
 // Attendee is a person invited to an event.
@@ -38,18 +48,27 @@ type Interval struct {
 
 // FreeBusy is a calendar's busy time within a window.
 type FreeBusy struct {
-	TimeZone string     // the calendar's IANA time zone
+	TimeZone string     // the calendar's IANA time zone (of the primary account, when several are merged)
 	Busy     []Interval // sorted, in UTC
+	// Accounts are the accounts whose calendars were read.
+	Accounts []AccountRef
 }
 
-// CalendarService reads the user's primary calendar. Errors as MailService.
+// CalendarService reads the primary calendar of one of the user's Google
+// accounts, named as MailService's are; where a method says so, account may
+// also be AllAccounts, which merges every account's calendar (an error of
+// any account fails the call, naming that account). Errors as MailService.
 type CalendarService interface {
-	// Upcoming lists events overlapping [now, now+days), ordered by start.
-	Upcoming(ctx context.Context, userID string, days, maxResults int) ([]Event, error)
-	// Events lists events overlapping [from, to), ordered by start.
-	Events(ctx context.Context, userID string, from, to time.Time, maxResults int) ([]Event, error)
-	// TimeZone returns the primary calendar's IANA time zone: the user's.
-	TimeZone(ctx context.Context, userID string) (string, error)
-	// FreeBusy returns the busy intervals of the primary calendar in [from, to).
-	FreeBusy(ctx context.Context, userID string, from, to time.Time) (*FreeBusy, error)
+	// Upcoming lists events overlapping [now, now+days), ordered by start,
+	// each naming its account. AllAccounts merges.
+	Upcoming(ctx context.Context, userID, account string, days, maxResults int) (*EventList, error)
+	// Events lists events overlapping [from, to), ordered by start, each
+	// naming its account. AllAccounts merges.
+	Events(ctx context.Context, userID, account string, from, to time.Time, maxResults int) (*EventList, error)
+	// TimeZone returns the account's primary calendar's IANA time zone; the
+	// primary account's is the user's.
+	TimeZone(ctx context.Context, userID, account string) (string, error)
+	// FreeBusy returns the busy intervals of the account's primary calendar
+	// in [from, to). AllAccounts merges: time busy in any calendar is busy.
+	FreeBusy(ctx context.Context, userID, account string, from, to time.Time) (*FreeBusy, error)
 }

@@ -38,6 +38,9 @@ type Error struct {
 	Field string
 	// RetryAfter, when set, tells the client when to try again (ERATELIMITED, EUPSTREAM, EUNAVAILABLE).
 	RetryAfter time.Duration
+	// Account, when set, names the Google account the error is about (the
+	// one to reconnect, for EREAUTH).
+	Account *AccountRef
 	// Err is the underlying cause, for logs and errors.Is/As only.
 	Err error
 }
@@ -87,3 +90,13 @@ func ErrorMessage(err error) string {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code string) bool { return err != nil && ErrorCode(err) == code }
+
+// ErrorAccount returns the Google account the first *Error in err's chain
+// names, or nil.
+func ErrorAccount(err error) *AccountRef {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Account
+	}
+	return nil
+}

@@ -44,15 +44,17 @@ type Participant struct {
 
 // ThreadPage is one page of an inbox.
 type ThreadPage struct {
+	Account       *AccountRef     `json:"account" doc:"The Google account the threads are from."`
 	Threads       []ThreadSummary `json:"threads"`
 	NextPageToken string          `json:"next_page_token,omitempty"`
 }
 
 // Thread is a conversation with its messages, oldest first.
 type Thread struct {
-	ID       string    `json:"id"`
-	Subject  string    `json:"subject"`
-	Messages []Message `json:"messages"`
+	Account  *AccountRef `json:"account" doc:"The Google account the thread is in."`
+	ID       string      `json:"id"`
+	Subject  string      `json:"subject"`
+	Messages []Message   `json:"messages"`
 }
 
 // Message is one decoded email. Text is UTF-8 plain text (derived from the
@@ -106,27 +108,39 @@ type DraftInput struct {
 
 // Draft identifies a created draft.
 type Draft struct {
-	DraftID   string `json:"draft_id"`
-	MessageID string `json:"message_id"`
-	ThreadID  string `json:"thread_id"`
+	Account   *AccountRef `json:"account" doc:"The Google account the draft was created in."`
+	DraftID   string      `json:"draft_id"`
+	MessageID string      `json:"message_id"`
+	ThreadID  string      `json:"thread_id"`
 }
 
-// MailService reads and drafts mail in the user's Gmail. Every method takes
-// the user whose Google account it acts for; errors carry EREAUTH when the
-// grant is gone, ESCOPEMISSING when the user refused the needed scope,
-// ENOTFOUND, ERATELIMITED, EUPSTREAM or EUPSTREAMTIMEOUT.
+// MailService reads and drafts mail in the Gmail of one of the user's Google
+// accounts. Every method takes the user and the account it acts for — the
+// account's id, its email, or "" for the user's primary — and its answers
+// name that account. Errors: ENOTFOUND when the user has no such account
+// (another user's included); EREAUTH, naming the account, when its grant is
+// gone (or, for the primary, when the user has no account at all);
+// ESCOPEMISSING when the user refused the needed scope; ENOTFOUND,
+// ERATELIMITED, EUPSTREAM or EUPSTREAMTIMEOUT.
 type MailService interface {
-	ListThreads(ctx context.Context, userID string, q ThreadQuery) (*ThreadPage, error)
-	GetThread(ctx context.Context, userID, threadID string) (*Thread, error)
-	GetMessage(ctx context.Context, userID, messageID string) (*Message, error)
-	GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (*AttachmentData, error)
+	ListThreads(ctx context.Context, userID, account string, q ThreadQuery) (*ThreadPage, error)
+	GetThread(ctx context.Context, userID, account, threadID string) (*Thread, error)
+	GetMessage(ctx context.Context, userID, account, messageID string) (*Message, error)
+	GetAttachment(ctx context.Context, userID, account, messageID, attachmentID string) (*AttachmentData, error)
 	// CreateDraft drafts in; a reply given no recipients goes to whom
 	// ReplyRecipients names.
-	CreateDraft(ctx context.Context, userID string, in DraftInput) (*Draft, error)
+	CreateDraft(ctx context.Context, userID, account string, in DraftInput) (*Draft, error)
 	// ReplyRecipients returns whom a reply to the thread goes to by the
 	// reply rule: the other party of its latest message, Reply-To honoured,
-	// never the user's own addresses; empty when there is no one else.
-	ReplyRecipients(ctx context.Context, userID, threadID string) ([]string, error)
+	// never the user's own addresses (any of their accounts'); empty when
+	// there is no one else.
+	ReplyRecipients(ctx context.Context, userID, account, threadID string) ([]string, error)
+}
+
+// LabelList is the Gmail labels of one account.
+type LabelList struct {
+	Account *AccountRef `json:"account" doc:"The Google account the labels are from."`
+	Labels  []Label     `json:"labels"`
 }
 
 // Label is a Gmail label.

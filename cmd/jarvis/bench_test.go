@@ -47,7 +47,7 @@ func BenchmarkAuthMe(b *testing.B) {
 // directGmail is the official client talking to the sandbox as Ada, with no Jarvis in between.
 func directGmail(b *testing.B, e *testEnv) *gmail.Service {
 	b.Helper()
-	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn("ada@example.com")).User.ID)
+	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn("ada@example.com")).User.ID, "")
 	if err != nil {
 		b.Fatal(err)
 	}

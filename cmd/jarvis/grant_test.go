@@ -173,7 +173,7 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 		if !strings.Contains(e.Logs.String(), "decrypt") {
 			t.Fatal("the failed decryption was not logged")
 		}
-		// At warn, naming the user, and with an audit row; no token or
+		// At warn, naming the user and the account, and with an audit row; no token or
 		// ciphertext in either.
 		var warned bool
 		for _, line := range strings.Split(e.Logs.String(), "\n") {
@@ -185,9 +185,12 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 			t.Fatal("no warn log line for the failed decryption")
 		}
 		e.Main.Audit.Flush()
-		var meta string
-		err = e.Main.DB.SQL().QueryRow(`SELECT metadata FROM audit_logs WHERE action = 'google.token_decrypt_failed' AND target_id = $1 AND outcome = 'failure'`, graceID).Scan(&meta)
-		if err != nil || !strings.Contains(meta, "authentication_failed") {
+		var meta, graceAccount string
+		if err := e.Main.DB.SQL().QueryRow(`SELECT id FROM integrations_google WHERE user_id = $1`, graceID).Scan(&graceAccount); err != nil {
+			t.Fatal(err)
+		}
+		err = e.Main.DB.SQL().QueryRow(`SELECT metadata FROM audit_logs WHERE action = 'google.token_decrypt_failed' AND target_id = $1 AND outcome = 'failure'`, graceAccount).Scan(&meta)
+		if err != nil || !strings.Contains(meta, "authentication_failed") || !strings.Contains(meta, graceID) {
 			t.Fatalf("google.token_decrypt_failed row: %q, %v", meta, err)
 		}
 		if strings.Contains(e.Logs.String(), "v1:test1:") || strings.Contains(meta, "v1:") {

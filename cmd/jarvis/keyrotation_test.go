@@ -82,7 +82,7 @@ func TestServeResealsLegacyTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := a.Main.Integrations.FindGoogleIntegration(context.Background(), a.me(tok).User.ID)
+		g, err := a.Main.Integrations.FindGoogleIntegration(context.Background(), a.me(tok).User.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}

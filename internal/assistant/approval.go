@@ -63,5 +63,5 @@ func (s *Service) execute(ctx context.Context, userID string, a *jarvis.Approval
 	if err := s.cfg.ValidateDraft(a.Proposal); err != nil {
 		return nil, err
 	}
-	return s.cfg.Mail.CreateDraft(ctx, userID, a.Proposal)
+	return s.cfg.Mail.CreateDraft(ctx, userID, "", a.Proposal)
 }

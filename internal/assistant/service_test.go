@@ -43,7 +43,7 @@ func (f *fakeGoogle) saw(userID string) {
 	f.users = append(f.users, userID)
 }
 
-func (f *fakeGoogle) ListThreads(_ context.Context, userID string, q jarvis.ThreadQuery) (*jarvis.ThreadPage, error) {
+func (f *fakeGoogle) ListThreads(_ context.Context, userID, _ string, q jarvis.ThreadQuery) (*jarvis.ThreadPage, error) {
 	f.saw(userID)
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
@@ -51,20 +51,20 @@ func (f *fakeGoogle) ListThreads(_ context.Context, userID string, q jarvis.Thre
 	return &jarvis.ThreadPage{Threads: []jarvis.ThreadSummary{{ID: "f1", Subject: "Board pack", From: jarvis.Address{Name: "Charles", Email: "charles@example.com"}, Snippet: "Final check"}}}, nil
 }
 
-func (f *fakeGoogle) GetThread(_ context.Context, userID, id string) (*jarvis.Thread, error) {
+func (f *fakeGoogle) GetThread(_ context.Context, userID, _, id string) (*jarvis.Thread, error) {
 	f.saw(userID)
 	return &jarvis.Thread{ID: id, Subject: "Board pack", Messages: []jarvis.Message{{ID: "m1", Text: strings.Repeat("long body ", 20000)}}}, nil
 }
 
-func (f *fakeGoogle) GetMessage(context.Context, string, string) (*jarvis.Message, error) {
+func (f *fakeGoogle) GetMessage(context.Context, string, string, string) (*jarvis.Message, error) {
 	return nil, errors.New("not used")
 }
 
-func (f *fakeGoogle) GetAttachment(context.Context, string, string, string) (*jarvis.AttachmentData, error) {
+func (f *fakeGoogle) GetAttachment(context.Context, string, string, string, string) (*jarvis.AttachmentData, error) {
 	return nil, errors.New("not used")
 }
 
-func (f *fakeGoogle) CreateDraft(_ context.Context, userID string, in jarvis.DraftInput) (*jarvis.Draft, error) {
+func (f *fakeGoogle) CreateDraft(_ context.Context, userID, _ string, in jarvis.DraftInput) (*jarvis.Draft, error) {
 	f.saw(userID)
 	if f.fail != nil {
 		return nil, f.fail
@@ -75,18 +75,18 @@ func (f *fakeGoogle) CreateDraft(_ context.Context, userID string, in jarvis.Dra
 	return &jarvis.Draft{DraftID: "r1", MessageID: "m9", ThreadID: "t9"}, nil
 }
 
-func (f *fakeGoogle) ReplyRecipients(_ context.Context, userID, threadID string) ([]string, error) {
+func (f *fakeGoogle) ReplyRecipients(_ context.Context, userID, _, threadID string) ([]string, error) {
 	f.saw(userID)
 	return f.replyTo, nil
 }
 
-func (f *fakeGoogle) Upcoming(_ context.Context, userID string, days, max int) ([]jarvis.Event, error) {
+func (f *fakeGoogle) Upcoming(_ context.Context, userID, _ string, days, max int) (*jarvis.EventList, error) {
 	f.saw(userID)
-	return []jarvis.Event{}, nil
+	return &jarvis.EventList{Events: []jarvis.Event{}}, nil
 }
 
 // Events lists the timed events of f.calendar overlapping [from, to).
-func (f *fakeGoogle) Events(_ context.Context, userID string, from, to time.Time, max int) ([]jarvis.Event, error) {
+func (f *fakeGoogle) Events(_ context.Context, userID, _ string, from, to time.Time, max int) (*jarvis.EventList, error) {
 	f.saw(userID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -99,10 +99,10 @@ func (f *fakeGoogle) Events(_ context.Context, userID string, from, to time.Time
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return &jarvis.EventList{Events: out}, nil
 }
 
-func (f *fakeGoogle) TimeZone(context.Context, string) (string, error) {
+func (f *fakeGoogle) TimeZone(context.Context, string, string) (string, error) {
 	if f.fail != nil {
 		return "", f.fail
 	}
@@ -112,7 +112,7 @@ func (f *fakeGoogle) TimeZone(context.Context, string) (string, error) {
 	return f.zone, nil
 }
 
-func (f *fakeGoogle) FreeBusy(_ context.Context, userID string, from, to time.Time) (*jarvis.FreeBusy, error) {
+func (f *fakeGoogle) FreeBusy(_ context.Context, userID, _ string, from, to time.Time) (*jarvis.FreeBusy, error) {
 	f.saw(userID)
 	f.mu.Lock()
 	f.windows = append(f.windows, jarvis.Interval{Start: from, End: to})

@@ -139,7 +139,7 @@ func searchThreadsTool() *tool {
 			if q == "" {
 				q = "in:inbox"
 			}
-			page, err := t.s.cfg.Mail.ListThreads(t.ctx, t.user.ID, jarvis.ThreadQuery{Q: q, MaxResults: a.integer("max_results", 10)})
+			page, err := t.s.cfg.Mail.ListThreads(t.ctx, t.user.ID, "", jarvis.ThreadQuery{Q: q, MaxResults: a.integer("max_results", 10)})
 			if err != nil {
 				return serviceError(err, "Search")
 			}
@@ -172,7 +172,7 @@ func getThreadTool() *tool {
 		},
 		run: func(t *turn, a args) outcome {
 			id := a.str("thread_id")
-			th, err := t.s.cfg.Mail.GetThread(t.ctx, t.user.ID, id)
+			th, err := t.s.cfg.Mail.GetThread(t.ctx, t.user.ID, "", id)
 			if err != nil {
 				o := serviceError(err, "Reading the thread")
 				o.targetType, o.targetID = "thread", id
@@ -266,10 +266,11 @@ func runListEvents(t *turn, a args) outcome {
 		result["days"] = days
 		when = fmt.Sprintf("in the next %d %s", days, plural(days, "day", "days"))
 	}
-	events, err := t.s.cfg.Calendar.Events(t.ctx, t.user.ID, from, to, a.integer("max_results", 25))
+	list, err := t.s.cfg.Calendar.Events(t.ctx, t.user.ID, "", from, to, a.integer("max_results", 25))
 	if err != nil {
 		return serviceError(err, "Listing events")
 	}
+	events := list.Events
 	if loc != nil {
 		result["time_zone"] = loc.String()
 	}
@@ -331,7 +332,7 @@ func runFindFreeTime(t *turn, a args) outcome {
 	days, dur := a.integer("days", 7), a.integer("duration_minutes", 30)
 	from := t.s.now()
 	to := from.AddDate(0, 0, days)
-	fb, err := t.s.cfg.Calendar.FreeBusy(t.ctx, t.user.ID, from, to)
+	fb, err := t.s.cfg.Calendar.FreeBusy(t.ctx, t.user.ID, "", from, to)
 	if err != nil {
 		return serviceError(err, "Reading free/busy time")
 	}
@@ -425,7 +426,7 @@ func (t *turn) addressReply(in *jarvis.DraftInput) (outcome, bool) {
 	if len(in.To)+len(in.Cc)+len(in.Bcc) > 0 {
 		return outcome{}, true
 	}
-	to, err := t.s.cfg.Mail.ReplyRecipients(t.ctx, t.user.ID, in.ReplyToThreadID)
+	to, err := t.s.cfg.Mail.ReplyRecipients(t.ctx, t.user.ID, "", in.ReplyToThreadID)
 	if err != nil {
 		o := serviceError(err, "Reading the thread")
 		o.targetType, o.targetID = "thread", in.ReplyToThreadID

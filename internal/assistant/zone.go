@@ -31,7 +31,7 @@ func (s *Service) zone(ctx context.Context, userID string) (*time.Location, erro
 	if hit && now.Sub(e.at) < zoneTTL && now.Sub(e.at) >= 0 {
 		return e.loc, nil
 	}
-	name, err := s.cfg.Calendar.TimeZone(ctx, userID)
+	name, err := s.cfg.Calendar.TimeZone(ctx, userID, "")
 	if err != nil {
 		return nil, err
 	}

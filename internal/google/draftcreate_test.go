@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jarvis-hq/jarvis"
 )
@@ -20,9 +21,13 @@ type oneIntegration struct {
 	g jarvis.GoogleIntegration
 }
 
-func (s oneIntegration) FindGoogleIntegration(context.Context, string) (*jarvis.GoogleIntegration, error) {
+func (s oneIntegration) FindGoogleIntegration(context.Context, string, string) (*jarvis.GoogleIntegration, error) {
 	g := s.g
 	return &g, nil
+}
+
+func (s oneIntegration) TouchGoogleAccount(context.Context, string, string, time.Time) error {
+	return nil
 }
 
 type noAudit struct{}
@@ -103,7 +108,7 @@ func TestDraftCreateIsNotRetriedBlindly(t *testing.T) {
 			st := oneIntegration{g: jarvis.GoogleIntegration{ID: "i1", UserID: "u1", Email: "ada@example.com", AccessToken: "ya29.test",
 				Scopes: []string{ScopeGmailCompose}, Status: jarvis.GoogleActive}}
 			s := New(Config{BaseURL: srv.URL, HTTPClient: srv.Client()}, Stores{Integrations: st, Auditor: noAudit{}})
-			d, err := s.CreateDraft(context.Background(), "u1", jarvis.DraftInput{To: []string{"bob@example.com"}, Subject: "Hi", BodyText: "Hello"})
+			d, err := s.CreateDraft(context.Background(), "u1", "", jarvis.DraftInput{To: []string{"bob@example.com"}, Subject: "Hi", BodyText: "Hello"})
 			f.mu.Lock()
 			creates, stored := f.creates, len(f.byMsgID)
 			f.mu.Unlock()

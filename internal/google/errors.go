@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,7 +41,7 @@ func fieldError(ctx context.Context, err error, what, field string) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-		return reauthError(err)
+		return reauthError(nil, err)
 	}
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) {
@@ -50,7 +51,7 @@ func fieldError(ctx context.Context, err error, what, field string) error {
 	case ge.Code == http.StatusNotFound:
 		return &jarvis.Error{Code: jarvis.ENOTFOUND, Message: what + " not found.", Err: err}
 	case ge.Code == http.StatusUnauthorized:
-		return reauthError(err)
+		return reauthError(nil, err)
 	case ge.Code == http.StatusTooManyRequests || (ge.Code == http.StatusForbidden && isRateReason(reasonOf(ge))):
 		return &jarvis.Error{Code: jarvis.ERATELIMITED, Message: "Google's rate limit was reached. Retry later.", RetryAfter: retryAfter(ge.Header, time.Second), Err: err}
 	case ge.Code == http.StatusForbidden:
@@ -66,8 +67,14 @@ func fieldError(ctx context.Context, err error, what, field string) error {
 	return &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Google answered unexpectedly.", Err: err}
 }
 
-func reauthError(err error) error {
-	return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Jarvis's access to your Google account has expired or was revoked. Connect your Google account again.", Err: err}
+// reauthError says that the account's grant is gone, naming the account to
+// reconnect (g may be nil when it is not known).
+func reauthError(g *jarvis.GoogleIntegration, err error) error {
+	if g == nil {
+		return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Jarvis's access to your Google account has expired or was revoked. Connect your Google account again.", Err: err}
+	}
+	return &jarvis.Error{Code: jarvis.EREAUTH, Account: g.Ref(),
+		Message: fmt.Sprintf("Jarvis's access to the Google account %s has expired or was revoked. Connect it again.", g.Email), Err: err}
 }
 
 // googleLocations maps the parameter a Google 400 names (its error's

@@ -26,24 +26,37 @@ var (
 // summaryHeaders are the headers an inbox row needs.
 var summaryHeaders = []string{"Subject", "From", "Date"}
 
-// gmailCall is one Gmail operation for a user: a token source, and a
-// service on a client that carries it.
+// gmailCall is one Gmail operation for one of a user's accounts: a token
+// source, and a service on a client that carries it.
 type gmailCall struct {
 	tokens *userTokens
 	svc    *gmail.Service
 	g      *jarvis.GoogleIntegration
 }
 
-// gmailFor loads the user's integration, checks that one of the scopes was
-// granted (ESCOPEMISSING otherwise) and returns a Gmail service acting for them.
-func (s *Service) gmailFor(ctx context.Context, userID string, scopes []string, what string) (*gmailCall, error) {
-	u := s.tokens(userID)
+// acct is the account the call acts for, nil before it is known.
+func (c *gmailCall) acct() *jarvis.GoogleIntegration {
+	if c == nil {
+		return nil
+	}
+	return c.g
+}
+
+// gmailFor loads the user's account (id, email, or "" for the primary),
+// checks that one of the scopes was granted (ESCOPEMISSING otherwise) and
+// returns a Gmail service acting for it. ENOTFOUND if the user has no such
+// account.
+func (s *Service) gmailFor(ctx context.Context, userID, account string, scopes []string, what string) (*gmailCall, error) {
+	if account == jarvis.AllAccounts {
+		return nil, jarvis.Invalid("account", "Gmail reads one account at a time: name it by id or email, or leave account out for the primary.")
+	}
+	u := s.tokens(userID, account)
 	g, err := u.integration(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !hasAny(g, scopes) {
-		return nil, &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: fmt.Sprintf("You did not let Jarvis %s. Reconnect your Google account and grant that permission.", what)}
+		return nil, scopeError(g, what)
 	}
 	opts := []option.ClientOption{option.WithHTTPClient(s.client(u))}
 	if s.gmail != "" {
@@ -54,6 +67,12 @@ func (s *Service) gmailFor(ctx context.Context, userID string, scopes []string, 
 		return nil, err
 	}
 	return &gmailCall{tokens: u, svc: svc, g: g}, nil
+}
+
+// scopeError says that the account's grant lacks the permission to do what.
+func scopeError(g *jarvis.GoogleIntegration, what string) error {
+	return &jarvis.Error{Code: jarvis.ESCOPEMISSING, Account: g.Ref(),
+		Message: fmt.Sprintf("You did not let Jarvis %s in the Google account %s. Reconnect it and grant that permission.", what, g.Email)}
 }
 
 func hasAny(g *jarvis.GoogleIntegration, scopes []string) bool {
@@ -68,13 +87,14 @@ func hasAny(g *jarvis.GoogleIntegration, scopes []string) bool {
 // ListThreads lists a page of threads: one threads.list, then every thread's
 // metadata fetched in parallel (bounded), so that a page costs about two
 // round trips however many threads it shows.
-func (s *Service) ListThreads(ctx context.Context, userID string, q jarvis.ThreadQuery) (page *jarvis.ThreadPage, err error) {
+func (s *Service) ListThreads(ctx context.Context, userID, account string, q jarvis.ThreadQuery) (page *jarvis.ThreadPage, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
+	var c *gmailCall
 	defer func() {
-		s.audit(ctx, jarvis.AuditGmailThreadsList, "mailbox", "", err, map[string]any{"label": q.Label, "results": resultCount(page)})
+		err = s.record(ctx, c.acct(), jarvis.AuditGmailThreadsList, "mailbox", "", err, map[string]any{"label": q.Label, "results": resultCount(page)})
 	}()
-	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	c, err = s.gmailFor(ctx, userID, account, readScopes, "read your mail")
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +112,7 @@ func (s *Service) ListThreads(ctx context.Context, userID string, q jarvis.Threa
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Mailbox")
 	}
-	page = &jarvis.ThreadPage{Threads: make([]jarvis.ThreadSummary, len(list.Threads)), NextPageToken: list.NextPageToken}
+	page = &jarvis.ThreadPage{Account: c.g.Ref(), Threads: make([]jarvis.ThreadSummary, len(list.Threads)), NextPageToken: list.NextPageToken}
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(s.cfg.Concurrency)
 	for i, t := range list.Threads {
@@ -119,13 +139,14 @@ func resultCount(p *jarvis.ThreadPage) int {
 	return len(p.Threads)
 }
 
-// readGmail runs one read of the user's Gmail within the call timeout and
-// writes its audit row, whatever the outcome.
-func readGmail[T any](s *Service, ctx context.Context, userID, action, targetType, target string, fn func(context.Context, *gmailCall) (T, error)) (out T, err error) {
+// readGmail runs one read of the Gmail of one of the user's accounts within
+// the call timeout and writes its audit row, whatever the outcome.
+func readGmail[T any](s *Service, ctx context.Context, userID, account, action, targetType, target string, fn func(context.Context, *gmailCall) (T, error)) (out T, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
-	defer func() { s.audit(ctx, action, targetType, target, err, nil) }()
-	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	var c *gmailCall
+	defer func() { err = s.record(ctx, c.acct(), action, targetType, target, err, nil) }()
+	c, err = s.gmailFor(ctx, userID, account, readScopes, "read your mail")
 	if err != nil {
 		return out, err
 	}
@@ -133,13 +154,14 @@ func readGmail[T any](s *Service, ctx context.Context, userID, action, targetTyp
 }
 
 // GetThread returns a thread with every message decoded.
-func (s *Service) GetThread(ctx context.Context, userID, threadID string) (*jarvis.Thread, error) {
-	return readGmail(s, ctx, userID, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) (*jarvis.Thread, error) {
+func (s *Service) GetThread(ctx context.Context, userID, account, threadID string) (*jarvis.Thread, error) {
+	return readGmail(s, ctx, userID, account, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) (*jarvis.Thread, error) {
 		th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("full").Do()
 		if err != nil {
 			return nil, fieldError(ctx, err, "Thread", "id")
 		}
 		out := ThreadFromGmail(th)
+		out.Account = c.g.Ref()
 		for i := range out.Messages {
 			stableAttachmentIDs(&out.Messages[i], th.Messages[i])
 		}
@@ -148,8 +170,8 @@ func (s *Service) GetThread(ctx context.Context, userID, threadID string) (*jarv
 }
 
 // GetMessage returns one message, decoded.
-func (s *Service) GetMessage(ctx context.Context, userID, messageID string) (*jarvis.Message, error) {
-	return readGmail(s, ctx, userID, jarvis.AuditGmailMessageGet, "message", messageID, func(ctx context.Context, c *gmailCall) (*jarvis.Message, error) {
+func (s *Service) GetMessage(ctx context.Context, userID, account, messageID string) (*jarvis.Message, error) {
+	return readGmail(s, ctx, userID, account, jarvis.AuditGmailMessageGet, "message", messageID, func(ctx context.Context, c *gmailCall) (*jarvis.Message, error) {
 		gm, err := c.svc.Users.Messages.Get("me", messageID).Context(ctx).Format("full").Do()
 		if err != nil {
 			return nil, fieldError(ctx, err, "Message", "message_id")
@@ -205,11 +227,12 @@ func walkParts(p *gmail.MessagePart, fn func(*gmail.MessagePart)) {
 }
 
 // GetAttachment downloads an attachment named by its part-based id.
-func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachmentID string) (a *jarvis.AttachmentData, err error) {
+func (s *Service) GetAttachment(ctx context.Context, userID, account, messageID, attachmentID string) (a *jarvis.AttachmentData, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
+	var c *gmailCall
 	defer func() {
-		s.audit(ctx, jarvis.AuditGmailAttachmentGet, "message", messageID, err, map[string]any{"attachment_id": attachmentID})
+		err = s.record(ctx, c.acct(), jarvis.AuditGmailAttachmentGet, "message", messageID, err, map[string]any{"attachment_id": attachmentID})
 	}()
 	partID, ok := partIDFromAttachmentID(attachmentID)
 	if !ok {
@@ -218,7 +241,7 @@ func (s *Service) GetAttachment(ctx context.Context, userID, messageID, attachme
 	if !jarvis.IsGmailID(messageID) {
 		return nil, jarvis.Invalid("message_id", "message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
 	}
-	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	c, err = s.gmailFor(ctx, userID, account, readScopes, "read your mail")
 	if err != nil {
 		return nil, err
 	}
@@ -276,30 +299,31 @@ func lastSent(msgs []*gmail.Message) *gmail.Message {
 // latest message that is not a draft. A reply given no recipients (to, cc
 // and bcc empty) goes to whom the reply rule names (see ReplyRecipients);
 // EINVALID (field to) when it names no one.
-func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
+func (s *Service) CreateDraft(ctx context.Context, userID, account string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
 	if err := ValidateDraft(in); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
+	var c *gmailCall
 	defer func() {
 		target := ""
 		if d != nil {
 			target = d.DraftID
 		}
-		s.audit(ctx, jarvis.AuditGmailDraftCreate, "draft", target, err, map[string]any{"reply": in.ReplyToThreadID != "", "recipients": len(in.To) + len(in.Cc) + len(in.Bcc)})
+		err = s.record(ctx, c.acct(), jarvis.AuditGmailDraftCreate, "draft", target, err, map[string]any{"reply": in.ReplyToThreadID != "", "recipients": len(in.To) + len(in.Cc) + len(in.Bcc)})
 	}()
-	c, err := s.gmailFor(ctx, userID, draftScopes, "draft mail")
+	c, err = s.gmailFor(ctx, userID, account, draftScopes, "draft mail")
 	if err != nil {
 		return nil, err
 	}
-	opts := DraftOptions{From: jarvis.Address{Email: c.g.Email}, Now: s.now()}
-	if u := jarvis.UserFromContext(ctx); u != nil && u.ID == userID {
+	opts := DraftOptions{From: jarvis.Address{Email: c.g.Email, Name: c.g.Name}, Now: s.now()}
+	if u := jarvis.UserFromContext(ctx); u != nil && u.ID == userID && opts.From.Name == "" {
 		opts.From.Name = u.Name
 	}
 	if in.ReplyToThreadID != "" {
 		if !hasAny(c.g, readScopes) {
-			return nil, &jarvis.Error{Code: jarvis.ESCOPEMISSING, Message: "You did not let Jarvis read your mail, which a reply needs. Reconnect your Google account and grant that permission."}
+			return nil, scopeError(c.g, "read mail, which a reply needs,")
 		}
 		th, err := c.svc.Users.Threads.Get("me", in.ReplyToThreadID).Context(ctx).Format("metadata").
 			MetadataHeaders(replyHeaders...).Do()
@@ -310,7 +334,7 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
 		}
 		if len(in.To)+len(in.Cc)+len(in.Bcc) == 0 {
-			if in.To = replyRecipients(th.Messages, ownAddresses(ctx, userID, c.g)...); len(in.To) == 0 {
+			if in.To = replyRecipients(th.Messages, s.ownAddresses(ctx, userID, c.g)...); len(in.To) == 0 {
 				return nil, jarvis.Invalid("to", "The thread has no one else to reply to; give the recipients in to.")
 			}
 		}
@@ -325,20 +349,21 @@ func (s *Service) CreateDraft(ctx context.Context, userID string, in jarvis.Draf
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Thread")
 	}
-	d = &jarvis.Draft{DraftID: created.Id}
+	d = &jarvis.Draft{DraftID: created.Id, Account: c.g.Ref()}
 	if created.Message != nil {
 		d.MessageID, d.ThreadID = created.Message.Id, created.Message.ThreadId
 	}
 	return d, nil
 }
 
-// ListLabels lists the user's Gmail labels.
+// ListLabels lists the Gmail labels of one of the user's accounts.
 // Each listing writes a gmail.labels.list audit row, whatever the outcome.
-func (s *Service) ListLabels(ctx context.Context, userID string) (_ []jarvis.Label, err error) {
+func (s *Service) ListLabels(ctx context.Context, userID, account string) (_ *jarvis.LabelList, err error) {
 	ctx, cancel := s.callContext(ctx)
 	defer cancel()
-	defer func() { s.audit(ctx, jarvis.AuditGmailLabelsList, "mailbox", "", err, nil) }()
-	c, err := s.gmailFor(ctx, userID, readScopes, "read your mail")
+	var c *gmailCall
+	defer func() { err = s.record(ctx, c.acct(), jarvis.AuditGmailLabelsList, "mailbox", "", err, nil) }()
+	c, err = s.gmailFor(ctx, userID, account, readScopes, "read your mail")
 	if err != nil {
 		return nil, err
 	}
@@ -346,9 +371,9 @@ func (s *Service) ListLabels(ctx context.Context, userID string) (_ []jarvis.Lab
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Labels")
 	}
-	out := make([]jarvis.Label, 0, len(res.Labels))
+	out := &jarvis.LabelList{Account: c.g.Ref(), Labels: make([]jarvis.Label, 0, len(res.Labels))}
 	for _, l := range res.Labels {
-		out = append(out, jarvis.Label{ID: l.Id, Name: l.Name, Type: l.Type})
+		out.Labels = append(out.Labels, jarvis.Label{ID: l.Id, Name: l.Name, Type: l.Type})
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ package google
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -175,15 +176,44 @@ func (s *Service) callContext(ctx context.Context) (context.Context, context.Can
 	return context.WithTimeout(ctx, s.cfg.CallTimeout)
 }
 
-// audit records a Google call with its outcome.
-func (s *Service) audit(ctx context.Context, action, targetType, targetID string, err error, meta map[string]any) {
+// record writes the audit row of a Google call made for the account g (nil
+// when the call failed before it was known), with its id in
+// metadata.account_id and the call's outcome, and returns err, naming g
+// when err is about its grant and names no account yet.
+func (s *Service) record(ctx context.Context, g *jarvis.GoogleIntegration, action, targetType, targetID string, err error, meta map[string]any) error {
 	e := jarvis.AuditEntry{Action: action, TargetType: targetType, TargetID: targetID, Outcome: jarvis.OutcomeSuccess, Metadata: meta}
+	if e.Metadata == nil {
+		e.Metadata = map[string]any{}
+	}
+	if g != nil {
+		e.Metadata["account_id"] = g.ID
+	}
 	if err != nil {
 		e.Outcome = jarvis.OutcomeFailure
-		if e.Metadata == nil {
-			e.Metadata = map[string]any{}
-		}
 		e.Metadata["error_code"] = jarvis.ErrorCode(err)
+		err = aboutAccount(err, g)
+	}
+	if len(e.Metadata) == 0 {
+		e.Metadata = nil
 	}
 	s.st.Auditor.Record(ctx, e)
+	return err
+}
+
+// aboutAccount names g in an error about a grant (EREAUTH, ESCOPEMISSING)
+// that names no account yet.
+func aboutAccount(err error, g *jarvis.GoogleIntegration) error {
+	var je *jarvis.Error
+	if g == nil || !errors.As(err, &je) || je.Account != nil {
+		return err
+	}
+	switch je.Code {
+	case jarvis.EREAUTH:
+		return reauthError(g, err)
+	case jarvis.ESCOPEMISSING:
+		named := *je
+		named.Account = g.Ref()
+		return &named
+	}
+	return err
 }

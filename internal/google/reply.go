@@ -66,11 +66,17 @@ func replyRecipients(msgs []*gmail.Message, own ...string) []string {
 }
 
 // ownAddresses are the user's addresses a reply never goes to: the Google
-// account's, and Jarvis's for the user when ctx carries them.
-func ownAddresses(ctx context.Context, userID string, g *jarvis.GoogleIntegration) []string {
+// account's, the user's other accounts', and Jarvis's for the user when ctx
+// carries them.
+func (s *Service) ownAddresses(ctx context.Context, userID string, g *jarvis.GoogleIntegration) []string {
 	own := []string{g.Email}
 	if u := jarvis.UserFromContext(ctx); u != nil && u.ID == userID && u.Email != "" {
 		own = append(own, u.Email)
+	}
+	if list, err := s.st.Integrations.ListGoogleAccounts(ctx, userID); err == nil {
+		for _, a := range list {
+			own = append(own, a.Email)
+		}
 	}
 	return own
 }
@@ -80,8 +86,8 @@ func ownAddresses(ctx context.Context, userID string, g *jarvis.GoogleIntegratio
 // addresses), as CreateDraft fills a reply given no recipients. It reads
 // the thread's headers only and writes a gmail.thread.get audit row.
 // ENOTFOUND when there is no such thread.
-func (s *Service) ReplyRecipients(ctx context.Context, userID, threadID string) ([]string, error) {
-	return readGmail(s, ctx, userID, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) ([]string, error) {
+func (s *Service) ReplyRecipients(ctx context.Context, userID, account, threadID string) ([]string, error) {
+	return readGmail(s, ctx, userID, account, jarvis.AuditGmailThreadGet, "thread", threadID, func(ctx context.Context, c *gmailCall) ([]string, error) {
 		th, err := c.svc.Users.Threads.Get("me", threadID).Context(ctx).Format("metadata").MetadataHeaders(replyHeaders...).Do()
 		if err != nil {
 			return nil, fieldError(ctx, err, "Thread", "reply_to_thread_id")
@@ -89,6 +95,6 @@ func (s *Service) ReplyRecipients(ctx context.Context, userID, threadID string) 
 		if len(th.Messages) == 0 {
 			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
 		}
-		return replyRecipients(th.Messages, ownAddresses(ctx, userID, c.g)...), nil
+		return replyRecipients(th.Messages, s.ownAddresses(ctx, userID, c.g)...), nil
 	})
 }

@@ -72,7 +72,7 @@ func (s *Service) Start(ctx context.Context, redirectPath string) (string, strin
 // needsConsent reports whether the user's stored grant cannot refresh: none
 // stored, unreadable, without a refresh token, or not active.
 func (s *Service) needsConsent(ctx context.Context, userID string) bool {
-	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID)
+	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID, "")
 	return err != nil || g.RefreshToken == "" || g.Status != jarvis.GoogleActive
 }
 
@@ -135,11 +135,13 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 	}
 	granted := grantedScopes(tok.Extra("scope"), previous)
 	refusal.subject = idt.Subject
-	user, newUser, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims, refusal)
+	user, newUser, linked, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims, refusal)
 	if err != nil {
 		return nil, err
 	}
-	if s.st.Identities != nil {
+	// An account already linked to the user proves itself; any other is
+	// bound to the user (once and for good) before it is linked.
+	if s.st.Identities != nil && !linked {
 		if err := s.st.Identities.BindGoogleIdentity(ctx, user.ID, idt.Issuer, idt.Subject); jarvis.IsCode(err, jarvis.ECONFLICT) {
 			refusal.reason = refusedEmailLinked
 			return nil, emailLinkedError(claims.Email)
@@ -148,18 +150,25 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 		}
 	}
 	uctx := jarvis.NewContextWithUser(ctx, user)
-	if err := s.st.Profiles.UpdateUserProfile(ctx, user.ID, claims.Name, claims.Picture); err != nil {
-		return nil, err
-	}
 	g := &jarvis.GoogleIntegration{UserID: user.ID, Issuer: idt.Issuer, Subject: idt.Subject, Email: strings.ToLower(claims.Email),
-		Scopes: normaliseScopes(granted), AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType,
-		Expiry: tok.Expiry.UTC(), Status: jarvis.GoogleActive}
+		Name: claims.Name, PictureURL: claims.Picture, Scopes: normaliseScopes(granted), AccessToken: tok.AccessToken,
+		RefreshToken: tok.RefreshToken, TokenType: tok.TokenType, Expiry: tok.Expiry.UTC(), Status: jarvis.GoogleActive}
 	if err := s.st.Integrations.UpsertGoogleIntegration(ctx, g); err != nil {
 		return nil, err
 	}
-	s.st.Auditor.Record(uctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleSignIn, TargetType: "user", TargetID: user.ID, Metadata: map[string]any{"new_user": newUser}})
+	// The user's name and picture are their primary account's; a sign-in
+	// with another account records the sign-in only.
+	name, picture := claims.Name, claims.Picture
+	if !g.Primary {
+		name, picture = "", ""
+	}
+	if err := s.st.Profiles.UpdateUserProfile(ctx, user.ID, name, picture); err != nil {
+		return nil, err
+	}
+	s.st.Auditor.Record(uctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleSignIn, TargetType: "user", TargetID: user.ID,
+		Metadata: map[string]any{"new_user": newUser, "account_id": g.ID}})
 	s.st.Auditor.Record(uctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleConnect, TargetType: "google_integration", TargetID: g.ID,
-		Metadata: map[string]any{"scopes": g.Scopes, "refresh_token_received": tok.RefreshToken != ""}})
+		Metadata: map[string]any{"scopes": g.Scopes, "refresh_token_received": tok.RefreshToken != "", "account_id": g.ID, "primary": g.Primary}})
 	return &jarvis.SignInResult{User: user, RedirectPath: st.RedirectPath, NewUser: newUser}, nil
 }
 
@@ -214,22 +223,32 @@ func emailLinkedError(email string) error {
 }
 
 // findOrCreateUser applies the identity rule and the sign-in allowlist. The
-// (issuer, sub) pair is the identity; a verified email links only a user
-// with no Google identity yet, and a user who has one refuses the newcomer.
-func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c idClaims, refusal *signInRefusal) (*jarvis.User, bool, error) {
+// (issuer, sub) pair is the identity: any Google account linked to a user
+// signs that user in (linked reports that it was found so); a verified
+// email links only a user with no Google identity yet, and a user who has
+// one refuses the newcomer.
+func (s *Service) findOrCreateUser(ctx context.Context, issuer, sub string, c idClaims, refusal *signInRefusal) (u *jarvis.User, newUser, linked bool, err error) {
 	if g, err := s.st.Integrations.FindGoogleIntegrationByIdentity(ctx, issuer, sub); err == nil {
 		u, err := s.st.Users.FindUserByID(ctx, g.UserID)
-		return u, false, err
+		return u, false, true, err
 	} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if s.st.Identities != nil { // bound before, since disconnected: the same user
 		if u, err := s.st.Identities.FindUserByGoogleIdentity(ctx, issuer, sub); err == nil {
-			return u, false, nil
+			return u, false, false, nil
 		} else if !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			return nil, false, err
+			return nil, false, false, err
 		}
 	}
+	u, newUser, err = s.findOrCreateByEmail(ctx, c, refusal)
+	return u, newUser, false, err
+}
+
+// findOrCreateByEmail is the identity rule for a Google identity Jarvis has
+// never seen: the user with its verified email if they have no Google
+// identity, else a new user if the allowlist lets them in.
+func (s *Service) findOrCreateByEmail(ctx context.Context, c idClaims, refusal *signInRefusal) (*jarvis.User, bool, error) {
 	email := strings.ToLower(strings.TrimSpace(c.Email))
 	refusal.meta = map[string]any{"domain": domainOf(email), "email_verified": c.verified()}
 	if email != "" {
@@ -327,14 +346,36 @@ func normaliseScopes(in []string) []string {
 	return out
 }
 
-// Disconnect revokes the access token and the refresh token at Google and
-// deletes the stored tokens. The tokens
-// are deleted even when Google cannot be reached, since the user asked to be
-// disconnected. ENOTFOUND when nothing is connected.
+// Disconnect disconnects every Google account of the user (see
+// DisconnectAccount); the user keeps their Jarvis login. ENOTFOUND when
+// nothing is connected.
 func (s *Service) Disconnect(ctx context.Context, userID string) error {
-	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID)
+	accounts, err := s.st.Integrations.ListGoogleAccounts(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if len(accounts) == 0 {
+		return jarvis.Errorf(jarvis.ENOTFOUND, "Google is not connected.")
+	}
+	for _, a := range accounts {
+		if err := s.DisconnectAccount(ctx, userID, a.ID); err != nil && !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			return err
+		}
+	}
+	return nil
+}
+
+// DisconnectAccount revokes the access token and the refresh token of one of
+// the user's accounts at Google and deletes the account with its tokens;
+// when it was the primary, the earliest connected of the others becomes
+// the primary. The tokens are deleted even when Google cannot be reached,
+// since the user asked to be disconnected; the google.disconnect audit row
+// says whether Google confirmed the revocation. ENOTFOUND when the user has
+// no such account.
+func (s *Service) DisconnectAccount(ctx context.Context, userID, accountID string) error {
+	g, err := s.st.Integrations.FindGoogleIntegration(ctx, userID, accountID)
 	if jarvis.IsCode(err, jarvis.EREAUTH) {
-		g = &jarvis.GoogleIntegration{} // unreadable tokens: nothing to revoke, just delete
+		g = &jarvis.GoogleIntegration{ID: accountID} // unreadable tokens: nothing to revoke, just delete
 	} else if err != nil {
 		return err
 	}
@@ -352,11 +393,11 @@ func (s *Service) Disconnect(ctx context.Context, userID string) error {
 		}
 	}
 	revoked = revoked && tried
-	if err := s.st.Integrations.DeleteGoogleIntegration(ctx, userID); err != nil {
+	if err := s.st.Integrations.DeleteGoogleIntegration(ctx, userID, g.ID); err != nil {
 		return err
 	}
 	s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleDisconnect, TargetType: "google_integration", TargetID: g.ID,
-		Metadata: map[string]any{"revoked_at_google": revoked}})
+		Metadata: map[string]any{"revoked_at_google": revoked, "account_id": g.ID}})
 	return nil
 }
 

@@ -18,8 +18,8 @@ import (
 // maxEarlyRefresh caps how long before expiry a token is refreshed.
 const maxEarlyRefresh = 5 * time.Minute
 
-// userTokens is the token source of one user for one service call. It reads
-// the integration once, refreshes when less than min(5 minutes, a quarter of
+// userTokens is the token source of one of a user's Google accounts for one
+// service call. It reads the account once, refreshes when less than min(5 minutes, a quarter of
 // the token's lifetime) remains, and — because x/oauth2 does not say when it
 // refreshed — does the refresh itself, under a lease on the integration row
 // (see refreshLocked), so that any number of requests on any number of
@@ -28,15 +28,26 @@ const maxEarlyRefresh = 5 * time.Minute
 type userTokens struct {
 	s      *Service
 	userID string
+	// account names the account until it is loaded (id, email, or "" for
+	// the primary); after that, cur.ID does.
+	account string
 
 	mu  sync.Mutex
 	cur *jarvis.GoogleIntegration
 }
 
-func (s *Service) tokens(userID string) *userTokens { return &userTokens{s: s, userID: userID} }
+func (s *Service) tokens(userID, account string) *userTokens {
+	return &userTokens{s: s, userID: userID, account: account}
+}
 
-// integration returns the user's integration, loading it once. EREAUTH
-// unless it is active; ENOTFOUND-as-EREAUTH when there is none.
+// lastUsedEvery is how stale an account's last use may be before a call
+// records it again: the API shows it to the minute, and most calls then
+// write nothing.
+const lastUsedEvery = time.Minute
+
+// integration returns the account, loading it once. ENOTFOUND when the user
+// has no such account; EREAUTH when a primary is asked for and the user has
+// none, or the account is not active.
 func (u *userTokens) integration(ctx context.Context) (*jarvis.GoogleIntegration, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -45,18 +56,28 @@ func (u *userTokens) integration(ctx context.Context) (*jarvis.GoogleIntegration
 
 func (u *userTokens) loadLocked(ctx context.Context) (*jarvis.GoogleIntegration, error) {
 	if u.cur == nil {
-		g, err := u.s.st.Integrations.FindGoogleIntegration(ctx, u.userID)
-		if jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			return nil, &jarvis.Error{Code: jarvis.EREAUTH, Message: "Your Google account is not connected. Connect it to use Gmail and Calendar.", Err: err}
+		g, err := u.s.st.Integrations.FindGoogleIntegration(ctx, u.userID, u.account)
+		if jarvis.IsCode(err, jarvis.ENOTFOUND) && u.account == "" {
+			return nil, notConnected(err)
 		} else if err != nil {
 			return nil, err
 		}
 		u.cur = g
+		if g.LastUsedAt == nil || u.s.now().Sub(*g.LastUsedAt) >= lastUsedEvery {
+			if err := u.s.st.Integrations.TouchGoogleAccount(ctx, g.UserID, g.ID, u.s.now()); err != nil {
+				u.s.log.WarnContext(ctx, "recording a Google account's use failed", "err", err)
+			}
+		}
 	}
 	if u.cur.Status != jarvis.GoogleActive {
-		return nil, reauthError(fmt.Errorf("integration status %s", u.cur.Status))
+		return nil, reauthError(u.cur, fmt.Errorf("integration status %s", u.cur.Status))
 	}
 	return u.cur, nil
+}
+
+// notConnected is the answer for a user with no Google account at all.
+func notConnected(err error) error {
+	return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Your Google account is not connected. Connect it to use Gmail and Calendar.", Err: err}
 }
 
 // needsRefresh reports whether g's access token is missing or within
@@ -132,24 +153,27 @@ const (
 // one saves, bounded by ctx.
 func (u *userTokens) refreshLocked(ctx context.Context, stale string) error {
 	wait := leasePollFirst
+	ref := u.cur.Ref()
 	for {
-		g, lease, err := u.s.st.Integrations.LeaseGoogleRefresh(ctx, u.userID, refreshLease)
+		g, lease, err := u.s.st.Integrations.LeaseGoogleRefresh(ctx, u.userID, ref.ID, refreshLease)
 		if jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			return &jarvis.Error{Code: jarvis.EREAUTH, Message: "Your Google account is not connected. Connect it to use Gmail and Calendar.", Err: err}
+			// Disconnected meanwhile.
+			return &jarvis.Error{Code: jarvis.EREAUTH, Message: fmt.Sprintf("The Google account %s is no longer connected. Connect it again.", ref.Email),
+				Account: ref, Err: err}
 		} else if err != nil {
 			return err
 		}
 		won := !lease.IsZero()
 		release := func() {
 			if won {
-				_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, lease)
+				_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, g.ID, lease)
 			}
 		}
 		switch {
 		case g.Status != jarvis.GoogleActive:
 			release()
 			u.cur = g
-			return reauthError(fmt.Errorf("integration status %s", g.Status))
+			return reauthError(g, fmt.Errorf("integration status %s", g.Status))
 		case g.AccessToken != "" && g.AccessToken != stale && !u.needsRefresh(g):
 			release()
 			u.cur = g
@@ -181,7 +205,7 @@ func (u *userTokens) refreshLocked(ctx context.Context, stale string) error {
 // the refresh token), within refreshTimeout.
 func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleIntegration, lease time.Time) (bool, error) {
 	release := func() {
-		_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, lease)
+		_ = u.s.st.Integrations.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), u.userID, g.ID, lease)
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
@@ -189,7 +213,7 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 	var refreshErr error
 	if g.RefreshToken == "" {
 		next.Status = jarvis.GoogleReauthRequired
-		refreshErr = reauthError(errors.New("no refresh token stored"))
+		refreshErr = reauthError(g, errors.New("no refresh token stored"))
 	} else {
 		octx := context.WithValue(rctx, oauth2.HTTPClient, u.s.http)
 		t, err := u.s.oauth.TokenSource(octx, &oauth2.Token{RefreshToken: g.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
@@ -198,11 +222,11 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 		case err != nil && errors.As(err, &re) && re.ErrorCode == "invalid_grant":
 			// The grant is gone: stop using it, and say so once.
 			next.Status = jarvis.GoogleReauthRequired
-			refreshErr = reauthError(err)
+			refreshErr = reauthError(g, err)
 		case err != nil:
 			release()
 			refreshErr = upstreamError(rctx, err, "Token")
-			u.audit(ctx, refreshErr)
+			u.audit(ctx, g, refreshErr)
 			return false, refreshErr
 		default:
 			now := u.s.now()
@@ -223,19 +247,22 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 		return false, err
 	}
 	u.cur = &next
-	u.audit(ctx, refreshErr)
+	u.audit(ctx, g, refreshErr)
 	return true, refreshErr
 }
 
-// audit records a refresh: its success, or its failure with the error code.
-func (u *userTokens) audit(ctx context.Context, refreshErr error) {
+// audit records a refresh of the account: its success, or its failure with
+// the error code.
+func (u *userTokens) audit(ctx context.Context, g *jarvis.GoogleIntegration, refreshErr error) {
 	ctx = context.WithoutCancel(ctx)
+	meta := map[string]any{"account_id": g.ID}
 	if refreshErr != nil {
-		u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefreshFail, TargetType: "google_integration", TargetID: u.userID,
-			Outcome: jarvis.OutcomeFailure, Metadata: map[string]any{"error_code": jarvis.ErrorCode(refreshErr)}})
+		meta["error_code"] = jarvis.ErrorCode(refreshErr)
+		u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefreshFail, TargetType: "google_integration", TargetID: g.ID,
+			Outcome: jarvis.OutcomeFailure, Metadata: meta})
 		return
 	}
-	u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefresh, TargetType: "google_integration", TargetID: u.userID})
+	u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefresh, TargetType: "google_integration", TargetID: g.ID, Metadata: meta})
 }
 
 // authTransport puts the user's access token on each request, and after a

@@ -59,12 +59,12 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 		s.unavailable(w, r, jarvis.EUPSTREAM, "Gmail labels")
 		return
 	}
-	labels, err := s.Labels.ListLabels(r.Context(), u.ID)
+	labels, err := s.Labels.ListLabels(r.Context(), u.ID, "")
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"labels": labels})
+	writeJSON(w, http.StatusOK, labels)
 }
 
 func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
@@ -86,7 +86,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		s.Error(w, r, jarvis.Invalid("page_token", "The page token is not valid."))
 		return
 	}
-	page, err := s.Mail.ListThreads(r.Context(), u.ID, query)
+	page, err := s.Mail.ListThreads(r.Context(), u.ID, "", query)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request, u *jarvis.Use
 		s.Error(w, r, err)
 		return
 	}
-	t, err := s.Mail.GetThread(r.Context(), u.ID, id)
+	t, err := s.Mail.GetThread(r.Context(), u.ID, "", id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -119,7 +119,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, u *jarvis
 		s.Error(w, r, err)
 		return
 	}
-	a, err := s.Mail.GetAttachment(r.Context(), u.ID, mid, aid)
+	a, err := s.Mail.GetAttachment(r.Context(), u.ID, "", mid, aid)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -167,7 +167,7 @@ func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		}
 	}
 	s.idempotent(w, r, u, "gmail.draft", body, func() (int, any, error) {
-		d, err := s.Mail.CreateDraft(r.Context(), u.ID, in)
+		d, err := s.Mail.CreateDraft(r.Context(), u.ID, "", in)
 		return http.StatusCreated, d, err
 	})
 }
@@ -251,10 +251,10 @@ func (s *Server) upcoming(w http.ResponseWriter, r *http.Request, u *jarvis.User
 		s.Error(w, r, err)
 		return
 	}
-	events, err := s.Calendar.Upcoming(r.Context(), u.ID, days, max)
+	list, err := s.Calendar.Upcoming(r.Context(), u.ID, "", days, max)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": events})
+	writeJSON(w, http.StatusOK, map[string]any{"events": list.Events})
 }

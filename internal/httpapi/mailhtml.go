@@ -20,7 +20,7 @@ func (s *Server) messageHTML(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		return
 	}
 	remote := r.URL.Query().Get("images") == "1"
-	m, err := s.Mail.GetMessage(r.Context(), u.ID, mid)
+	m, err := s.Mail.GetMessage(r.Context(), u.ID, "", mid)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -51,9 +51,6 @@ func googleErrs(codes ...int) []int { return append(authErrs(403, 409, 429, 502,
 func orgErrs(codes ...int) []int    { return authErrs(append([]int{403, 404}, codes...)...) }
 func chatErrs(codes ...int) []int   { return authErrs(append([]int{503}, codes...)...) }
 
-type labelsResponse struct {
-	Labels []jarvis.Label `json:"labels"`
-}
 type eventsResponse struct {
 	Events []jarvis.Event `json:"events"`
 }
@@ -112,7 +109,7 @@ var operations = []operation{
 		params: []param{path("org_id", ""), q("action", "string", "one of: "+strings.Join(jarvis.AuditActions, ", ")), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
 		ok:     200, resp: jarvis.AuditPage{}, errors: orgErrs(400)},
 
-	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: labelsResponse{}, errors: googleErrs(400)},
+	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: jarvis.LabelList{}, errors: googleErrs(400)},
 	{method: "GET", path: "/gmail/threads", summary: "A page of threads", tag: "gmail", auth: true,
 		params: []param{q("q", "string", "Gmail search syntax"), q("label", "string", "a label id"), q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")},
 		ok:     200, resp: jarvis.ThreadPage{}, errors: googleErrs(400)},

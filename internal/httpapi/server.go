@@ -76,9 +76,9 @@ type ProfileStore interface {
 	UpdateUserProfile(ctx context.Context, userID, name, picture string) error
 }
 
-// LabelService lists the user's Gmail labels.
+// LabelService lists the Gmail labels of one of the user's accounts.
 type LabelService interface {
-	ListLabels(ctx context.Context, userID string) ([]jarvis.Label, error)
+	ListLabels(ctx context.Context, userID, account string) (*jarvis.LabelList, error)
 }
 
 // Server is the HTTP API.

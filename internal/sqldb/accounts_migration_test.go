@@ -55,7 +55,7 @@ func TestMigrateToSeveralAccounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		store := sqldb.NewIntegrations(db, vault.Cipher{Keys: kr})
-		g, err := store.FindGoogleIntegration(ctx, ada)
+		g, err := store.FindGoogleIntegration(ctx, ada, "")
 		if err != nil || g.ID != row || g.UserID != ada || g.AccessToken != "ya29.ada" || g.RefreshToken != "1//ada" || g.Version != 3 ||
 			g.Email != "ada@example.com" || g.Subject != "1234" || len(g.Scopes) != 2 {
 			t.Fatalf("after up: %+v, %v", g, err)
@@ -66,7 +66,7 @@ func TestMigrateToSeveralAccounts(t *testing.T) {
 			!primary || name != "Ada Lovelace" || picture != "https://pictures.example/ada" {
 			t.Fatalf("after up: primary %v, name %q, picture %q, %v", primary, name, picture, err)
 		}
-		if _, err := store.FindGoogleIntegration(ctx, bob); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		if _, err := store.FindGoogleIntegration(ctx, bob, ""); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("bob after up: %v", err)
 		}
 		// The same Google account still belongs to one user only.
@@ -110,7 +110,7 @@ func TestMigrateToSeveralAccounts(t *testing.T) {
 		if _, err := db.MigrateUp(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if g, err := store.FindGoogleIntegration(ctx, ada); err != nil || g.RefreshToken != "1//ada" {
+		if g, err := store.FindGoogleIntegration(ctx, ada, ""); err != nil || g.RefreshToken != "1//ada" {
 			t.Fatalf("up again: %+v, %v", g, err)
 		}
 	})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jarvis-hq/jarvis"
 )
@@ -28,21 +27,22 @@ func NewIntegrations(db *DB, c jarvis.TokenCipher) *Integrations {
 
 const integrationTable = "integrations_google"
 
-const integrationColumns = `id, user_id, issuer, google_sub, email, scopes, access_token_ciphertext, refresh_token_ciphertext,
-	token_type, expiry, status, last_refreshed_at, created_at, updated_at, version, ad_version`
+const integrationColumns = `id, user_id, issuer, google_sub, email, name, picture_url, is_primary, scopes, access_token_ciphertext,
+	refresh_token_ciphertext, token_type, expiry, status, last_refreshed_at, last_used_at, created_at, updated_at, version, ad_version`
 
 type integrationRow struct {
-	g                jarvis.GoogleIntegration
-	accessCT, refCT  string
-	expiry, lastRefr sql.NullTime
-	scopes           string
-	adVersion        int // 1: sealed before tokens were bound to their user; 2: bound
+	g                          jarvis.GoogleIntegration
+	accessCT, refCT            string
+	expiry, lastRefr, lastUsed sql.NullTime
+	scopes                     string
+	adVersion                  int // 1: sealed before tokens were bound to their user; 2: bound
 }
 
 func scanIntegration(row interface{ Scan(...any) error }) (*integrationRow, error) {
 	var r integrationRow
-	err := row.Scan(&r.g.ID, &r.g.UserID, &r.g.Issuer, &r.g.Subject, &r.g.Email, &r.scopes, &r.accessCT, &r.refCT,
-		&r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.g.CreatedAt, &r.g.UpdatedAt, &r.g.Version, &r.adVersion)
+	err := row.Scan(&r.g.ID, &r.g.UserID, &r.g.Issuer, &r.g.Subject, &r.g.Email, &r.g.Name, &r.g.PictureURL, &r.g.Primary, &r.scopes,
+		&r.accessCT, &r.refCT, &r.g.TokenType, &r.expiry, &r.g.Status, &r.lastRefr, &r.lastUsed, &r.g.CreatedAt, &r.g.UpdatedAt,
+		&r.g.Version, &r.adVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func scanIntegration(row interface{ Scan(...any) error }) (*integrationRow, erro
 	if r.expiry.Valid {
 		r.g.Expiry = r.expiry.Time.UTC()
 	}
-	r.g.LastRefreshedAt = timePtr(r.lastRefr)
+	r.g.LastRefreshedAt, r.g.LastUsedAt = timePtr(r.lastRefr), timePtr(r.lastUsed)
 	r.g.CreatedAt, r.g.UpdatedAt = r.g.CreatedAt.UTC(), r.g.UpdatedAt.UTC()
 	return &r, nil
 }
@@ -70,8 +70,8 @@ func (s *Integrations) open(r *integrationRow) (*jarvis.GoogleIntegration, error
 		}
 		pt, err := s.cipher.Decrypt(f.ct, binding(g.ID, g.UserID, f.field, r.adVersion))
 		if err != nil {
-			return nil, &jarvis.Error{Code: jarvis.EREAUTH, Message: "The stored Google grant cannot be read. Connect your Google account again.",
-				Err: fmt.Errorf("decrypt %s of integration %s: %w", f.field, g.ID, err)}
+			return nil, &jarvis.Error{Code: jarvis.EREAUTH, Message: fmt.Sprintf("The stored grant of the Google account %s cannot be read. Connect it again.", g.Email),
+				Account: g.Ref(), Err: fmt.Errorf("decrypt %s of integration %s: %w", f.field, g.ID, err)}
 		}
 		*f.dst = string(pt)
 	}
@@ -109,186 +109,6 @@ func (s *Integrations) seal(id, userID, field, token string) (string, error) {
 		return "", nil
 	}
 	return s.cipher.Encrypt([]byte(token), binding(id, userID, field, adBound))
-}
-
-// FindGoogleIntegration returns the user's integration, or ENOTFOUND.
-func (s *Integrations) FindGoogleIntegration(ctx context.Context, userID string) (*jarvis.GoogleIntegration, error) {
-	r, err := scanIntegration(s.db.db.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE user_id = $1`, userID))
-	if err != nil {
-		return nil, notFound(err, "Google integration")
-	}
-	return s.open(r)
-}
-
-// GoogleStatus returns the status, email and scopes of the user's
-// integration without decrypting anything, or ENOTFOUND.
-func (s *Integrations) GoogleStatus(ctx context.Context, userID string) (*jarvis.GoogleStatus, error) {
-	var st jarvis.GoogleStatus
-	var scopes string
-	err := s.db.db.QueryRowContext(ctx, `SELECT status, email, scopes FROM integrations_google WHERE user_id = $1`, userID).Scan(&st.Status, &st.Email, &scopes)
-	if err != nil {
-		return nil, notFound(err, "Google integration")
-	}
-	st.Scopes = strings.Fields(scopes)
-	return &st, nil
-}
-
-// FindGoogleIntegrationByIdentity returns the integration of the Google
-// identity, whoever owns it, or ENOTFOUND. Its tokens are left out.
-func (s *Integrations) FindGoogleIntegrationByIdentity(ctx context.Context, issuer, subject string) (*jarvis.GoogleIntegration, error) {
-	r, err := scanIntegration(s.db.db.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations_google WHERE issuer = $1 AND google_sub = $2`, issuer, subject))
-	if err != nil {
-		return nil, notFound(err, "Google integration")
-	}
-	return &r.g, nil
-}
-
-// UpsertGoogleIntegration creates or replaces the user's integration. An
-// empty RefreshToken keeps the stored one (Google sends a refresh token only
-// on first consent). ECONFLICT if the identity belongs to another user.
-func (s *Integrations) UpsertGoogleIntegration(ctx context.Context, g *jarvis.GoogleIntegration) error {
-	now := s.db.now()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		var id, refCT string
-		adVersion := adBound
-		err := tx.QueryRowContext(ctx, `SELECT id, refresh_token_ciphertext, ad_version FROM integrations_google WHERE user_id = $1`+s.db.forUpdate(), g.UserID).Scan(&id, &refCT, &adVersion)
-		exists := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read integration: %w", err)
-		}
-		if !exists {
-			id = newID()
-		}
-		accessCT, err := s.seal(id, g.UserID, "access_token", g.AccessToken)
-		if err != nil {
-			return err
-		}
-		refresh := g.RefreshToken
-		if refresh == "" && refCT != "" {
-			// Keep the stored refresh token, sealed again under the primary
-			// key; one that no configured key opens is dropped, not kept.
-			refresh = s.openField(id, g.UserID, "refresh_token", refCT, adVersion)
-		}
-		if refCT, err = s.seal(id, g.UserID, "refresh_token", refresh); err != nil {
-			return err
-		}
-		status := g.Status
-		if status == "" {
-			status = jarvis.GoogleActive
-		}
-		if exists {
-			_, err = tx.ExecContext(ctx, `UPDATE integrations_google SET issuer = $2, google_sub = $3, email = $4, scopes = $5,
-				access_token_ciphertext = $6, refresh_token_ciphertext = $7, key_id = $8, token_type = $9, expiry = $10,
-				status = $11, last_refreshed_at = $12, updated_at = $12, version = version + 1, ad_version = 2 WHERE id = $1`,
-				id, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
-				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, scopes,
-				access_token_ciphertext, refresh_token_ciphertext, key_id, token_type, expiry, status, last_refreshed_at, created_at, updated_at, ad_version, is_primary)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, 2, TRUE)`,
-				id, g.UserID, g.Issuer, g.Subject, g.Email, strings.Join(g.Scopes, " "), accessCT, refCT, s.cipher.PrimaryKeyID(),
-				tokenType(g.TokenType), s.db.nullTS(&g.Expiry), status, s.db.ts(now))
-		}
-		if isUniqueViolation(err) {
-			return jarvis.Errorf(jarvis.ECONFLICT, "This Google account is connected to another Jarvis user.")
-		} else if err != nil {
-			return fmt.Errorf("save integration: %w", err)
-		}
-		g.ID = id
-		return nil
-	})
-}
-
-func tokenType(t string) string {
-	if t == "" {
-		return "Bearer"
-	}
-	return t
-}
-
-// LeaseGoogleRefresh takes the user's refresh lease for ttl if no unexpired
-// lease is held — one short UPDATE, no transaction left open — and returns
-// the integration as it stands after the attempt, with the lease's end (zero
-// when another caller holds the lease). ENOTFOUND if there is none; EREAUTH
-// if its tokens cannot be read, in which case the lease is given back.
-func (s *Integrations) LeaseGoogleRefresh(ctx context.Context, userID string, ttl time.Duration) (*jarvis.GoogleIntegration, time.Time, error) {
-	now := s.db.now()
-	until := now.Add(ttl)
-	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET refresh_lease_until = $2
-		WHERE user_id = $1 AND (refresh_lease_until IS NULL OR refresh_lease_until < $3)`, userID, s.db.ts(until), s.db.ts(now))
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("take refresh lease: %w", Unavailable(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		until = time.Time{}
-	}
-	g, err := s.FindGoogleIntegration(ctx, userID)
-	if err != nil {
-		if !until.IsZero() {
-			_ = s.ReleaseGoogleRefreshLease(context.WithoutCancel(ctx), userID, until)
-		}
-		return nil, time.Time{}, err
-	}
-	return g, until, nil
-}
-
-// SaveRefreshedGoogleIntegration writes g's tokens (both sealed under the
-// primary key), token type, expiry, status and refresh time and ends the
-// refresh lease, if the row's version is still g.Version; it reports
-// whether it wrote, and on success g.Version is the new version.
-func (s *Integrations) SaveRefreshedGoogleIntegration(ctx context.Context, g *jarvis.GoogleIntegration) (bool, error) {
-	accessCT, err := s.seal(g.ID, g.UserID, "access_token", g.AccessToken)
-	if err != nil {
-		return false, err
-	}
-	refCT, err := s.seal(g.ID, g.UserID, "refresh_token", g.RefreshToken)
-	if err != nil {
-		return false, err
-	}
-	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = $3, refresh_token_ciphertext = $4,
-		key_id = $5, token_type = $6, expiry = $7, status = $8, last_refreshed_at = $9, updated_at = $10,
-		version = version + 1, refresh_lease_until = NULL, ad_version = 2 WHERE id = $1 AND version = $2 AND user_id = $11`,
-		g.ID, g.Version, accessCT, refCT, s.cipher.PrimaryKeyID(), tokenType(g.TokenType), s.db.nullTS(&g.Expiry),
-		g.Status, s.db.nullTS(g.LastRefreshedAt), s.db.ts(s.db.now()), g.UserID)
-	if err != nil {
-		return false, fmt.Errorf("save refreshed integration: %w", Unavailable(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	g.Version++
-	return true, nil
-}
-
-// ReleaseGoogleRefreshLease ends the user's refresh lease if it is still the
-// one that ends at until.
-func (s *Integrations) ReleaseGoogleRefreshLease(ctx context.Context, userID string, until time.Time) error {
-	_, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET refresh_lease_until = NULL WHERE user_id = $1 AND refresh_lease_until = $2`,
-		userID, s.db.ts(until))
-	if err != nil {
-		return fmt.Errorf("release refresh lease: %w", Unavailable(err))
-	}
-	return nil
-}
-
-// SetGoogleIntegrationStatus sets the status of the user's integration. ENOTFOUND if none.
-func (s *Integrations) SetGoogleIntegrationStatus(ctx context.Context, userID, status string) error {
-	res, err := s.db.db.ExecContext(ctx, `UPDATE integrations_google SET status = $2, updated_at = $3, version = version + 1 WHERE user_id = $1`, userID, status, s.db.ts(s.db.now()))
-	if err != nil {
-		return fmt.Errorf("set integration status: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return jarvis.Errorf(jarvis.ENOTFOUND, "Google integration not found.")
-	}
-	return nil
-}
-
-// DeleteGoogleIntegration deletes the user's integration with its ciphertexts.
-func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID string) error {
-	if _, err := s.db.db.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("delete integration: %w", err)
-	}
-	return nil
 }
 
 // RotateProgress reports how far a key rotation has come.

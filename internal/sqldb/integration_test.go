@@ -53,7 +53,7 @@ func TestIntegrations(t *testing.T) {
 		if err := store.UpsertGoogleIntegration(ctx, gb); err != nil {
 			t.Fatal(err)
 		}
-		got, err := store.FindGoogleIntegration(ctx, a.ID)
+		got, err := store.FindGoogleIntegration(ctx, a.ID, "")
 		if err != nil || got.AccessToken != "ya29.access-111" || got.RefreshToken != "1//refresh-111" || !got.Expiry.Equal(ga.Expiry) || len(got.Scopes) != 2 {
 			t.Fatalf("find = %+v, %v", got, err)
 		}
@@ -68,7 +68,7 @@ func TestIntegrations(t *testing.T) {
 		if err := store.UpsertGoogleIntegration(ctx, again); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := store.FindGoogleIntegration(ctx, a.ID); got.RefreshToken != "1//refresh-111" || got.AccessToken != "ya29.second" {
+		if got, _ := store.FindGoogleIntegration(ctx, a.ID, ""); got.RefreshToken != "1//refresh-111" || got.AccessToken != "ya29.second" {
 			t.Fatalf("after re-consent = %+v", got)
 		}
 		if st, err := store.GoogleStatus(ctx, a.ID); err != nil || st.Status != jarvis.GoogleActive || st.Email != "111@example.com" {
@@ -93,7 +93,7 @@ func TestIntegrations(t *testing.T) {
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET access_token_ciphertext = (SELECT access_token_ciphertext FROM integrations_google WHERE user_id = $1) WHERE user_id = $2`, a.ID, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.FindGoogleIntegration(ctx, b.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+		if _, err := store.FindGoogleIntegration(ctx, b.ID, ""); !jarvis.IsCode(err, jarvis.EREAUTH) {
 			t.Fatalf("moved ciphertext: %v", err)
 		}
 		// One flipped byte fails too (line 20).
@@ -105,14 +105,14 @@ func TestIntegrations(t *testing.T) {
 			flipped[len(flipped)-3] = 'A'
 		}
 		_, _ = db.SQL().ExecContext(ctx, `UPDATE integrations_google SET refresh_token_ciphertext = $1 WHERE user_id = $2`, string(flipped), a.ID)
-		if _, err := store.FindGoogleIntegration(ctx, a.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+		if _, err := store.FindGoogleIntegration(ctx, a.ID, ""); !jarvis.IsCode(err, jarvis.EREAUTH) {
 			t.Fatalf("flipped byte: %v", err)
 		}
 
-		if err := store.DeleteGoogleIntegration(ctx, a.ID); err != nil {
+		if err := store.DeleteGoogleIntegration(ctx, a.ID, ga.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.FindGoogleIntegration(ctx, a.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		if _, err := store.FindGoogleIntegration(ctx, a.ID, ""); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("after delete: %v", err)
 		}
 	})
@@ -143,7 +143,8 @@ func TestKeyRotation(t *testing.T) {
 		// Between "add the key" and "rotate": a refresh (new access token,
 		// same refresh token) and a re-consent without a refresh token.
 		// Both must seal the kept refresh token under the new key too.
-		g, lease, err := rotating.LeaseGoogleRefresh(ctx, users[0], time.Minute)
+		first, _ := rotating.FindGoogleIntegration(ctx, users[0], "")
+		g, lease, err := rotating.LeaseGoogleRefresh(ctx, users[0], first.ID, time.Minute)
 		if err != nil || lease.IsZero() {
 			t.Fatalf("lease: %v %v", lease, err)
 		}
@@ -181,7 +182,7 @@ func TestKeyRotation(t *testing.T) {
 		onlyNew, _ := vault.ParseKeys(newKey)
 		retired := sqldb.NewIntegrations(db, vault.Cipher{Keys: onlyNew})
 		for _, id := range users {
-			g, err := retired.FindGoogleIntegration(ctx, id)
+			g, err := retired.FindGoogleIntegration(ctx, id, "")
 			if err != nil || g.AccessToken != "ya29.access-"+id || g.RefreshToken != "1//refresh-"+id {
 				t.Fatalf("after rotation: %+v, %v", g, err)
 			}
@@ -213,14 +214,14 @@ func TestRefreshLease(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					g, lease, err := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute)
+					g, lease, err := store.LeaseGoogleRefresh(ctx, u.ID, g.ID, time.Minute)
 					if err != nil {
 						t.Error(err)
 						return
 					}
 					if time.Until(g.Expiry) > 0 {
 						if !lease.IsZero() {
-							_ = store.ReleaseGoogleRefreshLease(ctx, u.ID, lease)
+							_ = store.ReleaseGoogleRefreshLease(ctx, u.ID, g.ID, lease)
 						}
 						return
 					}
@@ -245,12 +246,12 @@ func TestRefreshLease(t *testing.T) {
 		if n := refreshes.Load(); n != 1 {
 			t.Fatalf("%d refreshes, want 1", n)
 		}
-		got, _ := store.FindGoogleIntegration(ctx, u.ID)
+		got, _ := store.FindGoogleIntegration(ctx, u.ID, "")
 		if got.AccessToken != "ya29.fresh" || got.RefreshToken != "1//rotated" {
 			t.Fatalf("after refresh = %+v", got)
 		}
 		// Compare-and-swap: a refresh that began before a reconnect is not saved.
-		stale, lease, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute)
+		stale, lease, _ := store.LeaseGoogleRefresh(ctx, u.ID, g.ID, time.Minute)
 		if lease.IsZero() {
 			t.Fatal("lease not taken after the last one ended")
 		}
@@ -263,17 +264,17 @@ func TestRefreshLease(t *testing.T) {
 		if ok, err := store.SaveRefreshedGoogleIntegration(ctx, stale); ok || err != nil {
 			t.Fatalf("stale save = %v, %v; want not saved", ok, err)
 		}
-		if got, _ := store.FindGoogleIntegration(ctx, u.ID); got.AccessToken != "ya29.reconnected" {
+		if got, _ := store.FindGoogleIntegration(ctx, u.ID, ""); got.AccessToken != "ya29.reconnected" {
 			t.Fatalf("stale refresh overwrote a reconnect: %q", got.AccessToken)
 		}
 		// A held lease blocks others until released.
-		if _, l2, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute); !l2.IsZero() {
+		if _, l2, _ := store.LeaseGoogleRefresh(ctx, u.ID, g.ID, time.Minute); !l2.IsZero() {
 			t.Fatal("a second lease while one is held")
 		}
-		if err := store.ReleaseGoogleRefreshLease(ctx, u.ID, lease); err != nil {
+		if err := store.ReleaseGoogleRefreshLease(ctx, u.ID, g.ID, lease); err != nil {
 			t.Fatal(err)
 		}
-		if _, l3, _ := store.LeaseGoogleRefresh(ctx, u.ID, time.Minute); l3.IsZero() {
+		if _, l3, _ := store.LeaseGoogleRefresh(ctx, u.ID, g.ID, time.Minute); l3.IsZero() {
 			t.Fatal("no lease after release")
 		}
 	})
@@ -297,7 +298,7 @@ func TestTokensBoundToTheirUser(t *testing.T) {
 			}
 		}
 		// A row as it was sealed before the binding: v1 associated data.
-		g, _ := store.FindGoogleIntegration(ctx, legacy.ID)
+		g, _ := store.FindGoogleIntegration(ctx, legacy.ID, "")
 		seal := func(field, tok string) string {
 			ct, err := kr.Encrypt([]byte(tok), vault.AD("integrations_google", g.ID, field))
 			if err != nil {
@@ -309,7 +310,7 @@ func TestTokensBoundToTheirUser(t *testing.T) {
 			seal("access_token", g.AccessToken), seal("refresh_token", g.RefreshToken), g.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := store.FindGoogleIntegration(ctx, legacy.ID); err != nil || got.RefreshToken != "1//refresh-"+legacy.ID {
+		if got, err := store.FindGoogleIntegration(ctx, legacy.ID, ""); err != nil || got.RefreshToken != "1//refresh-"+legacy.ID {
 			t.Fatalf("legacy row: %+v, %v", got, err)
 		}
 		if n, failed, err := store.ResealLegacy(ctx); n != 1 || failed != 0 || err != nil {
@@ -318,17 +319,14 @@ func TestTokensBoundToTheirUser(t *testing.T) {
 		if n, _, _ := store.ResealLegacy(ctx); n != 0 {
 			t.Fatalf("second reseal = %d, want 0", n)
 		}
-		if got, err := store.FindGoogleIntegration(ctx, legacy.ID); err != nil || got.AccessToken != "ya29.access-"+legacy.ID {
+		if got, err := store.FindGoogleIntegration(ctx, legacy.ID, ""); err != nil || got.AccessToken != "ya29.access-"+legacy.ID {
 			t.Fatalf("resealed row: %+v, %v", got, err)
 		}
-		// Ada's row handed to Eve (her own deleted first): nothing decrypts.
-		if err := store.DeleteGoogleIntegration(ctx, eve.ID); err != nil {
-			t.Fatal(err)
-		}
+		// Ada's row handed to Eve: nothing decrypts.
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE integrations_google SET user_id = $1 WHERE user_id = $2`, eve.ID, ada.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.FindGoogleIntegration(ctx, eve.ID); !jarvis.IsCode(err, jarvis.EREAUTH) {
+		if _, err := store.FindGoogleIntegration(ctx, eve.ID, ""); !jarvis.IsCode(err, jarvis.EREAUTH) {
 			t.Fatalf("another user's tokens opened for eve: %v", err)
 		}
 	})
