@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"testing"
-	"time"
 )
 
 func TestHeaderValuesAreDecodedAsGmailShowsThem(t *testing.T) {
@@ -53,20 +52,6 @@ func TestSplitMbox(t *testing.T) {
 	}
 	if _, err := SplitMbox([]byte("Subject: x\n\n")); err == nil {
 		t.Errorf("no From line accepted")
-	}
-}
-
-func TestSnippetIsCutAtAWordAndEscaped(t *testing.T) {
-	long := ""
-	for range 40 {
-		long += "word's "
-	}
-	m := Parse([]byte("Content-Type: text/plain\r\n\r\n"+long), time.Now())
-	if len([]rune(m.Snippet)) > snippetMax*2 || m.Snippet[len(m.Snippet)-1] == ' ' || m.Snippet[:12] != "word&#39;s w" {
-		t.Errorf("snippet = %q", m.Snippet)
-	}
-	if m := Parse([]byte("Content-Type: image/png\r\n\r\nxx"), time.Now()); m.Snippet != "" {
-		t.Errorf("no-text snippet = %q", m.Snippet)
 	}
 }
 

@@ -76,19 +76,25 @@ func Parse(raw []byte, fallback time.Time) *Message {
 // attachments' names and the text search reads. It needs of each part only
 // its id, type, filename, disposition, charset and a text leaf's data.
 func (m *Message) indexBody(root *Part) {
+	plain := findText(root, "plain")
+	htmlOnly := plain == nil // Gmail reads images' alt text then
 	texts := map[*Part]string{}
 	textOf := func(p *Part) string {
 		t, ok := texts[p]
 		if !ok {
-			t = leafText(p)
+			if p.MimeType == "text/html" {
+				t = htmlText(p.Text(), htmlOnly)
+			} else {
+				t = p.Text()
+			}
 			texts[p] = t
 		}
 		return t
 	}
 	if h := findText(root, "html"); h != nil {
 		m.Snippet = snippetOf(textOf(h))
-	} else if t := findText(root, "plain"); t != nil {
-		m.Snippet = snippetOf(textOf(t))
+	} else if plain != nil {
+		m.Snippet = snippetOf(textOf(plain))
 	}
 	root.Walk(func(p *Part) {
 		if p.Filename != "" && p.PartID != "" {

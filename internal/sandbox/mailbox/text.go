@@ -72,26 +72,59 @@ func findText(p *Part, sub string) *Part {
 }
 
 // HTMLText extracts the visible text of an HTML document: no tags, no
-// script, style or head, entities decoded, block ends as spaces.
-func HTMLText(doc string) string {
+// script, style or head, entities decoded, block boundaries as line breaks.
+func HTMLText(doc string) string { return htmlText(doc, false) }
+
+// htmlText is HTMLText; with images it also keeps each image's alt text
+// (else its title), as Gmail does for the snippet of HTML-only mail.
+func htmlText(doc string, images bool) string {
 	z := xhtml.NewTokenizer(strings.NewReader(doc))
 	var b strings.Builder
 	skip := 0
 	for {
-		switch z.Next() {
+		tt := z.Next()
+		switch tt {
 		case xhtml.ErrorToken:
 			return b.String()
 		case xhtml.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
 			}
-		case xhtml.StartTagToken:
-			name, _ := z.TagName()
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
 			switch string(name) {
 			case "script", "style", "head", "title":
-				skip++
-			case "br", "p", "div", "tr", "td", "li", "h1", "h2", "h3", "table":
+				if tt == xhtml.StartTagToken {
+					skip++
+				}
+			case "br", "p", "div", "tr", "td", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "hr":
+				b.WriteByte('\n')
+			case "img":
+				if images && hasAttr && skip == 0 {
+					var alt, title string
+					for {
+						k, v, more := z.TagAttr()
+						switch string(k) {
+						case "alt":
+							alt = string(v)
+						case "title":
+							title = string(v)
+						}
+						if !more {
+							break
+						}
+					}
+					if alt == "" {
+						alt = title
+					}
+					b.WriteByte(' ')
+					b.WriteString(alt)
+				}
 				b.WriteByte(' ')
+			default:
+				if tt == xhtml.SelfClosingTagToken {
+					b.WriteByte(' ')
+				}
 			}
 		case xhtml.EndTagToken:
 			name, _ := z.TagName()
@@ -100,11 +133,9 @@ func HTMLText(doc string) string {
 				if skip > 0 {
 					skip--
 				}
-			case "p", "div", "tr", "td", "li", "h1", "h2", "h3", "table":
-				b.WriteByte(' ')
+			case "p", "div", "tr", "td", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote":
+				b.WriteByte('\n')
 			}
-		case xhtml.SelfClosingTagToken:
-			b.WriteByte(' ')
 		}
 	}
 }
@@ -117,13 +148,15 @@ func collapse(s string) string {
 }
 
 // Snippet builds Gmail's snippet for a message tree: the text of its HTML
-// part if it has one, else of its plain part; whitespace collapsed, cut at
-// a word boundary to about 200 characters, then HTML-escaped. "" when the
+// part if it has one (with images' alt text when the message has no plain
+// part), else of its plain part; white space collapsed, a line break
+// between CJK characters dropped rather than made a space, cut to
+// snippetMax characters even inside a word, then HTML-escaped. "" when the
 // message has no inline text.
 func Snippet(root *Part) string {
 	var text string
 	if h := findText(root, "html"); h != nil {
-		text = HTMLText(h.Text())
+		text = htmlText(h.Text(), findText(root, "plain") == nil)
 	} else if t := findText(root, "plain"); t != nil {
 		text = t.Text()
 	}
@@ -132,50 +165,48 @@ func Snippet(root *Part) string {
 
 // snippetOf makes a snippet of a message's text (HTML already reduced to
 // text).
-func snippetOf(text string) string {
-	return escapeSnippet(cut(collapsePrefix(text, snippetMax+1), snippetMax))
-}
+func snippetOf(text string) string { return escapeSnippet(snippetText(text, snippetMax)) }
 
-// collapsePrefix is collapse(s) cut to at most n runes, without
-// collapsing what lies beyond.
-func collapsePrefix(s string, n int) string {
+// snippetText collapses s's white space and keeps its first n characters.
+// A run of white space becomes one space, except that a run holding a line
+// break between two CJK characters goes: Gmail joins CJK sentences on
+// separate lines without a space.
+func snippetText(s string, n int) string {
 	var b strings.Builder
-	count, space := 0, false
+	count := 0
+	space, newline := false, false
+	var last rune
 	for _, r := range s {
+		if r == '\n' || r == '\r' {
+			space, newline = b.Len() > 0, b.Len() > 0
+			continue
+		}
 		if unicode.IsSpace(r) || r == '\u200b' || r == '\u00a0' {
 			space = b.Len() > 0
 			continue
 		}
-		if space {
-			if count == n {
-				break
-			}
-			b.WriteByte(' ')
-			count++
-			space = false
-		}
 		if count == n {
 			break
 		}
+		if space && !(newline && cjk(last) && cjk(r)) {
+			b.WriteByte(' ')
+			if count++; count == n {
+				break
+			}
+		}
+		space, newline = false, false
 		b.WriteRune(r)
+		last = r
 		count++
 	}
-	return b.String()
+	return strings.TrimRight(b.String(), " ")
 }
 
-// cut shortens s to at most n runes, at the last space before the limit
-// when there is one.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)[:n+1]
-	for i := n; i > n/2; i-- {
-		if runes[i] == ' ' {
-			return string(runes[:i])
-		}
-	}
-	return string(runes[:n])
+// cjk reports Chinese and Japanese characters and punctuation, which
+// Gmail runs together without spaces.
+func cjk(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
+		r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef
 }
 
 var snippetEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
@@ -187,20 +218,17 @@ func escapeSnippet(s string) string { return snippetEscaper.Replace(s) }
 // and of the alternatives of a multipart/alternative only the last one
 // with text (they say the same thing; the last is the richest).
 func plainText(root *Part) string {
+	htmlOnly := findText(root, "plain") == nil
 	var b strings.Builder
 	searchLeaves(root, func(p *Part) {
-		b.WriteString(leafText(p))
+		if p.MimeType == "text/html" {
+			b.WriteString(htmlText(p.Text(), htmlOnly))
+		} else {
+			b.WriteString(p.Text())
+		}
 		b.WriteByte(' ')
 	})
 	return b.String()
-}
-
-// leafText is an inline text leaf's text, HTML reduced to text.
-func leafText(p *Part) string {
-	if p.MimeType == "text/html" {
-		return HTMLText(p.Text())
-	}
-	return p.Text()
 }
 
 // searchLeaves calls fn for the leaves plainText reads, in order.
