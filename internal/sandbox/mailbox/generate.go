@@ -466,7 +466,8 @@ func (g *generator) render(i int) []byte { return g.build(i, buildRaw).raw }
 // built is a rendered message with what parsing it would index: the
 // decoded From, To, Cc and Subject, and the payload's skeleton.
 type built struct {
-	raw                   []byte // buildRaw only
+	raw                   []byte   // buildRaw only
+	headers               []Header // buildHeaders only
 	size                  int
 	from, to, cc, subject string
 	root                  *Part
@@ -490,6 +491,7 @@ const (
 	buildRaw      buildMode = iota // the bytes
 	buildSkeleton                  // the size and the payload's skeleton
 	buildHead                      // the decoded From, To, Cc and Subject only
+	buildHeaders                   // the top-level part with its headers, as parseHead reads them
 )
 
 // build renders message i: its bytes, or instead what Parse would index
@@ -504,12 +506,19 @@ func (g *generator) build(i int, mode buildMode) built {
 	b := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(b)
 	b.Reset()
-	h := func(k, v string) {
+	// hd writes a header field; decoded is its value as a reader decodes
+	// and unfolds it.
+	hd := func(k, v, decoded string) {
+		if mode == buildHeaders {
+			out.headers = append(out.headers, Header{Name: k, Value: decoded})
+			return
+		}
 		b.WriteString(k)
 		b.WriteString(": ")
 		b.WriteString(v)
 		b.WriteString("\r\n")
 	}
+	h := func(k, v string) { hd(k, v, v) }
 	// The charset this message's text goes out in.
 	cs := "utf-8"
 	switch loc {
@@ -548,12 +557,12 @@ func (g *generator) build(i int, mode buildMode) built {
 	}
 	var v string
 	v, out.from = addressList(cs, []contact{from})
-	h("From", v)
+	hd("From", v, out.from)
 	v, out.to = addressList(cs, to)
-	h("To", v)
+	hd("To", v, out.to)
 	if len(cc) > 0 {
 		v, out.cc = addressList(cs, cc)
-		h("Cc", v)
+		hd("Cc", v, out.cc)
 	}
 	subject := t.subject
 	if m.pos > 0 {
@@ -567,7 +576,7 @@ func (g *generator) build(i int, mode buildMode) built {
 	if mode == buildHead {
 		return out
 	}
-	h("Subject", v)
+	hd("Subject", v, out.subject)
 	date := time.UnixMilli(m.date).In(pick(r, zones[loc]))
 	h("Date", date.Format(time.RFC1123Z))
 	h("Message-ID", g.messageID(i))
@@ -584,7 +593,7 @@ func (g *generator) build(i int, mode buildMode) built {
 			refs[len(chain)-1-k] = g.messageID(int(p))
 		}
 		h("In-Reply-To", refs[len(refs)-1])
-		h("References", strings.Join(refs, "\r\n "))
+		hd("References", strings.Join(refs, "\r\n "), strings.Join(refs, " "))
 	}
 	if t.listHeader {
 		s := senders[t.sender]
@@ -652,6 +661,10 @@ func (g *generator) build(i int, mode buildMode) built {
 		}
 	}
 	bnd := fmt.Sprintf("%016x", splitmix(g.key^uint64(i)))
+	if mode == buildHeaders {
+		out.root = content.top(bnd, out.headers)
+		return out
+	}
 	content.write(b, bnd)
 	out.size = b.Len()
 	if mode == buildSkeleton {
@@ -663,6 +676,36 @@ func (g *generator) build(i int, mode buildMode) built {
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// top is the top-level part as parseHead reads it from what write writes:
+// hs and the entity's own header fields, no body.
+func (n *node) top(bnd string, hs Headers) *Part {
+	p := &Part{}
+	switch {
+	case n.kids != nil:
+		p.MimeType = "multipart/" + n.sub
+		hs = append(hs, Header{Name: "Content-Type", Value: "multipart/" + n.sub + `; boundary="` + bnd + `"`})
+	default:
+		p.MimeType, p.charset = "text/"+n.sub, n.cs
+		hs = append(hs, Header{Name: "Content-Type", Value: "text/" + n.sub + `; charset="` + strings.ToUpper(n.cs) + `"`},
+			Header{Name: "Content-Transfer-Encoding", Value: n.encoding()})
+	}
+	p.Headers = hs
+	return p
+}
+
+// encoding is a text leaf's transfer encoding: 7bit when its bytes are
+// ASCII (as ISO-2022-JP's are), else quoted-printable or base64.
+func (n *node) encoding() string {
+	switch {
+	case isASCIIString(string(n.data)):
+		return "7bit"
+	case n.qp:
+		return "quoted-printable"
+	default:
+		return "base64"
+	}
+}
 
 func (n *node) write(b *bytes.Buffer, bnd string) {
 	switch {
@@ -680,12 +723,12 @@ func (n *node) write(b *bytes.Buffer, bnd string) {
 		b.WriteString(f.b64)
 	default:
 		b.WriteString("Content-Type: text/" + n.sub + "; charset=\"" + strings.ToUpper(n.cs) + "\"\r\n")
-		switch {
-		case isASCIIString(string(n.data)):
+		switch n.encoding() {
+		case "7bit":
 			b.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
 			b.Write(n.data)
 			b.WriteString("\r\n")
-		case n.qp:
+		case "quoted-printable":
 			b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
 			q := quotedprintable.NewWriter(b)
 			_, _ = q.Write(n.data)

@@ -37,6 +37,9 @@ func TestGeneratedIndexMatchesParse(t *testing.T) {
 		if !reflect.DeepEqual(fast, parsed) {
 			t.Fatalf("message %d indexed as\n%#v\nparsed as\n%#v\n%s", i, fast, parsed, raw)
 		}
+		if head, parsed := g.build(i, buildHeaders).root, parseHead(raw); !reflect.DeepEqual(head, parsed) {
+			t.Fatalf("message %d: head made as\n%#v\nparsed as\n%#v", i, head, parsed)
+		}
 		if !bytes.Equal(raw, g.render(i)) {
 			t.Fatalf("message %d renders differently the second time", i)
 		}

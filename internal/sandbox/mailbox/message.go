@@ -124,7 +124,12 @@ func (m *Message) Root() *Part { return ParseEntity(m.Raw()) }
 
 // Head returns the root part without its body: its headers, type and
 // filename (format=metadata), parsing only the header block.
-func (m *Message) Head() *Part { return parseHead(m.Raw()) }
+func (m *Message) Head() *Part {
+	if m.gen != nil {
+		return m.gen.build(int(m.gi), buildHeaders).root
+	}
+	return parseHead(m.Raw())
+}
 
 // Attachment returns the leaf whose attachment id is id, or nil.
 func (m *Message) Attachment(id string) *Part {

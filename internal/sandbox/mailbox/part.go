@@ -75,6 +75,7 @@ func ParseEntity(raw []byte) *Part {
 // body: what format=metadata shows.
 func parseHead(raw []byte) *Part {
 	p, _ := parseHeader(raw, "")
+	p.params = nil
 	return p
 }
 
