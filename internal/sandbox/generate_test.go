@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"flag"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
 	"google.golang.org/api/gmail/v1"
 )
 
@@ -147,4 +151,52 @@ func checkDecoded(t *testing.T, m *gmail.Message, seen map[string]bool) {
 		}
 	}
 	walk(m.Payload)
+}
+
+// A generated mailbox goes into the state file as references, not bytes,
+// and comes back from it as it was, changes included.
+func TestGeneratedMailboxSurvivesARestart(t *testing.T) {
+	const n = 3000
+	path := filepath.Join(t.TempDir(), "jarvis-sandbox.json")
+	cfg := Config{BaseURL: "http://127.0.0.1:9", StateFile: path, SigningKey: testKey(), Generate: n, Seed: 4}
+	first, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := first.byEmail["ada@example.com"].mail
+	page, err := ada.ListMessages(mailbox.ListOptions{MaxResults: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := page.Items[3].ID
+	if _, err := ada.Modify(id, []string{mailbox.Starred}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > 2*n*600 {
+		t.Fatalf("the state file of %d generated messages per account takes %d bytes: it should refer to them, not hold them", n, info.Size())
+	}
+	cfg.Seed = 5 // the file's mailboxes win over the flags
+	second, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	v, err := second.byEmail["ada@example.com"].mail.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(v.LabelIDs, mailbox.Starred) || v.Snippet == "" {
+		t.Fatalf("restored message %s: labels %v, snippet %q", id, v.LabelIDs, v.Snippet)
+	}
+	before, _ := ada.Message(id)
+	if string(before.Raw()) != string(v.Raw()) {
+		t.Fatal("the restored message renders differently")
+	}
 }
