@@ -16,6 +16,8 @@ const (
 	AuditGoogleTokenRefreshFail  = "google.token_refresh_failed"
 	AuditGoogleTokenDecryptFail  = "google.token_decrypt_failed"
 	AuditGoogleDisconnect        = "google.disconnect"
+	AuditGoogleConnectRefused    = "google.connect_refused"
+	AuditGoogleAccountPrimary    = "google.account_primary_changed"
 	AuditGmailThreadsList        = "gmail.threads.list"
 	AuditGmailLabelsList         = "gmail.labels.list"
 	AuditGmailThreadGet          = "gmail.thread.get"
@@ -46,7 +48,7 @@ const (
 // (web/lib/auditActions.ts) holds the same list, which a test checks.
 var AuditActions = []string{
 	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
-	AuditGoogleConnect, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleTokenDecryptFail, AuditGoogleDisconnect,
+	AuditGoogleConnect, AuditGoogleConnectRefused, AuditGoogleAccountPrimary, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleTokenDecryptFail, AuditGoogleDisconnect,
 	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,

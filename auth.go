@@ -29,7 +29,10 @@ type SignInState struct {
 	CodeVerifier string
 	Nonce        string
 	RedirectPath string
-	ExpiresAt    time.Time
+	// LinkUserID, for a flow that connects one more Google account to a
+	// signed-in user, is that user: only they can finish it.
+	LinkUserID string
+	ExpiresAt  time.Time
 }
 
 // SignInStates keeps sign-ins in flight where every replica can finish them.
@@ -64,11 +67,15 @@ type RateLimiter interface {
 	Allow(ctx context.Context, bucket string, limit int, window time.Duration) (bool, time.Duration, error)
 }
 
-// SignInResult is the outcome of a completed Google sign-in.
+// SignInResult is the outcome of a completed Google sign-in, or of a flow
+// that connected one more Google account.
 type SignInResult struct {
 	User         *User
 	RedirectPath string
 	NewUser      bool
+	// Connected, for a flow that connected one more account, is that
+	// account; nil for a sign-in.
+	Connected *GoogleAccount
 }
 
 // SignInService runs sign-in with Google.
@@ -76,10 +83,22 @@ type SignInService interface {
 	// Start begins a sign-in and returns the URL to send the browser to and
 	// the state that will come back with it.
 	Start(ctx context.Context, redirectPath string) (authURL, state string, err error)
-	// Complete finishes a sign-in with the code and state Google sent back.
-	// EINVALID for a bad state or code, ESIGNUPCLOSED for someone not
-	// allowed in, EUPSTREAM when Google cannot be reached.
+	// Connect begins a flow that connects one more Google account to the
+	// user (or reconnects one of theirs): state, PKCE and nonce as Start,
+	// and a consent screen that lets the person pick an account
+	// (prompt=consent select_account, with loginHint when given).
+	Connect(ctx context.Context, userID, loginHint, redirectPath string) (authURL, state string, err error)
+	// Complete finishes a sign-in, or a Connect flow, with the code and
+	// state Google sent back. EINVALID for a bad state or code,
+	// ESIGNUPCLOSED for someone not allowed in, EUPSTREAM when Google cannot
+	// be reached. A Connect flow is finished only by its user (the one in
+	// ctx; EFORBIDDEN otherwise), and refuses a Google account another user
+	// holds with EACCOUNTLINKED.
 	Complete(ctx context.Context, code, state string) (*SignInResult, error)
-	// Disconnect revokes the user's grant at Google and deletes its tokens.
+	// Disconnect disconnects every Google account of the user.
 	Disconnect(ctx context.Context, userID string) error
+	// DisconnectAccount revokes one account's grant at Google and deletes
+	// the account with everything Jarvis stored for it. ENOTFOUND if the
+	// user has no such account.
+	DisconnectAccount(ctx context.Context, userID, accountID string) error
 }

@@ -20,6 +20,8 @@ const (
 	EIDEMPOTENCY     = "idempotency_key_reused"
 	ESIGNUPCLOSED    = "signup_closed"
 	EREAUTH          = "google_reauth_required"
+	EACCOUNTLINKED   = "google_account_linked_elsewhere"
+	ELASTACCOUNT     = "last_google_account"
 	EEXPIRED         = "approval_expired"
 	EUPSTREAM        = "upstream_unavailable"
 	EUPSTREAMTIMEOUT = "upstream_timeout"

@@ -141,8 +141,8 @@ type IntegrationStore interface {
 	SetPrimaryGoogleAccount(ctx context.Context, userID, accountID string) error
 	// TouchGoogleAccount records that Jarvis acted for the account at t.
 	TouchGoogleAccount(ctx context.Context, userID, accountID string, t time.Time) error
-	// DeleteGoogleIntegration deletes the user's account with its tokens;
-	// when it was the primary, the earliest connected of the others becomes
+	// DeleteGoogleIntegration deletes the user's account with its tokens
+	// and everything else stored for it; when it was the primary, the earliest connected of the others becomes
 	// the primary. ENOTFOUND if there is no such account.
 	DeleteGoogleIntegration(ctx context.Context, userID, accountID string) error
 }

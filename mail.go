@@ -164,3 +164,8 @@ func IsGmailID(s string) bool {
 	}
 	return true
 }
+
+// DraftIdempotencyScope is the idempotency scope of the drafts made in one
+// Google account: an Idempotency-Key answers again only for that account,
+// and the account's stored answers go with it when it is disconnected.
+func DraftIdempotencyScope(accountID string) string { return "gmail.draft:" + accountID }

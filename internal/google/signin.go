@@ -99,6 +99,7 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 	if err != nil {
 		return nil, err
 	}
+	refusal.connect = st.LinkUserID != ""
 	provider, err := s.oidcProvider(ctx)
 	if err != nil {
 		return nil, err
@@ -135,6 +136,9 @@ func (s *Service) Complete(ctx context.Context, code, state string) (res *jarvis
 	}
 	granted := grantedScopes(tok.Extra("scope"), previous)
 	refusal.subject = idt.Subject
+	if st.LinkUserID != "" {
+		return s.completeConnect(ctx, st, idt.Issuer, idt.Subject, claims, tok, granted, refusal)
+	}
 	user, newUser, linked, err := s.findOrCreateUser(ctx, idt.Issuer, idt.Subject, claims, refusal)
 	if err != nil {
 		return nil, err
@@ -178,6 +182,9 @@ type signInRefusal struct {
 	subject string
 	reason  string
 	meta    map[string]any
+	// connect marks a flow connecting one more account: its refusals are
+	// google.connect_refused rows.
+	connect bool
 }
 
 // Refusal reasons recorded in auth.sign_in_refused rows.
@@ -209,6 +216,9 @@ func (s *Service) recordRefusal(ctx context.Context, err error, r *signInRefusal
 		meta[k] = v
 	}
 	e := jarvis.AuditEntry{Action: jarvis.AuditSignInRefused, Outcome: outcome, Metadata: meta}
+	if r.connect {
+		e.Action = jarvis.AuditGoogleConnectRefused
+	}
 	if r.subject != "" {
 		e.TargetType, e.TargetID = "google_identity", r.subject
 	}

@@ -59,7 +59,12 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 		s.unavailable(w, r, jarvis.EUPSTREAM, "Gmail labels")
 		return
 	}
-	labels, err := s.Labels.ListLabels(r.Context(), u.ID, "")
+	account, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	labels, err := s.Labels.ListLabels(r.Context(), u.ID, account)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -69,6 +74,11 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 
 func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	q := r.URL.Query()
+	account, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	max, err := intParam(q.Get("max_results"), "max_results", 25, 1, 100)
 	if err != nil {
 		s.Error(w, r, err)
@@ -86,7 +96,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		s.Error(w, r, jarvis.Invalid("page_token", "The page token is not valid."))
 		return
 	}
-	page, err := s.Mail.ListThreads(r.Context(), u.ID, "", query)
+	page, err := s.Mail.ListThreads(r.Context(), u.ID, account, query)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -100,7 +110,12 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request, u *jarvis.Use
 		s.Error(w, r, err)
 		return
 	}
-	t, err := s.Mail.GetThread(r.Context(), u.ID, "", id)
+	account, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	t, err := s.Mail.GetThread(r.Context(), u.ID, account, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -119,7 +134,12 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, u *jarvis
 		s.Error(w, r, err)
 		return
 	}
-	a, err := s.Mail.GetAttachment(r.Context(), u.ID, "", mid, aid)
+	account, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	a, err := s.Mail.GetAttachment(r.Context(), u.ID, account, mid, aid)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -146,9 +166,15 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, u *jarvis
 	_, _ = w.Write(a.Data)
 }
 
-// createDraft drafts a message in the user's Gmail. With an Idempotency-Key,
-// a repeat of the same request returns the first answer and drafts nothing.
+// createDraft drafts a message in the Gmail of one of the user's accounts.
+// With an Idempotency-Key, a repeat of the same request (to the same
+// account) returns the first answer and drafts nothing.
 func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
+	ref, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDraftBody))
 	if err != nil {
 		s.Error(w, r, jsonError(err))
@@ -166,8 +192,13 @@ func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *jarvis.U
 			return
 		}
 	}
-	s.idempotent(w, r, u, "gmail.draft", body, func() (int, any, error) {
-		d, err := s.Mail.CreateDraft(r.Context(), u.ID, "", in)
+	account, err := s.findAccount(r, u.ID, ref)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.idempotent(w, r, u, jarvis.DraftIdempotencyScope(account.ID), body, func() (int, any, error) {
+		d, err := s.Mail.CreateDraft(r.Context(), u.ID, account.ID, in)
 		return http.StatusCreated, d, err
 	})
 }
@@ -251,10 +282,21 @@ func (s *Server) upcoming(w http.ResponseWriter, r *http.Request, u *jarvis.User
 		s.Error(w, r, err)
 		return
 	}
-	list, err := s.Calendar.Upcoming(r.Context(), u.ID, "", days, max)
+	account, err := accountParam(r, true)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": list.Events})
+	list, err := s.Calendar.Upcoming(r.Context(), u.ID, account, days, max)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	resp := eventsResponse{Events: list.Events}
+	if account == jarvis.AllAccounts {
+		resp.Accounts = list.Accounts
+	} else if len(list.Accounts) > 0 {
+		resp.Account = &list.Accounts[0]
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

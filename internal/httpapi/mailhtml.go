@@ -20,7 +20,12 @@ func (s *Server) messageHTML(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		return
 	}
 	remote := r.URL.Query().Get("images") == "1"
-	m, err := s.Mail.GetMessage(r.Context(), u.ID, "", mid)
+	account, err := accountParam(r, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	m, err := s.Mail.GetMessage(r.Context(), u.ID, account, mid)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -47,12 +47,18 @@ func path(name, desc string) param {
 }
 func errs(codes ...int) []int       { return codes }
 func authErrs(codes ...int) []int   { return append([]int{401}, codes...) }
-func googleErrs(codes ...int) []int { return append(authErrs(403, 409, 429, 502, 504), codes...) }
-func orgErrs(codes ...int) []int    { return authErrs(append([]int{403, 404}, codes...)...) }
-func chatErrs(codes ...int) []int   { return authErrs(append([]int{503}, codes...)...) }
+func googleErrs(codes ...int) []int { return append(authErrs(403, 404, 409, 429, 502, 504), codes...) }
+
+// accountQ is the account a Gmail or Calendar route acts for.
+var accountQ = q("account", "string", "an account id or email as GET /accounts lists them; default: the primary. Another user's, or an unknown one, is 404")
+
+func orgErrs(codes ...int) []int  { return authErrs(append([]int{403, 404}, codes...)...) }
+func chatErrs(codes ...int) []int { return authErrs(append([]int{503}, codes...)...) }
 
 type eventsResponse struct {
-	Events []jarvis.Event `json:"events"`
+	Account  *jarvis.AccountRef  `json:"account,omitempty" doc:"The account read (one account asked for)."`
+	Accounts []jarvis.AccountRef `json:"accounts,omitempty" doc:"The accounts merged (account=all), the primary first."`
+	Events   []jarvis.Event      `json:"events"`
 }
 type invitationsResponse struct {
 	Invitations []jarvis.Invitation `json:"invitations"`
@@ -82,11 +88,11 @@ var operations = []operation{
 	{method: "POST", path: "/auth/logout-all", summary: "Revoke every token of the caller (sign out everywhere)", tag: "auth", auth: true, ok: 204, errors: authErrs(403)},
 	{method: "GET", path: "/auth/google/start", summary: "Start a Google sign-in: 302 to Google, setting a short-lived cookie that binds the sign-in to this browser; or the URL as JSON, without a cookie, with Accept: application/json. 429 past the per-address limit", tag: "auth",
 		params: []param{q("redirect", "string", "a path on this site to land on after sign-in")}, ok: 200, resp: startResponse{}, errors: errs(302, 429, 502)},
-	{method: "GET", path: "/auth/google/callback", summary: "Google's redirect back: signs the browser that started the sign-in in with cookies and redirects (303) to the app (another browser: 303 to /signin?error=signin_other_browser, or 403); with Accept: application/json, answers the token instead", tag: "auth",
+	{method: "GET", path: "/auth/google/callback", summary: "Google's redirect back: signs the browser that started the sign-in in with cookies and redirects (303) to the app (another browser: 303 to /signin?error=signin_other_browser, or 403); with Accept: application/json, answers the token instead. For a flow started by POST /accounts/connect: connects the account to the signed-in user and redirects (303) to its redirect (a failure: 303 to /settings?error=CODE), or answers {user, account}", tag: "auth",
 		params: []param{q("code", "string", ""), q("state", "string", ""), q("error", "string", "")}, ok: 200, resp: tokenResponse{}, errors: errs(303, 400, 401, 403, 409, 429, 502, 504)},
-	{method: "POST", path: "/auth/google/callback", summary: "Finish a Google sign-in for an API client: a Jarvis access token. 409 conflict when the email belongs to a user linked to another Google account", tag: "auth",
+	{method: "POST", path: "/auth/google/callback", summary: "Finish a Google sign-in for an API client: a Jarvis access token. 409 conflict when the email belongs to a user linked to another Google account. Finishing a flow started by POST /accounts/connect needs the same user's bearer token, and answers {user, account} without a token (409 " + jarvis.EACCOUNTLINKED + " when another user holds the Google account)", tag: "auth",
 		body: callbackRequest{}, ok: 200, resp: tokenResponse{}, errors: errs(400, 401, 403, 409, 413, 429, 502, 504)},
-	{method: "DELETE", path: "/auth/google", summary: "Disconnect Google: revoke the grant and delete the tokens", tag: "auth", auth: true, ok: 204, errors: authErrs(403, 404)},
+	{method: "DELETE", path: "/auth/google", summary: "Disconnect Google: every account of the user, each revoked and deleted as DELETE /accounts/{id} does; the user keeps a Jarvis login", tag: "auth", auth: true, ok: 204, errors: authErrs(403, 404)},
 
 	{method: "GET", path: "/orgs/{org_id}/members", summary: "List an org's members", tag: "orgs", auth: true, params: []param{path("org_id", "")}, ok: 200, resp: membersResponse{}, errors: orgErrs()},
 	{method: "POST", path: "/orgs/{org_id}/members", summary: "Invite someone by email (owners and admins): they join only when they accept. The answer does not say whether the email belongs to a user", tag: "orgs", auth: true, params: []param{path("org_id", "")},
@@ -109,20 +115,29 @@ var operations = []operation{
 		params: []param{path("org_id", ""), q("action", "string", "one of: "+strings.Join(jarvis.AuditActions, ", ")), q("actor_user_id", "string", ""), q("page_token", "string", ""), q("max_results", "integer", "1–200, default 50")},
 		ok:     200, resp: jarvis.AuditPage{}, errors: orgErrs(400)},
 
-	{method: "GET", path: "/gmail/labels", summary: "The user's Gmail labels", tag: "gmail", auth: true, ok: 200, resp: jarvis.LabelList{}, errors: googleErrs(400)},
-	{method: "GET", path: "/gmail/threads", summary: "A page of threads", tag: "gmail", auth: true,
-		params: []param{q("q", "string", "Gmail search syntax"), q("label", "string", "a label id"), q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")},
+	{method: "GET", path: "/accounts", summary: "The user's connected Google accounts, the primary first: id, email, name, picture, primary, status, granted scopes, connected and last used times", tag: "accounts", auth: true,
+		ok: 200, resp: accountsResponse{}, errors: authErrs()},
+	{method: "POST", path: "/accounts/connect", summary: "Start connecting one more Google account (or reconnecting one, with login_hint): the consent URL (prompt=consent select_account) and its state, with the same state, PKCE, nonce and allowlist rules as a sign-in. A browser also gets the cookie binding the flow to it. Google's redirect comes back to /auth/google/callback, which connects the account to the caller — only to the caller, who must be signed in there (or send the same bearer token) — and answers {user, account} (a browser: 303 to redirect, default /settings). 409 " + jarvis.EACCOUNTLINKED + " when another Jarvis user holds that Google account", tag: "accounts", auth: true,
+		body: connectRequest{}, ok: 200, resp: startResponse{}, errors: authErrs(400, 403, 413)},
+	{method: "PATCH", path: "/accounts/{id}", summary: "Make the account the primary (the one Gmail and Calendar use when a request names none)", tag: "accounts", auth: true,
+		params: []param{path("id", "an account id (or email) as GET /accounts lists it")}, body: accountUpdate{}, ok: 200, resp: jarvis.GoogleAccount{}, errors: authErrs(400, 403, 404, 413)},
+	{method: "DELETE", path: "/accounts/{id}", summary: "Disconnect the account: its grant revoked at Google, its tokens and everything Jarvis stored for it deleted, a google.disconnect audit row. When it was the primary, the earliest connected other account becomes primary. The last account goes only with " + keepLoginParam + "=true (else 409 " + jarvis.ELASTACCOUNT + "): the user then keeps their Jarvis login, sessions and data, Gmail and Calendar answer google_reauth_required until an account is connected again, and signing in with Google again (the account the user signed up with links back to them) connects it", tag: "accounts", auth: true,
+		params: []param{path("id", "an account id (or email) as GET /accounts lists it"), q(keepLoginParam, "boolean", "true to disconnect the user's last Google account and keep a Jarvis login without Google")}, ok: 204, errors: authErrs(400, 403, 404, 409)},
+
+	{method: "GET", path: "/gmail/labels", summary: "The Gmail labels of one account", tag: "gmail", auth: true, params: []param{accountQ}, ok: 200, resp: jarvis.LabelList{}, errors: googleErrs(400)},
+	{method: "GET", path: "/gmail/threads", summary: "A page of threads of one account", tag: "gmail", auth: true,
+		params: []param{accountQ, q("q", "string", "Gmail search syntax"), q("label", "string", "a label id"), q("page_token", "string", ""), q("max_results", "integer", "1–100, default 25")},
 		ok:     200, resp: jarvis.ThreadPage{}, errors: googleErrs(400)},
-	{method: "GET", path: "/gmail/thread/{id}", summary: "A thread with its messages decoded", tag: "gmail", auth: true, params: []param{path("id", "a Gmail thread id: hexadecimal digits")},
-		ok: 200, resp: jarvis.Thread{}, errors: googleErrs(400, 404)},
+	{method: "GET", path: "/gmail/thread/{id}", summary: "A thread with its messages decoded", tag: "gmail", auth: true, params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ},
+		ok: 200, resp: jarvis.Thread{}, errors: googleErrs(400)},
 	{method: "GET", path: "/gmail/message/{message_id}/html", summary: "A message's HTML, sanitised, for a sandboxed iframe", tag: "gmail", auth: true,
-		params: []param{path("message_id", ""), q("images", "string", "1 to allow remote images")}, ok: 200, media: "text/html", errors: googleErrs(400, 404)},
+		params: []param{path("message_id", ""), accountQ, q("images", "string", "1 to allow remote images")}, ok: 200, media: "text/html", errors: googleErrs(400)},
 	{method: "GET", path: "/gmail/message/{message_id}/attachment/{attachment_id}", summary: "An attachment's bytes, as a download", tag: "gmail", auth: true,
-		params: []param{path("message_id", ""), path("attachment_id", "")}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 404, 413)},
-	{method: "POST", path: "/gmail/draft", summary: "Create a draft (a threaded reply with reply_to_thread_id)", tag: "gmail", auth: true,
-		body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 404, 413), headers: []string{"Idempotency-Key"}},
-	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of the primary calendar, recurring ones expanded", tag: "calendar", auth: true,
-		params: []param{q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
+		params: []param{path("message_id", ""), path("attachment_id", ""), accountQ}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 413)},
+	{method: "POST", path: "/gmail/draft", summary: "Create a draft in one account (a threaded reply with reply_to_thread_id: the thread must be in that account)", tag: "gmail", auth: true,
+		params: []param{accountQ}, body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of an account's primary calendar, recurring ones expanded; with account=all, every account's merged in time order, each event naming its account (if any account fails, so does the answer, naming it)", tag: "calendar", auth: true,
+		params: []param{q("account", "string", "an account id or email (default: the primary), or all"), q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
 
 	{method: "POST", path: "/chat", summary: "Run one assistant turn, streamed as server-sent events (or one JSON answer with Accept: application/json)", tag: "chat", auth: true,
 		body: chatRequest{}, ok: 200, media: "text/event-stream", errors: chatErrs(400, 403, 404, 413, 429)},

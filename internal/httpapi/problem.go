@@ -24,6 +24,8 @@ var codes = map[string]int{
 	jarvis.EIDEMPOTENCY:     http.StatusConflict,
 	jarvis.ESIGNUPCLOSED:    http.StatusForbidden,
 	jarvis.EREAUTH:          http.StatusConflict,
+	jarvis.EACCOUNTLINKED:   http.StatusConflict,
+	jarvis.ELASTACCOUNT:     http.StatusConflict,
 	jarvis.EEXPIRED:         http.StatusGone,
 	jarvis.EUPSTREAM:        http.StatusBadGateway,
 	jarvis.EUPSTREAMTIMEOUT: http.StatusGatewayTimeout,
@@ -51,6 +53,9 @@ type Problem struct {
 	RequestID string `json:"request_id"`
 	// Reconnect tells the client where to send the user to connect Google again.
 	Reconnect string `json:"reconnect_url,omitempty"`
+	// Account names the Google account the problem is about: for
+	// google_reauth_required, the one to reconnect.
+	Account *jarvis.AccountRef `json:"account,omitempty"`
 	// RetryAfter repeats the Retry-After header, in seconds.
 	RetryAfter int `json:"retry_after,omitempty"`
 }
@@ -71,6 +76,7 @@ func problemFor(r *http.Request, err error) Problem {
 	var e *jarvis.Error
 	if errors.As(err, &e) {
 		p.Field = e.Field
+		p.Account = e.Account
 		if e.RetryAfter > 0 {
 			p.RetryAfter = int((e.RetryAfter + time.Second - 1) / time.Second)
 		}

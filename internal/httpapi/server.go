@@ -162,6 +162,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /orgs/{org_id}/audit-logs", s.authed(s.listAuditLogs))
 
 	s.registerGoogleRoutes()
+	s.registerAccountRoutes()
 	s.registerChatRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +180,7 @@ func (s *Server) registerRoutes() {
 }
 
 // apiPrefixes are the first path segments that belong to the API.
-var apiPrefixes = []string{"/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/invitations/"}
+var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/invitations/"}
 
 func isAPIPath(p string) bool {
 	for _, pre := range apiPrefixes {

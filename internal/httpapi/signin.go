@@ -122,17 +122,27 @@ func (s *Server) refuseUnbound(r *http.Request, state, reason string) error {
 	return refusal
 }
 
-// completeSignIn finishes a checked sign-in and mints its token.
+// completeSignIn finishes a checked sign-in and mints its token; or
+// finishes a flow connecting one more account for the signed-in user of the
+// request (the caller, when there is one, is in the context Complete gets),
+// which mints nothing and answers with a nil token.
 func (s *Server) completeSignIn(r *http.Request, req callbackRequest) (*jarvis.SignInResult, *jarvis.AccessToken, error) {
-	res, err := s.SignIn.Complete(r.Context(), req.Code, req.State)
+	ctx := r.Context()
+	if u, _, err := s.authenticate(r); err == nil {
+		ctx = jarvis.NewContextWithUser(ctx, u)
+	}
+	res, err := s.SignIn.Complete(ctx, req.Code, req.State)
 	if err != nil {
 		return nil, nil, err
+	}
+	if res.Connected != nil {
+		return res, nil, nil
 	}
 	tok, err := s.Tokens.Mint(res.User.ID, res.User.TokenVersion, s.cfg.SessionTTL)
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx := jarvis.NewContextWithUser(r.Context(), res.User)
+	ctx = jarvis.NewContextWithUser(r.Context(), res.User)
 	s.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditTokenIssued, TargetType: "token", TargetID: tok.ID, Metadata: map[string]any{"via": "google"}})
 	return res, tok, nil
 }
@@ -154,9 +164,14 @@ func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		if wantsHTML(r) {
 			// A person is at the other end: take them back to the sign-in
-			// page with the reason, not to a JSON document.
+			// page with the reason, not to a JSON document — or, when they
+			// are signed in (connecting another account), to the settings.
 			s.log.InfoContext(r.Context(), "browser sign-in failed", "error_code", pageCode, "err", err)
-			http.Redirect(w, r, "/signin?error="+url.QueryEscape(pageCode), http.StatusSeeOther)
+			page := "/signin"
+			if _, _, err := s.authenticate(r); err == nil {
+				page = "/settings"
+			}
+			http.Redirect(w, r, page+"?error="+url.QueryEscape(pageCode), http.StatusSeeOther)
 			return
 		}
 		s.Error(w, r, err)
@@ -179,6 +194,15 @@ func (s *Server) browserCallback(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if res.Connected != nil {
+		// Another account connected: the browser stays signed in as it is.
+		if wantsJSON(r) {
+			writeJSON(w, http.StatusOK, tokenResponse{User: res.User, Account: res.Connected})
+			return
+		}
+		http.Redirect(w, r, safeRedirect(res.RedirectPath), http.StatusSeeOther)
+		return
+	}
 	if wantsJSON(r) {
 		// A script following the redirect itself: the token, no cookies.
 		writeTokenResponse(w, res, tok)
@@ -193,11 +217,14 @@ func writeTokenResponse(w http.ResponseWriter, res *jarvis.SignInResult, tok *ja
 		ExpiresIn: int(tok.ExpiresAt.Sub(tok.IssuedAt).Seconds()), User: res.User})
 }
 
+// tokenResponse answers a callback: a sign-in's token, or — for a flow
+// that connected another account — the account, and no token.
 type tokenResponse struct {
-	AccessToken string       `json:"access_token"`
-	TokenType   string       `json:"token_type"`
-	ExpiresIn   int          `json:"expires_in"`
-	User        *jarvis.User `json:"user"`
+	AccessToken string                `json:"access_token,omitempty"`
+	TokenType   string                `json:"token_type,omitempty"`
+	ExpiresIn   int                   `json:"expires_in,omitempty"`
+	User        *jarvis.User          `json:"user"`
+	Account     *jarvis.GoogleAccount `json:"account,omitempty" doc:"The Google account connected, when the flow was started by POST /accounts/connect (then there is no token: the caller stays signed in as they are)."`
 }
 
 // apiCallback finishes a sign-in for an API client and answers with a token.
@@ -220,10 +247,15 @@ func (s *Server) apiCallback(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if res.Connected != nil {
+		writeJSON(w, http.StatusOK, tokenResponse{User: res.User, Account: res.Connected})
+		return
+	}
 	writeTokenResponse(w, res, tok)
 }
 
-// disconnectGoogle revokes the grant at Google and deletes the tokens.
+// disconnectGoogle disconnects every Google account of the user: each grant
+// revoked at Google, the tokens deleted. The user keeps a Jarvis login.
 func (s *Server) disconnectGoogle(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	if s.SignIn == nil {
 		s.unavailable(w, r, jarvis.EUPSTREAM, "Google sign-in")

@@ -291,7 +291,8 @@ func (s *Integrations) TouchGoogleAccount(ctx context.Context, userID, accountID
 	return nil
 }
 
-// DeleteGoogleIntegration deletes the user's account with its ciphertexts.
+// DeleteGoogleIntegration deletes the user's account with its ciphertexts
+// and everything stored for it (the stored answers to drafts made in it).
 // When it was the primary, the earliest connected of the user's other
 // accounts becomes the primary. ENOTFOUND if the user has no such account.
 func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, accountID string) error {
@@ -305,6 +306,10 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, acco
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1 AND id = $2`, userID, accountID); err != nil {
 			return fmt.Errorf("delete integration: %w", err)
+		}
+		// The answers to drafts made in the account go with it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2`, userID, jarvis.DraftIdempotencyScope(accountID)); err != nil {
+			return fmt.Errorf("delete the account's idempotent answers: %w", err)
 		}
 		if !primary {
 			return nil

@@ -19,10 +19,12 @@ func hashState(state string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SaveSignInState stores a sign-in's state (by its hash only), verifier and nonce.
+// SaveSignInState stores a sign-in's state (by its hash only), verifier,
+// nonce and, for a flow connecting another account, its user.
 func (db *DB) SaveSignInState(ctx context.Context, state string, s jarvis.SignInState) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, code_verifier, nonce, redirect_path, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		hashState(state), s.CodeVerifier, s.Nonce, s.RedirectPath, db.ts(db.now()), db.ts(s.ExpiresAt))
+	_, err := db.db.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, code_verifier, nonce, redirect_path, link_user_id, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		hashState(state), s.CodeVerifier, s.Nonce, s.RedirectPath, s.LinkUserID, db.ts(db.now()), db.ts(s.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("save oauth state: %w", err)
 	}
@@ -33,8 +35,8 @@ func (db *DB) SaveSignInState(ctx context.Context, state string, s jarvis.SignIn
 // used once. EINVALID (field state) if it is unknown, used or expired.
 func (db *DB) ConsumeSignInState(ctx context.Context, state string) (*jarvis.SignInState, error) {
 	var s jarvis.SignInState
-	err := db.db.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1 RETURNING code_verifier, nonce, redirect_path, expires_at`,
-		hashState(state)).Scan(&s.CodeVerifier, &s.Nonce, &s.RedirectPath, &s.ExpiresAt)
+	err := db.db.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1 RETURNING code_verifier, nonce, redirect_path, link_user_id, expires_at`,
+		hashState(state)).Scan(&s.CodeVerifier, &s.Nonce, &s.RedirectPath, &s.LinkUserID, &s.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, jarvis.Invalid("state", "The sign-in state is unknown or was already used. Start the sign-in again.")
 	} else if err != nil {

@@ -3,7 +3,7 @@
 // test holds the two together).
 export const auditActions: readonly string[] = [
   'auth.token_issued', 'auth.logout', 'auth.google_sign_in', 'auth.sign_in_refused',
-  'google.connect', 'google.token_refresh', 'google.token_refresh_failed', 'google.token_decrypt_failed',
+  'google.connect', 'google.connect_refused', 'google.account_primary_changed', 'google.token_refresh', 'google.token_refresh_failed', 'google.token_decrypt_failed',
   'google.disconnect',
   'gmail.labels.list', 'gmail.threads.list', 'gmail.thread.get', 'gmail.message.get', 'gmail.attachment.get', 'gmail.draft.create',
   'calendar.events.list', 'calendar.freebusy.query',
