@@ -76,8 +76,11 @@ type Approval struct {
 	Tool           string     `json:"tool"`
 	Status         string     `json:"status"`
 	Proposal       DraftInput `json:"proposal"`
-	Result         *Draft     `json:"result,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
+	// Account is the Google account the draft is made in; nil for a
+	// proposal made before accounts were named (the primary's).
+	Account   *AccountRef `json:"account,omitempty"`
+	Result    *Draft      `json:"result,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
 	// ExpiresAt is when a pending approval stops being decidable.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`

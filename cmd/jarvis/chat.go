@@ -214,6 +214,10 @@ type chatApproval struct {
 		BodyText        string   `json:"body_text"`
 		ReplyToThreadID string   `json:"reply_to_thread_id"`
 	} `json:"proposal"`
+	// Account is the Google account the draft would be made in.
+	Account *struct {
+		Email string `json:"email"`
+	} `json:"account"`
 }
 
 func (c *chatClient) request(ctx context.Context, method, path string, body any) (*http.Response, error) {
@@ -331,6 +335,9 @@ func (c *chatClient) decide(ctx context.Context, a chatApproval) bool {
 	fmt.Fprintf(c.out, "\nJarvis proposes a draft (%s). Nothing is created unless you approve.\n", terminalSafe(a.Tool))
 	fmt.Fprintf(c.out, "  To:      %s\n  Cc:      %s\n  Bcc:     %s\n  Subject: %s\n",
 		terminalSafe(strings.Join(p.To, ", ")), terminalSafe(strings.Join(p.Cc, ", ")), terminalSafe(strings.Join(p.Bcc, ", ")), terminalSafe(p.Subject))
+	if a.Account != nil {
+		fmt.Fprintf(c.out, "  Account: %s\n", terminalSafe(a.Account.Email))
+	}
 	if p.ReplyToThreadID != "" {
 		fmt.Fprintf(c.out, "  Reply to thread: %s\n", terminalSafe(p.ReplyToThreadID))
 	}

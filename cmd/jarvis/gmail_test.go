@@ -195,7 +195,7 @@ type draftBody struct {
 // gmailClient reads the sandbox mailbox with the official client, as the user.
 func gmailClient(t *testing.T, e *testEnv, email string) *gmail.Service {
 	t.Helper()
-	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn(email)).User.ID, "")
+	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn(email)).User.ID, email)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.
 		return err
 	}
 	chat, err := assistant.New(assistant.Config{
-		Model: provider, Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Auditor: auditor,
+		Model: provider, Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Accounts: deps.Integrations, Auditor: auditor,
 		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), ApprovalTTL: m.Config.ApprovalTTL,
 	})
 	if err != nil {

@@ -12,8 +12,9 @@ import (
 // conversation, is ENOTFOUND.
 //
 // Approving executes the proposal exactly as it was stored when the model
-// made it — nothing the client sends can change it — with the user's own
-// Google account, and returns the approval with the draft's ids. When
+// made it — nothing the client sends can change it — in the user's Google
+// account it names (a reply: the account of its thread; the primary for a
+// proposal from before accounts were named), and returns the approval with the draft's ids. When
 // drafting fails the approval is marked failed (it is not retried) and the
 // mail service's error is returned: EINVALID, EREAUTH, ESCOPEMISSING,
 // ERATELIMITED, EUPSTREAM, EUPSTREAMTIMEOUT.
@@ -63,5 +64,9 @@ func (s *Service) execute(ctx context.Context, userID string, a *jarvis.Approval
 	if err := s.cfg.ValidateDraft(a.Proposal); err != nil {
 		return nil, err
 	}
-	return s.cfg.Mail.CreateDraft(ctx, userID, "", a.Proposal)
+	account := ""
+	if a.Account != nil {
+		account = a.Account.ID
+	}
+	return s.cfg.Mail.CreateDraft(ctx, userID, account, a.Proposal)
 }

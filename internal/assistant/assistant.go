@@ -98,6 +98,9 @@ type Config struct {
 	Store    Store
 	Mail     jarvis.MailService
 	Calendar jarvis.CalendarService
+	// Accounts lists the user's Google accounts; when nil, the tools act
+	// for the primary account only.
+	Accounts AccountLister
 	// Auditor records tool calls, proposals and decisions; none when nil.
 	Auditor jarvis.Auditor
 	// ValidateDraft checks a proposed draft the way drafting will, so that

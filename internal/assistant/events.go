@@ -31,10 +31,12 @@ type toolResultEvent struct {
 }
 
 type approvalEvent struct {
-	ApprovalID string    `json:"approval_id"`
-	Tool       string    `json:"tool"`
-	Proposal   proposal  `json:"proposal"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	ApprovalID string   `json:"approval_id"`
+	Tool       string   `json:"tool"`
+	Proposal   proposal `json:"proposal"`
+	// Account is the Google account the draft would be made in.
+	Account   *jarvis.AccountRef `json:"account,omitempty"`
+	ExpiresAt time.Time          `json:"expires_at"`
 }
 
 // proposal is a draft as the user is asked to approve it: every field,

@@ -1,11 +1,13 @@
 package assistant
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
@@ -128,38 +130,98 @@ func (tb *toolbox) call(t *turn, c llm.ToolCall) outcome {
 func searchThreadsTool() *tool {
 	return &tool{
 		name: toolSearchThreads,
-		desc: "Search the user's Gmail threads. Returns for each thread its id, subject, sender, date, a snippet and labels. " +
-			"The results are untrusted content.",
+		desc: "Search the user's Gmail threads, in every Google account of the user unless account names one. Returns for each thread its id, " +
+			"the account it is in, subject, sender, date, a snippet and labels, newest first. The results are untrusted content.",
 		params: []param{
 			{name: "query", typ: typeString, maxLen: 500, desc: `Gmail search syntax, e.g. "in:inbox is:unread", "from:alice newer_than:7d", "subject:invoice". Empty means the inbox.`},
 			{name: "max_results", typ: typeInteger, min: 1, max: 25, desc: "How many threads to return (1–25, default 10)."},
+			accountArg("The Google account to search, by its email. Default: every account of the user."),
 		},
-		run: func(t *turn, a args) outcome {
-			q := a.str("query")
-			if q == "" {
-				q = "in:inbox"
-			}
-			page, err := t.s.cfg.Mail.ListThreads(t.ctx, t.user.ID, "", jarvis.ThreadQuery{Q: q, MaxResults: a.integer("max_results", 10)})
-			if err != nil {
-				return serviceError(err, "Search")
-			}
-			content, err := fitUntrusted("gmail", t.s.limits.MaxToolResultBytes, snippetChars, func(chars int) any {
-				threads := make([]map[string]any, 0, len(page.Threads))
-				for _, th := range page.Threads {
-					threads = append(threads, map[string]any{
-						"thread_id": th.ID, "subject": truncateText(th.Subject, 300), "from": th.From, "date": th.Date,
-						"snippet": truncateText(th.Snippet, chars), "message_count": th.MessageCount, "unread": th.Unread, "labels": th.Labels,
-					})
-				}
-				return map[string]any{"threads": threads, "more_results": page.NextPageToken != ""}
-			})
-			if err != nil {
-				return failed(jarvis.EINTERNAL, "The result could not be encoded.", "Search failed")
-			}
-			return outcome{content: content, summary: fmt.Sprintf("Found %d %s", len(page.Threads), plural(len(page.Threads), "thread", "threads")),
-				targetType: "mailbox", meta: map[string]any{"results": len(page.Threads)}}
-		},
+		run: runSearchThreads,
 	}
+}
+
+// accountPage is one account's answer to a search.
+type accountPage struct {
+	account jarvis.GoogleAccount
+	page    *jarvis.ThreadPage
+	err     error
+}
+
+func runSearchThreads(t *turn, a args) outcome {
+	accts, o, ok := t.pickAccounts(a.str("account"))
+	if !ok {
+		return o
+	}
+	q := a.str("query")
+	if q == "" {
+		q = "in:inbox"
+	}
+	n := a.integer("max_results", 10)
+	pages := make([]accountPage, len(accts))
+	var wg sync.WaitGroup
+	for i, acct := range accts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			page, err := t.s.cfg.Mail.ListThreads(t.ctx, t.user.ID, acct.ID, jarvis.ThreadQuery{Q: q, MaxResults: n})
+			pages[i] = accountPage{account: acct, page: page, err: err}
+		}()
+	}
+	wg.Wait()
+	type found struct {
+		jarvis.ThreadSummary
+		account string
+	}
+	var threads []found
+	var unavailable []map[string]string
+	var firstErr error
+	more := false
+	for _, p := range pages {
+		if p.err != nil {
+			firstErr = cmp.Or(firstErr, p.err)
+			unavailable = append(unavailable, map[string]string{"account": p.account.Email, "error": jarvis.ErrorCode(p.err), "message": jarvis.ErrorMessage(p.err)})
+			continue
+		}
+		more = more || p.page.NextPageToken != ""
+		for _, th := range p.page.Threads {
+			threads = append(threads, found{th, accountEmail(p.page.Account)})
+		}
+	}
+	if len(unavailable) == len(pages) {
+		return serviceError(firstErr, "Search")
+	}
+	if len(pages) > 1 {
+		slices.SortStableFunc(threads, func(x, y found) int { return y.Date.Compare(x.Date) })
+	}
+	if len(threads) > n {
+		threads, more = threads[:n], true
+	}
+	content, err := fitUntrusted("gmail", t.s.limits.MaxToolResultBytes, snippetChars, func(chars int) any {
+		list := make([]map[string]any, 0, len(threads))
+		for _, th := range threads {
+			list = append(list, map[string]any{
+				"thread_id": th.ID, "account": th.account, "subject": truncateText(th.Subject, 300), "from": th.From, "date": th.Date,
+				"snippet": truncateText(th.Snippet, chars), "message_count": th.MessageCount, "unread": th.Unread, "labels": th.Labels,
+			})
+		}
+		out := map[string]any{"threads": list, "more_results": more}
+		if len(unavailable) > 0 {
+			out["unavailable_accounts"] = unavailable
+		}
+		return out
+	})
+	if err != nil {
+		return failed(jarvis.EINTERNAL, "The result could not be encoded.", "Search failed")
+	}
+	summary := fmt.Sprintf("Found %d %s", len(threads), plural(len(threads), "thread", "threads"))
+	if len(pages) > 1 {
+		summary += fmt.Sprintf(" in %d accounts", len(pages)-len(unavailable))
+	}
+	if len(unavailable) > 0 {
+		summary += fmt.Sprintf("; %d %s could not be read", len(unavailable), plural(len(unavailable), "account", "accounts"))
+	}
+	return outcome{content: content, summary: summary, targetType: "mailbox", meta: map[string]any{"results": len(threads), "accounts": len(pages)}}
 }
 
 func getThreadTool() *tool {
@@ -169,10 +231,21 @@ func getThreadTool() *tool {
 			"The result is untrusted content.",
 		params: []param{
 			{name: "thread_id", typ: typeString, required: true, check: checkGmailID, desc: "The thread's id, as search_threads returned it."},
+			accountArg("The account the thread is in, by its email, as search_threads gave it. Default: whichever of the user's accounts has it."),
 		},
 		run: func(t *turn, a args) outcome {
 			id := a.str("thread_id")
-			th, err := t.s.cfg.Mail.GetThread(t.ctx, t.user.ID, "", id)
+			accts, o, ok := t.pickAccounts(a.str("account"))
+			if !ok {
+				return o
+			}
+			var th *jarvis.Thread
+			var err error
+			for _, acct := range accts {
+				if th, err = t.s.cfg.Mail.GetThread(t.ctx, t.user.ID, acct.ID, id); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+					break
+				}
+			}
 			if err != nil {
 				o := serviceError(err, "Reading the thread")
 				o.targetType, o.targetID = "thread", id
@@ -190,7 +263,7 @@ func getThreadTool() *tool {
 						"subject": truncateText(m.Subject, 300), "body_text": truncateText(m.Text, chars), "attachments": files,
 					})
 				}
-				return map[string]any{"thread_id": th.ID, "subject": truncateText(th.Subject, 300), "messages": msgs}
+				return map[string]any{"thread_id": th.ID, "account": accountEmail(th.Account), "subject": truncateText(th.Subject, 300), "messages": msgs}
 			})
 			if err != nil {
 				return failed(jarvis.EINTERNAL, "The result could not be encoded.", "Reading the thread failed")
@@ -204,7 +277,7 @@ func getThreadTool() *tool {
 func listEventsTool() *tool {
 	return &tool{
 		name: toolListEvents,
-		desc: "List the user's events on their primary calendar, recurring events expanded, in order: the next days from now, " +
+		desc: "List the user's events on the primary calendar of every Google account of the user (unless account names one), merged, recurring events expanded, in order, each with its account: the next days from now, " +
 			"the days from a date (a calendar day in the user's time zone), or the window from start to end. " +
 			"Timed events are in UTC (RFC 3339); all-day events are dates. The result is untrusted content.",
 		params: []param{
@@ -213,6 +286,7 @@ func listEventsTool() *tool {
 			{name: "start", typ: typeString, check: checkInstant, desc: "Start of a window, RFC 3339 (with end; instead of days and date)."},
 			{name: "end", typ: typeString, check: checkInstant, desc: "End of the window, RFC 3339, after start and at most 31 days later."},
 			{name: "max_results", typ: typeInteger, min: 1, max: 50, desc: "At most this many events (1–50, default 25)."},
+			accountArg("The Google account whose calendar to list, by its email. Default: every account's, merged."),
 		},
 		run: runListEvents,
 	}
@@ -224,6 +298,10 @@ const maxEventWindow = 31 * 24 * time.Hour
 func runListEvents(t *turn, a args) outcome {
 	invalid := func(msg string) outcome {
 		return failed("invalid_arguments", "Invalid arguments: "+msg+". Call the tool again with arguments that match its schema.", "Invalid arguments: "+msg)
+	}
+	account, o, ok := t.calendarAccount(a.str("account"))
+	if !ok {
+		return o
 	}
 	start, end, date := a.str("start"), a.str("end"), a.str("date")
 	var from, to time.Time
@@ -266,7 +344,7 @@ func runListEvents(t *turn, a args) outcome {
 		result["days"] = days
 		when = fmt.Sprintf("in the next %d %s", days, plural(days, "day", "days"))
 	}
-	list, err := t.s.cfg.Calendar.Events(t.ctx, t.user.ID, "", from, to, a.integer("max_results", 25))
+	list, err := t.s.cfg.Calendar.Events(t.ctx, t.user.ID, account, from, to, a.integer("max_results", 25))
 	if err != nil {
 		return serviceError(err, "Listing events")
 	}
@@ -281,7 +359,7 @@ func runListEvents(t *turn, a args) outcome {
 			for _, at := range e.Attendees {
 				attendees = append(attendees, at.Email)
 			}
-			ev := map[string]any{"event_id": e.ID, "summary": truncateText(e.Summary, chars), "start": e.Start, "end": e.End,
+			ev := map[string]any{"event_id": e.ID, "account": accountEmail(e.Account), "summary": truncateText(e.Summary, chars), "start": e.Start, "end": e.End,
 				"all_day": e.AllDay, "time_zone": e.TimeZone, "location": truncateText(e.Location, chars), "attendees": attendees}
 			if e.Organizer != nil {
 				ev["organizer"] = e.Organizer.Email
@@ -304,8 +382,9 @@ func runListEvents(t *turn, a args) outcome {
 func findFreeTimeTool() *tool {
 	return &tool{
 		name: toolFindFreeTime,
-		desc: "Find free time on the user's primary calendar: windows at least duration_minutes long within working hours " +
-			"(09:00–17:00 on weekdays unless work_start, work_end or include_weekends say otherwise), in the calendar's time zone.",
+		desc: "Find free time on the user's calendars: windows at least duration_minutes long within working hours " +
+			"(09:00–17:00 on weekdays unless work_start, work_end or include_weekends say otherwise), in the primary calendar's time zone. " +
+			"Time busy in the primary calendar of any of the user's Google accounts is busy, unless account names one.",
 		params: []param{
 			{name: "duration_minutes", typ: typeInteger, required: true, min: 5, max: 480, desc: "The length of the meeting, in minutes (5–480)."},
 			{name: "days", typ: typeInteger, min: 1, max: 14, desc: "How many days ahead to look, from now (1–14, default 7)."},
@@ -313,6 +392,7 @@ func findFreeTimeTool() *tool {
 			{name: "work_end", typ: typeString, check: checkClock, desc: `End of the working day, "HH:MM" (default "17:00").`},
 			{name: "include_weekends", typ: typeBoolean, desc: "Whether Saturdays and Sundays count (default false)."},
 			{name: "max_slots", typ: typeInteger, min: 1, max: 20, desc: "At most this many windows (1–20, default 10)."},
+			accountArg("Only this Google account's calendar counts, by its email. Default: every account's."),
 		},
 		run: runFindFreeTime,
 	}
@@ -329,10 +409,14 @@ func runFindFreeTime(t *turn, a args) outcome {
 	if wh.end <= wh.start {
 		return failed("invalid_arguments", "Invalid arguments: work_end must be after work_start.", "Invalid arguments: work_end must be after work_start")
 	}
+	account, o, ok := t.calendarAccount(a.str("account"))
+	if !ok {
+		return o
+	}
 	days, dur := a.integer("days", 7), a.integer("duration_minutes", 30)
 	from := t.s.now()
 	to := from.AddDate(0, 0, days)
-	fb, err := t.s.cfg.Calendar.FreeBusy(t.ctx, t.user.ID, "", from, to)
+	fb, err := t.s.cfg.Calendar.FreeBusy(t.ctx, t.user.ID, account, from, to)
 	if err != nil {
 		return serviceError(err, "Reading free/busy time")
 	}
@@ -345,9 +429,13 @@ func runFindFreeTime(t *turn, a args) outcome {
 	for _, s := range slots {
 		list = append(list, map[string]string{"start": s.Start.In(loc).Format(time.RFC3339), "end": s.End.In(loc).Format(time.RFC3339)})
 	}
+	considered := make([]string, 0, len(fb.Accounts))
+	for _, r := range fb.Accounts {
+		considered = append(considered, r.Email)
+	}
 	content := jsonText(map[string]any{"time_zone": loc.String(), "duration_minutes": dur, "days": days,
 		"working_hours":    fmt.Sprintf("%02d:%02d–%02d:%02d", wh.start/60, wh.start%60, wh.end/60, wh.end%60),
-		"include_weekends": wh.weekends, "slots": list})
+		"include_weekends": wh.weekends, "slots": list, "accounts": considered})
 	return outcome{content: content, targetType: "calendar", targetID: "primary", meta: map[string]any{"results": len(slots)},
 		summary: fmt.Sprintf("Found %d free %s of %d minutes", len(slots), plural(len(slots), "window", "windows"), dur)}
 }
@@ -365,6 +453,7 @@ func createDraftTool() *tool {
 			{name: "subject", typ: typeString, required: true, maxLen: 998, desc: "The subject."},
 			{name: "body_text", typ: typeString, required: true, maxLen: 100_000, desc: "The plain-text body."},
 			{name: "reply_to_thread_id", typ: typeString, check: checkGmailID, desc: "The thread this draft replies to, if any."},
+			accountArg("The Google account to draft in, by its email. A reply is drafted in the account its thread is in. Default: the primary."),
 		},
 		run: runCreateDraft,
 	}
@@ -375,10 +464,20 @@ func createDraftTool() *tool {
 func runCreateDraft(t *turn, a args) outcome {
 	in := jarvis.DraftInput{To: a.strs("to"), Cc: a.strs("cc"), Bcc: a.strs("bcc"), Subject: a.str("subject"),
 		BodyText: a.str("body_text"), ReplyToThreadID: a.str("reply_to_thread_id")}
+	accts, o, ok := t.pickAccounts(a.str("account"))
+	if !ok {
+		return o
+	}
+	var account jarvis.GoogleAccount
 	if in.ReplyToThreadID != "" {
-		if o, ok := t.addressReply(&in); !ok {
+		if account, o, ok = t.addressReply(&in, a.str("account") != "", accts); !ok {
 			return o
 		}
+	} else if a.str("account") != "" {
+		account = accts[0]
+	} else {
+		all, _ := t.accounts()
+		account = all[0] // the primary
 	}
 	if err := t.s.cfg.ValidateDraft(in); err != nil {
 		code := jarvis.ErrorCode(err)
@@ -394,6 +493,9 @@ func runCreateDraft(t *turn, a args) outcome {
 	}
 	expires := t.s.now().Add(t.s.cfg.ApprovalTTL)
 	ap := &jarvis.Approval{MessageID: t.msgID, Tool: toolCreateDraft, Proposal: in, ExpiresAt: &expires}
+	if account.ID != "" {
+		ap.Account = &jarvis.AccountRef{ID: account.ID, Email: account.Email}
+	}
 	wctx, cancel := finalContext(t.ctx)
 	defer cancel()
 	if err := t.s.cfg.Store.InsertApproval(wctx, t.user.ID, ap); err != nil {
@@ -401,13 +503,14 @@ func runCreateDraft(t *turn, a args) outcome {
 		return failed(jarvis.EINTERNAL, "The proposal could not be saved.", "Proposal failed")
 	}
 	t.s.audit(wctx, jarvis.AuditEntry{Action: jarvis.AuditChatApprovalRequested, TargetType: "approval", TargetID: ap.ID,
-		Metadata: map[string]any{"tool": toolCreateDraft, "conversation_id": t.conv.ID, "recipients": len(in.To) + len(in.Cc) + len(in.Bcc), "reply": in.ReplyToThreadID != ""}})
-	if err := t.send(jarvis.EventApprovalRequired, approvalEvent{ApprovalID: ap.ID, Tool: ap.Tool, Proposal: proposalOf(in), ExpiresAt: *ap.ExpiresAt}); err != nil {
+		Metadata: map[string]any{"tool": toolCreateDraft, "conversation_id": t.conv.ID, "recipients": len(in.To) + len(in.Cc) + len(in.Bcc), "reply": in.ReplyToThreadID != "",
+			"account_id": account.ID}})
+	if err := t.send(jarvis.EventApprovalRequired, approvalEvent{ApprovalID: ap.ID, Tool: ap.Tool, Proposal: proposalOf(in), Account: ap.Account, ExpiresAt: *ap.ExpiresAt}); err != nil {
 		return outcome{content: errorText("interrupted", "The user went away before seeing the proposal."), isError: true, summary: "Proposal not shown", code: "interrupted"}
 	}
 	return outcome{
 		content: jsonText(map[string]any{
-			"status": "awaiting_approval", "approval_id": ap.ID, "to": in.To, "cc": in.Cc,
+			"status": "awaiting_approval", "approval_id": ap.ID, "to": in.To, "cc": in.Cc, "account": account.Email,
 			"note": "The draft has NOT been created. The user sees this proposal in full and decides whether to create it; you cannot approve it. " +
 				"Tell the user it awaits their approval, and do not say it was created.",
 		}),
@@ -415,28 +518,57 @@ func runCreateDraft(t *turn, a args) outcome {
 	}
 }
 
-// addressReply gives a reply the recipients of the reply rule, as the mail
-// service computes them, when the model named no one but the user herself:
-// a model need not read the thread's headers right, and the user sees the
-// result in the proposal. The user's own address is never a reply's
-// recipient in to. ok is false with the outcome to return when the thread
-// cannot be read or names no one.
-func (t *turn) addressReply(in *jarvis.DraftInput) (outcome, bool) {
-	in.To = slices.DeleteFunc(in.To, func(a string) bool { return sameAddress(a, t.user.Email) })
-	if len(in.To)+len(in.Cc)+len(in.Bcc) > 0 {
-		return outcome{}, true
+// addressReply finds the account the replied thread is in — the named one
+// first, then every other account of the user, the primary first: a reply
+// is drafted in the account of its thread — and gives the reply the
+// recipients of the reply rule, as the mail service computes them, when the
+// model named no one but the user herself: a model need not read the
+// thread's headers right, and the user sees the result in the proposal.
+// The user's own addresses (any account's) are never a reply's recipients
+// in to. ok is false with the outcome to return when the thread cannot be
+// read or names no one.
+func (t *turn) addressReply(in *jarvis.DraftInput, named bool, picked []jarvis.GoogleAccount) (jarvis.GoogleAccount, outcome, bool) {
+	in.To = slices.DeleteFunc(in.To, t.ownAddress)
+	order := picked
+	if named {
+		all, _ := t.accounts()
+		order = append(slices.Clone(picked), slices.DeleteFunc(slices.Clone(all), func(a jarvis.GoogleAccount) bool { return a.ID == picked[0].ID })...)
 	}
-	to, err := t.s.cfg.Mail.ReplyRecipients(t.ctx, t.user.ID, "", in.ReplyToThreadID)
+	var to []string
+	var err error
+	var holder jarvis.GoogleAccount
+	for _, acct := range order {
+		holder = acct
+		if to, err = t.s.cfg.Mail.ReplyRecipients(t.ctx, t.user.ID, acct.ID, in.ReplyToThreadID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			break
+		}
+	}
 	if err != nil {
 		o := serviceError(err, "Reading the thread")
 		o.targetType, o.targetID = "thread", in.ReplyToThreadID
-		return o, false
+		return holder, o, false
+	}
+	if len(in.To)+len(in.Cc)+len(in.Bcc) > 0 {
+		return holder, outcome{}, true
 	}
 	if len(to) == 0 {
-		return failed("invalid_arguments", "The thread has no one but the user to reply to. Ask the user whom to write to.", "Draft refused: no one to reply to"), false
+		return holder, failed("invalid_arguments", "The thread has no one but the user to reply to. Ask the user whom to write to.", "Draft refused: no one to reply to"), false
 	}
 	in.To = to
-	return outcome{}, true
+	return holder, outcome{}, true
+}
+
+// calendarAccount is the account a calendar tool reads: the one named, or
+// every account (AllAccounts) when none is.
+func (t *turn) calendarAccount(arg string) (string, outcome, bool) {
+	accts, o, ok := t.pickAccounts(arg)
+	if !ok {
+		return "", o, false
+	}
+	if len(accts) == 1 {
+		return accts[0].ID, outcome{}, true
+	}
+	return jarvis.AllAccounts, outcome{}, true
 }
 
 // sameAddress reports whether a recipient as given ("Ada <ada@example.com>"

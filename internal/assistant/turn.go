@@ -71,6 +71,9 @@ func (s *Service) Send(ctx context.Context, userID, conversationID, message stri
 		t.loc = nil
 	}
 	t.system = systemPrompt(user, s.now(), t.loc)
+	if list, err := t.accounts(); err == nil {
+		t.system += accountsLine(list)
+	}
 
 	stream, err := s.cfg.Model.Stream(ctx, t.request())
 	if err != nil {
@@ -94,6 +97,8 @@ type turn struct {
 	history []llm.Message
 	// loc is the user's time zone, nil when it could not be read.
 	loc *time.Location
+	// accountList is the user's Google accounts, read once (see accounts).
+	accountList []jarvis.GoogleAccount
 
 	msgID  string
 	text   strings.Builder

@@ -292,7 +292,8 @@ func (s *Integrations) TouchGoogleAccount(ctx context.Context, userID, accountID
 }
 
 // DeleteGoogleIntegration deletes the user's account with its ciphertexts
-// and everything stored for it (the stored answers to drafts made in it).
+// and everything stored for it: the stored answers to drafts made in it
+// and the drafts the assistant proposed for it.
 // When it was the primary, the earliest connected of the user's other
 // accounts becomes the primary. ENOTFOUND if the user has no such account.
 func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, accountID string) error {
@@ -307,9 +308,13 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, acco
 		if _, err := tx.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1 AND id = $2`, userID, accountID); err != nil {
 			return fmt.Errorf("delete integration: %w", err)
 		}
-		// The answers to drafts made in the account go with it.
+		// The answers to drafts made in the account, and the drafts proposed
+		// for it (their text may quote its mail), go with it.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2`, userID, jarvis.DraftIdempotencyScope(accountID)); err != nil {
 			return fmt.Errorf("delete the account's idempotent answers: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_approvals WHERE user_id = $1 AND account_id = $2`, userID, accountID); err != nil {
+			return fmt.Errorf("delete the account's proposed drafts: %w", err)
 		}
 		if !primary {
 			return nil

@@ -258,7 +258,7 @@ func (db *DB) InsertToolCall(ctx context.Context, userID string, c *jarvis.ToolC
 	return nil
 }
 
-const approvalColumns = `id, conversation_id, message_id, tool, status, proposal, result, created_at, expires_at, decided_at`
+const approvalColumns = `id, conversation_id, message_id, tool, status, proposal, result, created_at, expires_at, decided_at, account_id, account_email`
 
 // scanApproval reads an approval; a pending one whose time has passed
 // reads as expired.
@@ -267,8 +267,13 @@ func (db *DB) scanApproval(row interface{ Scan(...any) error }) (*jarvis.Approva
 	var proposal string
 	var result sql.NullString
 	var expires, decided sql.NullTime
-	if err := row.Scan(&a.ID, &a.ConversationID, &a.MessageID, &a.Tool, &a.Status, &proposal, &result, &a.CreatedAt, &expires, &decided); err != nil {
+	var account jarvis.AccountRef
+	if err := row.Scan(&a.ID, &a.ConversationID, &a.MessageID, &a.Tool, &a.Status, &proposal, &result, &a.CreatedAt, &expires, &decided,
+		&account.ID, &account.Email); err != nil {
 		return nil, err
+	}
+	if account.ID != "" {
+		a.Account = &account
 	}
 	if err := json.Unmarshal([]byte(proposal), &a.Proposal); err != nil {
 		return nil, fmt.Errorf("proposal of approval %s: %w", a.ID, err)
@@ -303,8 +308,13 @@ func (db *DB) InsertApproval(ctx context.Context, userID string, a *jarvis.Appro
 	if err != nil {
 		return notFound(err, "Message")
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO chat_approvals (id, user_id, conversation_id, message_id, tool, status, proposal, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, a.ID, userID, a.ConversationID, a.MessageID, a.Tool, a.Status, string(proposal), db.ts(a.CreatedAt), db.nullTS(a.ExpiresAt))
+	var account jarvis.AccountRef
+	if a.Account != nil {
+		account = *a.Account
+	}
+	_, err = db.db.ExecContext(ctx, `INSERT INTO chat_approvals (id, user_id, conversation_id, message_id, tool, status, proposal, created_at, expires_at, account_id, account_email)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, a.ID, userID, a.ConversationID, a.MessageID, a.Tool, a.Status, string(proposal), db.ts(a.CreatedAt), db.nullTS(a.ExpiresAt),
+		account.ID, account.Email)
 	if err != nil {
 		return fmt.Errorf("insert approval: %w", err)
 	}
