@@ -4,7 +4,10 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '@/lib/api';
 import { dateInZone, dayHeading, groupAgenda, responseLabel, timeRange } from '@/lib/agenda';
+import { ALL_ACCOUNTS } from '@/lib/account';
 import type { CalendarEvent } from '@/lib/types';
+import { AccountSwitcher } from './AccountSwitcher';
+import { useAccount } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 
 const ranges = [7, 14, 30];
@@ -26,7 +29,12 @@ function safeLink(url: string): string | undefined {
   }
 }
 
-function EventItem({ ev, zone }: { ev: CalendarEvent; zone: string }) {
+/** eventKey tells events apart across merged calendars, where one meeting may be in several. */
+function eventKey(ev: CalendarEvent): string {
+  return `${ev.account?.id || ''}:${ev.id}`;
+}
+
+function EventItem({ ev, zone, merged }: { ev: CalendarEvent; zone: string; merged: boolean }) {
   const meet = ev.meet_link ? safeLink(ev.meet_link) : undefined;
   const link = ev.html_link ? safeLink(ev.html_link) : undefined;
   return (
@@ -36,6 +44,7 @@ function EventItem({ ev, zone }: { ev: CalendarEvent; zone: string }) {
         <div className="event-title">
           {ev.summary || '(no title)'}
           {ev.status === 'tentative' && <span className="chip"> tentative</span>}
+          {merged && ev.account && <span className="chip account-chip"><span className="visually-hidden">Calendar of </span>{ev.account.email}</span>}
         </div>
         {ev.location && <div className="small"><span className="muted">Where: </span>{ev.location}</div>}
         {meet && (
@@ -70,6 +79,8 @@ export function Agenda() {
   const [attempt, setAttempt] = useState(0);
   const [zone, setZone] = useState('UTC');
   const [now, setNow] = useState<Date | null>(null);
+  const account = useAccount(true);
+  const merged = account === ALL_ACCOUNTS;
 
   useEffect(() => {
     setZone(browserZone());
@@ -80,11 +91,11 @@ export function Agenda() {
     const ctl = new AbortController();
     setEvents(null);
     setError(null);
-    api.upcoming(days, ctl.signal).then((r) => setEvents(r.events || []), (err) => {
+    api.upcoming(days, account, ctl.signal).then((r) => setEvents(r.events || []), (err) => {
       if (!ctl.signal.aborted) setError(err);
     });
     return () => ctl.abort();
-  }, [days, attempt]);
+  }, [days, account, attempt]);
 
   const agenda = useMemo(() => (events && now ? groupAgenda(events, now, days, zone) : null), [events, now, days, zone]);
   const today = now ? dateInZone(now, zone) : '';
@@ -93,6 +104,7 @@ export function Agenda() {
     <>
       <div className="toolbar">
         <h1 className="spacer">Calendar</h1>
+        <AccountSwitcher allowAll />
         <div role="group" aria-label="Range" className="row">
           {ranges.map((d) => (
             <button
@@ -123,13 +135,16 @@ export function Agenda() {
             {d.allDay.length > 0 && (
               <ul className="allday" aria-label="All-day events">
                 {d.allDay.map((ev) => (
-                  <li key={ev.id}><span className="visually-hidden">All day: </span>{ev.summary || '(no title)'}{ev.location ? ` · ${ev.location}` : ''}</li>
+                  <li key={eventKey(ev)}>
+                    <span className="visually-hidden">All day: </span>{ev.summary || '(no title)'}{ev.location ? ` · ${ev.location}` : ''}
+                    {merged && ev.account && <span className="chip account-chip"><span className="visually-hidden">Calendar of </span>{ev.account.email}</span>}
+                  </li>
                 ))}
               </ul>
             )}
             {d.timed.length > 0 && (
               <ul className="event-list">
-                {d.timed.map((ev) => <EventItem key={ev.id} ev={ev} zone={zone} />)}
+                {d.timed.map((ev) => <EventItem key={eventKey(ev)} ev={ev} zone={zone} merged={merged} />)}
               </ul>
             )}
           </section>

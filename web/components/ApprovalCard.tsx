@@ -30,6 +30,11 @@ function list(v?: string[] | string): string {
   return visible(Array.isArray(v) ? v.join(', ') : v);
 }
 
+/** threadLink is a thread's page, in the account it is in. */
+function threadLink(id: string, account?: string): string {
+  return `/thread?id=${encodeURIComponent(id)}${account ? `&account=${encodeURIComponent(account)}` : ''}`;
+}
+
 /**
  * ApprovalCard shows the whole proposed action — every recipient, the
  * subject and the full body — so that nothing is approved unseen.
@@ -82,8 +87,9 @@ export function ApprovalCard({
         {list(p.cc) && (<><dt>Cc</dt><dd><bdi>{list(p.cc)}</bdi></dd></>)}
         {list(p.bcc) && (<><dt>Bcc</dt><dd><bdi>{list(p.bcc)}</bdi></dd></>)}
         <dt>Subject</dt><dd><bdi>{p.subject ? visible(p.subject) : '(no subject)'}</bdi></dd>
+        {a.account && (<><dt>Account</dt><dd><bdi>{a.account.email}</bdi></dd></>)}
         {p.reply_to_thread_id && (
-          <><dt>In reply to</dt><dd><Link href={`/thread?id=${encodeURIComponent(p.reply_to_thread_id)}`}>the thread</Link></dd></>
+          <><dt>In reply to</dt><dd><Link href={threadLink(p.reply_to_thread_id, a.account?.id)}>the thread</Link></dd></>
         )}
       </dl>
       <div className="small muted">Message</div>
@@ -105,7 +111,7 @@ export function ApprovalCard({
       ) : a.status === 'approved' ? (
         <div className="notice notice-ok" role="status">
           <p><strong>Approved.</strong> The draft is saved in Gmail.{' '}
-            {a.result?.thread_id && <Link href={`/thread?id=${encodeURIComponent(a.result.thread_id)}`}>Open its thread</Link>}
+            {a.result?.thread_id && <Link href={threadLink(a.result.thread_id, a.account?.id)}>Open its thread</Link>}
           </p>
         </div>
       ) : a.status === 'rejected' ? (

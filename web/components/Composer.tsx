@@ -36,6 +36,7 @@ export function fieldOf(name?: string): Field | undefined {
 export function Composer({
   initial = {},
   replyToThreadId,
+  account,
   title,
   headingLevel = 2,
   note,
@@ -43,6 +44,8 @@ export function Composer({
 }: {
   initial?: ComposerInitial;
   replyToThreadId?: string;
+  /** The Google account to draft in (a reply: its thread's); "" for the primary. */
+  account?: string;
   title: string;
   /** The page's own heading (1) or a section of a page (2). */
   headingLevel?: 1 | 2;
@@ -88,6 +91,7 @@ export function Composer({
           ...(replyToThreadId ? { reply_to_thread_id: replyToThreadId } : {}),
         },
         key.current,
+        account,
       );
       setDone(res);
     } catch (err) {
@@ -127,9 +131,9 @@ export function Composer({
       <section className="card" aria-labelledby="composer-title">
         <Heading id="composer-title">{title}</Heading>
         <div className="notice notice-ok" role="status">
-          <p><strong>Draft saved in Gmail.</strong> It is in your Drafts folder{replyToThreadId ? ', in this thread' : ''}; open Gmail to review and send it.</p>
+          <p><strong>Draft saved in Gmail.</strong> It is in your Drafts folder{done.account ? ` of ${done.account.email}` : ''}{replyToThreadId ? ', in this thread' : ''}; open Gmail to review and send it.</p>
           {!replyToThreadId && done.thread_id && (
-            <p><Link href={`/thread?id=${encodeURIComponent(done.thread_id)}`}>Open the draft’s thread</Link></p>
+            <p><Link href={`/thread?id=${encodeURIComponent(done.thread_id)}${done.account?.id ? `&account=${encodeURIComponent(done.account.id)}` : ''}`}>Open the draft’s thread</Link></p>
           )}
         </div>
         {!replyToThreadId && (

@@ -5,11 +5,21 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api } from '@/lib/api';
 import { labelName, quietLabels, shortDate, participantsLabel } from '@/lib/format';
-import type { Label, ThreadSummary } from '@/lib/types';
+import type { AccountRef, Label, ThreadSummary } from '@/lib/types';
+import { AccountSwitcher } from './AccountSwitcher';
+import { useAccount } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
 
 const pageSize = 25;
+
+/** threadHref is a thread's page, in the account it is in. */
+export function threadHref(id: string, account?: AccountRef | null, reply = false): string {
+  const p = new URLSearchParams({ id });
+  if (account?.id) p.set('account', account.id);
+  if (reply) p.set('reply', '1');
+  return `/thread?${p.toString()}`;
+}
 
 export function inboxHref(q: string, label: string): string {
   const p = new URLSearchParams();
@@ -27,6 +37,8 @@ export function Inbox() {
   // Without a search the inbox shows INBOX; a search looks through all mail, as Gmail does.
   const label = labelParam ?? (q ? 'all' : 'INBOX');
   const apiLabel = label === 'all' ? '' : label;
+  const account = useAccount(false);
+  const [shown, setShown] = useState<AccountRef | undefined>();
 
   const [labels, setLabels] = useState<Label[]>([]);
   const [threads, setThreads] = useState<ThreadSummary[] | null>(null);
@@ -46,9 +58,9 @@ export function Inbox() {
 
   useEffect(() => {
     const ctl = new AbortController();
-    api.labels(ctl.signal).then((r) => setLabels(r.labels || []), () => {});
+    api.labels(account, ctl.signal).then((r) => setLabels(r.labels || []), () => {});
     return () => ctl.abort();
-  }, []);
+  }, [account]);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -57,9 +69,10 @@ export function Inbox() {
     setMoreError(null);
     setNext(undefined);
     setSelected(0);
-    api.threads({ q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
+    api.threads({ account, q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
       (r) => {
         setThreads(r.threads || []);
+        setShown(r.account);
         setNext(r.next_page_token || undefined);
       },
       (err) => {
@@ -67,7 +80,7 @@ export function Inbox() {
       },
     );
     return () => ctl.abort();
-  }, [q, apiLabel, attempt]);
+  }, [q, apiLabel, account, attempt]);
 
   const loadMore = useCallback(async () => {
     if (!next || loadingMoreRef.current) return;
@@ -75,7 +88,7 @@ export function Inbox() {
     setLoadingMore(true);
     setMoreError(null);
     try {
-      const r = await api.threads({ q, label: apiLabel, page_token: next, max_results: pageSize });
+      const r = await api.threads({ account, q, label: apiLabel, page_token: next, max_results: pageSize });
       setThreads((cur) => {
         const seen = new Set((cur || []).map((t) => t.id));
         return [...(cur || []), ...(r.threads || []).filter((t) => !seen.has(t.id))];
@@ -87,7 +100,7 @@ export function Inbox() {
       loadingMoreRef.current = false;
       setLoadingMore(false);
     }
-  }, [next, q, apiLabel]);
+  }, [next, q, apiLabel, account]);
 
   // Load the next page when the end of the list scrolls into view.
   useEffect(() => {
@@ -101,8 +114,8 @@ export function Inbox() {
   }, [next, loadMore, moreError, threads]);
 
   const open = useCallback((t: ThreadSummary, reply = false) => {
-    router.push(`/thread?id=${encodeURIComponent(t.id)}${reply ? '&reply=1' : ''}`);
-  }, [router]);
+    router.push(threadHref(t.id, shown, reply));
+  }, [router, shown]);
 
   // A layout effect: the handler that knows the threads is in place by the
   // time they are on screen, so a key pressed at a listed thread acts on it.
@@ -188,6 +201,7 @@ export function Inbox() {
             <option key={l.id} value={l.id}>{l.name}</option>
           ))}
         </select>
+        <AccountSwitcher />
         <Link className="button primary" href="/compose">Compose</Link>
       </div>
       <h1>{heading}{q && <span className="muted small"> for “{q}”</span>}</h1>
@@ -214,7 +228,7 @@ export function Inbox() {
                 <Link
                   prefetch={false}
                   className="thread-link"
-                  href={`/thread?id=${encodeURIComponent(t.id)}`}
+                  href={threadHref(t.id, shown)}
                   aria-current={i === selected ? 'true' : undefined}
                   onFocus={() => setSelected(i)}
                 >

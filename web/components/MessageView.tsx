@@ -32,7 +32,7 @@ export function TextBody({ text }: { text: string }) {
  * sanitises it and sends a CSP without scripts. The sandbox leaves scripts
  * off; same-origin lets the page measure the content to size the frame.
  */
-export function MailFrame({ message }: { message: Message }) {
+export function MailFrame({ message, account }: { message: Message; account?: string }) {
   const [images, setImages] = useState(false);
   const frame = useRef<HTMLIFrameElement>(null);
   const fit = useCallback(() => {
@@ -65,7 +65,7 @@ export function MailFrame({ message }: { message: Message }) {
         title={`Message from ${message.from?.name || message.from?.email || 'sender'}`}
         sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
         referrerPolicy="no-referrer"
-        src={api.messageHTMLURL(message.id, images)}
+        src={api.messageHTMLURL(message.id, images, account)}
         onLoad={fit}
       />
     </div>
@@ -83,8 +83,10 @@ function People({ list }: { list: Person[] }) {
  * badge, "Saved" rather than "Date", a note that it is not sent) and offers
  * to open it in the composer: it is never shown as if it had been sent.
  */
-export function MessageView({ message, headingId, collapsed = false, onExpand, draft = false, onOpenDraft }: {
+export function MessageView({ message, account, headingId, collapsed = false, onExpand, draft = false, onOpenDraft }: {
   message: Message;
+  /** The Google account the message is in ("" for the primary). */
+  account?: string;
   headingId?: string;
   collapsed?: boolean;
   onExpand?: () => void;
@@ -128,14 +130,14 @@ export function MessageView({ message, headingId, collapsed = false, onExpand, d
         )}
       </div>
       {draft && <p className="muted small draft-note">Not sent: this draft is in your Gmail Drafts.</p>}
-      {message.html ? <MailFrame message={message} /> : <TextBody text={message.text || message.snippet || ''} />}
+      {message.html ? <MailFrame message={message} account={account} /> : <TextBody text={message.text || message.snippet || ''} />}
       {attachments.length > 0 && (
         <>
           <h3>Attachments</h3>
           <ul className="attachments">
             {attachments.map((a) => (
               <li key={a.id}>
-                <a href={api.attachmentURL(message.id, a.id)} download={a.filename || true}>
+                <a href={api.attachmentURL(message.id, a.id, account)} download={a.filename || true}>
                   <strong>{a.filename || 'attachment'}</strong>
                   <span className="muted small">{a.mime_type} · {formatSize(a.size)}</span>
                 </a>

@@ -2,9 +2,10 @@
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api, CSRF_COOKIE, onApiSignal } from '@/lib/api';
+import { accountFor, readStoredAccount, storeAccount } from '@/lib/account';
 import { readCookie } from '@/lib/cookies';
 import { ApiError, UNREACHABLE } from '@/lib/errors';
-import type { Me } from '@/lib/types';
+import type { AccountRef, GoogleAccount, Me } from '@/lib/types';
 
 export type SessionState =
   | { status: 'loading' }
@@ -17,6 +18,13 @@ interface SessionContextValue {
   offline: boolean;
   /** Google refused Jarvis's grant: the user has to reconnect. */
   reauth: boolean;
+  /** The account Google refused, when the server named it. */
+  reauthAccount?: AccountRef;
+  /** The user's Google accounts, the primary first. */
+  accounts: GoogleAccount[];
+  /** The account the pages show: an id, "all", or "" for the primary. */
+  account: string;
+  setAccount: (account: string) => void;
   refresh: () => Promise<void>;
 }
 
@@ -24,6 +32,9 @@ const SessionContext = createContext<SessionContextValue>({
   session: { status: 'loading' },
   offline: false,
   reauth: false,
+  accounts: [],
+  account: '',
+  setAccount: () => {},
   refresh: async () => {},
 });
 
@@ -48,13 +59,31 @@ export function useGoogleConnected(): boolean | undefined {
   return Boolean(g) && g!.status !== 'revoked';
 }
 
+/**
+ * useAccount returns the account parameter of the chosen account for a
+ * page: "all" only when allowAll (and there are several), "" for the primary.
+ */
+export function useAccount(allowAll: boolean): string {
+  const { account, accounts } = useSession();
+  return accountFor(account, accounts, allowAll);
+}
+
 const retryEvery = 5000;
 
 export function SessionProvider({ children }: { children: React.ReactNode }) {
   const [session, setSession] = useState<SessionState>({ status: 'loading' });
   const [offline, setOffline] = useState(false);
   const [reauth, setReauth] = useState(false);
+  const [reauthAccount, setReauthAccount] = useState<AccountRef | undefined>();
+  const [accounts, setAccounts] = useState<GoogleAccount[]>([]);
+  const [account, setAccountState] = useState('');
   const probing = useRef(false);
+
+  useEffect(() => setAccountState(readStoredAccount()), []);
+  const setAccount = useCallback((a: string) => {
+    storeAccount(a);
+    setAccountState(a);
+  }, []);
 
   const refresh = useCallback(async () => {
     // Signing in sets the CSRF cookie beside the session cookie (which
@@ -66,8 +95,12 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     }
     try {
       const me = await api.me();
+      const list = await api.accounts().then((r) => r.accounts || [], () => [] as GoogleAccount[]);
+      setAccounts(list);
       setSession({ status: 'signed-in', me });
-      setReauth(me.google?.status === 'reauth_required' || me.google?.status === 'revoked');
+      const broken = list.find((a) => a.status !== 'active');
+      setReauth(me.google?.status === 'reauth_required' || me.google?.status === 'revoked' || Boolean(broken));
+      setReauthAccount(broken && list.length > 1 ? { id: broken.id, email: broken.email } : undefined);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'unauthorized') setSession({ status: 'signed-out' });
       else if (err instanceof ApiError && err.code === UNREACHABLE) setOffline(true);
@@ -77,9 +110,12 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
 
   useEffect(() => {
     refresh();
-    return onApiSignal((s) => {
+    return onApiSignal((s, acct) => {
       if (s === 'unauthorized') setSession({ status: 'signed-out' });
-      if (s === 'reauth') setReauth(true);
+      if (s === 'reauth') {
+        setReauth(true);
+        setReauthAccount(acct);
+      }
       if (s === 'unreachable') setOffline(true);
       if (s === 'reachable') setOffline(false);
     });
@@ -104,5 +140,9 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     return () => clearInterval(t);
   }, [offline, refresh]);
 
-  return <SessionContext.Provider value={{ session, offline, reauth, refresh }}>{children}</SessionContext.Provider>;
+  return (
+    <SessionContext.Provider value={{ session, offline, reauth, reauthAccount, accounts, account, setAccount, refresh }}>
+      {children}
+    </SessionContext.Provider>
+  );
 }

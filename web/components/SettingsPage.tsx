@@ -1,8 +1,12 @@
 'use client';
 
+import { useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { api, signInURL } from '@/lib/api';
+import { describeConnectError } from '@/lib/errors';
 import { missingFeatures } from '@/lib/permissions';
+import type { GoogleAccount } from '@/lib/types';
+import { ConnectButton } from './AccountSwitcher';
 import { useSession } from './Session';
 import { ErrorNotice } from './States';
 
@@ -12,17 +16,75 @@ const statusWords: Record<string, string> = {
   revoked: 'Disconnected',
 };
 
+/** Where the connect flow brings the browser back to. */
+const back = '/settings?connected=1';
+
+function AccountRow({ account, status, busy, onPrimary, onDisconnect }: {
+  account: GoogleAccount;
+  status: string;
+  busy: boolean;
+  onPrimary: () => void;
+  onDisconnect: () => void;
+}) {
+  const a = account;
+  // Connected, but with a permission refused on Google's consent page.
+  const missing = status === 'active' ? missingFeatures(a.scopes) : [];
+  const ok = status === 'active' && missing.length === 0;
+  return (
+    <li className="account-row" aria-label={a.email}>
+      <p>
+        <strong>{a.email}</strong>
+        {a.primary && <span className="badge badge-primary">Primary</span>}
+        {a.name && <span className="muted"> · {a.name}</span>}
+      </p>
+      <p>
+        Status:{' '}
+        <span className={ok ? 'status-active' : 'status-bad'}>
+          {missing.length > 0 ? 'Connected, with permissions missing' : statusWords[status] || status}
+        </span>
+      </p>
+      {missing.length > 0 && (
+        <div className="notice notice-error" role="status">
+          <p>Google did not grant every permission Jarvis asks for, so these do not work:</p>
+          <ul>{missing.map((f) => <li key={f.name}><strong>{f.name}</strong> — {f.page}.</li>)}</ul>
+          <p>Reconnect this account and leave every box ticked on Google’s consent page.</p>
+        </div>
+      )}
+      {a.scopes?.length > 0 && (
+        <details>
+          <summary>Permissions granted ({a.scopes.length})<span className="visually-hidden"> to {a.email}</span></summary>
+          <ul className="small mono">{a.scopes.map((s) => <li key={s}>{s}</li>)}</ul>
+        </details>
+      )}
+      <div className="row">
+        {!ok && (
+          <ConnectButton primary email={a.email} redirect={back}>
+            Reconnect<span className="visually-hidden"> {a.email}</span>
+          </ConnectButton>
+        )}
+        {!a.primary && (
+          <button type="button" onClick={onPrimary} disabled={busy}>
+            Make primary<span className="visually-hidden">: {a.email}</span>
+          </button>
+        )}
+        <button type="button" className="danger" onClick={onDisconnect} disabled={busy}>
+          Disconnect<span className="visually-hidden"> {a.email}</span>
+        </button>
+      </div>
+    </li>
+  );
+}
+
 export function SettingsPage() {
-  const { session, refresh, reauth } = useSession();
+  const { session, refresh, reauth, reauthAccount, accounts } = useSession();
+  const params = useSearchParams();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState('');
   if (session.status !== 'signed-in') return null;
   const { me } = session;
-  const g = me.google;
-  const status = reauth && g?.status === 'active' ? 'reauth_required' : g?.status;
-  // Connected, but with a permission refused on Google's consent page.
-  const missing = g && status === 'active' ? missingFeatures(g.scopes) : [];
+  const connectError = params.get('error');
+  const connected = params.get('connected') === '1' && !connectError;
 
   const run = async (what: string, fn: () => Promise<unknown>, after: () => void) => {
     setBusy(what);
@@ -38,10 +100,23 @@ export function SettingsPage() {
     }
   };
 
-  const disconnect = () => {
-    if (!window.confirm('Disconnect Google? Jarvis will forget its access to your mail and calendar until you reconnect.')) return;
-    run('disconnect', api.disconnectGoogle, () => {
-      setMessage('Google is disconnected. Jarvis no longer holds a token for your account.');
+  const statusOf = (a: GoogleAccount) => {
+    if (a.status === 'active' && reauth && (reauthAccount ? reauthAccount.id === a.id : a.primary)) return 'reauth_required';
+    return a.status;
+  };
+  const makePrimary = (a: GoogleAccount) =>
+    run(`primary-${a.id}`, () => api.makePrimary(a.id), () => {
+      setMessage(`${a.email} is now your primary account: Gmail and Calendar use it unless you pick another.`);
+      refresh();
+    });
+  const disconnect = (a: GoogleAccount) => {
+    const last = accounts.length === 1;
+    const question = last
+      ? `${a.email} is your last Google account. Disconnect it? You stay signed in to Jarvis, but it can no longer read your mail and calendar until you connect an account again.`
+      : `Disconnect ${a.email}? Jarvis revokes its access at Google and deletes everything it stored for this account. Your other accounts stay connected.`;
+    if (!window.confirm(question)) return;
+    run(`disconnect-${a.id}`, () => api.disconnectAccount(a.id, last), () => {
+      setMessage(`${a.email} is disconnected. Jarvis no longer holds a token for it.`);
       refresh();
     });
   };
@@ -55,6 +130,8 @@ export function SettingsPage() {
       <h1>Settings</h1>
       {error ? <ErrorNotice error={error} /> : null}
       {message && <div className="notice notice-ok" role="status"><p>{message}</p></div>}
+      {connectError && <div className="notice notice-error" role="alert"><p>{describeConnectError(connectError)}</p></div>}
+      {connected && !message && <div className="notice notice-ok" role="status"><p>Google account connected.</p></div>}
       <section className="card" aria-labelledby="account-title">
         <h2 id="account-title">Account</h2>
         <p>{me.user.name} <span className="muted">&lt;{me.user.email}&gt;</span></p>
@@ -65,41 +142,30 @@ export function SettingsPage() {
         <p className="muted small">“Sign out everywhere” ends your sessions on every device and browser.</p>
       </section>
       <section className="card" aria-labelledby="google-title">
-        <h2 id="google-title">Google connection</h2>
-        {g ? (
+        <h2 id="google-title">Google accounts</h2>
+        {accounts.length > 0 ? (
           <>
-            <p>
-              Status:{' '}
-              <span className={status === 'active' && missing.length === 0 ? 'status-active' : 'status-bad'}>
-                {missing.length > 0 ? 'Connected, with permissions missing' : statusWords[status || ''] || status}
-              </span>
-              {g.email && <> · {g.email}</>}
+            <p className="muted small">
+              Gmail and Calendar use the primary account unless you pick another; the calendar and the assistant’s free-time search can use them all.
             </p>
-            {missing.length > 0 && (
-              <div className="notice notice-error" role="status">
-                <p>Google did not grant every permission Jarvis asks for, so these do not work:</p>
-                <ul>{missing.map((f) => <li key={f.name}><strong>{f.name}</strong> — {f.page}.</li>)}</ul>
-                <p>Reconnect Google and leave every box ticked on its consent page.</p>
-              </div>
-            )}
-            {g.scopes?.length > 0 && (
-              <details>
-                <summary>Permissions granted ({g.scopes.length})</summary>
-                <ul className="small mono">{g.scopes.map((s) => <li key={s}>{s}</li>)}</ul>
-              </details>
-            )}
+            <ul className="account-list">
+              {accounts.map((a) => (
+                <AccountRow key={a.id} account={a} status={statusOf(a)} busy={busy !== null}
+                  onPrimary={() => makePrimary(a)} onDisconnect={() => disconnect(a)} />
+              ))}
+            </ul>
+            <div className="row">
+              <ConnectButton redirect={back}>Connect another Google account</ConnectButton>
+            </div>
           </>
         ) : (
-          <p>Google is not connected. Connect it so Jarvis can read your mail and calendar.</p>
+          <>
+            <p>Google is not connected. Connect it so Jarvis can read your mail and calendar.</p>
+            <div className="row">
+              <a className="button primary" href={signInURL('/settings')}>Connect Google</a>
+            </div>
+          </>
         )}
-        <div className="row">
-          <a className={`button${status !== 'active' || missing.length > 0 ? ' primary' : ''}`} href={signInURL('/settings')}>
-            {g && status !== 'revoked' ? 'Reconnect Google' : 'Connect Google'}
-          </a>
-          {g && status !== 'revoked' && (
-            <button type="button" className="danger" onClick={disconnect} disabled={busy !== null}>Disconnect Google</button>
-          )}
-        </div>
       </section>
     </>
   );

@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { signInURL } from '@/lib/api';
 import { initials } from '@/lib/format';
+import { ConnectButton } from './AccountSwitcher';
 import { SessionProvider, useSession } from './Session';
 import { SignInCard } from './SignInCard';
 import { Skeleton } from './States';
@@ -60,7 +61,9 @@ function Header() {
 }
 
 function Banners() {
-  const { offline, reauth, session } = useSession();
+  const { offline, reauth, reauthAccount: named, accounts, session } = useSession();
+  // With one account, reconnecting is signing in again; with several, the banner names the one.
+  const reauthAccount = accounts.length > 1 ? named : undefined;
   const [here, setHere] = useState('/');
   const pathname = usePathname();
   useEffect(() => setHere(currentLocation()), [pathname]);
@@ -72,13 +75,19 @@ function Banners() {
           <span>Check your connection or the server. The dashboard keeps trying and recovers on its own.</span>
         </div>
       )}
-      {reauth && session.status === 'signed-in' && (
+      {reauth && session.status === 'signed-in' && (reauthAccount ? (
+        <div className="banner banner-warn" role="alert">
+          <strong>Google needs you to reconnect {reauthAccount.email}.</strong>
+          <span>Jarvis can no longer reach that account’s mail and calendar.</span>
+          <ConnectButton primary email={reauthAccount.email} redirect={here}>Reconnect {reauthAccount.email}</ConnectButton>
+        </div>
+      ) : (
         <div className="banner banner-warn" role="alert">
           <strong>Google needs you to reconnect.</strong>
           <span>Jarvis can no longer reach your mail and calendar.</span>
           <a className="button primary" href={signInURL(here)}>Reconnect Google</a>
         </div>
-      )}
+      ))}
     </>
   );
 }

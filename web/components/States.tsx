@@ -3,7 +3,8 @@
 import { useEffect, useState } from 'react';
 import { signInURL } from '@/lib/api';
 import { describeError, formatWait } from '@/lib/errors';
-import { useGoogleConnected } from './Session';
+import { ConnectButton } from './AccountSwitcher';
+import { useGoogleConnected, useSession } from './Session';
 
 const widths = ['w80', 'w60', 'w40'];
 
@@ -56,6 +57,9 @@ function useCountdown(seconds?: number): number | undefined {
 /** ErrorNotice tells what went wrong in words and what to do about it. */
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const view = describeError(error, { googleConnected: useGoogleConnected() });
+  const { accounts } = useSession();
+  // With one account, reconnecting is signing in again; with several, the button names the one.
+  const account = accounts.length > 1 ? view.account : undefined;
   const left = useCountdown(view.retryAfter);
   const waiting = left !== undefined && left > 0;
   const here = typeof window === 'undefined' ? '/' : window.location.pathname + window.location.search;
@@ -67,7 +71,10 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
         {view.action === 'retry' && onRetry && (
           <button type="button" onClick={onRetry} disabled={waiting}>Try again</button>
         )}
-        {view.action === 'reconnect' && <a className="button primary" href={signInURL(here)}>Reconnect Google</a>}
+        {view.action === 'reconnect' && account && (
+          <ConnectButton primary email={account.email} redirect={here}>Reconnect {account.email}</ConnectButton>
+        )}
+        {view.action === 'reconnect' && !account && <a className="button primary" href={signInURL(here)}>Reconnect Google</a>}
         {view.action === 'connect' && <a className="button primary" href={signInURL(here)}>Connect Google</a>}
         {view.action === 'signin' && <a className="button primary" href={signInURL(here)}>Sign in</a>}
       </div>

@@ -7,7 +7,7 @@ import { api } from '@/lib/api';
 import type { Message, Thread } from '@/lib/types';
 import { Composer, type ComposerInitial } from './Composer';
 import { MessageView } from './MessageView';
-import { useMe } from './Session';
+import { useMe, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
 
@@ -41,7 +41,9 @@ export function draftInitial(m: Message): ComposerInitial {
 export function ThreadView() {
   const params = useSearchParams();
   const id = params.get('id') || '';
+  const account = params.get('account') || '';
   const me = useMe();
+  const { accounts } = useSession();
   const [thread, setThread] = useState<Thread | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
@@ -58,11 +60,11 @@ export function ThreadView() {
     const ctl = new AbortController();
     setThread(null);
     setError(null);
-    api.thread(id, ctl.signal).then(setThread, (err) => {
+    api.thread(id, account, ctl.signal).then(setThread, (err) => {
       if (!ctl.signal.aborted) setError(err);
     });
     return () => ctl.abort();
-  }, [id, attempt]);
+  }, [id, account, attempt]);
 
   useEffect(() => {
     if (thread?.subject) document.title = `${thread.subject} · Jarvis`;
@@ -91,12 +93,12 @@ export function ThreadView() {
 
   const reply: ComposerInitial = useMemo(() => {
     if (!thread || thread.messages.length === 0) return {};
-    const mine = new Set([me?.user.email, me?.google?.email].filter(Boolean).map((e) => e!.toLowerCase()));
+    const mine = new Set([me?.user.email, me?.google?.email, ...accounts.map((a) => a.email)].filter(Boolean).map((e) => e!.toLowerCase()));
     const received = [...thread.messages].reverse().find((m) => !mine.has((m.from?.email || '').toLowerCase()));
     const last = thread.messages[thread.messages.length - 1];
     const to = received ? [received.from.email] : (last.to || []).map((p) => p.email);
     return { to: to.join(', '), subject: replySubject(thread.subject || last.subject) };
-  }, [thread, me]);
+  }, [thread, me, accounts]);
 
   if (!id) {
     return <EmptyState title="No thread chosen"><p><Link href="/">Pick a thread in the inbox.</Link></p></EmptyState>;
@@ -112,7 +114,10 @@ export function ThreadView() {
         <>
           <h1>{thread.subject || '(no subject)'}</h1>
           <div className="row">
-            <p className="muted small spacer">{thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}</p>
+            <p className="muted small spacer">
+              {thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}
+              {accounts.length > 1 && thread.account && <> · in {thread.account.email}</>}
+            </p>
             {expanded.size < thread.messages.length && (
               <button type="button" className="link-button" onClick={() => setExpanded(new Set(thread.messages.map((m) => m.id)))}>Expand all</button>
             )}
@@ -121,6 +126,7 @@ export function ThreadView() {
             <MessageView
               key={m.id}
               message={m}
+              account={account}
               headingId={`message-${i}`}
               collapsed={!isDraft(m) && !expanded.has(m.id)}
               onExpand={() => setExpanded((cur) => new Set([...cur, m.id]))}
@@ -133,11 +139,11 @@ export function ThreadView() {
           ))}
           <div ref={replyRef}>
             {replying && editing ? (
-              <Composer key={`draft-${editing.id}`} title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id}
+              <Composer key={`draft-${editing.id}`} title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id} account={account}
                 note="Saving makes a new draft in this thread; the one you opened stays in Gmail’s Drafts until you delete it there."
                 onCancel={() => { setReplying(false); setEditing(null); }} />
             ) : replying ? (
-              <Composer key="reply" title="Reply" initial={reply} replyToThreadId={thread.id} onCancel={() => setReplying(false)} />
+              <Composer key="reply" title="Reply" initial={reply} replyToThreadId={thread.id} account={account} onCancel={() => setReplying(false)} />
             ) : (
               <div className="row">
                 <button type="button" className="primary" onClick={() => setReplying(true)}>Reply</button>

@@ -305,6 +305,50 @@ test('calendar agenda, grouped by day', async () => {
   await expectNoCSPViolations(page);
 });
 
+test('a second Google account: connect it, switch to it, merge the calendars, disconnect it', async () => {
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Connect another Google account' }).click();
+  await consent(page, 'grace@example.com');
+  await expect(page).toHaveURL(/\/settings\?connected=1/);
+  await expect(page.getByText('Google account connected.')).toBeVisible();
+  const accounts = page.getByRole('region', { name: 'Google accounts' });
+  await expect(accounts.getByRole('listitem', { name: 'grace@example.com' })).toBeVisible();
+  await expect(accounts.getByRole('listitem', { name: 'ada@example.com' }).getByText('Primary')).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'settings with two accounts');
+  await shot(page, 'settings-accounts');
+
+  // The inbox of the second account, and one of its threads.
+  await page.goto('/');
+  await page.getByLabel('Google account').selectOption({ label: 'grace@example.com' });
+  const grace = page.getByRole('list', { name: 'Threads' }).getByRole('link', { name: /COBOL standards committee/ });
+  await expect(grace).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Threads' }).getByRole('link', { name: /Dinner Friday/ })).toHaveCount(0);
+  await grace.click();
+  await expect(page).toHaveURL(/account=/);
+  await expect(page.getByText('in grace@example.com')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'COBOL standards committee: agenda' })).toBeVisible();
+  await expectAccessible(page, 'a thread of the second account');
+
+  // Both calendars, merged, each event naming its account.
+  await page.goto('/agenda?days=14');
+  await page.getByLabel('Google account').selectOption({ label: 'All accounts' });
+  await expect(page.locator('.account-chip').filter({ hasText: 'grace@example.com' }).first()).toBeVisible();
+  await expect(page.locator('.account-chip').filter({ hasText: 'ada@example.com' }).first()).toBeVisible();
+  await expectAccessible(page, 'calendar of all accounts');
+
+  // Disconnect it: the first account stays, the switcher goes.
+  await page.goto('/settings');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Disconnect grace@example.com' }).click();
+  await expect(page.getByText('grace@example.com is disconnected.')).toBeVisible();
+  await expect(accounts.getByRole('listitem', { name: 'grace@example.com' })).toHaveCount(0);
+  await expect(accounts.getByRole('listitem', { name: 'ada@example.com' })).toBeVisible();
+  await page.goto('/');
+  await expect(page.getByRole('list', { name: 'Threads' }).getByRole('link', { name: /Dinner Friday/ })).toBeVisible();
+  await expect(page.getByLabel('Google account')).toHaveCount(0);
+  await expectNoCSPViolations(page);
+});
+
 test('chat streams, shows tool calls, and a draft needs approval', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assistant' }).click();
   await expect(page.getByRole('heading', { name: 'Ask Jarvis' })).toBeVisible();
@@ -362,8 +406,9 @@ test('team and audit log show what happened', async () => {
 
 test('settings show the Google connection', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
-  await expect(page.getByText('Connected')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Disconnect Google' })).toBeVisible();
+  await expect(page.getByText('Connected', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Disconnect ada@example.com' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Connect another Google account' })).toBeVisible();
   await expectAccessibleBothSchemes(page, 'settings');
   await shot(page, 'settings');
 });
@@ -528,10 +573,10 @@ test('the 404 page', async () => {
 test('disconnect Google from settings', async () => {
   await page.goto('/settings');
   page.once('dialog', (d) => d.accept());
-  await page.getByRole('button', { name: 'Disconnect Google' }).click();
-  await expect(page.getByText('Google is disconnected.')).toBeVisible();
+  await page.getByRole('button', { name: 'Disconnect ada@example.com' }).click();
+  await expect(page.getByText('ada@example.com is disconnected.')).toBeVisible();
   await expect(page.getByRole('link', { name: /Connect Google|Reconnect Google/ }).first()).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Disconnect Google' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Disconnect/ })).toHaveCount(0);
   await expectAccessible(page, 'settings after disconnect');
   // The inbox and the assistant say Google is not connected, and offer to connect it.
   await page.goto('/');

@@ -4,8 +4,8 @@
 import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readCookie } from './cookies';
 import type {
-  AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
-  Invitation, Label, Me, Member, Role, Thread, ThreadPage,
+  AccountRef, AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
+  GoogleAccount, Invitation, Label, Me, Member, Role, Thread, ThreadPage,
 } from './types';
 
 export const CSRF_COOKIE = 'jarvis_csrf';
@@ -16,15 +16,17 @@ export const CSRF_HEADER = 'X-CSRF-Token';
  * a new consent, or the server stopped (or started again) answering.
  */
 export type ApiSignal = 'unauthorized' | 'reauth' | 'unreachable' | 'reachable';
-const listeners = new Set<(s: ApiSignal) => void>();
+type Listener = (s: ApiSignal, account?: AccountRef) => void;
+const listeners = new Set<Listener>();
 
-export function onApiSignal(fn: (s: ApiSignal) => void): () => void {
+export function onApiSignal(fn: Listener): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-export function emitApiSignal(s: ApiSignal) {
-  for (const fn of listeners) fn(s);
+/** emitApiSignal announces s; a 'reauth' names the account to reconnect when the server did. */
+export function emitApiSignal(s: ApiSignal, account?: AccountRef) {
+  for (const fn of listeners) fn(s, account);
 }
 
 export interface RequestOptions {
@@ -78,7 +80,7 @@ export async function send(path: string, opts: RequestOptions = {}): Promise<Res
   emitApiSignal('reachable');
   const err = await problemFromResponse(res);
   if (err.code === 'unauthorized' && !opts.quiet) emitApiSignal('unauthorized');
-  if (err.code === 'google_reauth_required') emitApiSignal('reauth');
+  if (err.code === 'google_reauth_required') emitApiSignal('reauth', err.account);
   throw err;
 }
 
@@ -127,19 +129,27 @@ export const api = {
   logoutAll: () => request<void>('/auth/logout-all', { method: 'POST' }),
   disconnectGoogle: () => request<void>('/auth/google', { method: 'DELETE' }),
 
-  labels: (signal?: AbortSignal) => request<{ labels: Label[] }>('/gmail/labels', { signal }),
-  threads: (p: { q?: string; label?: string; page_token?: string; max_results?: number }, signal?: AbortSignal) =>
-    request<ThreadPage>(`/gmail/threads${query(p)}`, { signal }),
-  thread: (id: string, signal?: AbortSignal) => request<Thread>(`/gmail/thread/${seg(id)}`, { signal }),
-  messageHTMLURL: (messageId: string, images: boolean) =>
-    `/gmail/message/${seg(messageId)}/html${images ? '?images=1' : ''}`,
-  attachmentURL: (messageId: string, attachmentId: string) =>
-    `/gmail/message/${seg(messageId)}/attachment/${seg(attachmentId)}`,
-  createDraft: (draft: DraftRequest, idempotencyKey: string) =>
-    request<DraftResult>('/gmail/draft', { method: 'POST', body: draft, headers: { 'Idempotency-Key': idempotencyKey } }),
+  accounts: (signal?: AbortSignal) => request<{ accounts: GoogleAccount[] }>('/accounts', { signal, quiet: true }),
+  /** connectAccount starts connecting another Google account (or reconnecting the one login_hint names). */
+  connectAccount: (p: { login_hint?: string; redirect?: string } = {}) =>
+    request<{ authorization_url: string; state: string }>('/accounts/connect', { method: 'POST', body: p }),
+  makePrimary: (id: string) => request<GoogleAccount>(`/accounts/${seg(id)}`, { method: 'PATCH', body: { primary: true } }),
+  disconnectAccount: (id: string, keepLogin = false) =>
+    request<void>(`/accounts/${seg(id)}${keepLogin ? '?keep_login_without_google=true' : ''}`, { method: 'DELETE' }),
 
-  upcoming: (days: number, signal?: AbortSignal) =>
-    request<{ events: CalendarEvent[] }>(`/calendar/upcoming${query({ days, max_results: 250 })}`, { signal }),
+  labels: (account?: string, signal?: AbortSignal) => request<{ labels: Label[] }>(`/gmail/labels${query({ account })}`, { signal }),
+  threads: (p: { account?: string; q?: string; label?: string; page_token?: string; max_results?: number }, signal?: AbortSignal) =>
+    request<ThreadPage>(`/gmail/threads${query(p)}`, { signal }),
+  thread: (id: string, account?: string, signal?: AbortSignal) => request<Thread>(`/gmail/thread/${seg(id)}${query({ account })}`, { signal }),
+  messageHTMLURL: (messageId: string, images: boolean, account?: string) =>
+    `/gmail/message/${seg(messageId)}/html${query({ account, images: images ? 1 : undefined })}`,
+  attachmentURL: (messageId: string, attachmentId: string, account?: string) =>
+    `/gmail/message/${seg(messageId)}/attachment/${seg(attachmentId)}${query({ account })}`,
+  createDraft: (draft: DraftRequest, idempotencyKey: string, account?: string) =>
+    request<DraftResult>(`/gmail/draft${query({ account })}`, { method: 'POST', body: draft, headers: { 'Idempotency-Key': idempotencyKey } }),
+
+  upcoming: (days: number, account?: string, signal?: AbortSignal) =>
+    request<{ events: CalendarEvent[] }>(`/calendar/upcoming${query({ account, days, max_results: 250 })}`, { signal }),
 
   conversations: (page_token?: string, signal?: AbortSignal) =>
     request<{ conversations: ConversationSummary[]; next_page_token?: string }>(`/conversations${query({ page_token })}`, { signal }),

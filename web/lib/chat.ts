@@ -4,14 +4,14 @@
 import { requestHeaders, emitApiSignal } from './api';
 import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readSSE } from './sse';
-import type { Approval, ChatMessage, Proposal, ToolCall } from './types';
+import type { AccountRef, Approval, ChatMessage, Proposal, ToolCall } from './types';
 
 export type ChatEvent =
   | { type: 'conversation'; conversation_id: string }
   | { type: 'message.delta'; text: string }
   | { type: 'tool.call'; id: string; name: string; arguments: unknown }
   | { type: 'tool.result'; id: string; name: string; ok: boolean; summary: string }
-  | { type: 'approval.required'; approval_id: string; tool: string; proposal: Proposal; expires_at?: string }
+  | { type: 'approval.required'; approval_id: string; tool: string; proposal: Proposal; account?: AccountRef; expires_at?: string }
   | { type: 'message.done'; message_id: string }
   | { type: 'error'; code: string; detail: string };
 
@@ -56,7 +56,7 @@ export async function streamChat(
   if (!res.ok) {
     const err = await problemFromResponse(res);
     if (err.code === 'unauthorized') emitApiSignal('unauthorized');
-    if (err.code === 'google_reauth_required') emitApiSignal('reauth');
+    if (err.code === 'google_reauth_required') emitApiSignal('reauth', err.account);
     throw err;
   }
   emitApiSignal('reachable');
@@ -158,7 +158,7 @@ export function applyChatEvent(state: ChatState, e: ChatEvent): ChatState {
         ...t,
         approvals: [
           ...t.approvals.filter((a) => a.id !== e.approval_id),
-          { id: e.approval_id, tool: e.tool, status: 'pending', proposal: e.proposal, expires_at: e.expires_at },
+          { id: e.approval_id, tool: e.tool, status: 'pending', proposal: e.proposal, account: e.account, expires_at: e.expires_at },
         ],
       }));
     case 'message.done':

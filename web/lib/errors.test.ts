@@ -122,3 +122,26 @@ describe('Google not connected', () => {
     expect(d(err).message).not.toContain('google_reauth_required');
   });
 });
+
+describe('several Google accounts', () => {
+  it('names the account to reconnect when the problem does', async () => {
+    const { ApiError: E, describeError: d } = await import('./errors');
+    const err = new E({ status: 409, code: 'google_reauth_required', detail: 'x', account: { id: 'a2', email: 'grace@example.com' } });
+    expect(d(err, { googleConnected: true })).toMatchObject({ action: 'reconnect', account: { id: 'a2', email: 'grace@example.com' } });
+    expect(d(err).message).toContain('grace@example.com');
+  });
+
+  it('reads the account from a problem document', async () => {
+    const { problemFromResponse } = await import('./errors');
+    const res = new Response(JSON.stringify({ status: 409, code: 'google_reauth_required', account: { id: 'a2', email: 'grace@example.com' } }),
+      { status: 409, headers: { 'Content-Type': 'application/problem+json' } });
+    expect((await problemFromResponse(res)).account).toEqual({ id: 'a2', email: 'grace@example.com' });
+  });
+
+  it('explains why connecting an account failed', async () => {
+    const { describeConnectError: c } = await import('./errors');
+    expect(c('google_account_linked_elsewhere')).toContain('another Jarvis user');
+    expect(c('signin_other_browser')).toContain('another browser');
+    expect(c('something_else')).not.toBe(c('google_account_linked_elsewhere'));
+  });
+});

@@ -8,6 +8,8 @@ export interface Problem {
   code: string;
   field?: string;
   request_id?: string;
+  /** The Google account the problem is about (the one to reconnect). */
+  account?: { id: string; email: string };
 }
 
 /** ApiError is what every failed API call throws. */
@@ -19,6 +21,8 @@ export class ApiError extends Error {
   readonly requestId?: string;
   /** Seconds to wait before trying again, from the Retry-After header. */
   readonly retryAfter?: number;
+  /** The Google account the problem is about. */
+  readonly account?: { id: string; email: string };
 
   constructor(problem: Problem, retryAfter?: number) {
     super(problem.detail || problem.title || problem.code);
@@ -29,6 +33,7 @@ export class ApiError extends Error {
     this.detail = problem.detail || undefined;
     this.requestId = problem.request_id || undefined;
     this.retryAfter = retryAfter;
+    this.account = problem.account;
   }
 }
 
@@ -90,6 +95,8 @@ export async function problemFromResponse(res: Response): Promise<ApiError> {
       code,
       field: typeof body?.field === 'string' ? body.field : undefined,
       request_id: typeof body?.request_id === 'string' ? body.request_id : undefined,
+      account: body?.account && typeof body.account.id === 'string' && typeof body.account.email === 'string'
+        ? { id: body.account.id, email: body.account.email } : undefined,
     },
     retryAfter,
   );
@@ -106,6 +113,8 @@ export interface ErrorView {
   retryAfter?: number;
   /** What the person can do about it. */
   action?: 'signin' | 'connect' | 'reconnect' | 'retry';
+  /** The Google account to reconnect, when the error names one. */
+  account?: { id: string; email: string };
   requestId?: string;
 }
 
@@ -170,7 +179,14 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): ErrorView {
       if (ctx.googleConnected === false) {
         return { ...base, title: 'Google is not connected', message: 'Connect your Google account so that Jarvis can read your mail and calendar.', action: 'connect' };
       }
+      if (err.account) {
+        return { ...base, title: 'Reconnect Google', message: `Google no longer accepts Jarvis’s access to ${err.account.email}. Reconnect it to continue.`, action: 'reconnect', account: err.account };
+      }
       return { ...base, title: 'Reconnect Google', message: 'Google no longer accepts Jarvis’s access to your account. Reconnect to continue.', action: 'reconnect' };
+    case 'google_account_linked_elsewhere':
+      return { ...base, title: 'Account in use', message: detail || 'That Google account is already linked to another Jarvis user.' };
+    case 'last_google_account':
+      return { ...base, title: 'Your last Google account', message: detail || 'This is your last Google account.' };
     case 'upstream_unavailable': {
       const when = err.retryAfter !== undefined ? ` Try again ${formatWait(err.retryAfter)}.` : ' Try again shortly.';
       return { ...base, title: 'Google is unavailable', message: `Google did not answer properly.${when}`, retryAfter: err.retryAfter, action: 'retry' };
@@ -205,5 +221,25 @@ export function describeSignInError(code: string): string {
       return 'This sign-in link was started in another browser, or took too long, so it did not sign you in. If you did not just start a sign-in here, someone may have sent you the link: do not use it. To sign in, start again below.';
     default:
       return 'Sign-in did not complete. Please try again.';
+  }
+}
+
+/** Words for the failures of connecting another Google account (/settings?error=…). */
+export function describeConnectError(code: string): string {
+  switch (code) {
+    case 'google_account_linked_elsewhere':
+      return 'That Google account is already linked to another Jarvis user: a Google account can belong to one user only. Pick another account.';
+    case 'signup_closed':
+      return 'This Jarvis does not accept that Google account. Ask an administrator to allow its address or domain.';
+    case 'access_denied':
+      return 'Connecting the account was cancelled on Google’s page.';
+    case 'signin_other_browser':
+      return 'This link to connect an account was started in another browser, or took too long, so nothing was connected. If you did not just start it here, do not use the link. Start again below.';
+    case 'forbidden':
+      return 'This link to connect an account belongs to another Jarvis session, so nothing was connected. Start again below.';
+    case 'invalid_request':
+      return 'The connection took too long or was already used. Start again below.';
+    default:
+      return 'The Google account was not connected. Please try again.';
   }
 }

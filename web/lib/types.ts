@@ -20,6 +20,25 @@ export interface GoogleConnection {
   scopes: string[];
 }
 
+/** Names the Google account an answer came from. */
+export interface AccountRef {
+  id: string;
+  email: string;
+}
+
+/** One of the user's connected Google accounts, as GET /accounts lists it. */
+export interface GoogleAccount {
+  id: string;
+  email: string;
+  name: string;
+  picture: string;
+  primary: boolean;
+  status: 'active' | 'reauth_required' | 'revoked';
+  scopes: string[];
+  connected_at: string;
+  last_used_at: string | null;
+}
+
 export interface Me {
   user: { id: string; email: string; name: string; picture_url?: string };
   orgs: Org[];
@@ -50,6 +69,7 @@ export interface Participant extends Person {
 }
 
 export interface ThreadPage {
+  account?: AccountRef;
   threads: ThreadSummary[];
   next_page_token?: string;
 }
@@ -78,6 +98,7 @@ export interface Message {
 }
 
 export interface Thread {
+  account?: AccountRef;
   id: string;
   subject: string;
   messages: Message[];
@@ -94,6 +115,7 @@ export interface DraftRequest {
 }
 
 export interface DraftResult {
+  account?: AccountRef;
   draft_id: string;
   message_id: string;
   thread_id: string;
@@ -118,6 +140,8 @@ export interface CalendarEvent {
   meet_link: string;
   html_link: string;
   status: string;
+  /** The account whose calendar holds the event. */
+  account?: AccountRef;
 }
 
 export interface Proposal {
@@ -136,6 +160,8 @@ export interface Approval {
   tool: string;
   status: ApprovalStatus;
   proposal: Proposal;
+  /** The Google account the draft is made in. */
+  account?: AccountRef;
   result?: { draft_id: string; message_id?: string; thread_id: string };
   /** When a pending proposal stops being decidable. */
   expires_at?: string;
