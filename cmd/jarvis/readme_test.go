@@ -135,7 +135,8 @@ func TestReadmeCurlSession(t *testing.T) {
 		t.Fatalf("the README's curl session failed (%v):\n%s", err, out)
 	}
 	// Each step printed what the README says it shows.
-	for _, want := range []string{`"email": "ada@example.com"`, `"subject":`, `"text":`, `"thread_id":`, `"end":`, `"summary":`} {
+	for _, want := range []string{`"email": "ada@example.com"`, `"subject":`, `"text":`, `"thread_id":`, `"end":`, `"summary":`,
+		`"email": "grace@example.com"`, `"account": "grace@example.com"`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the session's output lacks %s:\n%s", want, out)
 		}
