@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
@@ -428,4 +429,23 @@ func refreshAt(t *testing.T, base, refresh string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// Connecting another account follows the sign-in allowlist: an account
+// Jarvis would not let sign up is refused, one it would is connected.
+func TestConnectAccountFollowsTheAllowlist(t *testing.T) {
+	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.OpenSignup = false; c.AllowedEmails = []string{"ada@example.com"} }})
+	ada := e.signIn("ada@example.com")
+	authURL, _ := e.startConnect(ada, "grace@example.com")
+	code, state := e.connectCallback(authURL, "grace@example.com")
+	e.problem("POST", "/auth/google/callback", ada, map[string]string{"code": code, "state": state}, 403, "signup_closed")
+	if list := e.accounts(ada); len(list) != 1 {
+		t.Fatalf("a refused account was connected: %+v", list)
+	}
+
+	open := startEnv(t, envOptions{sandbox: e.Sandbox, configure: func(c *config.Config) { c.OpenSignup = false; c.AllowedDomains = []string{"example.com"} }})
+	tok := open.signIn("ada@example.com")
+	if acct := open.connect(tok, "grace@example.com"); acct.Email != "grace@example.com" {
+		t.Fatalf("connected %+v", acct)
+	}
 }
