@@ -3,6 +3,9 @@ package sandbox
 import (
 	"net/http"
 	"slices"
+	"strings"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/calendar"
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
 )
@@ -24,7 +27,23 @@ var (
 	gmailLabelsWrite = []string{googleAuth + "gmail.labels", googleAuth + "gmail.modify", "https://mail.google.com/"}
 	gmailFull        = []string{"https://mail.google.com/"}
 	calendarRead     = []string{googleAuth + "calendar.readonly", googleAuth + "calendar", googleAuth + "calendar.events.readonly", googleAuth + "calendar.events"}
+	// Calendar writes, as the Calendar API reference lists their scopes:
+	// the read-only scopes are refused (403 insufficientPermissions).
+	calendarWrite = []string{googleAuth + "calendar", googleAuth + "calendar.events", googleAuth + "calendar.events.owned"}
+	// calendarEvents reads events (list, get, instances, watch).
+	calendarEvents = append(slices.Clone(calendarRead), googleAuth+"calendar.events.owned", googleAuth+"calendar.events.owned.readonly")
 )
+
+// calendarScopes are the scopes that open a Calendar method.
+func calendarScopes(method string) []string {
+	if calendar.Writes(method) {
+		return calendarWrite
+	}
+	if strings.HasPrefix(method, "calendar.events.") {
+		return calendarEvents
+	}
+	return calendarRead
+}
 
 // authenticate checks the bearer token of an API call and answers 401 itself
 // when it is missing ("required", Login Required) or invalid, expired or

@@ -42,6 +42,7 @@ var scopeDescriptions = map[string]string{
 	"https://www.googleapis.com/auth/calendar":                 "See, edit, share, and permanently delete all the calendars you can access using Google Calendar",
 	"https://www.googleapis.com/auth/calendar.events.readonly": "View events on all your calendars",
 	"https://www.googleapis.com/auth/calendar.events":          "View and edit events on all your calendars",
+	"https://www.googleapis.com/auth/calendar.events.owned":    "See, create, change, and delete events on Google calendars you own",
 }
 
 // normalizeScopes splits a scope parameter and gives "email" and "profile"

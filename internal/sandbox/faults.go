@@ -97,6 +97,11 @@ type Faults struct {
 	// ExpireHistory, an action, forgets all history now.
 	HistoryRetention *string `json:"history_retention,omitempty"`
 	ExpireHistory    *bool   `json:"expire_history,omitempty"`
+	// InvalidateSyncTokens, an action, makes every Calendar sync token
+	// issued so far answer 410; SyncTokenTTL makes tokens older than it
+	// answer 410 ("0s": never).
+	InvalidateSyncTokens *bool     `json:"invalidate_sync_tokens,omitempty"`
+	SyncTokenTTL         *Duration `json:"sync_token_ttl,omitempty"`
 	// PushDrop, PushDuplicate and PushReorder are the probabilities that a
 	// Pub/Sub push or Calendar channel notification is lost, made twice,
 	// or held back so that later ones overtake it; PushDelay delays each.
@@ -182,6 +187,9 @@ func (s *Server) SetFaults(f Faults) error {
 		}
 		next.maxConcurrent = *f.GmailMaxConcurrent
 	}
+	if f.SyncTokenTTL != nil && *f.SyncTokenTTL < 0 {
+		return fmt.Errorf("sandbox: sync_token_ttl must not be negative")
+	}
 	if f.HistoryRetention != nil {
 		age, count, err := parseRetention(*f.HistoryRetention)
 		if err != nil {
@@ -197,6 +205,12 @@ func (s *Server) SetFaults(f Faults) error {
 	if f.ExpireHistory != nil && *f.ExpireHistory {
 		s.ExpireHistory("")
 	}
+	if f.SyncTokenTTL != nil {
+		s.calendar.SetSyncTokenTTL(time.Duration(*f.SyncTokenTTL))
+	}
+	if f.InvalidateSyncTokens != nil && *f.InvalidateSyncTokens {
+		_, _ = s.InvalidateSyncTokens("")
+	}
 	return nil
 }
 
@@ -207,7 +221,8 @@ func (s *Server) CurrentFaults() Faults {
 	fail := append([]string{}, cur.fail...)
 	rot := cur.rotate
 	quota, conc := cur.quota, cur.maxConcurrent
-	f := Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot, GmailQuota: &quota, GmailMaxConcurrent: &conc}
+	syncTTL := Duration(s.calendar.SyncTokenTTL())
+	f := Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot, GmailQuota: &quota, GmailMaxConcurrent: &conc, SyncTokenTTL: &syncTTL}
 	if cur.retention != "" {
 		ret := cur.retention
 		f.HistoryRetention = &ret

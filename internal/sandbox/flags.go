@@ -26,7 +26,7 @@ func (l listFlag) Set(v string) error {
 // --gmail-quota, --gmail-max-concurrent, --state, --pubsub-push
 // (repeatable), --push-drop, --push-duplicate, --push-reorder,
 // --push-delay, --push-refuse, --push-backoff-min, --push-backoff-max,
-// --rotate-refresh-tokens, --generate, --seed.
+// --rotate-refresh-tokens, --generate, --seed, --sync-token-ttl.
 // Fault rules are checked by New, which names a bad one.
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.ClientID, "client-id", cfg.ClientID, "sandbox OAuth client id (default "+DefaultClientID+")")
@@ -50,5 +50,6 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.PushBackoffMax, "push-backoff-max", cfg.PushBackoffMax, "sandbox longest retry delay of a failed push or notification (default 10m)")
 	fs.IntVar(&cfg.Generate, "generate", cfg.Generate, "sandbox adds N synthetic messages to every account's mailbox (threads, labels, unread, attachments, HTML, several charsets), the same for the same --seed")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "sandbox seed for --generate")
+	fs.DurationVar(&cfg.SyncTokenTTL, "sync-token-ttl", cfg.SyncTokenTTL, "sandbox Calendar sync tokens older than this answer 410 fullSyncRequired (0: never expire)")
 	fs.BoolVar(&cfg.RotateRefreshTokens, "rotate-refresh-tokens", cfg.RotateRefreshTokens, "sandbox returns a new refresh token on every refresh and invalidates the old one")
 }

@@ -33,7 +33,10 @@
 //   - calendar.calendarList.list, calendar.calendarList.get,
 //     calendar.calendars.get, calendar.events.list, calendar.events.get,
 //     calendar.events.instances, calendar.freebusy.query,
-//     calendar.events.watch, calendar.channels.stop
+//     calendar.events.watch, calendar.channels.stop, calendar.events.insert,
+//     calendar.events.update, calendar.events.patch, calendar.events.delete;
+//     counted only: calendar.mail (an invitation, update, cancellation or
+//     reply sent)
 //   - pubsub.projects.topics.create, .get, .delete, .list, .publish,
 //     pubsub.projects.topics.subscriptions.list,
 //     pubsub.projects.subscriptions.create, .get, .delete, .list, .pull,
@@ -98,6 +101,9 @@ type Config struct {
 	// RotateRefreshTokens makes every refresh return a new refresh token
 	// and invalidate the old one.
 	RotateRefreshTokens bool
+	// SyncTokenTTL is how long a Calendar sync token stays good; older
+	// ones answer 410 fullSyncRequired. 0 keeps them good for ever.
+	SyncTokenTTL time.Duration
 	// HistoryRetention is how long each mailbox keeps history: a duration
 	// ("168h") or a number of records ("5000"); default a week.
 	HistoryRetention string
@@ -224,6 +230,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.SyncTokenTTL < 0 {
+		return nil, errors.New("sandbox: --sync-token-ttl must not be negative")
+	}
 	if cfg.GmailQuota < 0 || cfg.GmailMaxConcurrent < 0 {
 		return nil, errors.New("sandbox: the Gmail quota and concurrency limits must not be negative")
 	}
@@ -315,6 +324,8 @@ func New(cfg Config) (*Server, error) {
 		a.mail.OnChange(func(id uint64) { s.mailChanged(a, id) })
 	}
 	s.calendar.OnChange(s.calendarChanged)
+	s.calendar.SetMailer(s.calendarMail)
+	s.calendar.SetSyncTokenTTL(cfg.SyncTokenTTL)
 	s.handler = s.routes()
 	if s.persist != nil {
 		for _, a := range s.accounts {

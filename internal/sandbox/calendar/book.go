@@ -24,9 +24,13 @@ type Book struct {
 
 	mu   sync.RWMutex
 	cals map[string]*calendar // by lower-cased account email
+	rev  int64                // counts writes, see event.rev
+	// syncTTL is how long a sync token stays good; 0: for ever.
+	syncTTL time.Duration
 
 	hookMu sync.Mutex
 	hooks  []func(account string)
+	mailer func(Mail)
 }
 
 // calendar is an account's primary calendar.
@@ -39,6 +43,9 @@ type calendar struct {
 	created   time.Time
 	events    map[string]*event // single events and series by id
 	version   int64             // bumped by every change, for sync tokens
+	// floor is the oldest version a sync token may name: tokens issued
+	// before an invalidation are below it.
+	floor int64
 }
 
 // NewBook returns an empty book whose clock is now.
@@ -209,4 +216,37 @@ func WithAccount(ctx context.Context, email string) context.Context {
 func accountFrom(ctx context.Context) string {
 	s, _ := ctx.Value(accountKey{}).(string)
 	return s
+}
+
+// InvalidateSyncTokens makes every sync token issued so far for the
+// account's calendar, or for every calendar when account is "", answer
+// 410 fullSyncRequired, as Google does when it can no longer tell a
+// client what changed. It returns how many calendars it touched.
+func (b *Book) InvalidateSyncTokens(account string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.cals {
+		if account != "" && !strings.EqualFold(c.id, account) {
+			continue
+		}
+		c.floor = c.bump()
+		n++
+	}
+	return n
+}
+
+// SetSyncTokenTTL makes sync tokens older than d answer 410
+// fullSyncRequired; 0 keeps them good for ever.
+func (b *Book) SetSyncTokenTTL(d time.Duration) {
+	b.mu.Lock()
+	b.syncTTL = d
+	b.mu.Unlock()
+}
+
+// SyncTokenTTL is the sync tokens' lifetime; 0 is for ever.
+func (b *Book) SyncTokenTTL() time.Duration {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.syncTTL
 }

@@ -75,6 +75,11 @@ type event struct {
 	orphan       bool   // an override whose series has not been loaded
 
 	version int64 // the calendar's change counter when last written
+	// rev is the book's write counter when this content was written; a
+	// guest's copy keeps its source's, so that an unchanged part is not
+	// announced again.
+	rev       int64
+	dismissed bool // a guest took it off their calendar: it stays cancelled there
 }
 
 // duration is the span of an event, in days for an all-day one.

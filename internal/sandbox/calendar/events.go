@@ -23,13 +23,14 @@ type listQuery struct {
 	from, to      time.Time // zero: open
 	single        bool
 	orderBy       string
-	max, offset   int
+	max           int
 	words         []string
 	showDeleted   bool
 	loc           *time.Location
 	tzName        string
 	syncing       bool
 	since         int64 // with syncing: the version the token was issued at
+	after         *pageKey
 	iCalUID       string
 	updatedMin    time.Time
 	maxAttendees  int
@@ -150,31 +151,37 @@ func (b *Book) parseList(c *calendar, q url.Values, series string) (*listQuery, 
 		lq.noDefaultType = true // every event here is of type "default"
 	}
 	if v := q.Get("pageToken"); v != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(v)
-		n, ok := strings.CutPrefix(string(raw), "o:")
-		off, err2 := strconv.Atoi(n)
-		if err != nil || !ok || err2 != nil || off < 0 {
+		pk, ok := parsePageToken(v, c)
+		if !ok {
 			return nil, invalid("pageToken", "Invalid page token value.")
 		}
-		lq.offset = off
+		lq.after = pk
 	}
 	if v := q.Get("syncToken"); v != "" && series == "" {
-		if !lq.from.IsZero() || !lq.to.IsZero() || lq.orderBy != "" || len(lq.words) > 0 || lq.iCalUID != "" || !lq.updatedMin.IsZero() {
-			return nil, invalid("syncToken", "Sync token cannot be combined with timeMin, timeMax, orderBy, q, iCalUID or updatedMin.")
+		if !lq.from.IsZero() || !lq.to.IsZero() || lq.orderBy != "" || len(lq.words) > 0 || lq.iCalUID != "" || !lq.updatedMin.IsZero() ||
+			q.Has("privateExtendedProperty") || q.Has("sharedExtendedProperty") {
+			return nil, invalid("syncToken", "Sync token cannot be combined with timeMin, timeMax, orderBy, q, iCalUID, updatedMin, privateExtendedProperty or sharedExtendedProperty.")
 		}
 		since, ok := b.parseSyncToken(c, v)
-		if !ok {
-			return nil, &apiError{http.StatusGone, wire.ErrorItem{Domain: "calendar", Reason: "fullSyncRequired", Message: "Sync token is no longer valid, a full sync is required."}}
+		if !ok || lq.after != nil && lq.after.asof < c.floor {
+			return nil, fullSyncRequired()
 		}
 		lq.syncing, lq.since, lq.showDeleted = true, since, true
 	}
 	return lq, nil
 }
 
-// syncToken names the calendar's state now; parseSyncToken accepts only
-// tokens this book issued for this calendar.
-func (b *Book) syncToken(c *calendar) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "s1.%08x.%s.%d", b.epoch, eventID("cal", strings.ToLower(c.id))[:8], c.version))
+func fullSyncRequired() *apiError {
+	return &apiError{http.StatusGone, wire.ErrorItem{Domain: "calendar", Reason: "fullSyncRequired", Message: "Sync token is no longer valid, a full sync is required."}}
+}
+
+// syncToken names the calendar's state at version: which book and
+// calendar issued it, the version and when. parseSyncToken accepts only
+// tokens this book issued for this calendar, not older than the
+// calendar's floor (moved by InvalidateSyncTokens) nor than the book's
+// token lifetime.
+func (b *Book) syncToken(c *calendar, version int64) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "s2.%08x.%s.%d.%d", b.epoch, eventID("cal", strings.ToLower(c.id))[:8], version, b.now().Unix()))
 }
 
 func (b *Book) parseSyncToken(c *calendar, tok string) (int64, bool) {
@@ -183,14 +190,50 @@ func (b *Book) parseSyncToken(c *calendar, tok string) (int64, bool) {
 		return 0, false
 	}
 	parts := strings.Split(string(raw), ".")
-	if len(parts) != 4 || parts[0] != "s1" || parts[1] != fmt.Sprintf("%08x", b.epoch) || parts[2] != eventID("cal", strings.ToLower(c.id))[:8] {
+	if len(parts) != 5 || parts[0] != "s2" || parts[1] != fmt.Sprintf("%08x", b.epoch) || parts[2] != eventID("cal", strings.ToLower(c.id))[:8] {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(parts[3], 10, 64)
-	if err != nil || v < 0 || v > c.version {
+	if err != nil || v < c.floor || v > c.version {
+		return 0, false
+	}
+	issued, err := strconv.ParseInt(parts[4], 10, 64)
+	if err != nil || b.syncTTL > 0 && b.now().Sub(time.Unix(issued, 0)) > b.syncTTL {
 		return 0, false
 	}
 	return v, true
+}
+
+// pageKey is where the next page starts: after the entry with this sort
+// time and id, in a listing as of version asof. A page follows its key,
+// not an offset, so that an event changed between pages moves no other
+// out of the listing; whatever changed after asof comes back in the next
+// sync.
+type pageKey struct {
+	asof int64
+	t    time.Time
+	id   string
+}
+
+func pageToken(k pageKey) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "p1.%d.%d.%s", k.asof, k.t.UnixNano(), k.id))
+}
+
+func parsePageToken(tok string, c *calendar) (*pageKey, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return nil, false
+	}
+	parts := strings.SplitN(string(raw), ".", 4)
+	if len(parts) != 4 || parts[0] != "p1" {
+		return nil, false
+	}
+	asof, err1 := strconv.ParseInt(parts[1], 10, 64)
+	ns, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || asof < 0 || asof > c.version {
+		return nil, false
+	}
+	return &pageKey{asof: asof, t: time.Unix(0, ns), id: parts[3]}, true
 }
 
 // entry is one item of a listing, with the instants it is ordered by.
@@ -269,22 +312,24 @@ func (c *calendar) collect(q *listQuery) []entry {
 			consider(o, true)
 		}
 	}
-	less := func(a, b entry) int {
-		if n := a.start.Compare(b.start); n != 0 {
-			return n
-		}
-		return strings.Compare(a.ev.id, b.ev.id)
-	}
-	if q.orderBy == "updated" {
-		less = func(a, b entry) int {
-			if n := a.ev.updated.Compare(b.ev.updated); n != 0 {
-				return n
-			}
-			return strings.Compare(a.ev.id, b.ev.id)
-		}
-	}
-	slices.SortFunc(out, less)
+	slices.SortFunc(out, func(a, b entry) int { return compareKey(q.sortKey(a), q.sortKey(b)) })
 	return out
+}
+
+// sortKey is where an entry sorts: by start, or by updated with
+// orderBy=updated, then by id.
+func (q *listQuery) sortKey(e entry) pageKey {
+	if q.orderBy == "updated" {
+		return pageKey{t: e.ev.updated, id: e.ev.id}
+	}
+	return pageKey{t: e.start, id: e.ev.id}
+}
+
+func compareKey(a, b pageKey) int {
+	if n := a.t.Compare(b.t); n != 0 {
+		return n
+	}
+	return strings.Compare(a.id, b.id)
 }
 
 // listEvents answers events.list, or events.instances of series.
@@ -310,15 +355,27 @@ func (b *Book) listEvents(w http.ResponseWriter, c *calendar, account string, q 
 		DefaultReminders: []struct{}{},
 		Items:            []eventJSON{},
 	}
-	start := min(lq.offset, len(all))
+	asof := c.version
+	start := 0
+	if lq.after != nil {
+		asof = lq.after.asof
+		start, _ = slices.BinarySearchFunc(all, *lq.after, func(e entry, k pageKey) int {
+			if compareKey(lq.sortKey(e), k) <= 0 {
+				return -1
+			}
+			return 1
+		})
+	}
 	end := min(start+lq.max, len(all))
 	for _, en := range all[start:end] {
 		out.Items = append(out.Items, v.event(en.ev))
 	}
 	if end < len(all) {
-		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
+		k := lq.sortKey(all[end-1])
+		k.asof = asof
+		out.NextPageToken = pageToken(k)
 	} else if series == "" {
-		out.NextSyncToken = b.syncToken(c)
+		out.NextSyncToken = b.syncToken(c, asof)
 	}
 	wire.WriteJSON(w, http.StatusOK, out)
 }

@@ -17,7 +17,21 @@ const (
 	methodEventsGet        = "calendar.events.get"
 	methodEventsInstances  = "calendar.events.instances"
 	methodFreeBusyQuery    = "calendar.freebusy.query"
+	methodEventsInsert     = "calendar.events.insert"
+	methodEventsUpdate     = "calendar.events.update"
+	methodEventsPatch      = "calendar.events.patch"
+	methodEventsDelete     = "calendar.events.delete"
 )
+
+// Writes reports whether a Calendar method, as MethodName names it,
+// changes events.
+func Writes(method string) bool {
+	switch method {
+	case methodEventsInsert, methodEventsUpdate, methodEventsPatch, methodEventsDelete:
+		return true
+	}
+	return false
+}
 
 const pathPrefix = "/calendar/v3/"
 
@@ -58,6 +72,14 @@ func parseRoute(r *http.Request) (route, bool) {
 		return route{method: methodEventsGet, calendar: seg[1], event: seg[3]}, true
 	case get && len(seg) == 5 && seg[0] == "calendars" && seg[2] == "events" && seg[4] == "instances":
 		return route{method: methodEventsInstances, calendar: seg[1], event: seg[3]}, true
+	case post && len(seg) == 3 && seg[0] == "calendars" && seg[2] == "events":
+		return route{method: methodEventsInsert, calendar: seg[1]}, true
+	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events" && r.Method == http.MethodPut:
+		return route{method: methodEventsUpdate, calendar: seg[1], event: seg[3]}, true
+	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events" && r.Method == http.MethodPatch:
+		return route{method: methodEventsPatch, calendar: seg[1], event: seg[3]}, true
+	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events" && r.Method == http.MethodDelete:
+		return route{method: methodEventsDelete, calendar: seg[1], event: seg[3]}, true
 	case post && len(seg) == 1 && seg[0] == "freeBusy":
 		return route{method: methodFreeBusyQuery}, true
 	}
@@ -68,7 +90,9 @@ func parseRoute(r *http.Request) (route, bool) {
 // quota and audit logs do ("calendar.events.list"); "" when r is not a
 // Calendar route the sandbox serves. Served: calendar.calendarList.list,
 // calendar.calendarList.get, calendar.calendars.get, calendar.events.list,
-// calendar.events.get, calendar.events.instances, calendar.freebusy.query.
+// calendar.events.get, calendar.events.instances, calendar.freebusy.query,
+// calendar.events.insert, calendar.events.update, calendar.events.patch,
+// calendar.events.delete.
 func MethodName(r *http.Request) string {
 	rt, _ := parseRoute(r)
 	return rt.method
@@ -94,6 +118,10 @@ func (b *Book) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt.method == methodFreeBusyQuery {
 		b.freeBusy(w, r, account)
+		return
+	}
+	if Writes(rt.method) {
+		b.serveWrite(w, r, account, rt)
 		return
 	}
 	b.mu.RLock()
@@ -143,7 +171,7 @@ func (b *Book) calendarList(w http.ResponseWriter, account string) {
 	if c := b.lookup(account); c != nil {
 		out.Items = append(out.Items, c.listEntry())
 		out.Etag = etag(c.created, c.version)
-		out.NextSyncToken = b.syncToken(c)
+		out.NextSyncToken = b.syncToken(c, c.version)
 	}
 	wire.WriteJSON(w, http.StatusOK, out)
 }

@@ -102,7 +102,7 @@ const (
 func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
 
 func etag(t time.Time, version int64) string {
-	return fmt.Sprintf(`"%d"`, t.UnixMicro()*10+version%10)
+	return fmt.Sprintf(`"%d"`, t.UnixMilli()*1000+version%1000)
 }
 
 func (v *view) time(w when) *timeJSON {

@@ -1,0 +1,428 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/base64"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	calendarapi "google.golang.org/api/calendar/v3"
+	"google.golang.org/api/gmail/v1"
+)
+
+const calendarScope = "https://www.googleapis.com/auth/calendar"
+
+// fullSync lists every event page by page and returns them with the
+// sync token of the last page.
+func fullSync(t *testing.T, cal *calendarapi.Service, opts func(*calendarapi.EventsListCall) *calendarapi.EventsListCall) ([]*calendarapi.Event, string) {
+	t.Helper()
+	var out []*calendarapi.Event
+	page := ""
+	for {
+		call := cal.Events.List("primary").MaxResults(3)
+		if opts != nil {
+			call = opts(call)
+		}
+		if page != "" {
+			call = call.PageToken(page)
+		}
+		res, err := call.Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Items...)
+		if res.NextPageToken == "" {
+			if res.NextSyncToken == "" {
+				t.Fatal("last page has no nextSyncToken")
+			}
+			return out, res.NextSyncToken
+		}
+		if res.NextSyncToken != "" {
+			t.Fatal("a page before the last has a nextSyncToken")
+		}
+		page = res.NextPageToken
+	}
+}
+
+// syncSince lists the changes since token.
+func syncSince(t *testing.T, cal *calendarapi.Service, token string) ([]*calendarapi.Event, string) {
+	t.Helper()
+	return fullSync(t, cal, func(c *calendarapi.EventsListCall) *calendarapi.EventsListCall { return c.SyncToken(token) })
+}
+
+func ids(evs []*calendarapi.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Id+"/"+e.Status)
+	}
+	return out
+}
+
+func TestCalendarSyncTokenReturnsExactlyTheChange(t *testing.T) {
+	e := newEnv(t, nil)
+	cal := e.calendar(e.signIn("ada@example.com", calendarScope))
+	all, token := fullSync(t, cal, nil)
+	if len(all) < 4 {
+		t.Fatalf("demo calendar has %d events", len(all))
+	}
+	if got, _ := syncSince(t, cal, token); len(got) != 0 {
+		t.Fatalf("no change, yet %v", ids(got))
+	}
+
+	ev, err := cal.Events.Insert("primary", &calendarapi.Event{
+		Summary: "Design review",
+		Start:   &calendarapi.EventDateTime{DateTime: "2026-03-26T10:00:00+01:00", TimeZone: "Europe/Paris"},
+		End:     &calendarapi.EventDateTime{DateTime: "2026-03-26T11:00:00+01:00", TimeZone: "Europe/Paris"},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Id == "" || ev.Status != "confirmed" || ev.Sequence != 0 || ev.ICalUID != ev.Id+"@google.com" || ev.Organizer == nil || !ev.Organizer.Self || ev.Start.TimeZone != "Europe/Paris" {
+		t.Fatalf("inserted %+v", ev)
+	}
+	got, token2 := syncSince(t, cal, token)
+	if !slices.Equal(ids(got), []string{ev.Id + "/confirmed"}) {
+		t.Fatalf("after insert: %v", ids(got))
+	}
+
+	e.clock.Add(time.Minute)
+	moved, err := cal.Events.Patch("primary", ev.Id, &calendarapi.Event{
+		Start: &calendarapi.EventDateTime{DateTime: "2026-03-26T14:00:00+01:00", TimeZone: "Europe/Paris"},
+		End:   &calendarapi.EventDateTime{DateTime: "2026-03-26T15:00:00+01:00", TimeZone: "Europe/Paris"},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Etag == ev.Etag || moved.Sequence != 1 || moved.Updated == ev.Updated || moved.Created != ev.Created || moved.Summary != "Design review" {
+		t.Fatalf("patched %+v (was etag %s updated %s)", moved, ev.Etag, ev.Updated)
+	}
+	got, token3 := syncSince(t, cal, token2)
+	if len(got) != 1 || got[0].Id != ev.Id || got[0].Start.DateTime != "2026-03-26T13:00:00Z" || got[0].Etag != moved.Etag {
+		t.Fatalf("after patch: %v %+v", ids(got), got)
+	}
+
+	// A title change is not significant enough for a new sequence.
+	renamed, err := cal.Events.Patch("primary", ev.Id, &calendarapi.Event{Summary: "Design review (v2)"}).Do()
+	if err != nil || renamed.Etag == moved.Etag {
+		t.Fatalf("rename: %v %+v", err, renamed)
+	}
+	if err := cal.Events.Delete("primary", ev.Id).Do(); err != nil {
+		t.Fatal(err)
+	}
+	got, token4 := syncSince(t, cal, token3)
+	if !slices.Equal(ids(got), []string{ev.Id + "/cancelled"}) {
+		t.Fatalf("after delete: %v", ids(got))
+	}
+	if err := cal.Events.Delete("primary", ev.Id).Do(); apiCode(err) != 410 {
+		t.Fatalf("delete twice: %v", err)
+	}
+	if g, err := cal.Events.Get("primary", ev.Id).Do(); err != nil || g.Status != "cancelled" {
+		t.Fatalf("get deleted: %v %+v", err, g)
+	}
+	// A plain listing no longer shows it; showDeleted does.
+	plain, _ := fullSync(t, cal, nil)
+	if slices.ContainsFunc(plain, func(x *calendarapi.Event) bool { return x.Id == ev.Id }) {
+		t.Fatal("deleted event listed")
+	}
+
+	// Sync tokens cannot be combined with filters.
+	if _, err := cal.Events.List("primary").SyncToken(token4).TimeMin("2026-03-01T00:00:00Z").Do(); apiCode(err) != 400 {
+		t.Fatalf("syncToken+timeMin: %v", err)
+	}
+	if _, err := cal.Events.List("primary").SyncToken(token4).Q("x").Do(); apiCode(err) != 400 {
+		t.Fatalf("syncToken+q: %v", err)
+	}
+
+	// Invalidated tokens: 410 fullSyncRequired; a new full sync works again.
+	if n, err := e.srv.InvalidateSyncTokens("ada@example.com"); err != nil || n != 1 {
+		t.Fatalf("invalidate: %d %v", n, err)
+	}
+	_, err = cal.Events.List("primary").SyncToken(token4).Do()
+	if apiCode(err) != 410 || !strings.Contains(err.Error(), "fullSyncRequired") {
+		t.Fatalf("invalidated token: %v", err)
+	}
+	_, fresh := fullSync(t, cal, nil)
+	if got, _ := syncSince(t, cal, fresh); len(got) != 0 {
+		t.Fatalf("fresh token: %v", ids(got))
+	}
+	if _, err := cal.Events.List("primary").SyncToken("bm9wZQ").Do(); apiCode(err) != 410 {
+		t.Fatalf("garbage token: %v", err)
+	}
+	// Too old: the lifetime set through the faults.
+	ttl := Duration(10 * time.Minute)
+	if err := e.srv.SetFaults(Faults{SyncTokenTTL: &ttl}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(20 * time.Minute)
+	if _, err := cal.Events.List("primary").SyncToken(fresh).Do(); apiCode(err) != 410 {
+		t.Fatalf("expired token: %v", err)
+	}
+	if st := e.srv.Stats(); st["calendar.events.insert"] != 1 || st["calendar.events.patch"] != 2 || st["calendar.events.delete"] != 2 || st["sandbox.calendar.invalidate_sync_tokens"] != 1 {
+		t.Fatalf("stats %v", st)
+	}
+}
+
+func TestCalendarWriteScopes(t *testing.T) {
+	e := newEnv(t, nil)
+	body := &calendarapi.Event{Summary: "x", Start: &calendarapi.EventDateTime{DateTime: "2026-03-26T10:00:00Z"}, End: &calendarapi.EventDateTime{DateTime: "2026-03-26T11:00:00Z"}}
+	for _, tt := range []struct {
+		scope string
+		code  int
+	}{
+		{"https://www.googleapis.com/auth/calendar.readonly", 403},
+		{"https://www.googleapis.com/auth/calendar.events.readonly", 403},
+		{"https://www.googleapis.com/auth/calendar.events", 0},
+		{"https://www.googleapis.com/auth/calendar.events.owned", 0},
+		{calendarScope, 0},
+	} {
+		cal := e.calendar(e.signIn("ada@example.com", tt.scope))
+		_, err := cal.Events.Insert("primary", body).Do()
+		if apiCode(err) != tt.code || tt.code == 0 && err != nil {
+			t.Errorf("%s: insert %v, want %d", tt.scope, err, tt.code)
+		}
+		if _, err := cal.Events.List("primary").Do(); err != nil {
+			t.Errorf("%s: list %v", tt.scope, err)
+		}
+	}
+	gm := e.calendar(e.signIn("ada@example.com", gmail.GmailReadonlyScope))
+	if _, err := gm.Events.List("primary").Do(); apiCode(err) != 403 {
+		t.Errorf("gmail scope lists events: %v", err)
+	}
+}
+
+func TestCalendarWriteErrors(t *testing.T) {
+	e := newEnv(t, nil)
+	cal := e.calendar(e.signIn("ada@example.com", calendarScope))
+	at := func(s string) *calendarapi.EventDateTime { return &calendarapi.EventDateTime{DateTime: s} }
+	for name, tt := range map[string]struct {
+		ev     *calendarapi.Event
+		code   int
+		reason string
+	}{
+		"no end":            {&calendarapi.Event{Start: at("2026-03-26T10:00:00Z")}, 400, "required"},
+		"end before start":  {&calendarapi.Event{Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T09:00:00Z")}, 400, "timeRangeEmpty"},
+		"no offset or zone": {&calendarapi.Event{Start: at("2026-03-26T10:00:00"), End: at("2026-03-26T11:00:00Z")}, 400, "required"},
+		"bad zone":          {&calendarapi.Event{Start: &calendarapi.EventDateTime{DateTime: "2026-03-26T10:00:00", TimeZone: "Mars/Olympus"}, End: at("2026-03-26T11:00:00Z")}, 400, "timeZoneInvalid"},
+		"mixed kinds":       {&calendarapi.Event{Start: &calendarapi.EventDateTime{Date: "2026-03-26"}, End: at("2026-03-26T11:00:00Z")}, 400, "invalid"},
+		"recurring no zone": {&calendarapi.Event{Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T11:00:00Z"), Recurrence: []string{"RRULE:FREQ=DAILY"}}, 400, "required"},
+		"bad rule":          {&calendarapi.Event{Start: &calendarapi.EventDateTime{DateTime: "2026-03-26T10:00:00Z", TimeZone: "UTC"}, End: at("2026-03-26T11:00:00Z"), Recurrence: []string{"RRULE:FREQ=SOMETIMES"}}, 400, "invalid"},
+		"bad id":            {&calendarapi.Event{Id: "Not_Base32", Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T11:00:00Z")}, 400, "invalid"},
+		"bad attendee":      {&calendarapi.Event{Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T11:00:00Z"), Attendees: []*calendarapi.EventAttendee{{Email: "nobody"}}}, 400, "invalid"},
+	} {
+		_, err := cal.Events.Insert("primary", tt.ev).Do()
+		if apiCode(err) != tt.code || !strings.Contains(err.Error(), tt.reason) {
+			t.Errorf("%s: %v, want %d %s", name, err, tt.code, tt.reason)
+		}
+	}
+	ok := &calendarapi.Event{Id: "evt0001abc", Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T11:00:00Z")}
+	if _, err := cal.Events.Insert("primary", ok).Do(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cal.Events.Insert("primary", ok).Do(); apiCode(err) != 409 {
+		t.Fatalf("same id twice: %v", err)
+	}
+	if _, err := cal.Events.Patch("primary", "nosuchevent", &calendarapi.Event{Summary: "x"}).Do(); apiCode(err) != 404 {
+		t.Fatalf("patch unknown: %v", err)
+	}
+	if _, err := cal.Events.Insert("grace@example.com", ok).Do(); apiCode(err) != 404 {
+		t.Fatalf("insert into another's calendar: %v", err)
+	}
+	if _, err := cal.Events.Insert("primary", ok).SendUpdates("sometimes").Do(); apiCode(err) != 400 {
+		t.Fatalf("bad sendUpdates: %v", err)
+	}
+	// update replaces the whole event: what it does not send is gone.
+	if _, err := cal.Events.Patch("primary", "evt0001abc", &calendarapi.Event{Location: "Room 1", Description: "notes"}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	up, err := cal.Events.Update("primary", "evt0001abc", &calendarapi.Event{Summary: "Only", Start: at("2026-03-26T10:00:00Z"), End: at("2026-03-26T11:00:00Z")}).Do()
+	if err != nil || up.Summary != "Only" || up.Location != "" || up.Description != "" {
+		t.Fatalf("update: %v %+v", err, up)
+	}
+	// If-Match with a stale etag: 412.
+	call := cal.Events.Patch("primary", "evt0001abc", &calendarapi.Event{Summary: "late"})
+	call.Header().Set("If-Match", `"1"`)
+	if _, err := call.Do(); apiCode(err) != 412 {
+		t.Fatalf("stale If-Match: %v", err)
+	}
+}
+
+// calendarParts finds the text/calendar part of a raw message and
+// returns it with its method parameter.
+func calendarPart(t *testing.T, raw []byte) (method, body string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(ct string, r *bytes.Reader, enc string) bool
+	walk = func(ct string, r *bytes.Reader, enc string) bool {
+		mt, params, _ := mime.ParseMediaType(ct)
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(r, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err != nil {
+					return false
+				}
+				var b bytes.Buffer
+				_, _ = b.ReadFrom(p)
+				if walk(p.Header.Get("Content-Type"), bytes.NewReader(b.Bytes()), p.Header.Get("Content-Transfer-Encoding")) {
+					return true
+				}
+			}
+		}
+		if mt == "text/calendar" {
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(r)
+			data := b.Bytes()
+			if strings.EqualFold(enc, "base64") {
+				data, _ = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(data), "\r\n", ""))
+			}
+			method, body = params["method"], string(data)
+			return true
+		}
+		return false
+	}
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(msg.Body)
+	if !walk(msg.Header.Get("Content-Type"), bytes.NewReader(b.Bytes()), msg.Header.Get("Content-Transfer-Encoding")) {
+		t.Fatalf("no text/calendar part in\n%s", raw)
+	}
+	return method, body
+}
+
+// inbox returns the raw messages of an account's inbox whose subject
+// starts with prefix, newest first.
+func inbox(t *testing.T, gm *gmail.Service, prefix string) [][]byte {
+	t.Helper()
+	res, err := gm.Users.Messages.List("me").LabelIds("INBOX").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, m := range res.Messages {
+		full, err := gm.Users.Messages.Get("me", m.Id).Format("raw").Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := base64.URLEncoding.DecodeString(full.Raw)
+		msg, _ := mail.ReadMessage(bytes.NewReader(raw))
+		subj, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if strings.HasPrefix(subj, prefix) {
+			out = append(out, raw)
+		}
+	}
+	return out
+}
+
+func TestCalendarInvitationsRSVPAndCancellation(t *testing.T) {
+	e := newEnv(t, nil)
+	ada := e.calendar(e.signIn("ada@example.com", calendarScope))
+	grace := e.calendar(e.signIn("grace@example.com", calendarScope))
+	graceMail := e.gmail(e.signIn("grace@example.com", gmail.GmailReadonlyScope))
+	adaMail := e.gmail(e.signIn("ada@example.com", gmail.GmailReadonlyScope))
+	_, graceToken := fullSync(t, grace, nil)
+
+	ev, err := ada.Events.Insert("primary", &calendarapi.Event{
+		Summary:   "Compiler design",
+		Location:  "Room 4",
+		Start:     &calendarapi.EventDateTime{DateTime: "2026-03-27T15:00:00-04:00", TimeZone: "America/New_York"},
+		End:       &calendarapi.EventDateTime{DateTime: "2026-03-27T16:00:00-04:00", TimeZone: "America/New_York"},
+		Attendees: []*calendarapi.EventAttendee{{Email: "grace@example.com"}, {Email: "charles@elsewhere.test", DisplayName: "Charles"}},
+	}).SendUpdates("all").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Attendees) != 3 || !ev.Attendees[0].Organizer || !ev.Attendees[0].Self || ev.Attendees[0].ResponseStatus != "accepted" || ev.Attendees[1].ResponseStatus != "needsAction" {
+		t.Fatalf("attendees %+v", ev.Attendees)
+	}
+
+	// The event is in Grace's calendar, under the same id, organized by Ada.
+	got, graceToken := syncSince(t, grace, graceToken)
+	if len(got) != 1 || got[0].Id != ev.Id || got[0].Organizer.Email != "ada@example.com" || got[0].Organizer.Self || got[0].ICalUID != ev.ICalUID {
+		t.Fatalf("grace's sync: %+v", got)
+	}
+	if i := slices.IndexFunc(got[0].Attendees, func(a *calendarapi.EventAttendee) bool { return a.Self }); i < 0 || got[0].Attendees[i].Email != "grace@example.com" {
+		t.Fatalf("grace is not self: %+v", got[0].Attendees)
+	}
+
+	// The invitation: in Grace's inbox, in the outbox for Charles.
+	inv := inbox(t, graceMail, "Invitation: Compiler design @ ")
+	if len(inv) != 1 {
+		t.Fatalf("%d invitations", len(inv))
+	}
+	method, ics := calendarPart(t, inv[0])
+	if method != "REQUEST" || !strings.Contains(ics, "METHOD:REQUEST") || !strings.Contains(ics, "UID:"+ev.ICalUID) ||
+		!strings.Contains(ics, "DTSTART;TZID=America/New_York:20260327T150000") || !strings.Contains(ics, "mailto:grace@example.com") {
+		t.Fatalf("invitation %s\n%s", method, ics)
+	}
+	if out := e.srv.Outbox(); len(out) != 1 || out[0].To[0] != "charles@elsewhere.test" || !strings.HasPrefix(out[0].Subject, "Invitation: ") {
+		t.Fatalf("outbox %+v", out)
+	}
+
+	// Grace may not move Ada's event, but may answer it.
+	if _, err := grace.Events.Patch("primary", ev.Id, &calendarapi.Event{Summary: "Mine now"}).Do(); apiCode(err) != 403 || !strings.Contains(err.Error(), "forbiddenForNonOrganizer") {
+		t.Fatalf("guest renames: %v", err)
+	}
+	mine, _ := grace.Events.Get("primary", ev.Id).Do()
+	for _, a := range mine.Attendees {
+		if a.Self {
+			a.ResponseStatus = "accepted"
+		}
+	}
+	rsvp, err := grace.Events.Patch("primary", ev.Id, &calendarapi.Event{Attendees: mine.Attendees}).SendUpdates("all").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := rsvp.Attendees[slices.IndexFunc(rsvp.Attendees, func(a *calendarapi.EventAttendee) bool { return a.Self })]; a.ResponseStatus != "accepted" {
+		t.Fatalf("rsvp %+v", rsvp.Attendees)
+	}
+	org, _ := ada.Events.Get("primary", ev.Id).Do()
+	if org.Attendees[1].Email != "grace@example.com" || org.Attendees[1].ResponseStatus != "accepted" || org.Sequence != 0 {
+		t.Fatalf("ada's copy after RSVP %+v seq %d", org.Attendees, org.Sequence)
+	}
+	reply := inbox(t, adaMail, "Accepted: Compiler design")
+	if len(reply) != 1 {
+		t.Fatal("no reply in the organizer's inbox")
+	}
+	if m, body := calendarPart(t, reply[0]); m != "REPLY" || !strings.Contains(body, "PARTSTAT=ACCEPTED") {
+		t.Fatalf("reply %s %s", m, body)
+	}
+
+	// The organizer moves it: an update; then cancels it: a cancellation.
+	if _, err := ada.Events.Patch("primary", ev.Id, &calendarapi.Event{
+		Start: &calendarapi.EventDateTime{DateTime: "2026-03-27T17:00:00-04:00", TimeZone: "America/New_York"},
+		End:   &calendarapi.EventDateTime{DateTime: "2026-03-27T18:00:00-04:00", TimeZone: "America/New_York"},
+	}).SendUpdates("externalOnly").Do(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(inbox(t, graceMail, "Updated invitation")); n != 0 {
+		t.Fatal("externalOnly mailed a sandbox guest")
+	}
+	if out := e.srv.Outbox(); len(out) != 2 || !strings.HasPrefix(out[1].Subject, "Updated invitation: ") {
+		t.Fatalf("outbox after externalOnly %+v", out)
+	}
+	moved, _ := grace.Events.Get("primary", ev.Id).Do()
+	if moved.Start.DateTime != "2026-03-27T21:00:00Z" || moved.Sequence != 1 {
+		t.Fatalf("grace's copy not moved: %+v", moved.Start)
+	}
+	if err := ada.Events.Delete("primary", ev.Id).SendUpdates("all").Do(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = syncSince(t, grace, graceToken)
+	if !slices.Equal(ids(got), []string{ev.Id + "/cancelled"}) {
+		t.Fatalf("grace's sync after cancel: %v", ids(got))
+	}
+	cancel := inbox(t, graceMail, "Canceled event: Compiler design")
+	if len(cancel) != 1 {
+		t.Fatal("no cancellation")
+	}
+	if m, body := calendarPart(t, cancel[0]); m != "CANCEL" || !strings.Contains(body, "STATUS:CANCELLED") {
+		t.Fatalf("cancel %s %s", m, body)
+	}
+}
