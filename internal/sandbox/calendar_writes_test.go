@@ -426,3 +426,119 @@ func TestCalendarInvitationsRSVPAndCancellation(t *testing.T) {
 		t.Fatalf("cancel %s %s", m, body)
 	}
 }
+
+// starts lists "start summary" of a series' instances, in New York time.
+func starts(t *testing.T, cal *calendarapi.Service, id string) []string {
+	t.Helper()
+	res, err := cal.Events.Instances("primary", id).TimeZone("America/New_York").MaxResults(50).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range res.Items {
+		out = append(out, e.Start.DateTime+" "+e.Summary)
+	}
+	return out
+}
+
+func TestCalendarRecurringEdits(t *testing.T) {
+	e := newEnv(t, nil)
+	cal := e.calendar(e.signIn("ada@example.com", calendarScope))
+	ny := func(s string) *calendarapi.EventDateTime {
+		return &calendarapi.EventDateTime{DateTime: s, TimeZone: "America/New_York"}
+	}
+	// Weekly on Mondays at 10:00 in New York, across the DST change of 8 March.
+	series, err := cal.Events.Insert("primary", &calendarapi.Event{
+		Summary:    "Team sync",
+		Start:      ny("2026-03-02T10:00:00"),
+		End:        ny("2026-03-02T10:30:00"),
+		Recurrence: []string{"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=8"},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"2026-03-02T10:00:00-05:00 Team sync", "2026-03-09T10:00:00-04:00 Team sync", "2026-03-16T10:00:00-04:00 Team sync",
+		"2026-03-23T10:00:00-04:00 Team sync", "2026-03-30T10:00:00-04:00 Team sync", "2026-04-06T10:00:00-04:00 Team sync",
+		"2026-04-13T10:00:00-04:00 Team sync", "2026-04-20T10:00:00-04:00 Team sync",
+	}
+	if got := starts(t, cal, series.Id); !slices.Equal(got, want) {
+		t.Fatalf("instances\n got %q\nwant %q", got, want)
+	}
+	_, token := fullSync(t, cal, nil)
+
+	// One instance: an exception with recurringEventId and originalStartTime.
+	inst := series.Id + "_20260316T140000Z"
+	moved, err := cal.Events.Patch("primary", inst, &calendarapi.Event{Start: ny("2026-03-16T11:00:00"), End: ny("2026-03-16T11:30:00")}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Id != inst || moved.RecurringEventId != series.Id || moved.OriginalStartTime.DateTime != "2026-03-16T14:00:00Z" || moved.Start.DateTime != "2026-03-16T15:00:00Z" {
+		t.Fatalf("exception %+v start %+v original %+v", moved, moved.Start, moved.OriginalStartTime)
+	}
+	got, token := syncSince(t, cal, token)
+	if !slices.Equal(ids(got), []string{inst + "/confirmed"}) || got[0].RecurringEventId != series.Id {
+		t.Fatalf("sync after the exception: %v", ids(got))
+	}
+	// Cancel another instance: a cancelled exception.
+	if err := cal.Events.Delete("primary", series.Id+"_20260323T140000Z").Do(); err != nil {
+		t.Fatal(err)
+	}
+	got, token = syncSince(t, cal, token)
+	if !slices.Equal(ids(got), []string{series.Id + "_20260323T140000Z/cancelled"}) || got[0].OriginalStartTime == nil {
+		t.Fatalf("sync after cancelling an instance: %v", ids(got))
+	}
+	want = []string{
+		"2026-03-02T10:00:00-05:00 Team sync", "2026-03-09T10:00:00-04:00 Team sync", "2026-03-16T11:00:00-04:00 Team sync",
+		"2026-03-30T10:00:00-04:00 Team sync", "2026-04-06T10:00:00-04:00 Team sync",
+		"2026-04-13T10:00:00-04:00 Team sync", "2026-04-20T10:00:00-04:00 Team sync",
+	}
+	if got := starts(t, cal, series.Id); !slices.Equal(got, want) {
+		t.Fatalf("instances with exceptions\n got %q\nwant %q", got, want)
+	}
+
+	// The whole series: the title changes everywhere, the moved instance too.
+	if _, err := cal.Events.Patch("primary", series.Id, &calendarapi.Event{Summary: "Weekly sync"}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	got, token = syncSince(t, cal, token)
+	if !slices.Equal(ids(got), []string{series.Id + "/confirmed", inst + "/confirmed"}) {
+		t.Fatalf("sync after the series edit: %v", ids(got))
+	}
+	for _, s := range starts(t, cal, series.Id) {
+		if !strings.HasSuffix(s, " Weekly sync") {
+			t.Fatalf("instance %q kept the old title", s)
+		}
+	}
+
+	// This and following, as Google's clients do it: the series ends
+	// before 6 April (UNTIL), a new series starts there at 09:00.
+	if _, err := cal.Events.Patch("primary", series.Id, &calendarapi.Event{Recurrence: []string{"RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260406T035959Z"}}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	next, err := cal.Events.Insert("primary", &calendarapi.Event{
+		Summary:    "Weekly sync (new time)",
+		Start:      ny("2026-04-06T09:00:00"),
+		End:        ny("2026-04-06T09:30:00"),
+		Recurrence: []string{"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3"},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = syncSince(t, cal, token)
+	slices.SortFunc(got, func(a, b *calendarapi.Event) int { return strings.Compare(a.Start.DateTime, b.Start.DateTime) })
+	if len(got) != 2 || got[0].Id != series.Id || got[0].Recurrence[0] != "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260406T035959Z" || got[1].Id != next.Id {
+		t.Fatalf("sync after the split: %v", ids(got))
+	}
+	if got := starts(t, cal, series.Id); !slices.Equal(got, []string{"2026-03-02T10:00:00-05:00 Weekly sync", "2026-03-09T10:00:00-04:00 Weekly sync", "2026-03-16T11:00:00-04:00 Weekly sync", "2026-03-30T10:00:00-04:00 Weekly sync"}) {
+		t.Fatalf("old series after the split: %q", got)
+	}
+	if got := starts(t, cal, next.Id); !slices.Equal(got, []string{"2026-04-06T09:00:00-04:00 Weekly sync (new time)", "2026-04-13T09:00:00-04:00 Weekly sync (new time)", "2026-04-20T09:00:00-04:00 Weekly sync (new time)"}) {
+		t.Fatalf("new series: %q", got)
+	}
+	// The expanded listing has both, in order.
+	res, err := cal.Events.List("primary").SingleEvents(true).OrderBy("startTime").Q("Weekly sync").TimeZone("America/New_York").Do()
+	if err != nil || len(res.Items) != 7 || res.Items[3].Start.DateTime != "2026-03-30T10:00:00-04:00" || res.Items[4].Start.DateTime != "2026-04-06T09:00:00-04:00" {
+		t.Fatalf("singleEvents: %v %d", err, len(res.Items))
+	}
+}

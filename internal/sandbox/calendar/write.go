@@ -270,7 +270,7 @@ func (b *Book) respond(from *calendar, id, who, status string, ch *change) {
 	if src == from && !from.organizes(cur) {
 		// The organizer is outside the sandbox: the answer is this
 		// guest's until the organizer sends an update.
-		b.store(from, next)
+		b.store(from, cur, next)
 		ch.touch(from)
 	} else {
 		b.commitQuiet(src, cur, next, ch)
@@ -315,7 +315,7 @@ func (b *Book) remove(c *calendar, id, ifMatch string, ch *change) *apiError {
 		return nil
 	}
 	next.dismissed = true
-	b.store(c, next)
+	b.store(c, cur, next)
 	ch.touch(c)
 	return nil
 }
@@ -333,7 +333,7 @@ func (b *Book) commit(c *calendar, cur, next *event, ch *change) {
 
 // commitQuiet stores next and copies it to the guests, without mail.
 func (b *Book) commitQuiet(c *calendar, cur, next *event, ch *change) {
-	b.store(c, next)
+	b.store(c, cur, next)
 	ch.touch(c)
 	master := next
 	if next.instance() {
@@ -346,10 +346,12 @@ func (b *Book) commitQuiet(c *calendar, cur, next *event, ch *change) {
 	b.propagate(c, master, former, ch)
 }
 
-// store writes next into c: an instance as an override of its series, a
-// series with its overrides (those the new rule no longer has are
-// cancelled), a single event as itself.
-func (b *Book) store(c *calendar, next *event) {
+// store writes next (which was cur, nil for a new event) into c: an
+// instance as an override of its series, a series with its overrides, a
+// single event as itself. The overrides of a series follow what changed
+// in it where they had not changed that themselves; those the new rule no
+// longer has are cancelled.
+func (b *Book) store(c *calendar, cur, next *event) {
 	next.rev = b.nextRev()
 	if next.instance() {
 		m := c.events[next.masterID]
@@ -365,6 +367,9 @@ func (b *Book) store(c *calendar, next *event) {
 	for k, o := range next.overrides {
 		if o.status == "cancelled" {
 			continue
+		}
+		if cur != nil && inherit(o, cur, next) {
+			o.updated, o.rev, o.version = next.updated, b.nextRev(), c.bump()
 		}
 		if next.rec == nil || !next.rec.has(sameKind(*o.recurrenceID, next.start).t) || next.status == "cancelled" {
 			cp := o.clone()
@@ -498,4 +503,27 @@ func (b *Book) notify(c *calendar, cur, next *event, ch *change) {
 		}
 		to("CANCEL", removed)
 	}
+}
+
+// inherit carries a series' change from cur to next into its override o
+// for every field o had left as the series had it; it reports whether o
+// changed.
+func inherit(o, cur, next *event) bool {
+	changed := false
+	str := func(field *string, was, now string) {
+		if *field == was && was != now {
+			*field, changed = now, true
+		}
+	}
+	str(&o.summary, cur.summary, next.summary)
+	str(&o.description, cur.description, next.description)
+	str(&o.location, cur.location, next.location)
+	str(&o.visibility, cur.visibility, next.visibility)
+	if o.transparent == cur.transparent && cur.transparent != next.transparent {
+		o.transparent, changed = next.transparent, true
+	}
+	if slices.Equal(o.attendees, cur.attendees) && !slices.Equal(cur.attendees, next.attendees) {
+		o.attendees, changed = slices.Clone(next.attendees), true
+	}
+	return changed
 }
