@@ -22,6 +22,10 @@ type calendarBook interface {
 	InvalidateSyncTokens(account string) int
 	SetSyncTokenTTL(time.Duration)
 	SyncTokenTTL() time.Duration
+	Organize(body []byte, sendUpdates string) (*calendar.AdminResult, error)
+	Change(id string, body []byte, following bool, sendUpdates string) (*calendar.AdminResult, error)
+	Cancel(id, sendUpdates string) (*calendar.AdminResult, error)
+	Respond(id, attendee, status, sendUpdates string) (*calendar.AdminResult, error)
 	http.Handler
 }
 

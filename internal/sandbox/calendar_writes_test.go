@@ -3,8 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"net/mail"
 	"slices"
 	"strings"
@@ -540,5 +542,119 @@ func TestCalendarRecurringEdits(t *testing.T) {
 	res, err := cal.Events.List("primary").SingleEvents(true).OrderBy("startTime").Q("Weekly sync").TimeZone("America/New_York").Do()
 	if err != nil || len(res.Items) != 7 || res.Items[3].Start.DateTime != "2026-03-30T10:00:00-04:00" || res.Items[4].Start.DateTime != "2026-04-06T09:00:00-04:00" {
 		t.Fatalf("singleEvents: %v %d", err, len(res.Items))
+	}
+}
+
+func TestAdminCalendarActsAsAnotherAttendee(t *testing.T) {
+	e := newEnv(t, nil)
+	ada := e.calendar(e.signIn("ada@example.com", calendarScope))
+	grace := e.calendar(e.signIn("grace@example.com", calendarScope))
+	adaMail := e.gmail(e.signIn("ada@example.com", gmail.GmailReadonlyScope))
+	_, adaToken := fullSync(t, ada, nil)
+	_, graceToken := fullSync(t, grace, nil)
+
+	// Someone outside the sandbox invites both to a daily series.
+	var created struct {
+		Event     calendarapi.Event `json:"event"`
+		Calendars []string          `json:"calendars"`
+	}
+	code := e.adminJSON("/sandbox/calendar/events", `{
+		"organizer": {"email": "babbage@engines.test", "displayName": "Charles Babbage"},
+		"summary": "Engine standup",
+		"start": {"dateTime": "2026-03-30T09:00:00", "timeZone": "Europe/London"},
+		"end": {"dateTime": "2026-03-30T09:15:00", "timeZone": "Europe/London"},
+		"recurrence": ["RRULE:FREQ=DAILY;COUNT=5"],
+		"attendees": [{"email": "ada@example.com"}, {"email": "grace@example.com"}, {"email": "lovelace@elsewhere.test"}]
+	}`, &created)
+	if code != 200 || !slices.Equal(created.Calendars, []string{"ada@example.com", "grace@example.com"}) || created.Event.Organizer.Email != "babbage@engines.test" {
+		t.Fatalf("create: %d %+v", code, created)
+	}
+	id := created.Event.Id
+	got, adaToken := syncSince(t, ada, adaToken)
+	if !slices.Equal(ids(got), []string{id + "/confirmed"}) || got[0].Organizer.Email != "babbage@engines.test" || got[0].Organizer.Self {
+		t.Fatalf("ada's sync: %v", ids(got))
+	}
+	inv := inbox(t, adaMail, "Invitation: Engine standup")
+	if len(inv) != 1 {
+		t.Fatal("no invitation for ada")
+	}
+	if msg, _ := mail.ReadMessage(bytes.NewReader(inv[0])); !strings.Contains(msg.Header.Get("From"), "babbage@engines.test") {
+		t.Fatalf("invitation from %q", msg.Header.Get("From"))
+	}
+	if len(e.srv.Outbox()) != 0 {
+		t.Fatal("an outside organizer's mail to an outside guest went through the sandbox")
+	}
+
+	// A guest outside the sandbox accepts; Ada's copy shows it.
+	if code := e.adminJSON("/sandbox/calendar/events/"+id+"/respond", `{"attendee": "lovelace@elsewhere.test", "responseStatus": "accepted"}`, nil); code != 200 {
+		t.Fatalf("respond: %d", code)
+	}
+	got, adaToken = syncSince(t, ada, adaToken)
+	if len(got) != 1 || got[0].Attendees[3].ResponseStatus != "accepted" {
+		t.Fatalf("after respond: %v", ids(got))
+	}
+
+	// The organizer moves the third day and everything after it an hour later.
+	var moved struct {
+		Event calendarapi.Event `json:"event"`
+	}
+	code = e.adminJSON("/sandbox/calendar/events/"+id+"_20260401T080000Z/move?following=true&sendUpdates=none",
+		`{"start": {"dateTime": "2026-04-01T10:00:00", "timeZone": "Europe/London"}}`, &moved)
+	if code != 200 || moved.Event.Id != id+"_R20260401T080000" || moved.Event.End.DateTime != "2026-04-01T10:15:00+01:00" {
+		t.Fatalf("move following: %d %+v %+v", code, moved.Event, moved.Event.End)
+	}
+	if got := starts(t, grace, id); len(got) != 2 {
+		t.Fatalf("old series after the split: %q", got)
+	}
+	if got := starts(t, grace, moved.Event.Id); !slices.Equal(got, []string{"2026-04-01T05:00:00-04:00 Engine standup", "2026-04-02T05:00:00-04:00 Engine standup", "2026-04-03T05:00:00-04:00 Engine standup"}) {
+		t.Fatalf("new series: %q", got)
+	}
+	got, _ = syncSince(t, grace, graceToken)
+	if len(got) != 2 {
+		t.Fatalf("grace's sync after the split: %v", ids(got))
+	}
+
+	// And cancels the last day.
+	if code := e.adminJSON("/sandbox/calendar/events/"+moved.Event.Id+"_20260403T090000Z/cancel", `{}`, nil); code != 200 {
+		t.Fatalf("cancel: %d", code)
+	}
+	got, _ = syncSince(t, ada, adaToken)
+	if !slices.Contains(ids(got), moved.Event.Id+"_20260403T090000Z/cancelled") {
+		t.Fatalf("ada's sync after the cancel: %v", ids(got))
+	}
+	if code := e.adminJSON("/sandbox/calendar/events/nosuch/cancel", `{}`, nil); code != 404 {
+		t.Fatalf("cancel unknown: %d", code)
+	}
+	if code := e.adminJSON("/sandbox/calendar/events", `{"summary": "no organizer"}`, nil); code != 400 {
+		t.Fatalf("create without organizer: %d", code)
+	}
+
+	// Invalidate now, by route and by fault.
+	var inv2 map[string]int
+	if code := e.adminJSON("/sandbox/calendar/invalidate-sync-tokens", `{}`, &inv2); code != 200 || inv2["invalidated"] != 2 {
+		t.Fatalf("invalidate: %d %v", code, inv2)
+	}
+	if _, err := ada.Events.List("primary").SyncToken(adaToken).Do(); apiCode(err) != 410 {
+		t.Fatalf("after invalidate: %v", err)
+	}
+	_, fresh := fullSync(t, ada, nil)
+	if code := e.adminJSON("/sandbox/faults", `{"invalidate_sync_tokens": true}`, nil); code != 200 {
+		t.Fatalf("fault: %d", code)
+	}
+	if _, err := ada.Events.List("primary").SyncToken(fresh).Do(); apiCode(err) != 410 {
+		t.Fatalf("after the fault: %v", err)
+	}
+	var stats struct {
+		Calls map[string]int64 `json:"calls"`
+	}
+	resp, err := http.Get(e.base + "/sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	if c := stats.Calls; c["sandbox.calendar.create"] != 2 || c["sandbox.calendar.respond"] != 1 || c["sandbox.calendar.move"] != 1 ||
+		c["sandbox.calendar.cancel"] != 2 || c["sandbox.calendar.invalidate_sync_tokens"] != 2 || c["calendar.mail"] != 4 { // two invitations, two cancellations
+		t.Fatalf("stats %v", c)
 	}
 }

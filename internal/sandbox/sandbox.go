@@ -29,7 +29,9 @@
 //     gmail.watch, gmail.stop (also inside a batch)
 //   - refusals counted by the per-user limits: gmail.quota_exceeded,
 //     gmail.concurrent_exceeded; admin actions: sandbox.deliver,
-//     sandbox.labels, sandbox.history.expire, sandbox.outbox
+//     sandbox.labels, sandbox.history.expire, sandbox.outbox,
+//     sandbox.calendar.create, sandbox.calendar.move, sandbox.calendar.cancel,
+//     sandbox.calendar.respond, sandbox.calendar.invalidate_sync_tokens
 //   - calendar.calendarList.list, calendar.calendarList.get,
 //     calendar.calendars.get, calendar.events.list, calendar.events.get,
 //     calendar.events.instances, calendar.freebusy.query,

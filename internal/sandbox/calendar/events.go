@@ -422,9 +422,13 @@ func (c *calendar) find(id string) *event {
 	if e := c.events[id]; e != nil {
 		return e
 	}
-	mid, key, ok := strings.Cut(id, "_")
+	cut := strings.LastIndex(id, "_")
+	if cut < 0 {
+		return nil
+	}
+	mid, key := id[:cut], id[cut+1:]
 	m := c.events[mid]
-	if !ok || m == nil || m.rec == nil {
+	if m == nil || m.rec == nil {
 		return nil
 	}
 	if o := m.overrides[key]; o != nil {

@@ -469,9 +469,11 @@ func (b *Book) notify(c *calendar, cur, next *event, ch *change) {
 	has := func(list []attendee, a attendee) bool {
 		return slices.ContainsFunc(list, func(x attendee) bool { return strings.EqualFold(x.email, a.email) })
 	}
+	// An organizer outside the sandbox mails its guests outside it itself.
+	outside := b.lookup(org.email) == nil
 	to := func(method string, who []attendee) {
 		for _, a := range who {
-			if a.resource || strings.EqualFold(a.email, org.email) || !b.sends(ch.send, a.email) {
+			if a.resource || strings.EqualFold(a.email, org.email) || !b.sends(ch.send, a.email) || outside && b.lookup(a.email) == nil {
 				continue
 			}
 			ch.mails = append(ch.mails, b.mail(method, c, next, org, a.person, next.attendees))
