@@ -26,6 +26,8 @@ type calendarBook interface {
 	Change(id string, body []byte, following bool, sendUpdates string) (*calendar.AdminResult, error)
 	Cancel(id, sendUpdates string) (*calendar.AdminResult, error)
 	Respond(id, attendee, status, sendUpdates string) (*calendar.AdminResult, error)
+	Snapshot() calendar.BookState
+	Restore(calendar.BookState) error
 	http.Handler
 }
 

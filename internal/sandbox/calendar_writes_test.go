@@ -658,3 +658,54 @@ func TestAdminCalendarActsAsAnotherAttendee(t *testing.T) {
 		t.Fatalf("stats %v", c)
 	}
 }
+
+// Calendar writes, guests' copies and sync tokens survive a restart on
+// the state file; invalidated tokens stay invalid.
+func TestCalendarStateSurvivesRestart(t *testing.T) {
+	path := t.TempDir() + "/jarvis-sandbox.json"
+	e := newEnv(t, withState(path))
+	tok := e.signIn("ada@example.com", calendarScope)
+	cal := e.calendar(tok)
+	_, before := fullSync(t, cal, nil)
+	ev, err := cal.Events.Insert("primary", &calendarapi.Event{
+		Summary:    "Kept",
+		Start:      &calendarapi.EventDateTime{DateTime: "2026-03-30T09:00:00", TimeZone: "Europe/Paris"},
+		End:        &calendarapi.EventDateTime{DateTime: "2026-03-30T10:00:00", TimeZone: "Europe/Paris"},
+		Recurrence: []string{"RRULE:FREQ=DAILY;COUNT=3"},
+		Attendees:  []*calendarapi.EventAttendee{{Email: "grace@example.com"}},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cal.Events.Delete("primary", ev.Id+"_20260331T070000Z").Do(); err != nil {
+		t.Fatal(err)
+	}
+	_, after := fullSync(t, cal, nil)
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := newEnv(t, withState(path))
+	cal2 := e2.calendar(tok)
+	if got, _ := syncSince(t, cal2, after); len(got) != 0 {
+		t.Fatalf("token after restart: %v", ids(got))
+	}
+	got, _ := syncSince(t, cal2, before)
+	if !slices.Equal(ids(got), []string{ev.Id + "/confirmed", ev.Id + "_20260331T070000Z/cancelled"}) &&
+		!slices.Equal(ids(got), []string{ev.Id + "_20260331T070000Z/cancelled", ev.Id + "/confirmed"}) {
+		t.Fatalf("changes since the first token, after restart: %v", ids(got))
+	}
+	if g := starts(t, e2.calendar(e2.signIn("grace@example.com", calendarScope)), ev.Id); len(g) != 2 {
+		t.Fatalf("grace's copy after restart: %q", g)
+	}
+	if _, err := e2.srv.InvalidateSyncTokens(""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e3 := newEnv(t, withState(path))
+	if _, err := e3.calendar(tok).Events.List("primary").SyncToken(after).Do(); apiCode(err) != 410 {
+		t.Fatalf("invalidated token after restart: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jarvis-hq/jarvis/internal/sandbox/calendar"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
 )
@@ -42,6 +43,9 @@ type State struct {
 	PubSub   pubsub.State          `json:"pubsub,omitzero"`
 	Watches  map[string]WatchState `json:"watches,omitempty"`
 	Channels []ChannelState        `json:"channels,omitempty"`
+	// Calendar is every calendar with its events and sync state; a file
+	// without it keeps the calendars the data loaded.
+	Calendar *calendar.BookState `json:"calendar,omitempty"`
 }
 
 // AccountState is one account's state: its Google subject and mailbox.
@@ -83,6 +87,8 @@ func (s *Server) snapshot() State {
 	st.PubSub = s.pubsub.Snapshot()
 	st.Watches = s.watchSnapshot()
 	st.Channels = s.channelSnapshot()
+	cal := s.calendar.Snapshot()
+	st.Calendar = &cal
 	return st
 }
 
@@ -115,6 +121,11 @@ func (s *Server) restore(path string, st State) error {
 	}
 	if err := s.pubsub.Restore(st.PubSub); err != nil {
 		return fmt.Errorf("sandbox: state file %s: %w; move the file away to start afresh", path, err)
+	}
+	if st.Calendar != nil {
+		if err := s.calendar.Restore(*st.Calendar); err != nil {
+			return fmt.Errorf("sandbox: state file %s: %w; move the file away to start afresh", path, err)
+		}
 	}
 	s.restoreWatches(st.Watches)
 	s.restoreChannels(st.Channels)
