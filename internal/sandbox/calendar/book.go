@@ -46,6 +46,9 @@ type calendar struct {
 	// floor is the oldest version a sync token may name: tokens issued
 	// before an invalidation are below it.
 	floor int64
+	// written is set by the first write through the API or the admin
+	// calls: from then on the state file keeps the calendar's events.
+	written bool
 }
 
 // NewBook returns an empty book whose clock is now.

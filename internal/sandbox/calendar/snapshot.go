@@ -17,9 +17,13 @@ type BookState struct {
 	Calendars []CalendarState `json:"calendars,omitempty"`
 }
 
-// CalendarState is one account's primary calendar.
+// CalendarState is one account's primary calendar. A calendar nothing
+// was ever written to is Fresh: only its versions are kept, and it is
+// built again from its data on start (the demo's relative to that day),
+// its sync tokens from before the restart then answering 410.
 type CalendarState struct {
 	ID      string       `json:"id"`
+	Fresh   bool         `json:"fresh,omitempty"`
 	Owner   string       `json:"owner,omitempty"`
 	Zone    string       `json:"zone"`
 	ZoneSet bool         `json:"zone_set,omitempty"`
@@ -89,6 +93,10 @@ func (b *Book) Snapshot() BookState {
 	st := BookState{Epoch: b.epoch, Rev: b.rev}
 	for _, key := range slices.Sorted(maps.Keys(b.cals)) {
 		c := b.cals[key]
+		if !c.written {
+			st.Calendars = append(st.Calendars, CalendarState{ID: c.id, Fresh: true, Version: c.version, Floor: c.floor})
+			continue
+		}
 		cs := CalendarState{ID: c.id, Owner: c.ownerName, Zone: c.tzName, ZoneSet: c.tzSet, Created: c.created, Version: c.version, Floor: c.floor}
 		for _, id := range slices.Sorted(maps.Keys(c.events)) {
 			cs.Events = append(cs.Events, eventState(c.events[id]))
@@ -132,13 +140,20 @@ func eventState(e *event) EventState {
 }
 
 // Restore puts a snapshot back: each calendar it holds replaces the
-// book's calendar of that account; calendars it does not hold stay as
-// loaded. Nothing changes when the snapshot is invalid.
+// book's calendar of that account; calendars it does not hold, or holds
+// as Fresh, stay as loaded (a Fresh one with every older sync token
+// invalid). Nothing changes when the snapshot is invalid.
 func (b *Book) Restore(st BookState) error {
 	cals := map[string]*calendar{}
+	fresh := map[string]int64{}
 	for _, cs := range st.Calendars {
+		key := strings.ToLower(strings.TrimSpace(cs.ID))
+		if cs.Fresh {
+			fresh[key] = cs.Version
+			continue
+		}
 		c := &calendar{id: cs.ID, ownerName: cs.Owner, tzName: cs.Zone, tzSet: cs.ZoneSet, created: cs.Created,
-			version: cs.Version, floor: cs.Floor, events: map[string]*event{}, loc: time.UTC}
+			version: cs.Version, floor: cs.Floor, events: map[string]*event{}, loc: time.UTC, written: true}
 		if cs.Zone != "" {
 			loc, err := time.LoadLocation(cs.Zone)
 			if err != nil {
@@ -153,7 +168,7 @@ func (b *Book) Restore(st BookState) error {
 			}
 			c.events[ev.id] = ev
 		}
-		cals[strings.ToLower(strings.TrimSpace(cs.ID))] = c
+		cals[key] = c
 	}
 	b.mu.Lock()
 	if st.Epoch != 0 {
@@ -161,6 +176,12 @@ func (b *Book) Restore(st BookState) error {
 	}
 	b.rev = max(b.rev, st.Rev)
 	maps.Copy(b.cals, cals)
+	for key, v := range fresh {
+		if c := b.cals[key]; c != nil {
+			c.version = max(c.version, v) + 1
+			c.floor = c.version
+		}
+	}
 	b.mu.Unlock()
 	return nil
 }

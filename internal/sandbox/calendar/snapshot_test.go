@@ -57,6 +57,20 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil || len(inst.Items) != 3 || inst.Items[1].Summary != "Moved" || inst.Items[1].Start.Date != "2026-12-09" {
 		t.Fatalf("instances after restore: %v %+v", err, inst)
 	}
+	// A calendar nothing was written to is built again from its data; its
+	// old sync tokens answer 410.
+	b.AddAccount("quiet@example.com", "")
+	old, err := serve(t, b, "quiet@example.com").Events.List("primary").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b3 := NewBook(b.now)
+	b3.AddAccount("quiet@example.com", "")
+	if err := b3.Restore(b.Snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = serve(t, b3, "quiet@example.com").Events.List("primary").SyncToken(old.NextSyncToken).Do()
+	wantAPIError(t, err, 410, "fullSyncRequired")
 	if err := b2.Restore(BookState{Calendars: []CalendarState{{ID: "x@example.com", Zone: "Nowhere/Land"}}}); err == nil {
 		t.Fatal("a bad zone restored")
 	}

@@ -352,6 +352,7 @@ func (b *Book) commitQuiet(c *calendar, cur, next *event, ch *change) {
 // in it where they had not changed that themselves; those the new rule no
 // longer has are cancelled.
 func (b *Book) store(c *calendar, cur, next *event) {
+	c.written = true
 	next.rev = b.nextRev()
 	if next.instance() {
 		m := c.events[next.masterID]
@@ -406,6 +407,7 @@ func (b *Book) propagate(src *calendar, master *event, former []attendee, ch *ch
 			cp := old.clone()
 			cp.status, cp.updated, cp.rev, cp.version = "cancelled", b.now().UTC(), b.nextRev(), ac.bump()
 			ac.events[master.id] = cp
+			ac.written = true
 			ch.touch(ac)
 		}
 	}
@@ -444,6 +446,7 @@ func (b *Book) copyInto(ac *calendar, master *event) bool {
 		cp.created = old.created
 	}
 	ac.events[master.id] = cp
+	ac.written = true
 	return changed
 }
 
