@@ -709,3 +709,59 @@ func TestCalendarStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("invalidated token after restart: %v", err)
 	}
 }
+
+// A guest answers one instance of a series: an exception in the
+// organizer's calendar carries the answer; the update mail for an
+// instance names it with RECURRENCE-ID.
+func TestCalendarInstanceRSVP(t *testing.T) {
+	e := newEnv(t, nil)
+	ada := e.calendar(e.signIn("ada@example.com", calendarScope))
+	grace := e.calendar(e.signIn("grace@example.com", "https://www.googleapis.com/auth/calendar.events"))
+	graceMail := e.gmail(e.signIn("grace@example.com", gmail.GmailReadonlyScope))
+	series, err := ada.Events.Insert("primary", &calendarapi.Event{
+		Summary:    "1:1",
+		Start:      &calendarapi.EventDateTime{DateTime: "2026-03-30T16:00:00", TimeZone: "Asia/Tokyo"},
+		End:        &calendarapi.EventDateTime{DateTime: "2026-03-30T16:30:00", TimeZone: "Asia/Tokyo"},
+		Recurrence: []string{"RRULE:FREQ=WEEKLY;COUNT=3"},
+		Attendees:  []*calendarapi.EventAttendee{{Email: "grace@example.com"}},
+	}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := series.Id + "_20260406T070000Z"
+	one, err := grace.Events.Get("primary", inst).Do()
+	if err != nil || one.RecurringEventId != series.Id {
+		t.Fatalf("grace's instance: %v %+v", err, one)
+	}
+	for _, a := range one.Attendees {
+		if a.Self {
+			a.ResponseStatus = "declined"
+		}
+	}
+	if _, err := grace.Events.Patch("primary", inst, &calendarapi.Event{Attendees: one.Attendees}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ada.Events.Instances("primary", series.Id).Do()
+	if err != nil || len(res.Items) != 3 {
+		t.Fatalf("instances: %v", err)
+	}
+	for i, it := range res.Items {
+		want := "needsAction"
+		if i == 1 {
+			want = "declined"
+		}
+		if it.Attendees[1].ResponseStatus != want {
+			t.Fatalf("instance %d: grace %s, want %s", i, it.Attendees[1].ResponseStatus, want)
+		}
+	}
+	if _, err := ada.Events.Patch("primary", inst, &calendarapi.Event{Location: "Tokyo office"}).SendUpdates("all").Do(); err != nil {
+		t.Fatal(err)
+	}
+	upd := inbox(t, graceMail, "Updated invitation: 1:1")
+	if len(upd) != 1 {
+		t.Fatal("no update for the instance")
+	}
+	if _, body := calendarPart(t, upd[0]); !strings.Contains(body, "RECURRENCE-ID;TZID=Asia/Tokyo:20260406T160000") || !strings.Contains(body, "LOCATION:Tokyo office") {
+		t.Fatalf("instance update\n%s", body)
+	}
+}
