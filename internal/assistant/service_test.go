@@ -123,12 +123,13 @@ func (f *fakeGoogle) FreeBusy(_ context.Context, userID, _ string, from, to time
 // fixture is an assistant on a real database, speaking to the sandbox model
 // through the OpenAI SDK.
 type fixture struct {
-	svc    *assistant.Service
-	db     *sqldb.DB
-	model  *model.Handler
-	google *fakeGoogle
-	user   *jarvis.User
-	events []jarvis.ChatEvent
+	svc      *assistant.Service
+	provider llm.Provider
+	db       *sqldb.DB
+	model    *model.Handler
+	google   *fakeGoogle
+	user     *jarvis.User
+	events   []jarvis.ChatEvent
 }
 
 func newFixture(t *testing.T, d sqldb.Dialect, lim assistant.Limits, modelURL string) *fixture {
@@ -148,6 +149,7 @@ func newFixture(t *testing.T, d sqldb.Dialect, lim assistant.Limits, modelURL st
 	if f.user, err = f.db.EnsureUser(context.Background(), "ada@example.com", "Ada"); err != nil {
 		t.Fatal(err)
 	}
+	f.provider = p
 	f.svc, err = assistant.New(assistant.Config{Model: p, Store: f.db, Mail: f.google, Calendar: f.google, Limits: lim})
 	if err != nil {
 		t.Fatal(err)
