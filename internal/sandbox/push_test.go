@@ -505,13 +505,15 @@ func TestPubSubPushSubscriptionByRESTRetriesWithBackoff(t *testing.T) {
 	}
 }
 
-// waitFor waits until cond holds, failing after ten seconds.
+// waitFor waits until cond holds, failing after thirty seconds: long
+// enough for a machine busy with other work, since the wait ends as soon as
+// the state is reached.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 10s")
+			t.Fatal("condition not reached in 30s")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
