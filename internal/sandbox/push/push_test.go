@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,10 +21,13 @@ func TestFlushDeliversReorderedLastAndCancelAndExpiry(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	now := time.Date(2026, 3, 25, 12, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 3, 25, 12, 0, 0, 0, time.UTC)
+	var clock atomic.Int64 // the dispatcher's loop reads the clock from its own goroutine
+	clock.Store(start.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	held := map[string]bool{"a": true} // the reorder draw says yes for "a" only
 	var next string
-	d := New(Config{Now: func() time.Time { return now }, Draw: func(p float64) bool { return p == 0.5 && held[next] }})
+	d := New(Config{Now: now, Draw: func(p float64) bool { return p == 0.5 && held[next] }})
 	defer d.Close()
 	d.SetFaults(Faults{Reorder: 0.5, Delay: time.Hour}) // the delay keeps the loop from delivering first
 	for _, id := range []string{"a", "b", "c", "gone"} {
@@ -33,12 +37,12 @@ func TestFlushDeliversReorderedLastAndCancelAndExpiry(t *testing.T) {
 			dl.Source = "other"
 		}
 		if id == "c" {
-			dl.Expires = now.Add(time.Minute)
+			dl.Expires = start.Add(time.Minute)
 		}
 		d.Enqueue(dl)
 	}
 	d.Cancel("other")
-	now = now.Add(2 * time.Minute) // c has expired
+	clock.Store(start.Add(2 * time.Minute).UnixNano()) // c has expired
 	got := d.Flush()
 	var outcomes []string
 	for _, e := range got {
