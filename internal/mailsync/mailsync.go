@@ -61,15 +61,22 @@ type Message struct {
 const MaxBodyText = 32 << 10
 
 // LabelChange is a history record's change to one message's labels,
-// applied without fetching the message.
+// applied without fetching the message. It applies only to a row whose
+// HistoryID is older than the record's, and raises the row's HistoryID to
+// it: a message fetched after the change already shows it, so replaying
+// history over it changes nothing.
 type LabelChange struct {
 	MessageID string
+	HistoryID uint64
 	Add       []string
 	Remove    []string
 }
 
 // Page is one unit of index writes: applied, with the sync state that
 // follows from it, in one transaction.
+//
+// An upsert replaces a row only when its HistoryID is not older than the
+// stored one, so that a page fetched earlier cannot undo a newer change.
 type Page struct {
 	Upserts      []Message
 	LabelChanges []LabelChange
