@@ -37,10 +37,13 @@ const (
 // Message is one Gmail message as the index keeps it: its metadata and,
 // unless bodies are not indexed, a capped plain-text body for search.
 type Message struct {
-	ID              string
-	ThreadID        string
-	HistoryID       uint64
-	InternalDate    time.Time
+	ID           string
+	ThreadID     string
+	HistoryID    uint64
+	InternalDate time.Time
+	// Date is the Date header's time (InternalDate when it has none), as
+	// an inbox shows it.
+	Date            time.Time
 	Labels          []string
 	From            jarvis.Address
 	To              []jarvis.Address
@@ -117,13 +120,15 @@ type State struct {
 	LastSuccessAt time.Time
 	LastError     string
 	// Calendar: the primary calendar's sync token and its watch channel.
-	CalendarSyncToken     string
-	CalendarWindowStart   time.Time
-	CalendarWindowEnd     time.Time
-	CalendarChannelID     string
-	CalendarChannelToken  string
-	CalendarResourceID    string
-	CalendarChannelExpiry time.Time
+	CalendarSyncToken   string
+	CalendarWindowStart time.Time
+	CalendarWindowEnd   time.Time
+	CalendarChannelID   string
+	// CalendarChannelTokenSHA256 is the hex SHA-256 of the channel's
+	// secret token: the token itself is never stored.
+	CalendarChannelTokenSHA256 string
+	CalendarResourceID         string
+	CalendarChannelExpiry      time.Time
 	// Version counts writes of the state; a save whose version changed
 	// meanwhile is refused (jarvis.ECONFLICT).
 	Version int64

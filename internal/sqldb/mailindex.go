@@ -1,0 +1,265 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
+)
+
+// MailIndex is the synced local copy of each Google account's mailbox and
+// calendar, and each account's sync state.
+type MailIndex struct{ db *DB }
+
+// NewMailIndex returns the index kept in db.
+func NewMailIndex(db *DB) *MailIndex { return &MailIndex{db: db} }
+
+var _ mailsync.Store = (*MailIndex)(nil)
+
+// upsertBatch bounds the rows of one multi-row INSERT, well under both
+// databases' limits on bound parameters.
+const upsertBatch = 200
+
+const stateColumns = `phase, history_id, high_water, list_page_token, list_history_id, done, total, started_at,
+	watch_expiry, last_push_at, last_success_at, last_error, calendar_sync_token, calendar_window_start,
+	calendar_window_end, calendar_channel_id, calendar_channel_token_sha256, calendar_resource_id,
+	calendar_channel_expiry, version`
+
+// ms is a time as the index stores it: Unix milliseconds, 0 for never.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// State returns the account's sync state; PhaseNew at version 0 when it has
+// none. ENOTFOUND when there is no such account.
+func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State, error) {
+	st := mailsync.State{AccountID: accountID, Phase: mailsync.PhaseNew}
+	var phase string
+	var hist, high, listHist int64
+	var started, watch, push, success, winStart, winEnd, chanExp sql.NullInt64
+	var version sql.NullInt64
+	var pageToken, lastErr, calToken, chanID, chanHash, resID sql.NullString
+	err := x.db.db.QueryRowContext(ctx, `SELECT g.user_id, COALESCE(s.phase, 'new'), COALESCE(s.history_id, 0),
+		COALESCE(s.high_water, 0), s.list_page_token, COALESCE(s.list_history_id, 0), COALESCE(s.done, 0), COALESCE(s.total, 0),
+		s.started_at, s.watch_expiry, s.last_push_at, s.last_success_at, s.last_error, s.calendar_sync_token,
+		s.calendar_window_start, s.calendar_window_end, s.calendar_channel_id, s.calendar_channel_token_sha256,
+		s.calendar_resource_id, s.calendar_channel_expiry, s.version
+		FROM integrations_google g LEFT JOIN sync_state s ON s.account_id = g.id WHERE g.id = $1`, accountID).Scan(
+		&st.UserID, &phase, &hist, &high, &pageToken, &listHist, &st.Done, &st.Total,
+		&started, &watch, &push, &success, &lastErr, &calToken, &winStart, &winEnd, &chanID, &chanHash, &resID, &chanExp, &version)
+	if err != nil {
+		return st, Unavailable(notFound(err, "Google account"))
+	}
+	st.Phase, st.HistoryID, st.HighWater, st.ListHistoryID = mailsync.Phase(phase), uint64(hist), uint64(high), uint64(listHist)
+	st.ListPageToken, st.LastError, st.CalendarSyncToken = pageToken.String, lastErr.String, calToken.String
+	st.CalendarChannelID, st.CalendarChannelTokenSHA256, st.CalendarResourceID = chanID.String, chanHash.String, resID.String
+	st.StartedAt, st.WatchExpiry, st.LastPushAt, st.LastSuccessAt = fromMS(started.Int64), fromMS(watch.Int64), fromMS(push.Int64), fromMS(success.Int64)
+	st.CalendarWindowStart, st.CalendarWindowEnd, st.CalendarChannelExpiry = fromMS(winStart.Int64), fromMS(winEnd.Int64), fromMS(chanExp.Int64)
+	st.Version = version.Int64
+	return st, nil
+}
+
+// SaveState writes st if its version is still the stored one (0: no row
+// yet) and increments st.Version; ECONFLICT otherwise. The high-water mark
+// and the last push are RecordHighWater's alone.
+func (x *MailIndex) SaveState(ctx context.Context, st *mailsync.State) error {
+	return x.db.withTx(ctx, func(tx *sql.Tx) error { return x.saveState(ctx, tx, st) })
+}
+
+func (x *MailIndex) saveState(ctx context.Context, tx *sql.Tx, st *mailsync.State) error {
+	args := []any{st.AccountID, string(st.Phase), int64(st.HistoryID), st.ListPageToken, int64(st.ListHistoryID), st.Done, st.Total,
+		ms(st.StartedAt), ms(st.WatchExpiry), ms(st.LastSuccessAt), st.LastError, st.CalendarSyncToken,
+		ms(st.CalendarWindowStart), ms(st.CalendarWindowEnd), st.CalendarChannelID, st.CalendarChannelTokenSHA256,
+		st.CalendarResourceID, ms(st.CalendarChannelExpiry), st.Version}
+	var res sql.Result
+	var err error
+	if st.Version == 0 {
+		// A row may exist already at version 0, made by RecordHighWater.
+		res, err = tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, history_id, list_page_token, list_history_id,
+			done, total, started_at, watch_expiry, last_success_at, last_error, calendar_sync_token, calendar_window_start,
+			calendar_window_end, calendar_channel_id, calendar_channel_token_sha256, calendar_resource_id, calendar_channel_expiry, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 + 1)
+			ON CONFLICT (account_id) DO UPDATE SET phase = excluded.phase, history_id = excluded.history_id,
+			list_page_token = excluded.list_page_token, list_history_id = excluded.list_history_id, done = excluded.done,
+			total = excluded.total, started_at = excluded.started_at, watch_expiry = excluded.watch_expiry,
+			last_success_at = excluded.last_success_at, last_error = excluded.last_error,
+			calendar_sync_token = excluded.calendar_sync_token, calendar_window_start = excluded.calendar_window_start,
+			calendar_window_end = excluded.calendar_window_end, calendar_channel_id = excluded.calendar_channel_id,
+			calendar_channel_token_sha256 = excluded.calendar_channel_token_sha256,
+			calendar_resource_id = excluded.calendar_resource_id, calendar_channel_expiry = excluded.calendar_channel_expiry,
+			version = excluded.version
+			WHERE sync_state.version = 0`, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, `UPDATE sync_state SET phase = $2, history_id = $3, list_page_token = $4,
+			list_history_id = $5, done = $6, total = $7, started_at = $8, watch_expiry = $9, last_success_at = $10,
+			last_error = $11, calendar_sync_token = $12, calendar_window_start = $13, calendar_window_end = $14,
+			calendar_channel_id = $15, calendar_channel_token_sha256 = $16, calendar_resource_id = $17,
+			calendar_channel_expiry = $18, version = version + 1
+			WHERE account_id = $1 AND version = $19`, args...)
+	}
+	if err != nil {
+		if isForeignKeyViolation(err) {
+			return errNoAccount()
+		}
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return &jarvis.Error{Code: jarvis.ECONFLICT, Message: "The account's sync state changed meanwhile."}
+	}
+	st.Version++
+	return nil
+}
+
+// RecordHighWater raises the account's high-water mark (never lowers it)
+// and records the push. It does not change the state's version, so that a
+// sync in progress can still save.
+func (x *MailIndex) RecordHighWater(ctx context.Context, accountID string, historyID uint64, at time.Time) error {
+	greatest := "GREATEST"
+	if x.db.dialect == SQLite {
+		greatest = "MAX"
+	}
+	_, err := x.db.db.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, high_water, last_push_at)
+		VALUES ($1, 'new', $2, $3)
+		ON CONFLICT (account_id) DO UPDATE SET high_water = `+greatest+`(sync_state.high_water, excluded.high_water),
+		last_push_at = `+greatest+`(sync_state.last_push_at, excluded.last_push_at)`, accountID, int64(historyID), ms(at))
+	if isForeignKeyViolation(err) {
+		return errNoAccount()
+	}
+	return Unavailable(err)
+}
+
+// Accounts lists every active account.
+func (x *MailIndex) Accounts(ctx context.Context) ([]mailsync.Account, error) {
+	rows, err := x.db.db.QueryContext(ctx, `SELECT id, user_id, email FROM integrations_google WHERE status = 'active' ORDER BY id`)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	var out []mailsync.Account
+	for rows.Next() {
+		var a mailsync.Account
+		if err := rows.Scan(&a.ID, &a.UserID, &a.Email); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, Unavailable(rows.Err())
+}
+
+// Wipe removes everything indexed for the account and its sync state.
+func (x *MailIndex) Wipe(ctx context.Context, accountID string) error {
+	return x.db.withTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"mail_message_labels", "mail_messages", "mail_threads", "mail_labels", "calendar_events", "sync_state"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = $1", accountID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ReplaceLabels replaces the account's label names and types.
+func (x *MailIndex) ReplaceLabels(ctx context.Context, accountID string, labels []mailsync.Label) error {
+	return x.db.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_labels WHERE account_id = $1`, accountID); err != nil {
+			return err
+		}
+		for chunk := range slices.Chunk(labels, upsertBatch) {
+			var q strings.Builder
+			q.WriteString(`INSERT INTO mail_labels (account_id, id, name, type) VALUES `)
+			args := []any{accountID}
+			for i, l := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				fmt.Fprintf(&q, "($1, $%d, $%d, $%d)", n+1, n+2, n+3)
+				args = append(args, l.ID, l.Name, l.Type)
+			}
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				if isForeignKeyViolation(err) {
+					return errNoAccount()
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// encodeLabels stores label ids space-separated, with a space at each end so
+// that " ID " finds one exactly.
+func encodeLabels(labels []string) string {
+	if len(labels) == 0 {
+		return " "
+	}
+	l := slices.Clone(labels)
+	slices.Sort(l)
+	l = slices.Compact(l)
+	return " " + strings.Join(l, " ") + " "
+}
+
+func decodeLabels(s string) []string {
+	f := strings.Fields(s)
+	if f == nil {
+		return []string{}
+	}
+	return f
+}
+
+func encodeAddrs(a []jarvis.Address) string {
+	if len(a) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+func decodeAddrs(s string) []jarvis.Address {
+	var a []jarvis.Address
+	_ = json.Unmarshal([]byte(s), &a)
+	if a == nil {
+		a = []jarvis.Address{}
+	}
+	return a
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key violation, by
+// the driver's error code.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
+// errNoAccount is the answer for an account that does not exist.
+func errNoAccount() error { return jarvis.Errorf(jarvis.ENOTFOUND, "Google account not found.") }

@@ -1,0 +1,99 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
+)
+
+const threadColumns = `account_id, id, subject, snippet, from_name, from_email, participants, last_date, date,
+	message_count, unread_count, labels, history_id`
+
+// scanThreads reads mail_threads rows selected with threadColumns.
+func scanThreads(ctx context.Context, q querier, query string, args ...any) ([]mailsync.ThreadRow, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	var out []mailsync.ThreadRow
+	for rows.Next() {
+		var r mailsync.ThreadRow
+		var participants, labels string
+		var last, date, h int64
+		if err := rows.Scan(&r.AccountID, &r.ID, &r.Subject, &r.Snippet, &r.From.Name, &r.From.Email, &participants, &last, &date,
+			&r.MessageCount, &r.UnreadCount, &labels, &h); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(participants), &r.Participants); err != nil || r.Participants == nil {
+			r.Participants = []jarvis.Participant{}
+		}
+		r.LastDate, r.Date, r.HistoryID = fromMS(last), fromMS(date), uint64(h)
+		r.Labels, r.Unread = decodeLabels(labels), r.UnreadCount > 0
+		out = append(out, r)
+	}
+	return out, Unavailable(rows.Err())
+}
+
+// IndexedThreads returns every thread aggregate of the account, newest
+// first.
+func (x *MailIndex) IndexedThreads(ctx context.Context, accountID string) ([]mailsync.Thread, error) {
+	rows, err := scanThreads(ctx, x.db.db, `SELECT `+threadColumns+` FROM mail_threads WHERE account_id = $1
+		ORDER BY last_date DESC, id DESC`, accountID)
+	out := make([]mailsync.Thread, len(rows))
+	for i, r := range rows {
+		out[i] = r.Thread
+	}
+	return out, err
+}
+
+// Labels returns the account's labels with their counts, as Gmail counts
+// them: messages and threads carrying the label, and those of them unread.
+func (x *MailIndex) Labels(ctx context.Context, accountID string) ([]mailsync.Label, error) {
+	rows, err := x.db.db.QueryContext(ctx, `SELECT l.id, l.name, l.type,
+		COUNT(ml.message_id),
+		COALESCE(SUM(CASE WHEN ml.unread THEN 1 ELSE 0 END), 0),
+		COUNT(DISTINCT ml.thread_id),
+		COUNT(DISTINCT CASE WHEN ml.unread THEN ml.thread_id END)
+		FROM mail_labels l LEFT JOIN mail_message_labels ml ON ml.account_id = l.account_id AND ml.label_id = l.id
+		WHERE l.account_id = $1 GROUP BY l.id, l.name, l.type ORDER BY l.type, l.name`, accountID)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	out := []mailsync.Label{}
+	for rows.Next() {
+		var l mailsync.Label
+		if err := rows.Scan(&l.ID, &l.Name, &l.Type, &l.MessagesTotal, &l.MessagesUnread, &l.ThreadsTotal, &l.ThreadsUnread); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, Unavailable(rows.Err())
+}
+
+// Events returns the account's indexed calendar events that end after from
+// and start before to, in start order.
+func (x *MailIndex) Events(ctx context.Context, accountID string, from, to int64) ([]jarvis.Event, error) {
+	rows, err := x.db.db.QueryContext(ctx, `SELECT payload FROM calendar_events WHERE account_id = $1 AND end_time > $2
+		AND start_time < $3 ORDER BY start_time, id`, accountID, from, to)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	out := []jarvis.Event{}
+	for rows.Next() {
+		var payload string
+		if err := rows.Scan(&payload); err != nil {
+			return nil, err
+		}
+		var e jarvis.Event
+		if err := json.Unmarshal([]byte(payload), &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, Unavailable(rows.Err())
+}
