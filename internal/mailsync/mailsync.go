@@ -65,8 +65,8 @@ const MaxBodyText = 32 << 10
 
 // LabelChange is a history record's change to one message's labels,
 // applied without fetching the message. It applies only to a row whose
-// HistoryID is older than the record's, and raises the row's HistoryID to
-// it: a message fetched after the change already shows it, so replaying
+// HistoryID is not newer than the record's, and raises the row's HistoryID
+// to it: a message fetched after the change already shows it, so replaying
 // history over it changes nothing.
 type LabelChange struct {
 	MessageID string
@@ -173,6 +173,8 @@ type Store interface {
 	// ApplyEvents upserts and deletes calendar events (reset: drop every
 	// event of the calendar first) and saves st, in one transaction.
 	ApplyEvents(ctx context.Context, accountID, calendarID string, upserts []Event, deletes []string, reset bool, st *State) error
+	// MessageIDs lists the ids of every message indexed for the account.
+	MessageIDs(ctx context.Context, accountID string) ([]string, error)
 	// Accounts lists every active account.
 	Accounts(ctx context.Context) ([]Account, error)
 	// Wipe removes everything indexed for the account and its sync state.

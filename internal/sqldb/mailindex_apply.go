@@ -199,8 +199,10 @@ func insertLabelRows(ctx context.Context, tx *sql.Tx, accountID string, flat []a
 	return nil
 }
 
-// applyLabelChanges applies each change to a row older than it, and raises
-// the row's history id to the change's.
+// applyLabelChanges applies each change to a row not newer than it, and
+// raises the row's history id to the change's. A record's own changes may
+// come as several (labels added and removed at one history id), so a row
+// at the record's id takes them too: replaying them is a no-op.
 func applyLabelChanges(ctx context.Context, tx *sql.Tx, accountID string, changes []mailsync.LabelChange, touched map[string]bool) error {
 	for _, c := range changes {
 		var h int64
@@ -213,8 +215,8 @@ func applyLabelChanges(ctx context.Context, tx *sql.Tx, accountID string, change
 		if err != nil {
 			return err
 		}
-		if uint64(h) >= c.HistoryID {
-			continue
+		if uint64(h) > c.HistoryID {
+			continue // the row shows a later state already
 		}
 		set := decodeLabels(labels)
 		for _, l := range c.Add {

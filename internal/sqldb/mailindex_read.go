@@ -97,3 +97,21 @@ func (x *MailIndex) Events(ctx context.Context, accountID string, from, to int64
 	}
 	return out, Unavailable(rows.Err())
 }
+
+// MessageIDs lists the ids of every message indexed for the account.
+func (x *MailIndex) MessageIDs(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := x.db.db.QueryContext(ctx, `SELECT id FROM mail_messages WHERE account_id = $1`, accountID)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, Unavailable(rows.Err())
+}

@@ -72,7 +72,7 @@ func TestMailIndexApplyPage(t *testing.T) {
 		// An older copy of m1 and a label change older than the row: ignored.
 		old := msg("m1", "t1", 5, 1, "TRASH")
 		if err := x.ApplyPage(ctx, g.ID, mailsync.Page{Upserts: []mailsync.Message{old},
-			LabelChanges: []mailsync.LabelChange{{MessageID: "m3", HistoryID: 12, Add: []string{"STARRED"}}}}, &st); err != nil {
+			LabelChanges: []mailsync.LabelChange{{MessageID: "m3", HistoryID: 11, Add: []string{"STARRED"}}}}, &st); err != nil {
 			t.Fatal(err)
 		}
 		// A newer label change applies; a delete removes m3 and its thread.
