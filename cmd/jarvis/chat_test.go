@@ -264,6 +264,7 @@ func TestChatClientLeaves(t *testing.T) {
 	providers(t, func(t *testing.T, o envOptions) {
 		e := startEnv(t, o)
 		ada := e.signIn("ada@example.com")
+		e.synced("ada@example.com")
 		e.Sandbox.Model.Script(model.Turn{Text: "This answer never ends, because the model hangs.", Hang: true})
 		http.DefaultClient.CloseIdleConnections()
 		before := goleak.IgnoreCurrent()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/audit"
+	"github.com/jarvis-hq/jarvis/internal/jobs"
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/vault"
@@ -59,6 +60,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	case "up":
 		n, err := db.MigrateUp(ctx)
 		if err != nil {
+			return err
+		}
+		if err := jobs.Migrate(ctx, db.SQL(), db.Dialect() == sqldb.SQLite); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "applied %d migration(s)\n", n)

@@ -315,6 +315,7 @@ func TestDraftAndIDValidation(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
+		e.synced("ada@example.com")
 		e.Sandbox.Google.ResetStats()
 		many := make([]string, 101)
 		for i := range many {

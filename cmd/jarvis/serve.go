@@ -19,8 +19,10 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
+	"github.com/jarvis-hq/jarvis/internal/jobs"
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/logging"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/vault"
@@ -89,6 +91,10 @@ type Main struct {
 	Audit         *audit.Recorder
 	// Integrations is the token store (tokens sealed with the vault).
 	Integrations *sqldb.Integrations
+	// Index is the local index; Engine syncs it; Jobs runs the syncs.
+	Index  *sqldb.MailIndex
+	Engine *mailsync.Engine
+	Jobs   *jobs.Runner
 
 	listener net.Listener
 	closers  []func() error
@@ -169,6 +175,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.wireChat(ctx, &deps, recorder); err != nil {
 		return err
 	}
+	if err := m.wireSync(ctx, bg, &deps); err != nil {
+		return err
+	}
 	hc := m.HTTP
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
 	hc.CSRFKey = deriveKey(cfg.JWTSecret, "jarvis csrf key")
@@ -214,6 +223,7 @@ func deriveKey(secret []byte, purpose string) []byte {
 
 // checkSchema refuses an out-of-date schema, or migrates it when asked.
 func (m *Main) checkSchema(ctx context.Context) error {
+	sqlite := m.DB.Dialect() == sqldb.SQLite
 	if m.Migrate {
 		n, err := m.DB.MigrateUp(ctx)
 		if err != nil {
@@ -222,11 +232,16 @@ func (m *Main) checkSchema(ctx context.Context) error {
 		if n > 0 {
 			m.Logger.Info("database migrated", "applied", n)
 		}
-		return nil
+		return jobs.Migrate(ctx, m.DB.SQL(), sqlite)
 	}
 	pending, err := m.DB.HasPendingMigrations(ctx)
 	if err != nil {
 		return err
+	}
+	if !pending {
+		if pending, err = jobs.Pending(ctx, m.DB.SQL(), sqlite); err != nil {
+			return err
+		}
 	}
 	if pending {
 		return errors.New("the database schema is out of date: run `jarvis migrate up` (or `jarvis serve --migrate`) first")

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -58,6 +59,16 @@ type Config struct {
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
 	SandboxAddr string
+
+	// Sync: the local index and how Jarvis learns of changes.
+	IndexBodies          bool
+	GmailPush            string // push, pull or poll
+	PubSubTopic          string
+	PubSubSubscription   string
+	PubSubAudience       string
+	PubSubServiceAccount string
+	PollInterval         time.Duration
+	SyncWorkers          int
 }
 
 // Option describes one setting: its environment name, flag, default and meaning.
@@ -126,6 +137,22 @@ var Options = []Option{
 		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
+	{Env: "JARVIS_INDEX_BODIES", Flag: "index-bodies", Default: "true", Help: "Keep each message's text (capped at 32 KiB) in the local index for search; false keeps metadata only.",
+		set: func(c *Config, v string) (err error) { c.IndexBodies, err = parseBool(v); return }},
+	{Env: "JARVIS_GMAIL_PUSH", Flag: "gmail-push", Help: "How Jarvis learns of new mail: push (Pub/Sub pushes to /webhooks/google/pubsub), pull (Jarvis pulls a Pub/Sub subscription) or poll (history every JARVIS_POLL_INTERVAL). Default: push under --sandbox (wired to the sandbox's Pub/Sub), poll otherwise.",
+		set: func(c *Config, v string) error { c.GmailPush = strings.ToLower(v); return nil }},
+	{Env: "JARVIS_PUBSUB_TOPIC", Flag: "pubsub-topic", Help: "Push and pull: the Pub/Sub topic Gmail publishes to, projects/P/topics/T (users.watch names it).",
+		set: func(c *Config, v string) error { c.PubSubTopic = v; return nil }},
+	{Env: "JARVIS_PUBSUB_SUBSCRIPTION", Flag: "pubsub-subscription", Help: "Pull: the subscription Jarvis pulls, projects/P/subscriptions/S.",
+		set: func(c *Config, v string) error { c.PubSubSubscription = v; return nil }},
+	{Env: "JARVIS_PUBSUB_AUDIENCE", Flag: "pubsub-audience", Help: "Push: the audience the push subscription's OIDC tokens carry. Default: JARVIS_PUBLIC_URL/webhooks/google/pubsub.",
+		set: func(c *Config, v string) error { c.PubSubAudience = v; return nil }},
+	{Env: "JARVIS_PUBSUB_SERVICE_ACCOUNT", Flag: "pubsub-service-account", Help: "Push: the service account email of the push subscription's OIDC tokens.",
+		set: func(c *Config, v string) error { c.PubSubServiceAccount = v; return nil }},
+	{Env: "JARVIS_POLL_INTERVAL", Flag: "poll-interval", Default: "60s", Help: "How often accounts are looked at: every one in poll mode, quiet ones (no push for 10 intervals) in push and pull modes.",
+		set: func(c *Config, v string) (err error) { c.PollInterval, err = parseDuration(v); return }},
+	{Env: "JARVIS_SYNC_WORKERS", Flag: "sync-workers", Default: "4", Help: "Background jobs (account syncs) this process runs at once.",
+		set: func(c *Config, v string) (err error) { c.SyncWorkers, err = strconv.Atoi(v); return }},
 	{Env: "JARVIS_SANDBOX_ADDR", Flag: "sandbox-addr", Default: "127.0.0.1:8090", Help: "With --sandbox: where the local Google and model listen.",
 		set: func(c *Config, v string) error { c.SandboxAddr = v; return nil }},
 }
@@ -257,6 +284,7 @@ func (c *Config) ValidateSettings() error {
 			errs = append(errs, errors.New("JARVIS_GOOGLE_BASE_URL must be an absolute http(s) URL"))
 		}
 	}
+	errs = append(errs, c.validateSync())
 	switch c.LLMProvider {
 	case "", "openai", "anthropic", "sandbox":
 	default:
@@ -394,4 +422,40 @@ func RandomSecret(read func([]byte) (int, error), n int) (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// IntakeMode is how Jarvis learns of new mail: JARVIS_GMAIL_PUSH, or by
+// default push under --sandbox (its Pub/Sub is wired in) and poll otherwise.
+func (c *Config) IntakeMode() string {
+	if c.GmailPush != "" {
+		return c.GmailPush
+	}
+	if c.Sandbox {
+		return "push"
+	}
+	return "poll"
+}
+
+func (c *Config) validateSync() error {
+	var errs []error
+	switch c.IntakeMode() {
+	case "push":
+		if !c.Sandbox && (c.PubSubTopic == "" || c.PubSubServiceAccount == "") {
+			errs = append(errs, errors.New("JARVIS_GMAIL_PUSH=push needs JARVIS_PUBSUB_TOPIC (for users.watch) and JARVIS_PUBSUB_SERVICE_ACCOUNT (whose OIDC tokens the pushes carry)"))
+		}
+	case "pull":
+		if !c.Sandbox && (c.PubSubTopic == "" || c.PubSubSubscription == "") {
+			errs = append(errs, errors.New("JARVIS_GMAIL_PUSH=pull needs JARVIS_PUBSUB_TOPIC and JARVIS_PUBSUB_SUBSCRIPTION"))
+		}
+	case "poll":
+	default:
+		errs = append(errs, fmt.Errorf("JARVIS_GMAIL_PUSH must be push, pull or poll, not %q", c.GmailPush))
+	}
+	if c.PollInterval <= 0 {
+		errs = append(errs, errors.New("JARVIS_POLL_INTERVAL must be positive"))
+	}
+	if c.SyncWorkers <= 0 {
+		errs = append(errs, errors.New("JARVIS_SYNC_WORKERS must be positive"))
+	}
+	return errors.Join(errs...)
 }

@@ -63,3 +63,17 @@ func capUTF8(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// WatchGmail asks Gmail to publish the account's changes to the Pub/Sub
+// topic (users.watch) and returns when the watch lapses unless renewed.
+func (s *Service) WatchGmail(ctx context.Context, userID, accountID, topic string) (time.Time, error) {
+	svc, err := s.GmailService(ctx, userID, accountID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	resp, err := svc.Users.Watch("me", &gmail.WatchRequest{TopicName: topic}).Context(ctx).Do()
+	if err != nil {
+		return time.Time{}, upstreamError(ctx, err, "Mailbox")
+	}
+	return time.UnixMilli(resp.Expiration).UTC(), nil
+}

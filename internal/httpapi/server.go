@@ -64,6 +64,10 @@ type Deps struct {
 	Labels   LabelService
 	Calendar jarvis.CalendarService
 	Chat     jarvis.ChatService
+	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
+	// sync state of accounts (nil: no local index).
+	Push  PushIntake
+	Syncs SyncStates
 	// Dashboard serves the web app at "/".
 	Dashboard http.Handler
 	// Checks are what /ready verifies, by name.
@@ -163,6 +167,7 @@ func (s *Server) registerRoutes() {
 
 	s.registerGoogleRoutes()
 	s.registerAccountRoutes()
+	s.registerSyncRoutes()
 	s.registerChatRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -137,18 +137,51 @@ func (x *MailIndex) saveState(ctx context.Context, tx *sql.Tx, st *mailsync.Stat
 // and records the push. It does not change the state's version, so that a
 // sync in progress can still save.
 func (x *MailIndex) RecordHighWater(ctx context.Context, accountID string, historyID uint64, at time.Time) error {
-	greatest := "GREATEST"
-	if x.db.dialect == SQLite {
-		greatest = "MAX"
-	}
-	_, err := x.db.db.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, high_water, last_push_at)
-		VALUES ($1, 'new', $2, $3)
-		ON CONFLICT (account_id) DO UPDATE SET high_water = `+greatest+`(sync_state.high_water, excluded.high_water),
-		last_push_at = `+greatest+`(sync_state.last_push_at, excluded.last_push_at)`, accountID, int64(historyID), ms(at))
+	_, err := x.recordHighWater(ctx, x.db.db, accountID, historyID, at)
 	if isForeignKeyViolation(err) {
 		return errNoAccount()
 	}
 	return Unavailable(err)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (x *MailIndex) recordHighWater(ctx context.Context, db execer, accountID string, historyID uint64, at time.Time) (sql.Result, error) {
+	greatest := "GREATEST"
+	if x.db.dialect == SQLite {
+		greatest = "MAX"
+	}
+	return db.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, high_water, last_push_at)
+		VALUES ($1, 'new', $2, $3)
+		ON CONFLICT (account_id) DO UPDATE SET high_water = `+greatest+`(sync_state.high_water, excluded.high_water),
+		last_push_at = `+greatest+`(sync_state.last_push_at, excluded.last_push_at)`, accountID, int64(historyID), ms(at))
+}
+
+// RecordNotification records a Gmail notification for the active account
+// with that address: its high-water mark raised, and schedule called with
+// the same transaction (to insert the sync job), so that both happen or
+// neither. found is false when no active account has the address.
+func (x *MailIndex) RecordNotification(ctx context.Context, email string, historyID uint64, at time.Time,
+	schedule func(ctx context.Context, tx *sql.Tx, accountID string) error) (found bool, err error) {
+	err = x.db.withTx(ctx, func(tx *sql.Tx) error {
+		var accountID string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM integrations_google WHERE LOWER(email) = LOWER($1) AND status = 'active'
+			ORDER BY created_at LIMIT 1`, email).Scan(&accountID)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if _, err := x.recordHighWater(ctx, tx, accountID, historyID, at); err != nil {
+			return err
+		}
+		return schedule(ctx, tx, accountID)
+	})
+	return found && err == nil, err
 }
 
 // Accounts lists every active account.

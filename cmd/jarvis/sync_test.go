@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
+	"github.com/jarvis-hq/jarvis/internal/sandbox"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
+	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
+)
+
+// indexed reports whether the account's index holds the message.
+func indexed(e *testEnv, accountID, messageID string) bool {
+	ids, err := e.Main.Index.MessageIDs(context.Background(), accountID)
+	return err == nil && slices.Contains(ids, messageID)
+}
+
+func (e *testEnv) syncState(accountID string) mailsync.State {
+	e.t.Helper()
+	st, err := e.Main.Index.State(context.Background(), accountID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return st
+}
+
+// In push mode a connected account is synced at once and watched; new mail
+// at Google reaches the index through Pub/Sub's push, the webhook and a
+// sync job — no request needed.
+func TestNewMailReachesTheIndexByPush(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) {
+			c.GmailPush, c.PubSubTopic, c.PubSubServiceAccount = "push", sandbox.DefaultPushTopic, sandbox.DefaultPushAccount
+		}})
+		endpoint := e.URL + "/webhooks/google/pubsub"
+		ps := e.Sandbox.Google.PubSub()
+		if err := ps.EnsureTopic(sandbox.DefaultPushTopic); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.CreateSubscription(pubsub.Subscription{Name: "projects/sandbox/subscriptions/test-push", Topic: sandbox.DefaultPushTopic,
+			PushConfig: pubsub.PushConfig{PushEndpoint: endpoint, OIDCToken: &pubsub.OIDCToken{ServiceAccountEmail: sandbox.DefaultPushAccount}}}); err != nil {
+			t.Fatal(err)
+		}
+		const ada = "ada@example.com"
+		account := e.accountOf(ada)
+		waitFor(t, "the first sync and the watch", func() bool {
+			st := e.syncState(account)
+			return st.Phase == mailsync.PhaseIncremental && !st.WatchExpiry.IsZero()
+		})
+		id, _ := deliver(t, e, ada, "Grace <grace@example.com>", "Pushed along")
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("push log: %+v\nstate: %+v\nlogs:\n%s", e.Sandbox.Google.PushLog(), e.syncState(account), e.Logs.String())
+			}
+		})
+		waitFor(t, "the new message in the index", func() bool { return indexed(e, account, id) })
+		if st := e.syncState(account); st.LastPushAt.IsZero() || st.HighWater == 0 {
+			t.Fatalf("no push recorded: %+v", st)
+		}
+
+		// A push without Google's token is refused and records nothing.
+		before := e.syncState(account)
+		e.problem(http.MethodPost, "/webhooks/google/pubsub", "", map[string]any{"message": map[string]any{"data": "e30="}}, 401, "unauthorized")
+		if after := e.syncState(account); after.HighWater != before.HighWater || !after.LastPushAt.Equal(before.LastPushAt) {
+			t.Fatalf("a refused push changed the state: %+v", after)
+		}
+	})
+}
+
+// synced waits until the user's primary account has finished its first
+// sync (started when it was connected), so that a test counting calls to
+// Google or goroutines counts only its own.
+func (e *testEnv) synced(email string) string {
+	e.t.Helper()
+	account := e.accountOf(email)
+	waitFor(e.t, "the first sync of "+email, func() bool {
+		st := e.syncState(account)
+		return st.Phase == mailsync.PhaseIncremental && !st.LastSuccessAt.IsZero()
+	})
+	return account
+}

@@ -1,0 +1,71 @@
+package intake
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"google.golang.org/api/pubsub/v1"
+)
+
+// Pull receives notifications from a Pub/Sub subscription, for deployments
+// that Google cannot reach: each message is acknowledged only after its
+// high-water mark is stored, so a crash in between means a redelivery, not
+// a loss.
+type Pull struct {
+	Service      *pubsub.Service
+	Subscription string // projects/P/subscriptions/S
+	Recorder     Recorder
+	Logger       *slog.Logger
+	// Backoff is the wait after a failed pull (default 5 s).
+	Backoff time.Duration
+}
+
+// Run pulls until ctx ends.
+func (p *Pull) Run(ctx context.Context) {
+	backoff := p.Backoff
+	if backoff <= 0 {
+		backoff = 5 * time.Second
+	}
+	for ctx.Err() == nil {
+		if err := p.pullOnce(ctx); err != nil && ctx.Err() == nil {
+			p.Logger.Warn("pubsub pull failed", "subscription", p.Subscription, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+		}
+	}
+}
+
+// pullOnce waits for a batch, records each notification and acknowledges
+// those recorded (a malformed one too: redelivering it cannot help).
+func (p *Pull) pullOnce(ctx context.Context) error {
+	resp, err := p.Service.Projects.Subscriptions.Pull(p.Subscription, &pubsub.PullRequest{MaxMessages: 100}).Context(ctx).Do()
+	if err != nil {
+		return err
+	}
+	var ack []string
+	for _, m := range resp.ReceivedMessages {
+		if m.Message == nil {
+			ack = append(ack, m.AckId)
+			continue
+		}
+		n, err := decode(m.Message.Data)
+		if err != nil {
+			p.Logger.Warn("pubsub message is not a gmail notification", "message_id", m.Message.MessageId)
+			ack = append(ack, m.AckId)
+			continue
+		}
+		if err := record(ctx, p.Recorder, p.Logger, n); err != nil {
+			p.Logger.Warn("pubsub notification not recorded; it will be redelivered", "err", err)
+			continue
+		}
+		ack = append(ack, m.AckId)
+	}
+	if len(ack) == 0 {
+		return nil
+	}
+	_, err = p.Service.Projects.Subscriptions.Acknowledge(p.Subscription, &pubsub.AcknowledgeRequest{AckIds: ack}).Context(ctx).Do()
+	return err
+}

@@ -1,0 +1,348 @@
+// Package jobs runs the sync engine's background work on River: a sync job
+// per account (unique, retried with backoff, snoozed when Google asks to
+// slow down) and periodic jobs on the elected leader that poll quiet
+// accounts and renew Gmail watches. On PostgreSQL River uses the
+// database/sql driver over Jarvis's own pool, so that a job is inserted in
+// the same transaction as the state that calls for it; on SQLite it uses
+// River's SQLite driver over the same file.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
+)
+
+// Syncer runs one account's sync to completion.
+type Syncer interface {
+	Sync(ctx context.Context, accountID string) error
+}
+
+// Watcher renews an account's Gmail watch and returns its expiry.
+type Watcher interface {
+	Watch(ctx context.Context, userID, accountID string) (time.Time, error)
+}
+
+// Store is what the jobs read and write of the sync state.
+type Store interface {
+	Accounts(ctx context.Context) ([]mailsync.Account, error)
+	State(ctx context.Context, accountID string) (mailsync.State, error)
+	SaveState(ctx context.Context, st *mailsync.State) error
+}
+
+// Config is what the runner needs.
+type Config struct {
+	DB *sql.DB
+	// SQLite selects River's SQLite driver; PostgreSQL otherwise.
+	SQLite bool
+	Syncer Syncer
+	Store  Store
+	// Watcher renews Gmail watches (push and pull modes); nil: no watches.
+	Watcher Watcher
+	// PollEvery is how often quiet accounts are looked at; QuietAfter is how
+	// long an account may go without a push before it is polled anyway (0:
+	// every time, the poll mode).
+	PollEvery  time.Duration
+	QuietAfter time.Duration
+	// Workers is how many jobs run at once in this process (default 4).
+	Workers int
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// SyncArgs is the job that syncs one account. It is unique per account
+// while it waits or runs: a notification that arrives meanwhile is not
+// lost, because the job syncs until the account's high-water mark.
+type SyncArgs struct {
+	AccountID string `json:"account_id" river:"unique"`
+	// FollowUp marks the job scheduled when a notification found the
+	// account's job already there (perhaps finishing): it has its own
+	// uniqueness, so that one such job waits behind a running sync.
+	FollowUp bool `json:"follow_up,omitempty" river:"unique"`
+}
+
+// followUpDelay is how long a follow-up sync waits, so that the job it
+// follows has finished.
+const followUpDelay = time.Second
+
+// Kind names the job.
+func (SyncArgs) Kind() string { return "gmail_sync" }
+
+// InsertOpts makes the job unique per account.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 20}
+}
+
+// PollArgs is the periodic job that syncs accounts no push has woken lately.
+type PollArgs struct{}
+
+// Kind names the job.
+func (PollArgs) Kind() string { return "gmail_poll" }
+
+// InsertOpts keeps one poll at a time.
+func (PollArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 1}
+}
+
+// WatchArgs is the periodic job that renews Gmail watches due for renewal.
+type WatchArgs struct{}
+
+// Kind names the job.
+func (WatchArgs) Kind() string { return "gmail_watch_renew" }
+
+// InsertOpts keeps one renewal at a time.
+func (WatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 1}
+}
+
+// Runner runs the jobs.
+type Runner struct {
+	cfg    Config
+	client *river.Client[*sql.Tx]
+}
+
+func driver(cfg Config) riverdriver.Driver[*sql.Tx] {
+	if cfg.SQLite {
+		return riversqlite.New(cfg.DB)
+	}
+	return riverdatabasesql.New(cfg.DB)
+}
+
+// Migrate brings River's own tables up to date.
+func Migrate(ctx context.Context, db *sql.DB, sqlite bool) error {
+	m, err := rivermigrate.New(driver(Config{DB: db, SQLite: sqlite}), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// New returns a runner; Start starts it.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = time.Minute
+	}
+	r := &Runner{cfg: cfg}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &syncWorker{r: r})
+	river.AddWorker(workers, &pollWorker{r: r})
+	river.AddWorker(workers, &watchWorker{r: r})
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.PollEvery), func() (river.JobArgs, *river.InsertOpts) { return PollArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "gmail_poll", RunOnStart: true}),
+	}
+	if cfg.Watcher != nil {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return WatchArgs{}, nil }, &river.PeriodicJobOpts{ID: "gmail_watch_renew", RunOnStart: true}))
+	}
+	client, err := river.NewClient(driver(cfg), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		PeriodicJobs:      periodic,
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 250 * time.Millisecond,
+		JobTimeout:        30 * time.Minute,
+		Logger:            cfg.Logger.With("component", "river"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.client = client
+	return r, nil
+}
+
+// Start starts working jobs until Stop.
+func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
+
+// Stop stops taking jobs and waits for those running to end, or for ctx.
+func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
+
+// EnqueueSync asks for a sync of the account.
+func (r *Runner) EnqueueSync(ctx context.Context, accountID string) error {
+	_, err := r.client.Insert(ctx, SyncArgs{AccountID: accountID}, nil)
+	return err
+}
+
+// EnqueueSyncTx asks for a sync of the account within tx: the job exists if
+// and only if tx commits.
+//
+// A running job blocks another insert for its account (River's unique jobs
+// count running ones), and a job that has taken its last look at the
+// high-water mark may still be running: so when the insert is skipped, a
+// follow-up job is scheduled a second later.
+func (r *Runner) EnqueueSyncTx(ctx context.Context, tx *sql.Tx, accountID string) error {
+	res, err := r.client.InsertTx(ctx, tx, SyncArgs{AccountID: accountID}, nil)
+	if err != nil || !res.UniqueSkippedAsDuplicate {
+		return err
+	}
+	opts := SyncArgs{}.InsertOpts()
+	opts.ScheduledAt = r.cfg.Now().Add(followUpDelay)
+	_, err = r.client.InsertTx(ctx, tx, SyncArgs{AccountID: accountID, FollowUp: true}, &opts)
+	return err
+}
+
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	r *Runner
+}
+
+// Work syncs the account. Google's 429 snoozes the job until the time Google
+// named; an account that is gone or needs reconnecting is not retried.
+//
+// While the job runs, River skips inserting another for the account; so a
+// notification that came in meanwhile is caught by looking at the
+// high-water mark once more before the job ends (and, in the instant
+// between that look and River completing the job, by the next poll, which
+// enqueues any account whose mark is ahead of its cursor).
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	err := w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
+	for err == nil {
+		w.r.watchIfLapsed(ctx, job.Args.AccountID)
+		st, serr := w.r.cfg.Store.State(ctx, job.Args.AccountID)
+		if serr != nil || st.HighWater <= st.HistoryID {
+			break
+		}
+		err = w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
+	}
+	var ra *mailsync.RetryAfter
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ra):
+		return river.JobSnooze(max(ra.At.Sub(w.r.cfg.Now()), time.Second))
+	case jarvis.IsCode(err, jarvis.ENOTFOUND), jarvis.IsCode(err, jarvis.EREAUTH), jarvis.IsCode(err, jarvis.ESCOPEMISSING):
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// watchIfLapsed starts the account's Gmail watch when it has none or it
+// lapses within the hour (a new account, or a renewal that failed), rather
+// than waiting for the next periodic renewal.
+func (r *Runner) watchIfLapsed(ctx context.Context, accountID string) {
+	if r.cfg.Watcher == nil {
+		return
+	}
+	st, err := r.cfg.Store.State(ctx, accountID)
+	if err != nil || st.WatchExpiry.After(r.cfg.Now().Add(time.Hour)) {
+		return
+	}
+	r.renew(ctx, mailsync.Account{ID: accountID, UserID: st.UserID})
+}
+
+// renew renews one account's watch and records its expiry.
+func (r *Runner) renew(ctx context.Context, a mailsync.Account) error {
+	expiry, err := r.cfg.Watcher.Watch(ctx, a.UserID, a.ID)
+	if err != nil {
+		r.cfg.Logger.Warn("gmail watch renewal failed", "account_id", a.ID, "err", err)
+		return err
+	}
+	for range 5 {
+		st, err := r.cfg.Store.State(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		st.WatchExpiry = expiry
+		if err := r.cfg.Store.SaveState(ctx, &st); !jarvis.IsCode(err, jarvis.ECONFLICT) {
+			return err
+		}
+	}
+	return nil
+}
+
+type pollWorker struct {
+	river.WorkerDefaults[PollArgs]
+	r *Runner
+}
+
+// Work enqueues a sync of every account that is not caught up or that no
+// push has woken within QuietAfter: pushes get lost.
+func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
+	accounts, err := w.r.cfg.Store.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	now := w.r.cfg.Now()
+	for _, a := range accounts {
+		st, err := w.r.cfg.Store.State(ctx, a.ID)
+		if err != nil {
+			continue
+		}
+		quiet := st.LastPushAt.IsZero() || now.Sub(st.LastPushAt) >= w.r.cfg.QuietAfter
+		if st.Phase != mailsync.PhaseIncremental || quiet || st.HighWater > st.HistoryID {
+			if err := w.r.EnqueueSync(ctx, a.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type watchWorker struct {
+	river.WorkerDefaults[WatchArgs]
+	r *Runner
+}
+
+// Work renews each watch that expires within a day (the day jittered by up
+// to an hour per account, so that renewals spread out), and any watch that
+// failed or lapsed.
+func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
+	accounts, err := w.r.cfg.Store.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	now := w.r.cfg.Now()
+	var failed error
+	for _, a := range accounts {
+		st, err := w.r.cfg.Store.State(ctx, a.ID)
+		if err != nil {
+			continue
+		}
+		jitter := time.Duration(rand.Int64N(int64(time.Hour)))
+		if st.WatchExpiry.After(now.Add(24*time.Hour - jitter)) {
+			continue
+		}
+		if err := w.r.renew(ctx, a); err != nil {
+			failed = err
+		}
+	}
+	return failed
+}
+
+// Pending reports whether River's tables need a migration.
+func Pending(ctx context.Context, db *sql.DB, sqlite bool) (bool, error) {
+	m, err := rivermigrate.New(driver(Config{DB: db, SQLite: sqlite}), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	return !res.OK, nil
+}
