@@ -15,7 +15,7 @@ import (
 // accounts, for background work: the same token source (refreshed once
 // across replicas) and retries as interactive calls.
 func (s *Service) GmailService(ctx context.Context, userID, accountID string) (*gmail.Service, error) {
-	c, err := s.gmailFor(ctx, userID, accountID, readScopes, "read your mail")
+	c, err := s.gmailFor(context.WithValue(ctx, backgroundKey{}, true), userID, accountID, readScopes, "read your mail")
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Service) GmailService(ctx context.Context, userID, accountID string) (*
 // CalendarService returns a Calendar client acting for one of the user's
 // accounts, for background work.
 func (s *Service) CalendarService(ctx context.Context, userID, accountID string) (*calendar.Service, error) {
-	c, err := s.calendarFor(ctx, userID, accountID)
+	c, err := s.calendarFor(context.WithValue(ctx, backgroundKey{}, true), userID, accountID)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,10 @@ func (s *Service) tokens(userID, account string) *userTokens {
 	return &userTokens{s: s, userID: userID, account: account}
 }
 
+// backgroundKey marks a context whose Google calls are background work
+// (the sync), which does not count as the account's last use.
+type backgroundKey struct{}
+
 // lastUsedEvery is how stale an account's last use may be before a call
 // records it again: the API shows it to the minute, and most calls then
 // write nothing.
@@ -63,7 +67,8 @@ func (u *userTokens) loadLocked(ctx context.Context) (*jarvis.GoogleIntegration,
 			return nil, err
 		}
 		u.cur = g
-		if g.LastUsedAt == nil || u.s.now().Sub(*g.LastUsedAt) >= lastUsedEvery {
+		background, _ := ctx.Value(backgroundKey{}).(bool)
+		if !background && (g.LastUsedAt == nil || u.s.now().Sub(*g.LastUsedAt) >= lastUsedEvery) {
 			if err := u.s.st.Integrations.TouchGoogleAccount(ctx, g.UserID, g.ID, u.s.now()); err != nil {
 				u.s.log.WarnContext(ctx, "recording a Google account's use failed", "err", err)
 			}
