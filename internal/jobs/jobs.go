@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
@@ -74,6 +75,9 @@ type SyncArgs struct {
 	FollowUp bool `json:"follow_up,omitempty" river:"unique"`
 }
 
+// jobSlice bounds one run of a job.
+const jobSlice = 5 * time.Minute
+
 // followUpDelay is how long a follow-up sync waits, so that the job it
 // follows has finished.
 const followUpDelay = time.Second
@@ -83,8 +87,14 @@ func (SyncArgs) Kind() string { return "gmail_sync" }
 
 // InsertOpts makes the job unique per account.
 func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 20}
+	return river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 20}
 }
+
+// whileWaitingOrRunning makes a job unique by its arguments among the jobs
+// still to run or running. River's default also counts completed jobs
+// (until they are pruned), which would refuse the next sync of an account.
+var whileWaitingOrRunning = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+	rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
 
 // PollArgs is the periodic job that syncs accounts no push has woken lately.
 type PollArgs struct{}
@@ -94,7 +104,7 @@ func (PollArgs) Kind() string { return "gmail_poll" }
 
 // InsertOpts keeps one poll at a time.
 func (PollArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 1}
+	return river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 1}
 }
 
 // WatchArgs is the periodic job that renews Gmail watches due for renewal.
@@ -105,7 +115,7 @@ func (WatchArgs) Kind() string { return "gmail_watch_renew" }
 
 // InsertOpts keeps one renewal at a time.
 func (WatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 1}
+	return river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 1}
 }
 
 // Runner runs the jobs.
@@ -166,7 +176,12 @@ func New(cfg Config) (*Runner, error) {
 		PeriodicJobs:      periodic,
 		FetchCooldown:     50 * time.Millisecond,
 		FetchPollInterval: 250 * time.Millisecond,
-		JobTimeout:        30 * time.Minute,
+		// A sync saves its progress as it goes: a long one is cut into
+		// slices that continue at once, and a job left running by a crashed
+		// process is rescued soon (the follow-ups keep the account syncing
+		// meanwhile).
+		JobTimeout:           jobSlice,
+		RescueStuckJobsAfter: jobSlice + time.Minute,
 		Logger:            cfg.Logger.With("component", "river"),
 	})
 	if err != nil {
@@ -182,10 +197,21 @@ func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
 // Stop stops taking jobs and waits for those running to end, or for ctx.
 func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
 
-// EnqueueSync asks for a sync of the account.
+// EnqueueSync asks for a sync of the account (with a follow-up when its job
+// is there already, as EnqueueSyncTx does).
 func (r *Runner) EnqueueSync(ctx context.Context, accountID string) error {
-	_, err := r.client.Insert(ctx, SyncArgs{AccountID: accountID}, nil)
+	res, err := r.client.Insert(ctx, SyncArgs{AccountID: accountID}, nil)
+	if err != nil || !res.UniqueSkippedAsDuplicate {
+		return err
+	}
+	_, err = r.client.Insert(ctx, SyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
 	return err
+}
+
+func (r *Runner) followUpOpts() *river.InsertOpts {
+	opts := SyncArgs{}.InsertOpts()
+	opts.ScheduledAt = r.cfg.Now().Add(followUpDelay)
+	return &opts
 }
 
 // EnqueueSyncTx asks for a sync of the account within tx: the job exists if
@@ -200,9 +226,7 @@ func (r *Runner) EnqueueSyncTx(ctx context.Context, tx *sql.Tx, accountID string
 	if err != nil || !res.UniqueSkippedAsDuplicate {
 		return err
 	}
-	opts := SyncArgs{}.InsertOpts()
-	opts.ScheduledAt = r.cfg.Now().Add(followUpDelay)
-	_, err = r.client.InsertTx(ctx, tx, SyncArgs{AccountID: accountID, FollowUp: true}, &opts)
+	_, err = r.client.InsertTx(ctx, tx, SyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
 	return err
 }
 
@@ -233,6 +257,8 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return river.JobSnooze(0) // the slice ended: carry on from the saved state
 	case errors.As(err, &ra):
 		return river.JobSnooze(max(ra.At.Sub(w.r.cfg.Now()), time.Second))
 	case jarvis.IsCode(err, jarvis.ENOTFOUND), jarvis.IsCode(err, jarvis.EREAUTH), jarvis.IsCode(err, jarvis.ESCOPEMISSING):
