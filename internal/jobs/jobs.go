@@ -182,7 +182,7 @@ func New(cfg Config) (*Runner, error) {
 		// meanwhile).
 		JobTimeout:           jobSlice,
 		RescueStuckJobsAfter: jobSlice + time.Minute,
-		Logger:            cfg.Logger.With("component", "river"),
+		Logger:               cfg.Logger.With("component", "river"),
 	})
 	if err != nil {
 		return nil, err
