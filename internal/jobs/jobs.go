@@ -254,9 +254,12 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		err = w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
 	}
 	var ra *mailsync.RetryAfter
+	var je *jarvis.Error
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &je) && je.Code == jarvis.ERATELIMITED:
+		return river.JobSnooze(max(je.RetryAfter, time.Second)) // the account's quota budget is spent for now
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return river.JobSnooze(0) // the slice ended: carry on from the saved state
 	case errors.As(err, &ra):
