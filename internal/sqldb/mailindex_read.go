@@ -3,8 +3,10 @@ package sqldb
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/gmailquery"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
@@ -106,6 +108,35 @@ func (x *MailIndex) MessageIDs(ctx context.Context, accountID string) ([]string,
 	}
 	defer rows.Close()
 	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, Unavailable(rows.Err())
+}
+
+// SearchMessages returns the ids of the account's messages that match q, as
+// Gmail's messages.list with that q answers (Spam and Trash left out unless
+// q names them), newest first. q must be Exact.
+func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmailquery.Query) ([]string, error) {
+	args := []any{accountID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where := "m.account_id = $1 AND " + q.SQL(arg, x.db.Now())
+	if !q.SpamTrash {
+		where += ` AND m.labels NOT LIKE '% SPAM %' AND m.labels NOT LIKE '% TRASH %'`
+	}
+	rows, err := x.db.db.QueryContext(ctx, `SELECT m.id FROM mail_messages m WHERE `+where+` ORDER BY m.internal_date DESC, m.id DESC`, args...)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	out := []string{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
