@@ -17,6 +17,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/audit"
 	"github.com/jarvis-hq/jarvis/internal/cache"
 	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/events"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/jobs"
@@ -98,6 +99,8 @@ type Main struct {
 
 	listener net.Listener
 	closers  []func() error
+	redis    *cache.Redis
+	events   *events.Bus
 	stop     context.CancelFunc
 }
 
@@ -162,6 +165,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.closers = append(m.closers, rdb.Close)
 		limiter, checks["redis"] = rdb, rdb.Ping
+		m.redis = rdb
 	}
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, Invitations: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
@@ -199,6 +203,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 			return listenError("jarvis", cfg.Addr, err)
 		}
+	}
+	if m.events != nil {
+		m.HTTPServer.RegisterOnShutdown(m.events.Close)
 	}
 	go func() {
 		if err := m.HTTPServer.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/api/pubsub/v1"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/events"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/intake"
@@ -35,8 +36,10 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	cfg := m.Config
 	index := sqldb.NewMailIndex(m.DB)
 	m.Index, deps.Syncs = index, index
+	m.events = events.New(bg, m.eventTransport(), m.Logger.With("component", "events"))
+	deps.Events = m.events
 	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies,
-		Logger: m.Logger.With("component", "sync")})
+		Notifier: m.events, Logger: m.Logger.With("component", "sync")})
 	mode := cfg.IntakeMode()
 	topic := cfg.PubSubTopic
 	if topic == "" && m.Sandbox != nil {
@@ -75,6 +78,19 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 		return runner.Stop(stop)
 	})
 	m.Logger.Info("sync", "intake", mode, "poll_interval", cfg.PollInterval.String(), "index_bodies", cfg.IndexBodies)
+	return nil
+}
+
+// eventTransport carries the dashboards' events between replicas: Redis
+// when it is configured, else PostgreSQL; SQLite runs one process.
+func (m *Main) eventTransport() events.Transport {
+	log := m.Logger.With("component", "events")
+	switch {
+	case m.redis != nil:
+		return &events.Redis{Client: m.redis.Client(), Log: log}
+	case m.DB.Dialect() == sqldb.Postgres:
+		return &events.Postgres{DB: m.DB.SQL(), URL: m.Config.DatabaseURL, Log: log}
+	}
 	return nil
 }
 

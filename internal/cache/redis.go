@@ -78,3 +78,6 @@ func (r *Redis) Allow(ctx context.Context, bucket string, limit int, window time
 	}
 	return false, retry, nil
 }
+
+// Client returns the Redis client, for the event bus's pub/sub.
+func (r *Redis) Client() *redis.Client { return r.client }

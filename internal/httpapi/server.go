@@ -68,6 +68,8 @@ type Deps struct {
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
 	Syncs SyncStates
+	// Events streams each user's changes (nil: no GET /events).
+	Events EventBus
 	// Dashboard serves the web app at "/".
 	Dashboard http.Handler
 	// Checks are what /ready verifies, by name.
@@ -168,6 +170,7 @@ func (s *Server) registerRoutes() {
 	s.registerGoogleRoutes()
 	s.registerAccountRoutes()
 	s.registerSyncRoutes()
+	s.registerEventRoutes()
 	s.registerChatRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

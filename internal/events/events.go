@@ -1,0 +1,156 @@
+// Package events tells a user's open dashboards what changed —
+// mail.changed, calendar.changed, sync.progress — across every replica: a
+// change published on one reaches a browser connected to another, through
+// Redis pub/sub when Redis is configured, PostgreSQL's LISTEN/NOTIFY
+// otherwise, or within the process on SQLite (one process).
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+)
+
+// Event is one change for one user.
+type Event struct {
+	UserID string          `json:"user_id"`
+	Type   string          `json:"type"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// Transport carries events between replicas: Send hands one to every
+// replica (this one included), each of which passes it to deliver.
+type Transport interface {
+	Send(ctx context.Context, payload []byte) error
+	// Run receives until ctx ends, reconnecting as needed.
+	Run(ctx context.Context, deliver func(payload []byte))
+}
+
+// bufferSize bounds each subscriber's backlog: a browser too slow to read
+// it is told to reload rather than slowing the publishers.
+const bufferSize = 64
+
+// Bus publishes events and hands them to this process's subscribers.
+type Bus struct {
+	transport Transport
+	log       *slog.Logger
+
+	mu   sync.Mutex
+	subs map[string]map[*Subscription]bool
+}
+
+// Subscription is one open stream of a user's events. C is closed when the
+// subscriber fell behind (Overflowed) or was cancelled.
+type Subscription struct {
+	C          chan Event
+	bus        *Bus
+	userID     string
+	once       sync.Once
+	overflowed bool
+}
+
+// New returns a bus on the transport (nil: this process only) and starts
+// receiving until ctx ends.
+func New(ctx context.Context, t Transport, log *slog.Logger) *Bus {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bus{transport: t, log: log, subs: map[string]map[*Subscription]bool{}}
+	if t != nil {
+		go t.Run(ctx, b.deliver)
+	}
+	return b
+}
+
+// Publish sends an event to every replica's subscribers of the user. It
+// implements the sync engine's Notifier.
+func (b *Bus) Publish(ctx context.Context, userID, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(Event{UserID: userID, Type: typ, Data: raw})
+	if err != nil {
+		return err
+	}
+	if b.transport == nil {
+		b.deliver(payload)
+		return nil
+	}
+	return b.transport.Send(ctx, payload)
+}
+
+func (b *Bus) deliver(payload []byte) {
+	var e Event
+	if err := json.Unmarshal(payload, &e); err != nil || e.UserID == "" {
+		b.log.Warn("an event that cannot be read was dropped")
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[e.UserID] {
+		select {
+		case s.C <- e:
+		default:
+			s.overflowed = true
+			b.removeLocked(s)
+		}
+	}
+}
+
+// Subscribe opens a stream of the user's events; Cancel closes it.
+func (b *Bus) Subscribe(userID string) *Subscription {
+	s := &Subscription{C: make(chan Event, bufferSize), bus: b, userID: userID}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.subs[userID] == nil {
+		b.subs[userID] = map[*Subscription]bool{}
+	}
+	b.subs[userID][s] = true
+	return s
+}
+
+// Subscribers counts a user's open streams in this process.
+func (b *Bus) Subscribers(userID string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[userID])
+}
+
+func (b *Bus) removeLocked(s *Subscription) {
+	if m := b.subs[s.userID]; m[s] {
+		delete(m, s)
+		if len(m) == 0 {
+			delete(b.subs, s.userID)
+		}
+		s.once.Do(func() { close(s.C) })
+	}
+}
+
+// Cancel closes the stream.
+func (s *Subscription) Cancel() {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	s.bus.removeLocked(s)
+}
+
+// Overflowed reports whether the stream was closed because its reader fell
+// behind.
+func (s *Subscription) Overflowed() bool {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	return s.overflowed
+}
+
+// Close ends every open stream (at shutdown, so that the server need not
+// wait for them).
+func (b *Bus) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, m := range b.subs {
+		for s := range m {
+			b.removeLocked(s)
+		}
+	}
+}
