@@ -2,6 +2,7 @@
 
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
+import { useLive } from '@/lib/live';
 import { api } from '@/lib/api';
 import { dateInZone, dayHeading, groupAgenda, responseLabel, timeRange } from '@/lib/agenda';
 import { ALL_ACCOUNTS } from '@/lib/account';
@@ -77,6 +78,10 @@ export function Agenda() {
   const [events, setEvents] = useState<CalendarEvent[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
+  // A calendar change (on any replica) reloads the agenda.
+  useLive((e) => {
+    if (e.type === 'calendar.changed' || e.type === 'reload') setAttempt((a) => a + 1);
+  });
   const [zone, setZone] = useState('UTC');
   const [now, setNow] = useState<Date | null>(null);
   const account = useAccount(true);

@@ -10,6 +10,7 @@ import { AccountSwitcher } from './AccountSwitcher';
 import { useAccount } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
+import { useLive } from '@/lib/live';
 
 const pageSize = 25;
 
@@ -55,6 +56,35 @@ export function Inbox() {
   const loadingMoreRef = useRef(false);
 
   useEffect(() => setDraftQuery(q), [q]);
+
+  // Live: new mail (on any replica) refreshes the first page and the label
+  // counts in place; a sync in progress shows how far it is.
+  const [fresh, setFresh] = useState(0);
+  const [progress, setProgress] = useState<{ phase: string; done: number; total: number } | null>(null);
+  useLive((e) => {
+    if (e.type === 'mail.changed' || e.type === 'reload') setFresh((n) => n + 1);
+    if (e.type === 'sync.progress') setProgress(e.data.phase === 'incremental' ? null : e.data);
+  });
+  useEffect(() => {
+    if (fresh === 0) return;
+    const ctl = new AbortController();
+    api.threads({ account, q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
+      (r) => {
+        const first = r.threads || [];
+        setThreads((cur) => {
+          const ids = new Set(first.map((t) => t.id));
+          const rest = (cur || []).slice(pageSize).filter((t) => !ids.has(t.id));
+          if (rest.length === 0) setNext(r.next_page_token || undefined);
+          return [...first, ...rest];
+        });
+      },
+      () => {},
+    );
+    api.labels(account, ctl.signal).then((r) => setLabels(r.labels || []), () => {});
+    return () => ctl.abort();
+    // Only a change refreshes: the query's own loads are the effect above.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fresh]);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -205,6 +235,13 @@ export function Inbox() {
         <Link className="button primary" href="/compose">Compose</Link>
       </div>
       <h1>{heading}{q && <span className="muted small"> for “{q}”</span>}</h1>
+      {progress && (
+        <div className="sync-progress" role="progressbar" aria-label="Syncing the mailbox" aria-valuemin={0}
+          aria-valuemax={Math.max(progress.total, progress.done)} aria-valuenow={progress.done}>
+          <span className="muted small">Syncing: {progress.done} of {Math.max(progress.total, progress.done)} messages</span>
+          <progress max={Math.max(progress.total, progress.done, 1)} value={progress.done} />
+        </div>
+      )}
       {error ? (
         <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} />
       ) : threads === null ? (

@@ -564,6 +564,21 @@ test('settings say which feature a refused permission disables', async ({ browse
   await ctx.close();
 });
 
+test('new mail appears in the inbox without a reload', async () => {
+  await page.goto(`${baseURL}/`);
+  const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
+  await expect(items.first()).toBeVisible();
+  await page.evaluate(() => { (window as unknown as { __stayed: boolean }).__stayed = true; });
+  // Mail arrives at Google: the sandbox pushes it to Jarvis, a job syncs it,
+  // and the stream tells the page.
+  const resp = await page.request.post(`${sandboxURL}/sandbox/accounts/ada@example.com/messages`, {
+    data: { from: 'Grace Hopper <grace@example.com>', to: ['ada@example.com'], subject: 'Live from the sandbox', text: 'It arrived by itself.' },
+  });
+  expect(resp.ok()).toBe(true);
+  await expect(items.filter({ hasText: 'Live from the sandbox' })).toBeVisible({ timeout: 30_000 });
+  expect(await page.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+});
+
 test('the 404 page', async () => {
   await page.goto('/nowhere');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
