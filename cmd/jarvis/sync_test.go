@@ -80,7 +80,14 @@ func (e *testEnv) synced(email string) string {
 	account := e.accountOf(email)
 	waitFor(e.t, "the first sync of "+email, func() bool {
 		st := e.syncState(account)
-		return st.Phase == mailsync.PhaseIncremental && !st.LastSuccessAt.IsZero()
+		if st.Phase != mailsync.PhaseIncremental || st.LastSuccessAt.IsZero() {
+			return false
+		}
+		// No sync job left to run (a sign-in again schedules one).
+		var waiting int
+		err := e.Main.DB.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind = 'gmail_sync'
+			AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`).Scan(&waiting)
+		return err == nil && waiting == 0
 	})
 	return account
 }

@@ -23,8 +23,9 @@ type Event struct {
 // replica (this one included), each of which passes it to deliver.
 type Transport interface {
 	Send(ctx context.Context, payload []byte) error
-	// Run receives until ctx ends, reconnecting as needed.
-	Run(ctx context.Context, deliver func(payload []byte))
+	// Run receives until ctx ends, reconnecting as needed; it calls
+	// listening once it first receives.
+	Run(ctx context.Context, deliver func(payload []byte), listening func())
 }
 
 // bufferSize bounds each subscriber's backlog: a browser too slow to read
@@ -35,9 +36,15 @@ const bufferSize = 64
 type Bus struct {
 	transport Transport
 	log       *slog.Logger
+	ctx       context.Context
 
 	mu   sync.Mutex
 	subs map[string]map[*Subscription]bool
+	// stop ends the receiving, which runs only while this process has
+	// subscribers (so that a replica with no open stream holds no
+	// listening connection).
+	stop  context.CancelFunc
+	ready chan struct{} // closed once the transport listens
 }
 
 // Subscription is one open stream of a user's events. C is closed when the
@@ -48,19 +55,16 @@ type Subscription struct {
 	userID     string
 	once       sync.Once
 	overflowed bool
+	ready      chan struct{}
 }
 
-// New returns a bus on the transport (nil: this process only) and starts
-// receiving until ctx ends.
+// New returns a bus on the transport (nil: this process only). It
+// receives from the transport while it has subscribers, until ctx ends.
 func New(ctx context.Context, t Transport, log *slog.Logger) *Bus {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bus{transport: t, log: log, subs: map[string]map[*Subscription]bool{}}
-	if t != nil {
-		go t.Run(ctx, b.deliver)
-	}
-	return b
+	return &Bus{transport: t, log: log, ctx: ctx, subs: map[string]map[*Subscription]bool{}}
 }
 
 // Publish sends an event to every replica's subscribers of the user. It
@@ -108,7 +112,26 @@ func (b *Bus) Subscribe(userID string) *Subscription {
 		b.subs[userID] = map[*Subscription]bool{}
 	}
 	b.subs[userID][s] = true
+	if b.transport != nil && b.stop == nil {
+		ctx, stop := context.WithCancel(b.ctx)
+		ready := make(chan struct{})
+		var once sync.Once
+		b.stop, b.ready = stop, ready
+		go b.transport.Run(ctx, b.deliver, func() { once.Do(func() { close(ready) }) })
+	}
+	s.ready = b.ready
 	return s
+}
+
+// Ready is closed once events published anywhere reach this stream (the
+// transport listens); at once within one process.
+func (s *Subscription) Ready() <-chan struct{} {
+	if s.ready == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return s.ready
 }
 
 // Subscribers counts a user's open streams in this process.
@@ -125,6 +148,10 @@ func (b *Bus) removeLocked(s *Subscription) {
 			delete(b.subs, s.userID)
 		}
 		s.once.Do(func() { close(s.C) })
+	}
+	if len(b.subs) == 0 && b.stop != nil {
+		b.stop()
+		b.stop = nil
 	}
 }
 

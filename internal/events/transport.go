@@ -29,9 +29,21 @@ func (r *Redis) Send(ctx context.Context, payload []byte) error {
 }
 
 // Run receives until ctx ends; go-redis reconnects the subscription.
-func (r *Redis) Run(ctx context.Context, deliver func([]byte)) {
+func (r *Redis) Run(ctx context.Context, deliver func([]byte), listening func()) {
 	sub := r.Client.Subscribe(ctx, channel)
 	defer sub.Close()
+	for ctx.Err() == nil {
+		if _, err := sub.Receive(ctx); err == nil { // the subscription's confirmation
+			listening()
+			break
+		} else if ctx.Err() == nil {
+			r.Log.Warn("event subscription failed; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(reconnectAfter):
+			}
+		}
+	}
 	ch := sub.Channel()
 	for {
 		select {
@@ -64,9 +76,9 @@ func (p *Postgres) Send(ctx context.Context, payload []byte) error {
 }
 
 // Run listens until ctx ends, connecting again after a lost connection.
-func (p *Postgres) Run(ctx context.Context, deliver func([]byte)) {
+func (p *Postgres) Run(ctx context.Context, deliver func([]byte), listening func()) {
 	for ctx.Err() == nil {
-		if err := p.listen(ctx, deliver); err != nil && ctx.Err() == nil {
+		if err := p.listen(ctx, deliver, listening); err != nil && ctx.Err() == nil {
 			p.Log.Warn("event listener lost its connection; reconnecting", "err", err)
 			select {
 			case <-ctx.Done():
@@ -76,7 +88,7 @@ func (p *Postgres) Run(ctx context.Context, deliver func([]byte)) {
 	}
 }
 
-func (p *Postgres) listen(ctx context.Context, deliver func([]byte)) error {
+func (p *Postgres) listen(ctx context.Context, deliver func([]byte), listening func()) error {
 	conn, err := pgx.Connect(ctx, listenerURL(p.URL))
 	if err != nil {
 		return err
@@ -85,6 +97,7 @@ func (p *Postgres) listen(ctx context.Context, deliver func([]byte)) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
+	listening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -35,6 +35,15 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	}
 	sub := s.Events.Subscribe(u.ID)
 	defer sub.Cancel()
+	// The stream opens once it hears every replica.
+	select {
+	case <-sub.Ready():
+	case <-time.After(10 * time.Second):
+		s.Error(w, r, jarvis.Errorf(jarvis.EUNAVAILABLE, "The event stream cannot listen right now. Try again shortly."))
+		return
+	case <-r.Context().Done():
+		return
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -164,7 +164,7 @@ func New(cfg Config) (*Runner, error) {
 	river.AddWorker(workers, &watchWorker{r: r})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.PollEvery), func() (river.JobArgs, *river.InsertOpts) { return PollArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "gmail_poll", RunOnStart: true}),
+			&river.PeriodicJobOpts{ID: "gmail_poll"}),
 	}
 	if cfg.Watcher != nil {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
