@@ -109,4 +109,32 @@ func testEvents(t *testing.T, d sqldb.Dialect, redisURL string) {
 		t.Fatal(err)
 	}
 	waitEvent(t, stream, "mail.changed", thread)
+
+	// A logout on one replica ends the token's streams on every replica,
+	// and leaves another token's stream open.
+	other := a.signIn(ada)
+	kept := view.openEvents(other)
+	a.json("POST", "/auth/logout", tok, nil, 204, nil)
+	waitClosed(t, stream)
+	if err := a.Main.events.Publish(context.Background(), user, "calendar.changed", map[string]any{"account_id": account}); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, kept, "calendar.changed", account)
+	view.problem("GET", "/events", tok, nil, 401, "unauthorized")
+}
+
+// waitClosed waits for the stream to end, skipping what it still sends.
+func waitClosed(t *testing.T, ch <-chan [2]string) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the event stream is still open")
+		}
+	}
 }

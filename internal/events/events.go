@@ -78,11 +78,36 @@ func (b *Bus) Publish(ctx context.Context, userID, typ string, data any) error {
 	if err != nil {
 		return err
 	}
+	if len(payload) > MaxPayload {
+		// PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: keep
+		// the account, which is all a dashboard needs to refetch.
+		payload, err = json.Marshal(Event{UserID: userID, Type: typ, Data: shrink(raw)})
+		if err != nil {
+			return err
+		}
+	}
 	if b.transport == nil {
 		b.deliver(payload)
 		return nil
 	}
 	return b.transport.Send(ctx, payload)
+}
+
+// MaxPayload bounds an encoded event, under PostgreSQL's NOTIFY limit of
+// 8000 bytes. A larger one is sent with only its account_id and
+// "truncated": true.
+const MaxPayload = 7000
+
+func shrink(raw json.RawMessage) json.RawMessage {
+	var fields map[string]json.RawMessage
+	small := map[string]any{"truncated": true}
+	if json.Unmarshal(raw, &fields) == nil {
+		if id, ok := fields["account_id"]; ok && len(id) < 1024 {
+			small["account_id"] = id
+		}
+	}
+	out, _ := json.Marshal(small)
+	return out
 }
 
 func (b *Bus) deliver(payload []byte) {

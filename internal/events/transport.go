@@ -79,7 +79,11 @@ func (p *Postgres) Send(ctx context.Context, payload []byte) error {
 func (p *Postgres) Run(ctx context.Context, deliver func([]byte), listening func()) {
 	for ctx.Err() == nil {
 		if err := p.listen(ctx, deliver, listening); err != nil && ctx.Err() == nil {
-			p.Log.Warn("event listener lost its connection; reconnecting", "err", err)
+			log := p.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("event listener lost its connection; reconnecting", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(reconnectAfter):

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -33,6 +34,7 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 			Message: fmt.Sprintf("At most %d event streams per user are open at once: close one first.", maxStreamsPerUser)})
 		return
 	}
+	tok := tokenFromContext(r.Context())
 	sub := s.Events.Subscribe(u.ID)
 	defer sub.Cancel()
 	// The stream opens once it hears every replica.
@@ -43,6 +45,19 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		return
 	case <-r.Context().Done():
 		return
+	}
+	// The stream ends when its token expires or is revoked: a logout
+	// anywhere publishes auth.revoked, on which the stream checks its
+	// token again, as it does at every heartbeat.
+	var expiry <-chan time.Time
+	if tok != nil && !tok.ExpiresAt.IsZero() {
+		t := time.NewTimer(time.Until(tok.ExpiresAt))
+		defer t.Stop()
+		expiry = t.C
+	}
+	stillValid := func() bool {
+		_, _, err := s.authenticate(r)
+		return err == nil
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -58,7 +73,12 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 		select {
 		case <-r.Context().Done():
 			return
+		case <-expiry:
+			return
 		case <-beat.C:
+			if !stillValid() {
+				return
+			}
 			fmt.Fprint(w, ": ping\n\n")
 		case e, ok := <-sub.C:
 			if !ok {
@@ -68,6 +88,12 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 				}
 				return
 			}
+			if e.Type == RevokedEvent {
+				if !stillValid() {
+					return
+				}
+				continue
+			}
 			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, e.Data)
 		}
 		if err := rc.Flush(); err != nil {
@@ -76,8 +102,25 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	}
 }
 
+// RevokedEvent is published to a user's streams, on every replica, when
+// one or all of the user's tokens are revoked; each stream then checks its
+// own token and ends if it is no longer valid. Browsers never see it.
+const RevokedEvent = "auth.revoked"
+
 // EventBus is the user's event streams.
 type EventBus interface {
+	Publish(ctx context.Context, userID, typ string, data any) error
 	Subscribe(userID string) *events.Subscription
 	Subscribers(userID string) int
+}
+
+// revokeStreams tells the user's open streams, on every replica, to check
+// their tokens again after a logout.
+func (s *Server) revokeStreams(r *http.Request, userID string) {
+	if s.Events == nil {
+		return
+	}
+	if err := s.Events.Publish(context.WithoutCancel(r.Context()), userID, RevokedEvent, struct{}{}); err != nil {
+		s.log.Warn("could not tell the event streams of a logout", "err", err)
+	}
 }

@@ -39,6 +39,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *jarvis.User) 
 		return
 	}
 	s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditLogout, TargetType: "token", TargetID: tok.ID})
+	s.revokeStreams(r, u.ID)
 	s.clearSession(w)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -50,6 +51,7 @@ func (s *Server) logoutAll(w http.ResponseWriter, r *http.Request, u *jarvis.Use
 		return
 	}
 	s.Auditor.Record(r.Context(), jarvis.AuditEntry{Action: jarvis.AuditLogout, TargetType: "user", TargetID: u.ID, Metadata: map[string]any{"everywhere": true}})
+	s.revokeStreams(r, u.ID)
 	s.clearSession(w)
 	w.WriteHeader(http.StatusNoContent)
 }
