@@ -7,10 +7,11 @@ import { api } from '@/lib/api';
 import { labelName, quietLabels, shortDate, participantsLabel } from '@/lib/format';
 import type { AccountRef, Label, ThreadSummary } from '@/lib/types';
 import { AccountSwitcher } from './AccountSwitcher';
-import { useAccount } from './Session';
+import { useAccount, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
 import { useLive } from '@/lib/live';
+import { applyProgress, etaLabel, type SyncProgress } from '@/lib/progress';
 
 const pageSize = 25;
 
@@ -60,10 +61,11 @@ export function Inbox() {
   // Live: new mail (on any replica) refreshes the first page and the label
   // counts in place; a sync in progress shows how far it is.
   const [fresh, setFresh] = useState(0);
-  const [progress, setProgress] = useState<{ phase: string; done: number; total: number } | null>(null);
+  const [progress, setProgress] = useState<Record<string, SyncProgress>>({});
+  const { accounts } = useSession();
   useLive((e) => {
     if (e.type === 'mail.changed' || e.type === 'reload') setFresh((n) => n + 1);
-    if (e.type === 'sync.progress') setProgress(e.data.phase === 'incremental' ? null : e.data);
+    if (e.type === 'sync.progress') setProgress((cur) => applyProgress(cur, e.data, Date.now()));
   });
   useEffect(() => {
     if (fresh === 0) return;
@@ -235,13 +237,18 @@ export function Inbox() {
         <Link className="button primary" href="/compose">Compose</Link>
       </div>
       <h1>{heading}{q && <span className="muted small"> for “{q}”</span>}</h1>
-      {progress && (
-        <div className="sync-progress" role="progressbar" aria-label="Syncing the mailbox" aria-valuemin={0}
-          aria-valuemax={Math.max(progress.total, progress.done)} aria-valuenow={progress.done}>
-          <span className="muted small">Syncing: {progress.done} of {Math.max(progress.total, progress.done)} messages</span>
-          <progress max={Math.max(progress.total, progress.done, 1)} value={progress.done} />
-        </div>
-      )}
+      {Object.values(progress).map((p) => {
+        const who = accounts.find((a) => a.id === p.account_id)?.email || 'the mailbox';
+        return (
+          <div key={p.account_id} className="sync-progress" role="progressbar" aria-label={`Syncing ${who}`}
+            aria-valuemin={0} aria-valuemax={p.total} aria-valuenow={p.done}>
+            <span className="muted small">
+              Syncing {who} ({p.phase}): {p.done} of {p.total} messages{p.eta !== undefined && `, ${etaLabel(p.eta)}`}
+            </span>
+            <progress max={Math.max(p.total, 1)} value={p.done} />
+          </div>
+        );
+      })}
       {error ? (
         <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} />
       ) : threads === null ? (
