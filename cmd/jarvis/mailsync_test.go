@@ -170,8 +170,12 @@ func TestSyncEngineFollowsTheMailbox(t *testing.T) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d})
 		const ada = "ada@example.com"
-		account := e.accountOf(ada)
+		account := e.synced(ada)
 		engine, x := syncEngine(e, 7) // several pages
+		// The sync the connection started is done; this test syncs afresh.
+		if err := x.Wipe(ctx, account); err != nil {
+			t.Fatal(err)
+		}
 		user := fullGmail(t, e.Sandbox.URL, ada)
 		if err := engine.Sync(ctx, account); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,7 +21,12 @@ func TestDatabaseOutOfConnections(t *testing.T) {
 	dsn := sqldbtest.LimitedURL(t, limit)
 	e := startEnv(t, envOptions{dialect: sqldb.Postgres, dbURL: dsn + "&pool_max_conns=2"})
 	tok := e.signIn("ada@example.com")
+	e.synced("ada@example.com")
 	e.json("GET", "/me", tok, nil, 200, nil)
+	// Background jobs would take connections of their own at any moment.
+	if err := e.Main.Jobs.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	// The server keeps no idle connection, so its next query needs a new
 	// one; the test takes every connection the role may have.

@@ -42,7 +42,16 @@ type Store interface {
 	Accounts(ctx context.Context) ([]mailsync.Account, error)
 	State(ctx context.Context, accountID string) (mailsync.State, error)
 	SaveState(ctx context.Context, st *mailsync.State) error
+	// LeaseSync takes or renews the account's sync lease for owner;
+	// ReleaseSync gives it up.
+	LeaseSync(ctx context.Context, accountID, owner string, ttl time.Duration) (bool, error)
+	ReleaseSync(ctx context.Context, accountID, owner string) error
 }
+
+// leaseTTL is how long a sync's lease on its account lasts unless renewed
+// (every third of it while the sync runs): a crashed process's lease lapses
+// within it.
+const leaseTTL = 30 * time.Second
 
 // Config is what the runner needs.
 type Config struct {
@@ -244,7 +253,22 @@ type syncWorker struct {
 // between that look and River completing the job, by the next poll, which
 // enqueues any account whose mark is ahead of its cursor).
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	err := w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
+	// One sync per account at a time, on every replica: a follow-up that
+	// finds the account's sync running waits for it.
+	account, owner := job.Args.AccountID, fmt.Sprintf("job-%d", job.ID)
+	held, err := w.r.cfg.Store.LeaseSync(ctx, account, owner, leaseTTL)
+	if jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	} else if !held {
+		return river.JobSnooze(2 * time.Second)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go w.r.keepLease(ctx, cancel, account, owner)
+	defer func() { _ = w.r.cfg.Store.ReleaseSync(context.WithoutCancel(ctx), account, owner) }()
+	err = w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
 	for err == nil {
 		w.r.watchIfLapsed(ctx, job.Args.AccountID)
 		st, serr := w.r.cfg.Store.State(ctx, job.Args.AccountID)
@@ -268,6 +292,25 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// keepLease renews the sync lease until ctx ends; a lease lost (another
+// owner took it after a stall) cancels the sync.
+func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, account, owner string) {
+	t := time.NewTicker(leaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if held, err := r.cfg.Store.LeaseSync(ctx, account, owner, leaseTTL); err == nil && !held {
+				r.cfg.Logger.Warn("sync lease lost; the sync stops", "account_id", account)
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 // watchIfLapsed starts the account's Gmail watch when it has none or it

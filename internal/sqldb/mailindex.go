@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -214,33 +213,30 @@ func (x *MailIndex) Wipe(ctx context.Context, accountID string) error {
 	})
 }
 
-// ReplaceLabels replaces the account's label names and types.
+// ReplaceLabels replaces the account's label names and types: each upserted,
+// then those no longer listed deleted, so that two syncs writing at once
+// cannot collide.
 func (x *MailIndex) ReplaceLabels(ctx context.Context, accountID string, labels []mailsync.Label) error {
-	return x.db.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_labels WHERE account_id = $1`, accountID); err != nil {
-			return err
-		}
-		for chunk := range slices.Chunk(labels, upsertBatch) {
-			var q strings.Builder
-			q.WriteString(`INSERT INTO mail_labels (account_id, id, name, type) VALUES `)
-			args := []any{accountID}
-			for i, l := range chunk {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				n := len(args)
-				fmt.Fprintf(&q, "($1, $%d, $%d, $%d)", n+1, n+2, n+3)
-				args = append(args, l.ID, l.Name, l.Type)
-			}
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				if isForeignKeyViolation(err) {
-					return errNoAccount()
-				}
+	err := x.db.withTx(ctx, func(tx *sql.Tx) error {
+		ids := make([]string, 0, len(labels))
+		for _, l := range labels {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO mail_labels (account_id, id, name, type) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (account_id, id) DO UPDATE SET name = excluded.name, type = excluded.type`, accountID, l.ID, l.Name, l.Type); err != nil {
 				return err
 			}
+			ids = append(ids, l.ID)
 		}
-		return nil
+		del := `DELETE FROM mail_labels WHERE account_id = $1`
+		if len(ids) > 0 {
+			del += ` AND id NOT IN (` + placeholders(2, len(ids)) + `)`
+		}
+		_, err := tx.ExecContext(ctx, del, inArgs(accountID, ids)...)
+		return err
 	})
+	if isForeignKeyViolation(err) {
+		return errNoAccount()
+	}
+	return err
 }
 
 // encodeLabels stores label ids space-separated, with a space at each end so
@@ -296,3 +292,36 @@ func isForeignKeyViolation(err error) bool {
 
 // errNoAccount is the answer for an account that does not exist.
 func errNoAccount() error { return jarvis.Errorf(jarvis.ENOTFOUND, "Google account not found.") }
+
+// LeaseSync takes (or renews) the account's sync lease for owner until ttl
+// from now, unless another owner holds an unexpired one. It reports whether
+// owner holds it.
+func (x *MailIndex) LeaseSync(ctx context.Context, accountID, owner string, ttl time.Duration) (bool, error) {
+	now := x.db.now()
+	var held bool
+	err := x.db.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase) VALUES ($1, 'new') ON CONFLICT (account_id) DO NOTHING`,
+			accountID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sync_state SET sync_lease_owner = $2, sync_lease_until = $3
+			WHERE account_id = $1 AND (sync_lease_until < $4 OR sync_lease_owner = $2)`, accountID, owner, ms(now.Add(ttl)), ms(now))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		held = n == 1
+		return err
+	})
+	if isForeignKeyViolation(err) {
+		return false, errNoAccount()
+	}
+	return held, err
+}
+
+// ReleaseSync gives the account's sync lease up, if owner holds it.
+func (x *MailIndex) ReleaseSync(ctx context.Context, accountID, owner string) error {
+	_, err := x.db.db.ExecContext(ctx, `UPDATE sync_state SET sync_lease_until = 0 WHERE account_id = $1 AND sync_lease_owner = $2`,
+		accountID, owner)
+	return Unavailable(err)
+}

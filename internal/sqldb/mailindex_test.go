@@ -182,3 +182,38 @@ func threadRows(t *testing.T, x *sqldb.MailIndex, accountID string) map[string]m
 	}
 	return out
 }
+
+// One sync per account: the lease is held by one owner until it lapses or
+// is released, and renewing it does not disturb the sync's state version.
+func TestMailIndexSyncLease(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		db, x, _, g := indexAccount(t, d)
+		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		for _, c := range []struct {
+			owner string
+			want  bool
+		}{{"a", true}, {"b", false}, {"a", true}} {
+			if held, err := x.LeaseSync(ctx, g.ID, c.owner, 30*time.Second); err != nil || held != c.want {
+				t.Fatalf("lease for %s: %v, %v", c.owner, held, err)
+			}
+		}
+		now = now.Add(31 * time.Second) // a's lease lapsed
+		if held, _ := x.LeaseSync(ctx, g.ID, "b", 30*time.Second); !held {
+			t.Fatal("a lapsed lease was not taken")
+		}
+		if err := x.ReleaseSync(ctx, g.ID, "b"); err != nil {
+			t.Fatal(err)
+		}
+		if held, _ := x.LeaseSync(ctx, g.ID, "c", 30*time.Second); !held {
+			t.Fatal("a released lease was not taken")
+		}
+		if st, _ := x.State(ctx, g.ID); st.Version != 0 {
+			t.Fatalf("the lease changed the state's version: %+v", st)
+		}
+		if _, err := x.LeaseSync(ctx, "no-such-account", "a", time.Second); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+			t.Fatalf("unknown account: %v", err)
+		}
+	})
+}
