@@ -24,6 +24,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/logging"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
+	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/vault"
@@ -89,7 +90,11 @@ type Main struct {
 	// SandboxConfig configures the sandbox that Config.Sandbox starts.
 	SandboxConfig sandbox.Config
 	Google        *google.Service
-	Audit         *audit.Recorder
+	// Quota is every Google account's Gmail budget; calls made with a
+	// quota.InBackground context (the sync) leave its reserve to people.
+	// Run makes it from the configuration unless it is set.
+	Quota *quota.Limiter
+	Audit *audit.Recorder
 	// Integrations is the token store (tokens sealed with the vault).
 	Integrations *sqldb.Integrations
 	// Index is the local index; Engine syncs it; Jobs runs the syncs.
@@ -157,6 +162,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	var limiter jarvis.RateLimiter = m.DB
+	// The Gmail quota is shared by the replicas: in Redis, else in
+	// PostgreSQL; SQLite runs one process, which keeps it in memory.
+	var quotaStore quota.Store = quota.NewMemory()
+	if m.DB.Dialect() == sqldb.Postgres {
+		quotaStore = sqldb.NewGmailQuota(m.DB)
+	}
 	checks := map[string]func(context.Context) error{"database": m.DB.Ping}
 	if cfg.RedisURL != "" {
 		rdb, err := cache.OpenRedis(ctx, cfg.RedisURL)
@@ -166,6 +177,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.closers = append(m.closers, rdb.Close)
 		limiter, checks["redis"] = rdb, rdb.Ping
 		m.redis = rdb
+		quotaStore = rdb
+	}
+	if m.Quota == nil {
+		m.Quota = quota.New(quotaStore, quota.Config{PerMinute: cfg.GmailQuotaPerMinute, Logger: m.Logger.With("component", "quota")})
 	}
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, Invitations: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,

@@ -17,6 +17,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/intake"
 	"github.com/jarvis-hq/jarvis/internal/jobs"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
+	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	pubsubsandbox "github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -39,7 +40,7 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	m.events = events.New(bg, m.eventTransport(), m.Logger.With("component", "events"))
 	deps.Events = m.events
 	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies,
-		Notifier: m.events, Logger: m.Logger.With("component", "sync")})
+		Notifier: m.events, Background: quota.InBackground, Logger: m.Logger.With("component", "sync")})
 	mode := cfg.IntakeMode()
 	topic := cfg.PubSubTopic
 	if topic == "" && m.Sandbox != nil {
@@ -182,7 +183,7 @@ type gmailWatcher struct {
 }
 
 func (w gmailWatcher) Watch(ctx context.Context, userID, accountID string) (time.Time, error) {
-	return w.g.WatchGmail(ctx, userID, accountID, w.topic)
+	return w.g.WatchGmail(quota.InBackground(ctx), userID, accountID, w.topic)
 }
 
 // connectHook starts a sync as soon as a Google account is connected, so

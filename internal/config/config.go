@@ -56,6 +56,10 @@ type Config struct {
 	// ApprovalTTL is how long a chat proposal waits for the user's decision.
 	ApprovalTTL time.Duration
 
+	// GmailQuotaPerMinute is each Google account's Gmail budget in quota
+	// units per minute, shared by every replica.
+	GmailQuotaPerMinute int
+
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
 	SandboxAddr string
@@ -153,6 +157,15 @@ var Options = []Option{
 		set: func(c *Config, v string) (err error) { c.PollInterval, err = parseDuration(v); return }},
 	{Env: "JARVIS_SYNC_WORKERS", Flag: "sync-workers", Default: "4", Help: "Background jobs (account syncs) this process runs at once.",
 		set: func(c *Config, v string) (err error) { c.SyncWorkers, err = strconv.Atoi(v); return }},
+	{Env: "JARVIS_GMAIL_QUOTA_PER_MINUTE", Flag: "gmail-quota-per-minute", Default: "12000", Help: "Each Google account's Gmail budget in quota units per minute at Google's per-method costs, shared by all replicas (Google allows 15000; the default leaves headroom).",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000000 {
+				return errors.New("must be a whole number of quota units per minute, from 1 to 1000000")
+			}
+			c.GmailQuotaPerMinute = n
+			return nil
+		}},
 	{Env: "JARVIS_SANDBOX_ADDR", Flag: "sandbox-addr", Default: "127.0.0.1:8090", Help: "With --sandbox: where the local Google and model listen.",
 		set: func(c *Config, v string) error { c.SandboxAddr = v; return nil }},
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/quota"
 )
 
 // OAuth scopes Jarvis asks for.
@@ -56,8 +57,11 @@ type Config struct {
 	CallTimeout time.Duration
 	// Concurrency bounds the parallel thread fetches of an inbox page. Default 50.
 	Concurrency int
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Quota, when set, charges every Gmail call to its account's budget
+	// (see package quota); calls marked quota.Background wait for it.
+	Quota  *quota.Limiter
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Stores are what the Google services keep and read.

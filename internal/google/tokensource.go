@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/quota"
 )
 
 // maxEarlyRefresh caps how long before expiry a token is refreshed.
@@ -310,8 +311,19 @@ func withBearer(req *http.Request, tok string) *http.Request {
 	return r
 }
 
-// client returns an HTTP client acting for the user: retries outside, the
-// user's token inside.
+// client returns an HTTP client acting for the user: retries outside, then
+// the account's Gmail quota (each attempt is charged, and a 429 pauses the
+// account on every replica), then the user's token.
 func (s *Service) client(u *userTokens) *http.Client {
-	return &http.Client{Transport: newRetryTransport(&authTransport{base: s.http.Transport, src: u})}
+	var rt http.RoundTripper = &authTransport{base: s.http.Transport, src: u}
+	if s.cfg.Quota != nil {
+		rt = &quota.Transport{Base: rt, Limiter: s.cfg.Quota, Account: func(ctx context.Context) (string, error) {
+			g, err := u.integration(ctx)
+			if err != nil {
+				return "", err
+			}
+			return g.ID, nil
+		}}
+	}
+	return &http.Client{Transport: newRetryTransport(rt)}
 }
