@@ -28,9 +28,6 @@ const (
 	// the 1-second Retry-After Google gives for short limits, seen from a
 	// replica whose clock reading is a little stale.
 	DefaultInteractiveWait = 2 * time.Second
-	// interactiveWaits bounds an interactive call's total wait, in
-	// InteractiveWaits: short pauses from Google may follow one another.
-	interactiveWaits = 3
 )
 
 // Config is a limiter's budget.
@@ -43,8 +40,8 @@ type Config struct {
 	// Reserve is the part of the burst background calls must leave to
 	// interactive ones. Default Burst/2.
 	Reserve int
-	// InteractiveWait bounds each wait of an interactive call (and
-	// interactiveWaits of them its total). Default DefaultInteractiveWait.
+	// InteractiveWait bounds each wait of an interactive call (its
+	// deadline bounds them all). Default DefaultInteractiveWait.
 	InteractiveWait time.Duration
 	Now             func() time.Time
 	Logger          *slog.Logger
@@ -142,15 +139,15 @@ func (l *Limiter) CheckFor(units int, p Priority) Check {
 
 // Take charges units to the account for a call of ctx's priority.
 // Background calls wait, bounded by ctx, until the budget allows them; an
-// interactive call waits when the wait is at most InteractiveWait (and the
-// total at most three of those), and otherwise fails at once with
-// ERATELIMITED and the time until it would fit. When the budget's store
+// interactive call waits only when the wait is at most InteractiveWait
+// (short pauses from Google may follow one another; the call's deadline
+// bounds them all), and otherwise fails at once with ERATELIMITED and the
+// time until it would fit. When the budget's store
 // fails, interactive calls go ahead (Google's own limit still holds) and
 // background calls fail.
 func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 	p := PriorityOf(ctx)
 	c := l.CheckFor(units, p)
-	var waited time.Duration
 	for {
 		wait, err := l.store.Take(ctx, account, l.cfg.Now(), c)
 		if err != nil {
@@ -163,7 +160,7 @@ func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 		if wait <= 0 {
 			return nil
 		}
-		if p == Interactive && (wait > l.cfg.InteractiveWait || waited+wait > interactiveWaits*l.cfg.InteractiveWait) {
+		if p == Interactive && wait > l.cfg.InteractiveWait {
 			return rateLimited(wait)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
@@ -174,7 +171,6 @@ func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 		if err := l.cfg.Sleep(ctx, d); err != nil {
 			return err
 		}
-		waited += d
 	}
 }
 
