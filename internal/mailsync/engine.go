@@ -372,16 +372,15 @@ func (s *accountSync) fetch(ctx context.Context, ids []string) (msgs []Message, 
 }
 
 // incremental applies Gmail's history from the cursor to now: one page of
-// records and the cursor after it per transaction.
+// records and the cursor after it per transaction. Each page is asked for
+// afresh from the cursor the previous one saved, never with its page token:
+// a page token belongs to the request that gave it, and sent with a newer
+// startHistoryId it would skip records.
 func (s *accountSync) incremental(ctx context.Context) error {
 	st := s.st
-	pageToken := ""
 	for {
 		call := s.svc.Users.History.List("me").Context(ctx).StartHistoryId(st.HistoryID).MaxResults(500).
 			HistoryTypes("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
-		if pageToken != "" {
-			call = call.PageToken(pageToken)
-		}
 		resp, err := call.Do()
 		if isNotFound(err) {
 			return errHistoryExpired
@@ -401,17 +400,19 @@ func (s *accountSync) incremental(ctx context.Context) error {
 		} else if n := len(resp.History); n > 0 {
 			next.HistoryID = max(st.HistoryID, resp.History[n-1].Id)
 		}
-		if next.HistoryID != st.HistoryID || len(resp.History) > 0 {
+		moved := next.HistoryID != st.HistoryID
+		if moved || len(resp.History) > 0 {
 			if err := s.e.cfg.Store.ApplyPage(ctx, st.AccountID, page, &next); err != nil {
 				return err
 			}
 			*st = next
 			s.changed(ctx, upserts, resp.History)
 		}
-		if resp.NextPageToken == "" {
+		if resp.NextPageToken == "" || !moved {
+			// Done, or a page that did not move the cursor (nothing
+			// further can be asked for from it).
 			return nil
 		}
-		pageToken = resp.NextPageToken
 	}
 }
 
