@@ -14,6 +14,7 @@ import (
 	"google.golang.org/api/gmail/v1"
 
 	jarvis "github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
 // MessageFromGmail turns a message fetched with format=full into a domain
@@ -117,7 +118,7 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 	for _, m := range msgs {
 		if m.Payload != nil {
 			from := parseAddress(headerValue(m.Payload, "From"))
-			s.Participants = addParticipant(s.Participants, from, slices.Contains(m.LabelIds, "SENT"))
+			s.Participants = mailsync.AddParticipant(s.Participants, from, slices.Contains(m.LabelIds, "SENT"))
 		}
 		for _, l := range m.LabelIds {
 			if l == "UNREAD" {
@@ -131,24 +132,6 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 	}
 	slices.Sort(s.Labels)
 	return s
-}
-
-// addParticipant adds a sender to ps unless their address is there already
-// (then it only marks them me when this message is the user's).
-func addParticipant(ps []jarvis.Participant, a jarvis.Address, me bool) []jarvis.Participant {
-	if a.Email == "" && a.Name == "" {
-		return ps
-	}
-	for i := range ps {
-		if strings.EqualFold(ps[i].Email, a.Email) {
-			ps[i].Me = ps[i].Me || me
-			if ps[i].Name == "" {
-				ps[i].Name = a.Name
-			}
-			return ps
-		}
-	}
-	return append(ps, jarvis.Participant{Name: a.Name, Email: a.Email, Me: me})
 }
 
 // markMe marks the participants whose address is the user's own.

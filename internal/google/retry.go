@@ -3,14 +3,15 @@ package google
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/quota"
 )
 
 // retryTransport retries what Google says is worth retrying — 429, 5xx and
@@ -124,22 +125,7 @@ func retryable(resp *http.Response) bool {
 	if err != nil {
 		return false
 	}
-	var e struct {
-		Error struct {
-			Errors []struct {
-				Reason string `json:"reason"`
-			} `json:"errors"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return false
-	}
-	for _, it := range e.Error.Errors {
-		if isRateReason(it.Reason) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(quota.Reasons(body), isRateReason)
 }
 
 type notIdempotentKey struct{}

@@ -355,24 +355,14 @@ type pollWorker struct {
 // Work enqueues a sync of every account that is not caught up or that no
 // push has woken within QuietAfter: pushes get lost.
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
-	accounts, err := w.r.cfg.Store.Accounts(ctx)
-	if err != nil {
-		return err
-	}
 	now := w.r.cfg.Now()
-	for _, a := range accounts {
-		st, err := w.r.cfg.Store.State(ctx, a.ID)
-		if err != nil {
-			continue
-		}
+	return w.r.eachState(ctx, func(a mailsync.Account, st mailsync.State) error {
 		quiet := st.LastPushAt.IsZero() || now.Sub(st.LastPushAt) >= w.r.cfg.QuietAfter
 		if st.Phase != mailsync.PhaseIncremental || quiet || st.HighWater > st.HistoryID {
-			if err := w.r.EnqueueSync(ctx, a.ID); err != nil {
-				return err
-			}
+			return w.r.EnqueueSync(ctx, a.ID)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 type watchWorker struct {
@@ -384,26 +374,37 @@ type watchWorker struct {
 // to an hour per account, so that renewals spread out), and any watch that
 // failed or lapsed.
 func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
-	accounts, err := w.r.cfg.Store.Accounts(ctx)
+	now := w.r.cfg.Now()
+	var failed error
+	err := w.r.eachState(ctx, func(a mailsync.Account, st mailsync.State) error {
+		jitter := time.Duration(rand.Int64N(int64(time.Hour)))
+		if !st.WatchExpiry.After(now.Add(24*time.Hour - jitter)) {
+			if err := w.r.renew(ctx, a); err != nil {
+				failed = err // the others are renewed still
+			}
+		}
+		return nil
+	})
+	return errors.Join(err, failed)
+}
+
+// eachState calls fn with every active account and its sync state, until fn
+// fails; an account whose state cannot be read is left for the next run.
+func (r *Runner) eachState(ctx context.Context, fn func(mailsync.Account, mailsync.State) error) error {
+	accounts, err := r.cfg.Store.Accounts(ctx)
 	if err != nil {
 		return err
 	}
-	now := w.r.cfg.Now()
-	var failed error
 	for _, a := range accounts {
-		st, err := w.r.cfg.Store.State(ctx, a.ID)
+		st, err := r.cfg.Store.State(ctx, a.ID)
 		if err != nil {
 			continue
 		}
-		jitter := time.Duration(rand.Int64N(int64(time.Hour)))
-		if st.WatchExpiry.After(now.Add(24*time.Hour - jitter)) {
-			continue
-		}
-		if err := w.r.renew(ctx, a); err != nil {
-			failed = err
+		if err := fn(a, st); err != nil {
+			return err
 		}
 	}
-	return failed
+	return nil
 }
 
 // Pending reports whether River's tables need a migration.

@@ -36,7 +36,7 @@ func Summarize(threadID string, msgs []Message) Thread {
 		if t.Subject == "" {
 			t.Subject = m.Subject
 		}
-		t.Participants = addParticipant(t.Participants, m.From, slices.Contains(m.Labels, "SENT"))
+		t.Participants = AddParticipant(t.Participants, m.From, slices.Contains(m.Labels, "SENT"))
 		if slices.Contains(m.Labels, "UNREAD") {
 			t.UnreadCount++
 		}
@@ -65,9 +65,10 @@ func SortMessages(msgs []Message) {
 	})
 }
 
-// addParticipant adds a sender unless their address is there already (then
-// it only marks them me when this message is the user's).
-func addParticipant(ps []jarvis.Participant, a jarvis.Address, me bool) []jarvis.Participant {
+// AddParticipant adds a sender to ps unless their address is there already
+// (then it only marks them me when this message is the user's): how an
+// inbox row names a thread's senders, live or from the index.
+func AddParticipant(ps []jarvis.Participant, a jarvis.Address, me bool) []jarvis.Participant {
 	if a.Email == "" && a.Name == "" {
 		return ps
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -96,8 +97,9 @@ type readCloser struct {
 	io.Closer
 }
 
-// rateReason reports whether a Google error body's reason is a rate limit.
-func rateReason(body []byte) bool {
+// Reasons returns the reasons of a Google JSON error body
+// ({"error": {"errors": [{"reason": …}]}}), none when it is not one.
+func Reasons(body []byte) []string {
 	var e struct {
 		Error struct {
 			Errors []struct {
@@ -106,13 +108,18 @@ func rateReason(body []byte) bool {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &e) != nil {
-		return false
+		return nil
 	}
+	out := make([]string, 0, len(e.Error.Errors))
 	for _, it := range e.Error.Errors {
-		switch it.Reason {
-		case "rateLimitExceeded", "userRateLimitExceeded":
-			return true
-		}
+		out = append(out, it.Reason)
 	}
-	return false
+	return out
+}
+
+// rateReason reports whether a Google error body's reason is a rate limit.
+func rateReason(body []byte) bool {
+	return slices.ContainsFunc(Reasons(body), func(r string) bool {
+		return r == "rateLimitExceeded" || r == "userRateLimitExceeded"
+	})
 }
