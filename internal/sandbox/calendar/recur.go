@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -25,6 +26,9 @@ type recurrence struct {
 	lines   []string // RRULE/RDATE/EXDATE lines as the "recurrence" field shows them
 	dtstart time.Time
 	rules   []*rrule.RRule
+	// iter serializes walks of the rules: an rrule iterator memoizes into
+	// its RRule, and listings under the book's read lock walk at once.
+	iter sync.Mutex
 	rdates  []time.Time
 	// exInstants holds excluded instants (Unix seconds), exDates excluded
 	// dates ("20060102" in the start's zone) for EXDATE;VALUE=DATE.
@@ -71,6 +75,8 @@ func (r *recurrence) occurrences(from, to time.Time, dur time.Duration, limit in
 	for _, t := range r.rdates {
 		take(t)
 	}
+	r.iter.Lock()
+	defer r.iter.Unlock()
 	for _, rule := range r.rules {
 		next := rule.Iterator()
 		kept := 0
