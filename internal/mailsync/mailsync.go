@@ -129,6 +129,19 @@ type State struct {
 	CalendarChannelTokenSHA256 string
 	CalendarResourceID         string
 	CalendarChannelExpiry      time.Time
+	// CalendarPushAt is when a channel notification last came, and
+	// CalendarPushes counts them: RecordCalendarPush's alone.
+	CalendarPushAt time.Time
+	CalendarPushes int64
+	// CalendarSyncedPushes is the CalendarPushes a calendar sync read when
+	// it began, saved when it finished: a sync is due while it is behind.
+	CalendarSyncedPushes int64
+	// CalendarSyncedAt is when a calendar sync last finished.
+	CalendarSyncedAt time.Time
+	// CalendarVersion counts writes of the calendar fields, which are
+	// saved apart from the mail's (SaveCalendarState, ApplyEvents): a
+	// save whose calendar version changed meanwhile is refused.
+	CalendarVersion int64
 	// Version counts writes of the state; a save whose version changed
 	// meanwhile is refused (jarvis.ECONFLICT).
 	Version int64
@@ -139,7 +152,8 @@ type Event struct {
 	CalendarID string
 	Event      jarvis.Event
 	// StartTime and EndTime place the instance in the window (all-day
-	// events at midnight UTC of their dates).
+	// events at midnight of their dates in the calendar's time zone, as
+	// Google places them).
 	StartTime time.Time
 	EndTime   time.Time
 }
@@ -158,8 +172,13 @@ type Store interface {
 	// it has none.
 	State(ctx context.Context, accountID string) (State, error)
 	// SaveState writes st if its Version is still the stored one, then
-	// increments st.Version; ECONFLICT otherwise.
+	// increments st.Version; ECONFLICT otherwise. The calendar fields are
+	// SaveCalendarState's.
 	SaveState(ctx context.Context, st *State) error
+	// SaveCalendarState writes st's calendar fields (sync token, window,
+	// channel, synced pushes) if its CalendarVersion is still the stored
+	// one, then increments st.CalendarVersion; ECONFLICT otherwise.
+	SaveCalendarState(ctx context.Context, st *State) error
 	// RecordHighWater raises the account's high-water mark to historyID (it
 	// never lowers it) and records the push time.
 	RecordHighWater(ctx context.Context, accountID string, historyID uint64, at time.Time) error
@@ -171,8 +190,11 @@ type Store interface {
 	// counts are the index's own).
 	ReplaceLabels(ctx context.Context, accountID string, labels []Label) error
 	// ApplyEvents upserts and deletes calendar events (reset: drop every
-	// event of the calendar first) and saves st, in one transaction.
+	// event of the calendar first) and saves st's calendar fields (as
+	// SaveCalendarState does), in one transaction.
 	ApplyEvents(ctx context.Context, accountID, calendarID string, upserts []Event, deletes []string, reset bool, st *State) error
+	// EventIDs lists the ids of every event indexed for the calendar.
+	EventIDs(ctx context.Context, accountID, calendarID string) ([]string, error)
 	// MessageIDs lists the ids of every message indexed for the account.
 	MessageIDs(ctx context.Context, accountID string) ([]string, error)
 	// Accounts lists every active account.

@@ -30,11 +30,6 @@ var _ mailsync.Store = (*MailIndex)(nil)
 // databases' limits on bound parameters.
 const upsertBatch = 200
 
-const stateColumns = `phase, history_id, high_water, list_page_token, list_history_id, done, total, started_at,
-	watch_expiry, last_push_at, last_success_at, last_error, calendar_sync_token, calendar_window_start,
-	calendar_window_end, calendar_channel_id, calendar_channel_token_sha256, calendar_resource_id,
-	calendar_channel_expiry, version`
-
 // ms is a time as the index stores it: Unix milliseconds, 0 for never.
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -57,16 +52,18 @@ func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State
 	var phase string
 	var hist, high, listHist int64
 	var started, watch, push, success, winStart, winEnd, chanExp sql.NullInt64
-	var version sql.NullInt64
+	var version, calVersion, calPushAt, calPushes, calSynced, calSyncedAt sql.NullInt64
 	var pageToken, lastErr, calToken, chanID, chanHash, resID sql.NullString
 	err := x.db.db.QueryRowContext(ctx, `SELECT g.user_id, COALESCE(s.phase, 'new'), COALESCE(s.history_id, 0),
 		COALESCE(s.high_water, 0), s.list_page_token, COALESCE(s.list_history_id, 0), COALESCE(s.done, 0), COALESCE(s.total, 0),
 		s.started_at, s.watch_expiry, s.last_push_at, s.last_success_at, s.last_error, s.calendar_sync_token,
 		s.calendar_window_start, s.calendar_window_end, s.calendar_channel_id, s.calendar_channel_token_sha256,
-		s.calendar_resource_id, s.calendar_channel_expiry, s.version
+		s.calendar_resource_id, s.calendar_channel_expiry, s.version, s.calendar_version, s.calendar_push_at,
+		s.calendar_pushes, s.calendar_synced_pushes, s.calendar_synced_at
 		FROM integrations_google g LEFT JOIN sync_state s ON s.account_id = g.id WHERE g.id = $1`, accountID).Scan(
 		&st.UserID, &phase, &hist, &high, &pageToken, &listHist, &st.Done, &st.Total,
-		&started, &watch, &push, &success, &lastErr, &calToken, &winStart, &winEnd, &chanID, &chanHash, &resID, &chanExp, &version)
+		&started, &watch, &push, &success, &lastErr, &calToken, &winStart, &winEnd, &chanID, &chanHash, &resID, &chanExp, &version,
+		&calVersion, &calPushAt, &calPushes, &calSynced, &calSyncedAt)
 	if err != nil {
 		return st, Unavailable(notFound(err, "Google account"))
 	}
@@ -75,48 +72,80 @@ func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State
 	st.CalendarChannelID, st.CalendarChannelTokenSHA256, st.CalendarResourceID = chanID.String, chanHash.String, resID.String
 	st.StartedAt, st.WatchExpiry, st.LastPushAt, st.LastSuccessAt = fromMS(started.Int64), fromMS(watch.Int64), fromMS(push.Int64), fromMS(success.Int64)
 	st.CalendarWindowStart, st.CalendarWindowEnd, st.CalendarChannelExpiry = fromMS(winStart.Int64), fromMS(winEnd.Int64), fromMS(chanExp.Int64)
-	st.Version = version.Int64
+	st.Version, st.CalendarVersion = version.Int64, calVersion.Int64
+	st.CalendarPushAt, st.CalendarPushes, st.CalendarSyncedPushes = fromMS(calPushAt.Int64), calPushes.Int64, calSynced.Int64
+	st.CalendarSyncedAt = fromMS(calSyncedAt.Int64)
 	return st, nil
 }
 
 // SaveState writes st if its version is still the stored one (0: no row
 // yet) and increments st.Version; ECONFLICT otherwise. The high-water mark
-// and the last push are RecordHighWater's alone.
+// and the last push are RecordHighWater's alone, the calendar fields
+// SaveCalendarState's.
 func (x *MailIndex) SaveState(ctx context.Context, st *mailsync.State) error {
 	return x.db.withTx(ctx, func(tx *sql.Tx) error { return x.saveState(ctx, tx, st) })
 }
 
 func (x *MailIndex) saveState(ctx context.Context, tx *sql.Tx, st *mailsync.State) error {
 	args := []any{st.AccountID, string(st.Phase), int64(st.HistoryID), st.ListPageToken, int64(st.ListHistoryID), st.Done, st.Total,
-		ms(st.StartedAt), ms(st.WatchExpiry), ms(st.LastSuccessAt), st.LastError, st.CalendarSyncToken,
-		ms(st.CalendarWindowStart), ms(st.CalendarWindowEnd), st.CalendarChannelID, st.CalendarChannelTokenSHA256,
-		st.CalendarResourceID, ms(st.CalendarChannelExpiry), st.Version}
+		ms(st.StartedAt), ms(st.WatchExpiry), ms(st.LastSuccessAt), st.LastError, st.Version}
 	var res sql.Result
 	var err error
 	if st.Version == 0 {
-		// A row may exist already at version 0, made by RecordHighWater.
+		// A row may exist already at version 0, made by RecordHighWater or
+		// by the calendar's half.
 		res, err = tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, history_id, list_page_token, list_history_id,
-			done, total, started_at, watch_expiry, last_success_at, last_error, calendar_sync_token, calendar_window_start,
-			calendar_window_end, calendar_channel_id, calendar_channel_token_sha256, calendar_resource_id, calendar_channel_expiry, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 + 1)
+			done, total, started_at, watch_expiry, last_success_at, last_error, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 + 1)
 			ON CONFLICT (account_id) DO UPDATE SET phase = excluded.phase, history_id = excluded.history_id,
 			list_page_token = excluded.list_page_token, list_history_id = excluded.list_history_id, done = excluded.done,
 			total = excluded.total, started_at = excluded.started_at, watch_expiry = excluded.watch_expiry,
-			last_success_at = excluded.last_success_at, last_error = excluded.last_error,
-			calendar_sync_token = excluded.calendar_sync_token, calendar_window_start = excluded.calendar_window_start,
-			calendar_window_end = excluded.calendar_window_end, calendar_channel_id = excluded.calendar_channel_id,
-			calendar_channel_token_sha256 = excluded.calendar_channel_token_sha256,
-			calendar_resource_id = excluded.calendar_resource_id, calendar_channel_expiry = excluded.calendar_channel_expiry,
-			version = excluded.version
+			last_success_at = excluded.last_success_at, last_error = excluded.last_error, version = excluded.version
 			WHERE sync_state.version = 0`, args...)
 	} else {
 		res, err = tx.ExecContext(ctx, `UPDATE sync_state SET phase = $2, history_id = $3, list_page_token = $4,
 			list_history_id = $5, done = $6, total = $7, started_at = $8, watch_expiry = $9, last_success_at = $10,
-			last_error = $11, calendar_sync_token = $12, calendar_window_start = $13, calendar_window_end = $14,
-			calendar_channel_id = $15, calendar_channel_token_sha256 = $16, calendar_resource_id = $17,
-			calendar_channel_expiry = $18, version = version + 1
-			WHERE account_id = $1 AND version = $19`, args...)
+			last_error = $11, version = version + 1
+			WHERE account_id = $1 AND version = $12`, args...)
 	}
+	if err := oneRow(res, err, "The account's sync state changed meanwhile."); err != nil {
+		return err
+	}
+	st.Version++
+	return nil
+}
+
+// SaveCalendarState writes st's calendar fields if its calendar version is
+// still the stored one and increments st.CalendarVersion; ECONFLICT
+// otherwise. The channel's pushes are RecordCalendarPush's alone.
+func (x *MailIndex) SaveCalendarState(ctx context.Context, st *mailsync.State) error {
+	return x.db.withTx(ctx, func(tx *sql.Tx) error { return x.saveCalendarState(ctx, tx, st) })
+}
+
+func (x *MailIndex) saveCalendarState(ctx context.Context, tx *sql.Tx, st *mailsync.State) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase) VALUES ($1, 'new') ON CONFLICT (account_id) DO NOTHING`,
+		st.AccountID); err != nil {
+		if isForeignKeyViolation(err) {
+			return errNoAccount()
+		}
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE sync_state SET calendar_sync_token = $2, calendar_window_start = $3,
+		calendar_window_end = $4, calendar_channel_id = $5, calendar_channel_token_sha256 = $6, calendar_resource_id = $7,
+		calendar_channel_expiry = $8, calendar_synced_pushes = $9, calendar_synced_at = $10, calendar_version = calendar_version + 1
+		WHERE account_id = $1 AND calendar_version = $11`, st.AccountID, st.CalendarSyncToken, ms(st.CalendarWindowStart),
+		ms(st.CalendarWindowEnd), st.CalendarChannelID, st.CalendarChannelTokenSHA256, st.CalendarResourceID,
+		ms(st.CalendarChannelExpiry), st.CalendarSyncedPushes, ms(st.CalendarSyncedAt), st.CalendarVersion)
+	if err := oneRow(res, err, "The account's calendar sync state changed meanwhile."); err != nil {
+		return err
+	}
+	st.CalendarVersion++
+	return nil
+}
+
+// oneRow turns a write's result into ECONFLICT (with message) unless it
+// changed exactly one row.
+func oneRow(res sql.Result, err error, message string) error {
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return errNoAccount()
@@ -126,9 +155,8 @@ func (x *MailIndex) saveState(ctx context.Context, tx *sql.Tx, st *mailsync.Stat
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n != 1 {
-		return &jarvis.Error{Code: jarvis.ECONFLICT, Message: "The account's sync state changed meanwhile."}
+		return &jarvis.Error{Code: jarvis.ECONFLICT, Message: message}
 	}
-	st.Version++
 	return nil
 }
 

@@ -350,7 +350,8 @@ func (x *MailIndex) Messages(ctx context.Context, accountID string) ([]mailsync.
 }
 
 // ApplyEvents upserts and deletes a calendar's events (reset: drops every
-// event of the calendar first) and saves st, in one transaction.
+// event of the calendar first) and saves st's calendar fields, in one
+// transaction: until it commits, readers see the events as they were.
 func (x *MailIndex) ApplyEvents(ctx context.Context, accountID, calendarID string, upserts []mailsync.Event, deletes []string, reset bool, st *mailsync.State) error {
 	next := *st
 	err := x.db.withTx(ctx, func(tx *sql.Tx) error {
@@ -377,7 +378,7 @@ func (x *MailIndex) ApplyEvents(ctx context.Context, accountID, calendarID strin
 				return err
 			}
 		}
-		return x.saveState(ctx, tx, &next)
+		return x.saveCalendarState(ctx, tx, &next)
 	})
 	if isForeignKeyViolation(err) {
 		return errNoAccount()

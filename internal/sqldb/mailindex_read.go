@@ -146,3 +146,21 @@ func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmai
 	}
 	return out, Unavailable(rows.Err())
 }
+
+// EventIDs lists the ids of every event indexed for the account's calendar.
+func (x *MailIndex) EventIDs(ctx context.Context, accountID, calendarID string) ([]string, error) {
+	rows, err := x.db.db.QueryContext(ctx, `SELECT id FROM calendar_events WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID)
+	if err != nil {
+		return nil, Unavailable(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, Unavailable(rows.Err())
+}
