@@ -39,9 +39,16 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	m.Index, deps.Syncs = index, index
 	m.events = events.New(bg, m.eventTransport(), m.Logger.With("component", "events"))
 	deps.Events = m.events
-	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies,
-		Notifier: m.events, Background: quota.InBackground, Logger: m.Logger.With("component", "sync")})
 	mode := cfg.IntakeMode()
+	// Calendar channels need an address Google can reach: the public URL
+	// that Pub/Sub pushes to in push mode.
+	channels := ""
+	if mode == "push" {
+		channels = cfg.PublicURL + calendarWebhookPath
+	}
+	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies,
+		Notifier: m.events, Background: quota.InBackground, Logger: m.Logger.With("component", "sync"),
+		DecodeEvent: google.DecodeEvent, CalendarChannelAddress: channels})
 	topic := cfg.PubSubTopic
 	if topic == "" && m.Sandbox != nil {
 		topic = sandbox.DefaultPushTopic
@@ -53,8 +60,13 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	} else {
 		watcher = gmailWatcher{g: m.Google, topic: topic}
 	}
+	var renewer jobs.ChannelRenewer
+	if channels != "" {
+		renewer = m.Engine
+	}
 	runner, err := jobs.New(jobs.Config{DB: m.DB.SQL(), SQLite: m.DB.Dialect() == sqldb.SQLite, Syncer: m.Engine, Store: index,
-		Watcher: watcher, PollEvery: cfg.PollInterval, QuietAfter: quiet, Workers: cfg.SyncWorkers, Logger: m.Logger})
+		Watcher: watcher, PollEvery: cfg.PollInterval, QuietAfter: quiet, Workers: cfg.SyncWorkers, Logger: m.Logger,
+		Calendar: m.Engine, Channels: renewer})
 	if err != nil {
 		return err
 	}
@@ -65,6 +77,8 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 		if err := m.wirePush(ctx, deps, recorder, topic); err != nil {
 			return err
 		}
+		deps.CalendarPush = &intake.Calendar{Store: calendarNotifications{index: index, jobs: runner, now: time.Now},
+			Logger: m.Logger.With("component", "calendar_channels")}
 	case "pull":
 		if err := m.startPull(bg, recorder, topic); err != nil {
 			return err
@@ -176,6 +190,26 @@ func (n notifications) RecordPush(ctx context.Context, email string, historyID u
 	})
 }
 
+// calendarWebhookPath is where Calendar posts its channels' notifications.
+const calendarWebhookPath = "/webhooks/google/calendar"
+
+// calendarNotifications finds Jarvis's Calendar channels and records their
+// notifications, scheduling the calendar sync in the same transaction.
+type calendarNotifications struct {
+	index *sqldb.MailIndex
+	jobs  *jobs.Runner
+	now   func() time.Time
+}
+
+func (n calendarNotifications) CalendarChannel(ctx context.Context, id string) (intake.Channel, error) {
+	c, err := n.index.CalendarChannel(ctx, id)
+	return intake.Channel{AccountID: c.AccountID, TokenSHA256: c.TokenSHA256, ResourceID: c.ResourceID}, err
+}
+
+func (n calendarNotifications) RecordCalendarPush(ctx context.Context, accountID string) error {
+	return n.index.RecordCalendarPush(ctx, accountID, n.now(), n.jobs.EnqueueCalendarSyncTx)
+}
+
 // gmailWatcher renews an account's users.watch on the topic.
 type gmailWatcher struct {
 	g     *google.Service
@@ -200,6 +234,9 @@ func (h connectHook) UpsertGoogleIntegration(ctx context.Context, g *jarvis.Goog
 	if h.m.Jobs != nil {
 		if err := h.m.Jobs.EnqueueSync(ctx, g.ID); err != nil {
 			h.m.Logger.Warn("schedule the first sync", "account_id", g.ID, "err", err)
+		}
+		if err := h.m.Jobs.EnqueueCalendarSync(ctx, g.ID); err != nil {
+			h.m.Logger.Warn("schedule the first calendar sync", "account_id", g.ID, "err", err)
 		}
 	}
 	return nil

@@ -73,19 +73,19 @@ func TestNewMailReachesTheIndexByPush(t *testing.T) {
 }
 
 // synced waits until the user's primary account has finished its first
-// sync (started when it was connected), so that a test counting calls to
-// Google or goroutines counts only its own.
+// mail and calendar syncs (started when it was connected), so that a test
+// counting calls to Google or goroutines counts only its own.
 func (e *testEnv) synced(email string) string {
 	e.t.Helper()
 	account := e.accountOf(email)
 	waitFor(e.t, "the first sync of "+email, func() bool {
 		st := e.syncState(account)
-		if st.Phase != mailsync.PhaseIncremental || st.LastSuccessAt.IsZero() {
+		if st.Phase != mailsync.PhaseIncremental || st.LastSuccessAt.IsZero() || st.CalendarSyncedAt.IsZero() {
 			return false
 		}
 		// No sync job left to run (a sign-in again schedules one).
 		var waiting int
-		err := e.Main.DB.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind = 'gmail_sync'
+		err := e.Main.DB.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind IN ('gmail_sync', 'calendar_sync')
 			AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`).Scan(&waiting)
 		return err == nil && waiting == 0
 	})

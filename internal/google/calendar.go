@@ -167,7 +167,7 @@ func (s *Service) events(ctx context.Context, userID, account string, from, to t
 			if e.Status == "cancelled" {
 				continue
 			}
-			ev := eventFromGoogle(e, tz)
+			ev := DecodeEvent(e, tz)
 			ev.Account = ref
 			events = append(events, ev)
 		}
@@ -204,9 +204,9 @@ func (s *Service) TimeZone(ctx context.Context, userID, account string) (_ strin
 	return cal.TimeZone, nil
 }
 
-// eventFromGoogle turns an event into Jarvis's shape: all-day dates as
+// DecodeEvent turns an event into Jarvis's shape: all-day dates as
 // YYYY-MM-DD, timed ones as RFC 3339 in UTC.
-func eventFromGoogle(e *calendar.Event, calendarTZ string) jarvis.Event {
+func DecodeEvent(e *calendar.Event, calendarTZ string) jarvis.Event {
 	out := jarvis.Event{ID: e.Id, Summary: e.Summary, Location: e.Location, HTMLLink: e.HtmlLink, Status: e.Status,
 		MeetLink: e.HangoutLink, Attendees: []jarvis.Attendee{}, TimeZone: calendarTZ}
 	if e.Start != nil {

@@ -68,6 +68,9 @@ type Deps struct {
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
 	Syncs SyncStates
+	// CalendarPush takes Calendar's channel notifications (nil: not in
+	// push mode).
+	CalendarPush CalendarIntake
 	// Events streams each user's changes (nil: no GET /events).
 	Events EventBus
 	// Dashboard serves the web app at "/".

@@ -16,6 +16,13 @@ type PushIntake interface {
 	Handle(ctx context.Context, authorization string, body []byte) error
 }
 
+// CalendarIntake takes the notifications Google Calendar posts on Jarvis's
+// channels: it checks the channel and its secret token before anything
+// else, then records the notification.
+type CalendarIntake interface {
+	Handle(ctx context.Context, h http.Header) error
+}
+
 // SyncStates reads an account's sync state.
 type SyncStates interface {
 	State(ctx context.Context, accountID string) (mailsync.State, error)
@@ -26,6 +33,7 @@ const maxPushBytes = 64 << 10
 
 func (s *Server) registerSyncRoutes() {
 	s.handle("POST /webhooks/google/pubsub", http.HandlerFunc(s.pubsubPush))
+	s.handle("POST /webhooks/google/calendar", http.HandlerFunc(s.calendarPush))
 	s.handle("GET /accounts/{id}/sync", s.authed(s.syncStatus))
 }
 
@@ -43,6 +51,22 @@ func (s *Server) pubsubPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Push.Handle(r.Context(), r.Header.Get("Authorization"), body); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// calendarPush answers 204 once a channel's notification is durably
+// recorded with the calendar sync it schedules (a "sync" notification is
+// only acknowledged); the sync itself runs as a job. The body is empty and
+// not read.
+func (s *Server) calendarPush(w http.ResponseWriter, r *http.Request) {
+	if s.CalendarPush == nil {
+		s.unavailable(w, r, jarvis.EUNAVAILABLE, "Calendar channel intake (JARVIS_GMAIL_PUSH is not push)")
+		return
+	}
+	if err := s.CalendarPush.Handle(r.Context(), r.Header); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -1,7 +1,8 @@
-// Package jobs runs the sync engine's background work on River: a sync job
-// per account (unique, retried with backoff, snoozed when Google asks to
-// slow down) and periodic jobs on the elected leader that poll quiet
-// accounts and renew Gmail watches. On PostgreSQL River uses the
+// Package jobs runs the sync engine's background work on River: a mail sync
+// job and a calendar sync job per account (each unique, retried with
+// backoff, snoozed when Google asks to slow down) and periodic jobs on the
+// elected leader that poll quiet accounts and renew Gmail watches and
+// Calendar channels. On PostgreSQL River uses the
 // database/sql driver over Jarvis's own pool, so that a job is inserted in
 // the same transaction as the state that calls for it; on SQLite it uses
 // River's SQLite driver over the same file.
@@ -37,6 +38,17 @@ type Watcher interface {
 	Watch(ctx context.Context, userID, accountID string) (time.Time, error)
 }
 
+// CalendarSyncer runs one account's calendar sync to completion.
+type CalendarSyncer interface {
+	SyncCalendar(ctx context.Context, accountID string) error
+}
+
+// ChannelRenewer opens a new Calendar channel for an account (stopping the
+// one it replaces) and returns its expiry.
+type ChannelRenewer interface {
+	RenewChannel(ctx context.Context, accountID string) (time.Time, error)
+}
+
 // Store is what the jobs read and write of the sync state.
 type Store interface {
 	Accounts(ctx context.Context) ([]mailsync.Account, error)
@@ -62,6 +74,10 @@ type Config struct {
 	Store  Store
 	// Watcher renews Gmail watches (push and pull modes); nil: no watches.
 	Watcher Watcher
+	// Calendar syncs calendars; nil: none are.
+	Calendar CalendarSyncer
+	// Channels renews Calendar channels (push mode); nil: no channels.
+	Channels ChannelRenewer
 	// PollEvery is how often quiet accounts are looked at; QuietAfter is how
 	// long an account may go without a push before it is polled anyway (0:
 	// every time, the poll mode).
@@ -105,6 +121,23 @@ func (SyncArgs) InsertOpts() river.InsertOpts {
 var whileWaitingOrRunning = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
 	rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
 
+// CalendarSyncArgs is the job that syncs one account's calendar, unique
+// per account while it waits or runs as SyncArgs is: a channel notification
+// that arrives meanwhile is not lost, because the job syncs again while the
+// account's count of notifications is ahead of the one its sync saw.
+type CalendarSyncArgs struct {
+	AccountID string `json:"account_id" river:"unique"`
+	FollowUp  bool   `json:"follow_up,omitempty" river:"unique"`
+}
+
+// Kind names the job.
+func (CalendarSyncArgs) Kind() string { return "calendar_sync" }
+
+// InsertOpts makes the job unique per account.
+func (CalendarSyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 20}
+}
+
 // PollArgs is the periodic job that syncs accounts no push has woken lately.
 type PollArgs struct{}
 
@@ -116,7 +149,8 @@ func (PollArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 1}
 }
 
-// WatchArgs is the periodic job that renews Gmail watches due for renewal.
+// WatchArgs is the periodic job that renews Gmail watches and Calendar
+// channels due for renewal.
 type WatchArgs struct{}
 
 // Kind names the job.
@@ -171,11 +205,12 @@ func New(cfg Config) (*Runner, error) {
 	river.AddWorker(workers, &syncWorker{r: r})
 	river.AddWorker(workers, &pollWorker{r: r})
 	river.AddWorker(workers, &watchWorker{r: r})
+	river.AddWorker(workers, &calendarWorker{r: r})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.PollEvery), func() (river.JobArgs, *river.InsertOpts) { return PollArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "gmail_poll"}),
 	}
-	if cfg.Watcher != nil {
+	if cfg.Watcher != nil || cfg.Channels != nil {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return WatchArgs{}, nil }, &river.PeriodicJobOpts{ID: "gmail_watch_renew", RunOnStart: true}))
 	}
@@ -218,7 +253,7 @@ func (r *Runner) EnqueueSync(ctx context.Context, accountID string) error {
 }
 
 func (r *Runner) followUpOpts() *river.InsertOpts {
-	opts := SyncArgs{}.InsertOpts()
+	opts := river.InsertOpts{UniqueOpts: whileWaitingOrRunning, MaxAttempts: 20}
 	opts.ScheduledAt = r.cfg.Now().Add(followUpDelay)
 	return &opts
 }
@@ -236,6 +271,35 @@ func (r *Runner) EnqueueSyncTx(ctx context.Context, tx *sql.Tx, accountID string
 		return err
 	}
 	_, err = r.client.InsertTx(ctx, tx, SyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
+	return err
+}
+
+// EnqueueCalendarSync asks for a sync of the account's calendar (with a
+// follow-up when its job is there already); nothing when calendars are not
+// synced.
+func (r *Runner) EnqueueCalendarSync(ctx context.Context, accountID string) error {
+	if r.cfg.Calendar == nil {
+		return nil
+	}
+	res, err := r.client.Insert(ctx, CalendarSyncArgs{AccountID: accountID}, nil)
+	if err != nil || !res.UniqueSkippedAsDuplicate {
+		return err
+	}
+	_, err = r.client.Insert(ctx, CalendarSyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
+	return err
+}
+
+// EnqueueCalendarSyncTx asks for a sync of the account's calendar within
+// tx, as EnqueueSyncTx does for its mail.
+func (r *Runner) EnqueueCalendarSyncTx(ctx context.Context, tx *sql.Tx, accountID string) error {
+	if r.cfg.Calendar == nil {
+		return nil
+	}
+	res, err := r.client.InsertTx(ctx, tx, CalendarSyncArgs{AccountID: accountID}, nil)
+	if err != nil || !res.UniqueSkippedAsDuplicate {
+		return err
+	}
+	_, err = r.client.InsertTx(ctx, tx, CalendarSyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
 	return err
 }
 
@@ -277,6 +341,14 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		}
 		err = w.r.cfg.Syncer.Sync(ctx, job.Args.AccountID)
 	}
+	return w.r.outcome(ctx, err)
+}
+
+// outcome is what a sync job's error makes of the job: Google's 429 snoozes
+// it until the time Google named, a spent quota budget until it allows, a
+// slice's end continues at once, an account that is gone or needs
+// reconnecting is not retried, anything else is retried with backoff.
+func (r *Runner) outcome(ctx context.Context, err error) error {
 	var ra *mailsync.RetryAfter
 	var je *jarvis.Error
 	switch {
@@ -287,11 +359,63 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return river.JobSnooze(0) // the slice ended: carry on from the saved state
 	case errors.As(err, &ra):
-		return river.JobSnooze(max(ra.At.Sub(w.r.cfg.Now()), time.Second))
+		return river.JobSnooze(max(ra.At.Sub(r.cfg.Now()), time.Second))
 	case jarvis.IsCode(err, jarvis.ENOTFOUND), jarvis.IsCode(err, jarvis.EREAUTH), jarvis.IsCode(err, jarvis.ESCOPEMISSING):
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+type calendarWorker struct {
+	river.WorkerDefaults[CalendarSyncArgs]
+	r *Runner
+}
+
+// Work syncs the account's calendar, again while channel notifications came
+// in after the sync began, then opens the account's channel if it has none
+// or it lapses within the hour. Errors as the mail sync's.
+//
+// The calendar's state is versioned apart from the mail's, so this job runs
+// beside the account's mail sync; two calendar syncs of one account (a job
+// and its follow-up) are serialized by that version.
+func (w *calendarWorker) Work(ctx context.Context, job *river.Job[CalendarSyncArgs]) error {
+	if w.r.cfg.Calendar == nil {
+		return nil
+	}
+	account := job.Args.AccountID
+	err := w.r.cfg.Calendar.SyncCalendar(ctx, account)
+	for err == nil {
+		w.r.channelIfLapsed(ctx, account)
+		st, serr := w.r.cfg.Store.State(ctx, account)
+		if serr != nil || st.CalendarPushes <= st.CalendarSyncedPushes {
+			break
+		}
+		err = w.r.cfg.Calendar.SyncCalendar(ctx, account)
+	}
+	return w.r.outcome(ctx, err)
+}
+
+// channelIfLapsed opens the account's Calendar channel when it has none or
+// it lapses within the hour (a new account, or a renewal that failed).
+func (r *Runner) channelIfLapsed(ctx context.Context, accountID string) {
+	if r.cfg.Channels == nil {
+		return
+	}
+	st, err := r.cfg.Store.State(ctx, accountID)
+	if err != nil || st.CalendarChannelID != "" && st.CalendarChannelExpiry.After(r.cfg.Now().Add(time.Hour)) {
+		return
+	}
+	r.renewChannel(ctx, accountID)
+}
+
+// renewChannel renews one account's Calendar channel (the renewer records
+// it).
+func (r *Runner) renewChannel(ctx context.Context, accountID string) error {
+	if _, err := r.cfg.Channels.RenewChannel(ctx, accountID); err != nil {
+		r.cfg.Logger.Warn("calendar channel renewal failed", "account_id", accountID, "err", err)
+		return err
+	}
+	return nil
 }
 
 // keepLease renews the sync lease until ctx ends; a lease lost (another
@@ -353,13 +477,20 @@ type pollWorker struct {
 }
 
 // Work enqueues a sync of every account that is not caught up or that no
-// push has woken within QuietAfter: pushes get lost.
+// push has woken within QuietAfter: pushes get lost. The same for each
+// calendar, whose pushes are the channel's notifications.
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	now := w.r.cfg.Now()
 	return w.r.eachState(ctx, func(a mailsync.Account, st mailsync.State) error {
 		quiet := st.LastPushAt.IsZero() || now.Sub(st.LastPushAt) >= w.r.cfg.QuietAfter
 		if st.Phase != mailsync.PhaseIncremental || quiet || st.HighWater > st.HistoryID {
-			return w.r.EnqueueSync(ctx, a.ID)
+			if err := w.r.EnqueueSync(ctx, a.ID); err != nil {
+				return err
+			}
+		}
+		calQuiet := st.CalendarPushAt.IsZero() || now.Sub(st.CalendarPushAt) >= w.r.cfg.QuietAfter
+		if st.CalendarSyncToken == "" || calQuiet || st.CalendarPushes > st.CalendarSyncedPushes {
+			return w.r.EnqueueCalendarSync(ctx, a.ID)
 		}
 		return nil
 	})
@@ -370,17 +501,23 @@ type watchWorker struct {
 	r *Runner
 }
 
-// Work renews each watch that expires within a day (the day jittered by up
-// to an hour per account, so that renewals spread out), and any watch that
-// failed or lapsed.
+// Work renews each watch and channel that expires within a day (the day
+// jittered by up to an hour per account, so that renewals spread out), and
+// any that failed or lapsed.
 func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
 	now := w.r.cfg.Now()
 	var failed error
 	err := w.r.eachState(ctx, func(a mailsync.Account, st mailsync.State) error {
 		jitter := time.Duration(rand.Int64N(int64(time.Hour)))
-		if !st.WatchExpiry.After(now.Add(24*time.Hour - jitter)) {
+		if w.r.cfg.Watcher != nil && !st.WatchExpiry.After(now.Add(24*time.Hour-jitter)) {
 			if err := w.r.renew(ctx, a); err != nil {
 				failed = err // the others are renewed still
+			}
+		}
+		jitter = time.Duration(rand.Int64N(int64(time.Hour)))
+		if w.r.cfg.Channels != nil && (st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(now.Add(24*time.Hour-jitter))) {
+			if err := w.r.renewChannel(ctx, a.ID); err != nil {
+				failed = err
 			}
 		}
 		return nil

@@ -43,6 +43,12 @@ type Config struct {
 	// Background marks a context's Google calls as background work, so
 	// that interactive requests go first (optional).
 	Background func(context.Context) context.Context
+	// DecodeEvent turns a Calendar event into Jarvis's shape, as the live
+	// reads do; calendarTZ is the calendar's time zone.
+	DecodeEvent func(e *calendar.Event, calendarTZ string) jarvis.Event
+	// CalendarChannelAddress is where Calendar posts its channels'
+	// notifications (see calendar.go); empty: no channels are opened.
+	CalendarChannelAddress string
 }
 
 // Engine syncs accounts into the index. It keeps no state of its own: every
