@@ -107,6 +107,25 @@ func (s *Server) ExpireHistory(email string) map[string]string {
 	return out
 }
 
+// InvalidatePageTokens makes every Gmail page token issued so far for one
+// account (every account when email is "") stale: messages.list,
+// threads.list, drafts.list and history.list answer 400 "Invalid
+// pageToken" to it. It returns an error for an unknown account.
+func (s *Server) InvalidatePageTokens(email string) error {
+	if email != "" {
+		if _, err := s.account(email); err != nil {
+			return err
+		}
+	}
+	s.count("sandbox.gmail.invalidate_page_tokens")
+	for _, a := range s.accounts {
+		if email == "" || strings.EqualFold(a.email, email) {
+			a.mail.InvalidatePageTokens()
+		}
+	}
+	return nil
+}
+
 // incomingJSON is an incoming message described rather than written out.
 type incomingJSON struct {
 	From        string   `json:"from"`

@@ -97,6 +97,9 @@ type Faults struct {
 	// ExpireHistory, an action, forgets all history now.
 	HistoryRetention *string `json:"history_retention,omitempty"`
 	ExpireHistory    *bool   `json:"expire_history,omitempty"`
+	// InvalidatePageTokens, an action, makes every Gmail page token issued
+	// so far answer 400 "Invalid pageToken".
+	InvalidatePageTokens *bool `json:"invalidate_page_tokens,omitempty"`
 	// InvalidateSyncTokens, an action, makes every Calendar sync token
 	// issued so far answer 410; SyncTokenTTL makes tokens older than it
 	// answer 410 ("0s": never).
@@ -204,6 +207,9 @@ func (s *Server) SetFaults(f Faults) error {
 	_ = s.setPushFaults(f)
 	if f.ExpireHistory != nil && *f.ExpireHistory {
 		s.ExpireHistory("")
+	}
+	if f.InvalidatePageTokens != nil && *f.InvalidatePageTokens {
+		_ = s.InvalidatePageTokens("")
 	}
 	if f.SyncTokenTTL != nil {
 		s.calendar.SetSyncTokenTTL(time.Duration(*f.SyncTokenTTL))

@@ -131,6 +131,30 @@ func TestGmailThreadsListPaginationAndOrder(t *testing.T) {
 	}
 	_, err = svc.Users.Threads.List("me").PageToken("not-a-token").Do()
 	assertAPIError(t, err, 400, "invalid")
+
+	// A token gone stale is refused; a listing started afresh works.
+	page, err := svc.Users.Messages.List("me").MaxResults(5).Do()
+	if err != nil || page.NextPageToken == "" {
+		t.Fatalf("first page: %v", err)
+	}
+	if _, err := svc.Users.Messages.List("me").MaxResults(5).PageToken(page.NextPageToken).Do(); err != nil {
+		t.Fatalf("second page: %v", err)
+	}
+	if err := e.srv.InvalidatePageTokens("ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Users.Messages.List("me").MaxResults(5).PageToken(page.NextPageToken).Do()
+	assertAPIError(t, err, 400, "invalid")
+	fresh, err := svc.Users.Messages.List("me").MaxResults(5).Do()
+	if err != nil || fresh.NextPageToken == "" || fresh.NextPageToken == page.NextPageToken {
+		t.Fatalf("a fresh listing: %v, token %q", err, fresh.NextPageToken)
+	}
+	if _, err := svc.Users.Messages.List("me").MaxResults(5).PageToken(fresh.NextPageToken).Do(); err != nil {
+		t.Fatalf("a fresh listing's second page: %v", err)
+	}
+	if err := e.srv.InvalidatePageTokens("nobody@example.com"); err == nil {
+		t.Error("an unknown account's tokens invalidated")
+	}
 	_, err = svc.Users.Threads.Get("me", "0123456789abcdef").Do()
 	assertAPIError(t, err, 404, "notFound")
 	_, err = svc.Users.Threads.Get("me", "../etc").Do()

@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -143,12 +142,7 @@ func (s *Store) History(opt HistoryOptions) (Page[HistoryRecord], uint64, error)
 			out = append(out, h)
 		}
 	}
-	if opt.PageToken != "" {
-		if _, err := strconv.Atoi(opt.PageToken); err != nil {
-			return Page[HistoryRecord]{}, 0, ErrPageToken
-		}
-	}
-	p, err := paginate(out, ListOptions{MaxResults: opt.MaxResults, PageToken: opt.PageToken}, func(h HistoryRecord) HistoryRecord { return h })
+	p, err := paginate(out, ListOptions{MaxResults: opt.MaxResults, PageToken: opt.PageToken}, s.pageEpoch, func(h HistoryRecord) HistoryRecord { return h })
 	return p, s.historyID, err
 }
 

@@ -3,6 +3,7 @@ package mailbox
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // MessageView is a message with its labels and history id at one moment.
@@ -151,7 +152,7 @@ func (s *Store) ListMessages(opt ListOptions) (Page[MessageView], error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	matched := s.filter(opt, s.byDate)
-	return paginate(matched, opt, s.view)
+	return paginate(matched, opt, s.pageEpoch, s.view)
 }
 
 // ListThreads lists threads with a matching message, the thread with the
@@ -172,7 +173,7 @@ func (s *Store) ListThreads(opt ListOptions) (Page[ThreadView], error) {
 	slices.SortStableFunc(ts, func(a, b *thread) int {
 		return -compareEntries(a.msgs[len(a.msgs)-1], b.msgs[len(b.msgs)-1])
 	})
-	return paginate(ts, opt, threadSummary)
+	return paginate(ts, opt, s.pageEpoch, threadSummary)
 }
 
 func compareEntries(a, b *entry) int {
@@ -197,7 +198,7 @@ func (s *Store) ListDrafts(opt ListOptions) (Page[DraftView], error) {
 	}
 	opt.IncludeSpamTrash = true
 	matched := s.filter(opt, es)
-	return paginate(matched, opt, func(e *entry) DraftView {
+	return paginate(matched, opt, s.pageEpoch, func(e *entry) DraftView {
 		return DraftView{ID: e.draftID, Message: s.view(e)}
 	})
 }
@@ -216,12 +217,16 @@ func (s *Store) waitBodies(q string) {
 	}
 }
 
-// paginate cuts one page out of items. Page tokens are decimal offsets.
-func paginate[E, T any](items []E, opt ListOptions, render func(E) T) (Page[T], error) {
+// paginate cuts one page out of items. Page tokens are decimal offsets
+// and the mailbox's page-token epoch ("200.0"): a token of an earlier epoch
+// (see InvalidatePageTokens) is refused as Gmail refuses a stale one.
+func paginate[E, T any](items []E, opt ListOptions, epoch uint64, render func(E) T) (Page[T], error) {
 	start := 0
 	if opt.PageToken != "" {
-		n, err := strconv.Atoi(opt.PageToken)
-		if err != nil || n < 0 || n > len(items) {
+		off, ep, ok := strings.Cut(opt.PageToken, ".")
+		n, err := strconv.Atoi(off)
+		e, eerr := strconv.ParseUint(ep, 10, 64)
+		if !ok || err != nil || eerr != nil || e != epoch || n < 0 || n > len(items) {
 			return Page[T]{}, ErrPageToken
 		}
 		start = n
@@ -236,7 +241,16 @@ func paginate[E, T any](items []E, opt ListOptions, render func(E) T) (Page[T], 
 		p.Items = append(p.Items, render(it))
 	}
 	if end < len(items) {
-		p.NextPageToken = strconv.Itoa(end)
+		p.NextPageToken = strconv.Itoa(end) + "." + strconv.FormatUint(epoch, 10)
 	}
 	return p, nil
+}
+
+// InvalidatePageTokens makes every list and history page token issued so
+// far invalid: the next page asked for with one is a 400 "Invalid
+// pageToken", as Gmail answers a token that has gone stale.
+func (s *Store) InvalidatePageTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageEpoch++
 }

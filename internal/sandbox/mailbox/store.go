@@ -48,6 +48,7 @@ type Store struct {
 	changed     uint64   // the history id of a change not yet announced
 	retainAge   time.Duration
 	retainCount int
+	pageEpoch   uint64 // in every page token; InvalidatePageTokens moves it on
 
 	hookMu sync.Mutex
 	hooks  []func(historyID uint64)
