@@ -238,8 +238,6 @@ type accountSync struct {
 	e   *Engine
 	svc *gmail.Service
 	st  *State
-	// seen are the ids a resync listed: the rest of the index is gone.
-	seen map[string]bool
 }
 
 // start begins a full sync or a resync: the profile's historyId is read
@@ -253,10 +251,6 @@ func (s *accountSync) start(ctx context.Context, phase Phase) error {
 	st := s.st
 	st.Phase, st.ListHistoryID, st.HistoryID, st.ListPageToken = phase, p.HistoryId, p.HistoryId, ""
 	st.Done, st.Total, st.StartedAt = 0, int(p.MessagesTotal), s.e.cfg.Now()
-	s.seen = nil
-	if phase == PhaseResync {
-		s.seen = map[string]bool{}
-	}
 	if err := s.labels(ctx); err != nil {
 		return err
 	}
@@ -283,14 +277,11 @@ func (s *accountSync) labels(ctx context.Context) error {
 
 // listPage indexes the next page of the listing, newest first, and saves
 // the page token with it. After the first page of a full sync the newest
-// mail is servable (backfill). A resync that was interrupted starts its
-// listing again, since what it has seen is not kept.
+// mail is servable (backfill). A resync resumes from its saved page too,
+// however often it is interrupted (a job's slice ending, a quota pause):
+// what its listing removed from the index is found at its end.
 func (s *accountSync) listPage(ctx context.Context) error {
 	st := s.st
-	if st.Phase == PhaseResync && s.seen == nil {
-		s.seen = map[string]bool{}
-		st.ListPageToken, st.Done = "", 0
-	}
 	call := s.svc.Users.Messages.List("me").Context(ctx).IncludeSpamTrash(true).MaxResults(s.e.cfg.PageSize)
 	if st.ListPageToken != "" {
 		call = call.PageToken(st.ListPageToken)
@@ -313,23 +304,13 @@ func (s *accountSync) listPage(ctx context.Context) error {
 		next.Phase = PhaseBackfill
 	}
 	page := Page{Upserts: upserts, Deletes: gone}
-	for _, id := range ids {
-		if s.seen != nil {
-			s.seen[id] = true
-		}
-	}
 	if list.NextPageToken == "" {
 		if st.Phase == PhaseResync {
-			// What the index holds and the listing did not show is gone.
-			held, err := s.e.cfg.Store.MessageIDs(ctx, st.AccountID)
+			unlisted, err := s.unlisted(ctx)
 			if err != nil {
 				return err
 			}
-			for _, id := range held {
-				if !s.seen[id] {
-					page.Deletes = append(page.Deletes, id)
-				}
-			}
+			page.Deletes = append(page.Deletes, unlisted...)
 		}
 		next.Phase, next.Total = PhaseIncremental, max(next.Total, next.Done)
 	}
@@ -340,6 +321,36 @@ func (s *accountSync) listPage(ctx context.Context) error {
 	s.changed(ctx, upserts, nil)
 	s.progress(ctx)
 	return nil
+}
+
+// unlisted returns the ids the index holds that the mailbox no longer has:
+// a resync's listing began after the history expired, so what was deleted
+// before it is in no history the index will see. One listing of ids only
+// (500 a call) finds them; a message deleted after the profile was read is
+// removed again, harmlessly, when its history is replayed.
+func (s *accountSync) unlisted(ctx context.Context) ([]string, error) {
+	listed := map[string]bool{}
+	err := s.svc.Users.Messages.List("me").Context(ctx).IncludeSpamTrash(true).MaxResults(500).
+		Pages(ctx, func(l *gmail.ListMessagesResponse) error {
+			for _, m := range l.Messages {
+				listed[m.Id] = true
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, s.e.upstream(err)
+	}
+	held, err := s.e.cfg.Store.MessageIDs(ctx, s.st.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, id := range held {
+		if !listed[id] {
+			gone = append(gone, id)
+		}
+	}
+	return gone, nil
 }
 
 // fetch gets the messages (format=full: headers, attachments, text),
