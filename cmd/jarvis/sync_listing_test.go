@@ -3,11 +3,98 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
+
+// A backfill whose saved page token went stale — Gmail answers 400
+// "Invalid pageToken", or the token was issued too long ago to be trusted
+// — starts its listing again from a fresh getProfile and reconciles what
+// it had indexed, instead of failing on every retry.
+func TestSyncRestartsAStaleListing(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		e := startEnv(t, envOptions{dialect: d})
+		const ada = "ada@example.com"
+		account := e.synced(ada)
+		if err := e.Main.Jobs.Stop(ctx); err != nil { // this test runs the engine itself
+			t.Fatal(err)
+		}
+		engine, x := syncEngine(e, 7)
+		user := fullGmail(t, e.Sandbox.URL, ada)
+
+		// backfillFrom leaves the state as a backfill interrupted after its
+		// first page of 7, with the page token Gmail gave at issued.
+		backfillFrom := func(issued time.Time) {
+			t.Helper()
+			page, err := user.Users.Messages.List("me").IncludeSpamTrash(true).MaxResults(7).Do()
+			if err != nil || page.NextPageToken == "" {
+				t.Fatalf("first page: %v", err)
+			}
+			st, err := x.State(ctx, account)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Phase, st.ListPageToken, st.ListPageAt, st.Done = mailsync.PhaseBackfill, page.NextPageToken, issued, 0
+			if err := x.SaveState(ctx, &st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		total := func() int {
+			t.Helper()
+			return len(gmailView(t, user))
+		}
+
+		// Gmail refuses the token; meanwhile a message the index holds was
+		// deleted and the history that tells it expired.
+		backfillFrom(time.Now())
+		list, err := user.Users.Messages.List("me").MaxResults(20).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := user.Users.Messages.Delete("me", list.Messages[15].Id).Do(); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, e, ada, "Grace <grace@example.com>", "After the token")
+		e.Sandbox.Google.ExpireHistory(ada)
+		if err := e.Sandbox.Google.InvalidatePageTokens(ada); err != nil {
+			t.Fatal(err)
+		}
+		if err := engine.Sync(ctx, account); err != nil {
+			t.Fatalf("sync from a stale page token: %v", err)
+		}
+		st, _ := x.State(ctx, account)
+		if st.Phase != mailsync.PhaseIncremental || st.LastError != "" || st.ListPageToken != "" || st.Done != total() {
+			t.Fatalf("after the stale token: %+v (mailbox of %d)", st, total())
+		}
+		assertIndexEqualsMailbox(t, x, account, user)
+
+		// A token Gmail would still take, but issued more than a day ago:
+		// the listing starts again (it lists every message, not the rest).
+		backfillFrom(time.Now().Add(-25 * time.Hour))
+		if err := engine.Sync(ctx, account); err != nil {
+			t.Fatalf("sync from an old page token: %v", err)
+		}
+		st, _ = x.State(ctx, account)
+		if st.Phase != mailsync.PhaseIncremental || st.LastError != "" || st.Done != total() {
+			t.Fatalf("after the old token: %+v (mailbox of %d)", st, total())
+		}
+		assertIndexEqualsMailbox(t, x, account, user)
+
+		// A fresh token is used: the listing goes on from it.
+		backfillFrom(time.Now())
+		if err := engine.Sync(ctx, account); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ = x.State(ctx, account); st.Phase != mailsync.PhaseIncremental || st.Done != total()-7 {
+			t.Fatalf("after a fresh token: %+v (mailbox of %d)", st, total())
+		}
+		assertIndexEqualsMailbox(t, x, account, user)
+	})
+}
 
 // A resync interrupted mid-listing (its job's slice ended, the quota paused
 // it, its process died) resumes from its saved page rather than listing
@@ -49,7 +136,7 @@ func TestResyncResumesFromItsSavedPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Phase, st.HistoryID, st.ListHistoryID = mailsync.PhaseResync, p.HistoryId, p.HistoryId
-		st.ListPageToken, st.Done = page.NextPageToken, 7
+		st.ListPageToken, st.ListPageAt, st.Done = page.NextPageToken, time.Now(), 7
 		if err := x.SaveState(ctx, &st); err != nil {
 			t.Fatal(err)
 		}

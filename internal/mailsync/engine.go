@@ -92,6 +92,16 @@ func (e *RetryAfter) Unwrap() error { return e.Err }
 // history Gmail keeps.
 var errHistoryExpired = errors.New("history expired")
 
+// errListingStale is a listing's saved page token that Gmail refused (400),
+// or that was issued more than maxPageTokenAge ago (a token saved before its
+// time was recorded is trusted until Gmail refuses it).
+var errListingStale = errors.New("listing page token stale")
+
+// maxPageTokenAge is how long a saved listing page token is trusted: Gmail
+// documents no lifetime for them, and a listing left that long (an account
+// that needed reconnecting, a process down) is better begun afresh.
+const maxPageTokenAge = 24 * time.Hour
+
 // maxConflicts bounds the retries of a step whose state another writer
 // changed meanwhile.
 const maxConflicts = 5
@@ -147,7 +157,12 @@ func (e *Engine) syncOnce(ctx context.Context, accountID string) error {
 				}
 			}
 		}
-		if errors.Is(err, errHistoryExpired) {
+		if errors.Is(err, errHistoryExpired) || errors.Is(err, errListingStale) {
+			// Either way the listing starts again from a fresh profile, and
+			// reconciles what the index holds with what it lists.
+			if errors.Is(err, errListingStale) {
+				e.cfg.Logger.Info("the listing's page token is stale; the listing starts again", "account_id", accountID, "phase", st.Phase)
+			}
 			err = s.start(ctx, PhaseResync)
 		}
 		if err != nil {
@@ -228,6 +243,11 @@ func (e *Engine) upstream(err error) error {
 	return &RetryAfter{At: e.cfg.Now().Add(max(wait, time.Second)), Err: err}
 }
 
+func isBadRequest(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusBadRequest
+}
+
 func isNotFound(err error) bool {
 	var ge *googleapi.Error
 	return errors.As(err, &ge) && ge.Code == http.StatusNotFound
@@ -249,7 +269,7 @@ func (s *accountSync) start(ctx context.Context, phase Phase) error {
 		return s.e.upstream(err)
 	}
 	st := s.st
-	st.Phase, st.ListHistoryID, st.HistoryID, st.ListPageToken = phase, p.HistoryId, p.HistoryId, ""
+	st.Phase, st.ListHistoryID, st.HistoryID, st.ListPageToken, st.ListPageAt = phase, p.HistoryId, p.HistoryId, "", time.Time{}
 	st.Done, st.Total, st.StartedAt = 0, int(p.MessagesTotal), s.e.cfg.Now()
 	if err := s.labels(ctx); err != nil {
 		return err
@@ -284,9 +304,17 @@ func (s *accountSync) listPage(ctx context.Context) error {
 	st := s.st
 	call := s.svc.Users.Messages.List("me").Context(ctx).IncludeSpamTrash(true).MaxResults(s.e.cfg.PageSize)
 	if st.ListPageToken != "" {
+		if !st.ListPageAt.IsZero() && s.e.cfg.Now().Sub(st.ListPageAt) > maxPageTokenAge {
+			return errListingStale
+		}
 		call = call.PageToken(st.ListPageToken)
 	}
 	list, err := call.Do()
+	if st.ListPageToken != "" && isBadRequest(err) {
+		// The page token is the only thing a 400 can be about: the same
+		// request without it was taken.
+		return errListingStale
+	}
 	if err != nil {
 		return s.e.upstream(err)
 	}
@@ -299,7 +327,7 @@ func (s *accountSync) listPage(ctx context.Context) error {
 		return err
 	}
 	next := *st
-	next.ListPageToken, next.Done = list.NextPageToken, st.Done+len(ids)
+	next.ListPageToken, next.ListPageAt, next.Done = list.NextPageToken, s.e.cfg.Now(), st.Done+len(ids)
 	if next.Phase == PhaseFull {
 		next.Phase = PhaseBackfill
 	}

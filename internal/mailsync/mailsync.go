@@ -109,8 +109,10 @@ type State struct {
 	// loops until HistoryID has reached it.
 	HighWater uint64
 	// ListPageToken resumes the full sync (or backfill, or resync) listing;
-	// ListHistoryID is the profile historyId read before that listing began.
+	// ListPageAt is when Gmail issued it; ListHistoryID is the profile
+	// historyId read before that listing began.
 	ListPageToken string
+	ListPageAt    time.Time
 	ListHistoryID uint64
 	Done          int
 	Total         int

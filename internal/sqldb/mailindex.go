@@ -51,7 +51,7 @@ func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State
 	st := mailsync.State{AccountID: accountID, Phase: mailsync.PhaseNew}
 	var phase string
 	var hist, high, listHist int64
-	var started, watch, push, success, winStart, winEnd, chanExp sql.NullInt64
+	var started, watch, push, success, winStart, winEnd, chanExp, pageAt sql.NullInt64
 	var version, calVersion, calPushAt, calPushes, calSynced, calSyncedAt sql.NullInt64
 	var pageToken, lastErr, calToken, chanID, chanHash, resID sql.NullString
 	err := x.db.db.QueryRowContext(ctx, `SELECT g.user_id, COALESCE(s.phase, 'new'), COALESCE(s.history_id, 0),
@@ -59,11 +59,11 @@ func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State
 		s.started_at, s.watch_expiry, s.last_push_at, s.last_success_at, s.last_error, s.calendar_sync_token,
 		s.calendar_window_start, s.calendar_window_end, s.calendar_channel_id, s.calendar_channel_token_sha256,
 		s.calendar_resource_id, s.calendar_channel_expiry, s.version, s.calendar_version, s.calendar_push_at,
-		s.calendar_pushes, s.calendar_synced_pushes, s.calendar_synced_at
+		s.calendar_pushes, s.calendar_synced_pushes, s.calendar_synced_at, s.list_page_at
 		FROM integrations_google g LEFT JOIN sync_state s ON s.account_id = g.id WHERE g.id = $1`, accountID).Scan(
 		&st.UserID, &phase, &hist, &high, &pageToken, &listHist, &st.Done, &st.Total,
 		&started, &watch, &push, &success, &lastErr, &calToken, &winStart, &winEnd, &chanID, &chanHash, &resID, &chanExp, &version,
-		&calVersion, &calPushAt, &calPushes, &calSynced, &calSyncedAt)
+		&calVersion, &calPushAt, &calPushes, &calSynced, &calSyncedAt, &pageAt)
 	if err != nil {
 		return st, Unavailable(notFound(err, "Google account"))
 	}
@@ -72,7 +72,7 @@ func (x *MailIndex) State(ctx context.Context, accountID string) (mailsync.State
 	st.CalendarChannelID, st.CalendarChannelTokenSHA256, st.CalendarResourceID = chanID.String, chanHash.String, resID.String
 	st.StartedAt, st.WatchExpiry, st.LastPushAt, st.LastSuccessAt = fromMS(started.Int64), fromMS(watch.Int64), fromMS(push.Int64), fromMS(success.Int64)
 	st.CalendarWindowStart, st.CalendarWindowEnd, st.CalendarChannelExpiry = fromMS(winStart.Int64), fromMS(winEnd.Int64), fromMS(chanExp.Int64)
-	st.Version, st.CalendarVersion = version.Int64, calVersion.Int64
+	st.Version, st.CalendarVersion, st.ListPageAt = version.Int64, calVersion.Int64, fromMS(pageAt.Int64)
 	st.CalendarPushAt, st.CalendarPushes, st.CalendarSyncedPushes = fromMS(calPushAt.Int64), calPushes.Int64, calSynced.Int64
 	st.CalendarSyncedAt = fromMS(calSyncedAt.Int64)
 	return st, nil
@@ -88,24 +88,25 @@ func (x *MailIndex) SaveState(ctx context.Context, st *mailsync.State) error {
 
 func (x *MailIndex) saveState(ctx context.Context, tx *sql.Tx, st *mailsync.State) error {
 	args := []any{st.AccountID, string(st.Phase), int64(st.HistoryID), st.ListPageToken, int64(st.ListHistoryID), st.Done, st.Total,
-		ms(st.StartedAt), ms(st.WatchExpiry), ms(st.LastSuccessAt), st.LastError, st.Version}
+		ms(st.StartedAt), ms(st.WatchExpiry), ms(st.LastSuccessAt), st.LastError, st.Version, ms(st.ListPageAt)}
 	var res sql.Result
 	var err error
 	if st.Version == 0 {
 		// A row may exist already at version 0, made by RecordHighWater or
 		// by the calendar's half.
 		res, err = tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, history_id, list_page_token, list_history_id,
-			done, total, started_at, watch_expiry, last_success_at, last_error, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 + 1)
+			done, total, started_at, watch_expiry, last_success_at, last_error, version, list_page_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 + 1, $13)
 			ON CONFLICT (account_id) DO UPDATE SET phase = excluded.phase, history_id = excluded.history_id,
 			list_page_token = excluded.list_page_token, list_history_id = excluded.list_history_id, done = excluded.done,
 			total = excluded.total, started_at = excluded.started_at, watch_expiry = excluded.watch_expiry,
-			last_success_at = excluded.last_success_at, last_error = excluded.last_error, version = excluded.version
+			last_success_at = excluded.last_success_at, last_error = excluded.last_error, version = excluded.version,
+			list_page_at = excluded.list_page_at
 			WHERE sync_state.version = 0`, args...)
 	} else {
 		res, err = tx.ExecContext(ctx, `UPDATE sync_state SET phase = $2, history_id = $3, list_page_token = $4,
 			list_history_id = $5, done = $6, total = $7, started_at = $8, watch_expiry = $9, last_success_at = $10,
-			last_error = $11, version = version + 1
+			last_error = $11, version = version + 1, list_page_at = $13
 			WHERE account_id = $1 AND version = $12`, args...)
 	}
 	if err := oneRow(res, err, "The account's sync state changed meanwhile."); err != nil {
