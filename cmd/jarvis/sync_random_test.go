@@ -214,6 +214,7 @@ func randomRun(t *testing.T, bin string, d sqldb.Dialect, seed uint64, ops, proc
 	}
 
 	mail := newMailDriver(t, sb.Google, rng, users, gm)
+	cals := newRandomCalendars(t, sb.URL, users, seed, uint64(len(d)), ops, func(u string) error { _, err := sb.Google.InvalidateSyncTokens(u); return err })
 	pick := mail.pick
 	expireAt, killAt, restartAt := ops/2, ops/3, ops/3+ops/10+1
 	for i := range ops {
@@ -227,6 +228,7 @@ func randomRun(t *testing.T, bin string, d sqldb.Dialect, seed uint64, ops, proc
 			jarvises[len(jarvises)-1].start()
 		}
 		mail.step(i)
+		cals.step(i)
 	}
 	if jarvises[len(jarvises)-1].cmd == nil {
 		jarvises[len(jarvises)-1].start()
@@ -265,4 +267,5 @@ func randomRun(t *testing.T, bin string, d sqldb.Dialect, seed uint64, ops, proc
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	cals.assertQuiet(seed, x, accounts)
 }
