@@ -28,8 +28,8 @@ type recurrence struct {
 	rules   []*rrule.RRule
 	// iter serializes walks of the rules: an rrule iterator memoizes into
 	// its RRule, and listings under the book's read lock walk at once.
-	iter sync.Mutex
-	rdates  []time.Time
+	iter   sync.Mutex
+	rdates []time.Time
 	// exInstants holds excluded instants (Unix seconds), exDates excluded
 	// dates ("20060102" in the start's zone) for EXDATE;VALUE=DATE.
 	exInstants map[int64]bool
