@@ -11,6 +11,7 @@ import (
 	"google.golang.org/api/gmail/v1"
 
 	"github.com/jarvis-hq/jarvis/internal/gmailquery"
+	"github.com/jarvis-hq/jarvis/internal/searchtext"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
@@ -55,18 +56,28 @@ func TestIndexSearchEqualsGmail(t *testing.T) {
 			"has:attachment", "-has:attachment", "label:important", "label:inbox", "is:starred OR is:unread", "newer_than:2d",
 			"older_than:1y", "newer_than:3m", "after:2026/01/01", "before:2020/01/01", `"friday dinner"`, "-from:grace in:inbox",
 			"category:promotions", "from:(grace)", "subject:(dinner friday)", "50%", "up_front", "john", `from:"doe, john"`,
-			"in:inbox -in:inbox", "zzzznotthere", "is:unread from:grace OR from:linus"}
+			"in:inbox -in:inbox", "zzzznotthere", "is:unread from:grace OR from:linus",
+			// Whole words, not substrings; phrases in a row within one field.
+			"quarter", "quarterly", "dinne", `"numbers 50"`, `"50 numbers"`, `subject:"numbers 50"`, "from:doe",
+			"from:do", "from:example.org", "from:john.doe@example.org", `to:"ada example"`, "打ち合わせ", "合わせ", "%"}
 		rng := rand.New(rand.NewPCG(seed, 7))
 		msgs, err := x.Messages(ctx, account)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Words of the subjects and senders, pieces of them (which match
+		// only where they are words themselves), and phrases of two words.
 		var words []string
 		for _, m := range msgs {
 			for _, f := range strings.Fields(strings.ToLower(m.Subject + " " + m.From.Name)) {
 				if f = strings.Trim(f, `"(){}:-|`); len(f) > 2 {
-					words = append(words, f)
+					r := []rune(f)
+					words = append(words, f, string(r[:len(r)-1]))
 				}
+			}
+			if w := searchtext.Words(m.Subject); len(w) > 1 {
+				i := rng.IntN(len(w) - 1)
+				words = append(words, `"`+w[i]+" "+w[i+1]+`"`)
 			}
 		}
 		ops := []string{"", "", "from:", "to:", "subject:", "cc:"}
@@ -94,7 +105,7 @@ func TestIndexSearchEqualsGmail(t *testing.T) {
 			if !pq.Exact() {
 				t.Fatalf("q=%q is not exact", q)
 			}
-			got, err := x.SearchMessages(ctx, account, pq)
+			got, err := x.SearchMessages(ctx, account, pq, 0)
 			if err != nil {
 				t.Fatalf("q=%q: %v", q, err)
 			}

@@ -6,7 +6,16 @@
 // clauses; "a OR b" (or "a | b") joins terms into one clause; a term is a
 // word, a "quoted phrase" or operator:value, and "-" negates it.
 // Parentheses and braces are dropped (subject:(a b) reads as subject:a and
-// the word b). Values match as case-insensitive substrings.
+// the word b). Words, phrases and the values of from:, to:, cc: and
+// subject: match by whole words, case-insensitively, as package searchtext
+// defines them: "friday dinner" matches those two words in a row.
+//
+// The index keeps, per message, the words of its subject, sender,
+// recipients and body (searchtext.Normalize) in the columns search_subject,
+// search_from, search_to, search_cc and search_body, and a full-text index
+// over them: on PostgreSQL the tsvector search_tsv (its lexemes exactly those
+// words) under a GIN index; on SQLite the FTS5 table mail_search (the ascii
+// tokenizer reads the words back unchanged), keyed by search_rowid.
 package gmailquery
 
 import (
@@ -14,6 +23,17 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/jarvis-hq/jarvis/internal/searchtext"
+)
+
+// Dialect is the database a condition is written for.
+type Dialect string
+
+// The dialects, named as package sqldb names them.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
 )
 
 // Term is one search term.
@@ -114,14 +134,15 @@ var inexactOps = map[string]bool{
 // Exact reports whether the index answers the query exactly. A bare word
 // is searched in the subject, sender, recipients and body text the index
 // keeps; it is not searched in attachment names, and a body's text past
-// the index's cap is not searched.
+// the index's cap is not searched. A word longer than MaxWordBytes is not
+// indexed, so a query holding one is not exact.
 func (q Query) Exact() bool {
 	for _, c := range q.Clauses {
 		for _, t := range c {
 			if inexactOps[t.Op] || t.Op == "has" && t.Value != "attachment" {
 				return false
 			}
-			if (t.Op == "" || t.Op == "from" || t.Op == "to" || t.Op == "cc" || t.Op == "subject") && t.Value == "" {
+			if wordFields[t.Op] != nil && !indexable(searchtext.Words(t.Value)) {
 				return false
 			}
 		}
@@ -132,11 +153,13 @@ func (q Query) Exact() bool {
 // Empty reports whether the query has no terms (a plain listing).
 func (q Query) Empty() bool { return len(q.Clauses) == 0 }
 
-// SQL returns the query as a condition on mail_messages aliased m, its
-// values bound through arg (which returns the placeholder of a value it
-// binds); now is the clock newer_than and older_than count from. Only for
-// a query that is Exact.
-func (q Query) SQL(arg func(any) string, now time.Time) string {
+// SQL returns the query as a condition on mail_messages aliased m, in the
+// dialect d, its values bound through arg (which returns the placeholder of
+// a value it binds); now is the clock newer_than and older_than count from.
+// Only for a query that is Exact. Words are found through the full-text
+// index, labels through mail_message_labels (by its primary key), so that
+// a search ordered by m.internal_date with a limit stops early.
+func (q Query) SQL(d Dialect, arg func(any) string, now time.Time) string {
 	if len(q.Clauses) == 0 {
 		return "TRUE"
 	}
@@ -144,7 +167,7 @@ func (q Query) SQL(arg func(any) string, now time.Time) string {
 	for _, c := range q.Clauses {
 		var or []string
 		for _, t := range c {
-			cond := t.sql(arg, now)
+			cond := t.sql(d, arg, now)
 			if t.Neg {
 				cond = "NOT (" + cond + ")"
 			}
@@ -155,41 +178,96 @@ func (q Query) SQL(arg func(any) string, now time.Time) string {
 	return strings.Join(and, " AND ")
 }
 
-// like is a case-insensitive substring condition on a lower-cased text
-// expression.
-func like(expr, v string, arg func(any) string) string {
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(v)
-	return expr + ` LIKE ` + arg("%"+esc+"%") + ` ESCAPE '\'`
+// wordFields are the index's word columns each word operator searches (""
+// is a bare word or phrase). to: is also matched against Bcc and
+// Delivered-To by Gmail, which the index does not keep; the messages that
+// carry those are the account's own sent mail, whose To and Cc hold the
+// same addresses.
+var wordFields = map[string][]string{
+	"":        {"search_subject", "search_from", "search_to", "search_cc", "search_body"},
+	"from":    {"search_from"},
+	"to":      {"search_to", "search_cc"},
+	"cc":      {"search_cc"},
+	"subject": {"search_subject"},
 }
 
-// The lower-cased texts the index searches. Addresses read as a header
-// shows them: "name <address>".
-const (
-	fromText    = `LOWER(m.from_name || ' <' || m.from_email || '>')`
-	toText      = `LOWER(m.to_addrs)`
-	ccText      = `LOWER(m.cc_addrs)`
-	subjectText = `LOWER(m.subject)`
-	bodyText    = `LOWER(m.body_text)`
-)
+// MaxWordBytes is the longest word the index keeps (PostgreSQL's limit on
+// a lexeme is 2,047 bytes): a longer one is left out of the index, and a
+// query for it falls through to Gmail.
+const MaxWordBytes = 2046
 
-func hasLabel(label string, arg func(any) string) string {
-	return `m.labels LIKE ` + arg("% "+label+" %")
+func indexable(words []string) bool {
+	for _, w := range words {
+		if len(w) > MaxWordBytes {
+			return false
+		}
+	}
+	return true
 }
 
-func (t Term) sql(arg func(any) string, now time.Time) string {
+// words is the condition that the words occur in a row in one of the
+// fields. A term with no words (only punctuation) holds for every message.
+//
+// On PostgreSQL the GIN index finds the messages holding every word; a
+// phrase, or a word searched in fewer fields than all, is then checked on
+// the word columns themselves (space-padded, so that LIKE '% a b %' is an
+// exact phrase match; words hold no LIKE wildcards), which also keeps a
+// phrase from running across two fields. On SQLite FTS5 matches the phrase
+// in the named columns exactly. SQLite's planner cannot tell a rare word
+// from a common one, so the unary + keeps it off the search_rowid index:
+// a search newest first then walks the date index, which covers
+// search_rowid, and stops at its limit — a few milliseconds per 100,000
+// messages for a rare word, where starting from the full-text matches
+// costs a fetch and a sort of every message holding a common word.
+func words(d Dialect, op string, ws []string, arg func(any) string) string {
+	if len(ws) == 0 {
+		return "TRUE"
+	}
+	fields := wordFields[op]
+	if d == SQLite {
+		match := `"` + strings.Join(ws, " ") + `"`
+		if op != "" {
+			match = "{" + strings.Join(fields, " ") + "} : " + match
+		}
+		return `+m.search_rowid IN (SELECT rowid FROM mail_search WHERE mail_search MATCH ` + arg(match) + `)`
+	}
+	lexemes := make([]string, len(ws))
+	for i, w := range ws {
+		lexemes[i] = "'" + w + "'"
+	}
+	cond := `m.search_tsv @@ CAST(` + arg(strings.Join(lexemes, " & ")) + ` AS tsquery)`
+	if len(ws) == 1 && op == "" {
+		return cond
+	}
+	p := arg("%" + searchtext.Normalize(strings.Join(ws, " ")) + "%")
+	var or []string
+	for _, f := range fields {
+		or = append(or, "m."+f+" LIKE "+p)
+	}
+	return "(" + cond + " AND (" + strings.Join(or, " OR ") + "))"
+}
+
+// hasLabel is the condition that the message carries one of the label ids.
+func hasLabel(arg func(any) string, labels ...string) string {
+	ph := make([]string, len(labels))
+	for i, l := range labels {
+		ph[i] = arg(l)
+	}
+	return `EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.account_id = m.account_id AND ml.label_id IN (` +
+		strings.Join(ph, ", ") + `) AND ml.message_id = m.id)`
+}
+
+// OutsideSpamTrash is the condition that the message is neither in Spam nor
+// in Trash: what a search adds unless the query names them (SpamTrash).
+func OutsideSpamTrash(arg func(any) string) string {
+	return "NOT " + hasLabel(arg, "SPAM", "TRASH")
+}
+
+func (t Term) sql(d Dialect, arg func(any) string, now time.Time) string {
 	v := t.Value
 	switch t.Op {
-	case "":
-		return "(" + strings.Join([]string{like(subjectText, v, arg), like(fromText, v, arg), like(toText, v, arg),
-			like(ccText, v, arg), like(bodyText, v, arg)}, " OR ") + ")"
-	case "from":
-		return like(fromText, v, arg)
-	case "to":
-		return "(" + like(toText, v, arg) + " OR " + like(ccText, v, arg) + ")"
-	case "cc":
-		return like(ccText, v, arg)
-	case "subject":
-		return like(subjectText, v, arg)
+	case "", "from", "to", "cc", "subject":
+		return words(d, t.Op, searchtext.Words(v), arg)
 	case "rfc822msgid":
 		return `LOWER(m.message_id_header) IN (` + arg("<"+strings.Trim(v, "<>")+">") + `, ` + arg(strings.Trim(v, "<>")) + `)`
 	case "has":
@@ -200,13 +278,13 @@ func (t Term) sql(arg func(any) string, now time.Time) string {
 	case "is":
 		switch v {
 		case "unread":
-			return hasLabel("UNREAD", arg)
+			return "m.unread"
 		case "read":
-			return "NOT " + hasLabel("UNREAD", arg)
+			return "NOT m.unread"
 		case "starred", "important", "sent":
-			return hasLabel(strings.ToUpper(v), arg)
+			return hasLabel(arg, strings.ToUpper(v))
 		case "draft", "drafts":
-			return hasLabel("DRAFT", arg)
+			return hasLabel(arg, "DRAFT")
 		}
 		return "FALSE"
 	case "in":
@@ -214,14 +292,17 @@ func (t Term) sql(arg func(any) string, now time.Time) string {
 		case "anywhere":
 			return "TRUE"
 		case "inbox", "sent", "trash", "spam", "draft", "drafts", "starred", "important", "chats", "chat":
-			return "(" + hasLabel(strings.TrimSuffix(strings.ToUpper(v), "S"), arg) + " OR " + hasLabel(strings.ToUpper(v), arg) + ")"
+			if id := strings.ToUpper(v); strings.HasSuffix(id, "S") {
+				return hasLabel(arg, id, strings.TrimSuffix(id, "S"))
+			}
+			return hasLabel(arg, strings.ToUpper(v))
 		}
 		return userLabel(v, arg)
 	case "label", "category":
 		if t.Op == "category" {
 			v = "category_" + v
 		}
-		return "(" + hasLabel(strings.ToUpper(v), arg) + " OR " + userLabel(v, arg) + ")"
+		return "(" + hasLabel(arg, strings.ToUpper(v)) + " OR " + userLabel(v, arg) + ")"
 	case "newer_than", "older_than":
 		d, ok := relative(v, now)
 		if !ok {
@@ -247,8 +328,8 @@ func (t Term) sql(arg func(any) string, now time.Time) string {
 // userLabel matches a label by its name, case-insensitively (Gmail's label
 // search also reads "-" and "/" in names as the same).
 func userLabel(name string, arg func(any) string) string {
-	return `EXISTS (SELECT 1 FROM mail_labels ul WHERE ul.account_id = m.account_id AND LOWER(ul.name) = ` + arg(name) +
-		` AND m.labels LIKE '% ' || ul.id || ' %')`
+	return `EXISTS (SELECT 1 FROM mail_labels ul JOIN mail_message_labels ml ON ml.account_id = ul.account_id
+		AND ml.label_id = ul.id WHERE ul.account_id = m.account_id AND LOWER(ul.name) = ` + arg(name) + ` AND ml.message_id = m.id)`
 }
 
 // relative reads newer_than/older_than values: 2d, 3m, 1y (also h, w).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -15,11 +16,25 @@ import (
 // ApplyPage applies a page of changes — upserts, label changes, deletes,
 // then the aggregates of every thread they touched — and saves st, in one
 // transaction: the index and the cursor move together or not at all.
+//
+// On PostgreSQL, the page that ends a full listing (the phase becomes
+// incremental) is followed by ANALYZE of the message tables: the planner
+// then knows how common each word and label is, which a search with a
+// limit needs (autovacuum would gather the same within a minute or so).
 func (x *MailIndex) ApplyPage(ctx context.Context, accountID string, p mailsync.Page, st *mailsync.State) error {
 	next := *st
+	listed := false
 	err := x.db.withTx(ctx, func(tx *sql.Tx) error {
+		if x.db.dialect == Postgres && next.Phase == mailsync.PhaseIncremental {
+			var prev string
+			err := tx.QueryRowContext(ctx, `SELECT phase FROM sync_state WHERE account_id = $1`, accountID).Scan(&prev)
+			if err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			listed = prev != string(mailsync.PhaseIncremental)
+		}
 		touched := map[string]bool{}
-		if err := upsertMessages(ctx, tx, accountID, p.Upserts, touched); err != nil {
+		if err := upsertMessages(ctx, tx, x.db.dialect, accountID, p.Upserts, touched); err != nil {
 			return err
 		}
 		if err := applyLabelChanges(ctx, tx, accountID, p.LabelChanges, touched); err != nil {
@@ -38,6 +53,11 @@ func (x *MailIndex) ApplyPage(ctx context.Context, accountID string, p mailsync.
 	}
 	if err == nil {
 		*st = next
+		if listed {
+			if _, err := x.db.db.ExecContext(ctx, `ANALYZE mail_messages, mail_message_labels`); err != nil {
+				slog.WarnContext(ctx, "analyze the mail index", "err", err)
+			}
+		}
 	}
 	return err
 }
@@ -95,7 +115,7 @@ func versions(ctx context.Context, tx *sql.Tx, accountID string, ids []string) (
 
 // upsertMessages writes the messages that are not older than the stored
 // rows (the newest of any id given twice), with their label rows.
-func upsertMessages(ctx context.Context, tx *sql.Tx, accountID string, msgs []mailsync.Message, touched map[string]bool) error {
+func upsertMessages(ctx context.Context, tx *sql.Tx, d Dialect, accountID string, msgs []mailsync.Message, touched map[string]bool) error {
 	newest := make(map[string]int, len(msgs))
 	var unique []mailsync.Message
 	for _, m := range msgs {
@@ -131,7 +151,7 @@ func upsertMessages(ctx context.Context, tx *sql.Tx, accountID string, msgs []ma
 		if len(keep) == 0 {
 			continue
 		}
-		if err := insertMessages(ctx, tx, accountID, keep); err != nil {
+		if err := insertMessages(ctx, tx, d, accountID, keep); err != nil {
 			return err
 		}
 	}
@@ -141,20 +161,44 @@ func upsertMessages(ctx context.Context, tx *sql.Tx, accountID string, msgs []ma
 const messageColumns = `id, thread_id, history_id, internal_date, date, labels, unread, from_name, from_email, to_addrs,
 	cc_addrs, subject, message_id_header, in_reply_to, refs, snippet, size_estimate, has_attachment, body_text`
 
-func insertMessages(ctx context.Context, tx *sql.Tx, accountID string, msgs []mailsync.Message) error {
+// insertMessages upserts the messages with their words for search: on
+// PostgreSQL also their tsvector; on SQLite a fresh search_rowid for a new
+// row (an existing row keeps its own), whose mail_search row the triggers
+// write.
+func insertMessages(ctx context.Context, tx *sql.Tx, d Dialect, accountID string, msgs []mailsync.Message) error {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO mail_messages (account_id, ` + messageColumns + `) VALUES `)
+	cols, extra := messageColumns+`, search_subject, search_from, search_to, search_cc, search_body`, 24
+	var rowid int64
+	if d == Postgres {
+		cols += `, search_tsv`
+		extra++
+	} else {
+		cols += `, search_rowid`
+		extra++
+		var err error
+		if rowid, err = nextSearchRowid(ctx, tx); err != nil {
+			return err
+		}
+	}
+	q.WriteString(`INSERT INTO mail_messages (account_id, ` + cols + `) VALUES `)
 	args := []any{accountID}
 	var labelRows []any
 	for i, m := range msgs {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("($1, " + placeholders(len(args)+1, 19) + ")")
+		q.WriteString("($1, " + placeholders(len(args)+1, extra) + ")")
 		unread := slices.Contains(m.Labels, "UNREAD")
+		w := messageWords(m)
 		args = append(args, m.ID, m.ThreadID, int64(m.HistoryID), ms(m.InternalDate), ms(m.Date), encodeLabels(m.Labels), unread,
 			m.From.Name, m.From.Email, encodeAddrs(m.To), encodeAddrs(m.Cc), m.Subject, m.MessageIDHeader, m.InReplyTo,
-			m.References, m.Snippet, m.SizeEstimate, m.HasAttachment, m.BodyText)
+			m.References, m.Snippet, m.SizeEstimate, m.HasAttachment, m.BodyText, w.subject, w.from, w.to, w.cc, w.body)
+		if d == Postgres {
+			args = append(args, w.tsvector())
+		} else {
+			args = append(args, rowid)
+			rowid++
+		}
 		for _, l := range decodeLabels(encodeLabels(m.Labels)) {
 			labelRows = append(labelRows, m.ID, l, m.ThreadID, unread)
 		}
@@ -164,7 +208,12 @@ func insertMessages(ctx context.Context, tx *sql.Tx, accountID string, msgs []ma
 		from_name = excluded.from_name, from_email = excluded.from_email, to_addrs = excluded.to_addrs,
 		cc_addrs = excluded.cc_addrs, subject = excluded.subject, message_id_header = excluded.message_id_header,
 		in_reply_to = excluded.in_reply_to, refs = excluded.refs, snippet = excluded.snippet,
-		size_estimate = excluded.size_estimate, has_attachment = excluded.has_attachment, body_text = excluded.body_text`)
+		size_estimate = excluded.size_estimate, has_attachment = excluded.has_attachment, body_text = excluded.body_text,
+		search_subject = excluded.search_subject, search_from = excluded.search_from, search_to = excluded.search_to,
+		search_cc = excluded.search_cc, search_body = excluded.search_body`)
+	if d == Postgres {
+		q.WriteString(`, search_tsv = excluded.search_tsv`)
+	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return err
 	}

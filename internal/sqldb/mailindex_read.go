@@ -120,18 +120,23 @@ func (x *MailIndex) MessageIDs(ctx context.Context, accountID string) ([]string,
 
 // SearchMessages returns the ids of the account's messages that match q, as
 // Gmail's messages.list with that q answers (Spam and Trash left out unless
-// q names them), newest first. q must be Exact.
-func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmailquery.Query) ([]string, error) {
+// q names them), newest first: the first limit of them, or all for limit 0.
+// q must be Exact.
+func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmailquery.Query, limit int) ([]string, error) {
 	args := []any{accountID}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where := "m.account_id = $1 AND " + q.SQL(arg, x.db.Now())
+	where := "m.account_id = $1 AND " + q.SQL(gmailquery.Dialect(x.db.dialect), arg, x.db.Now())
 	if !q.SpamTrash {
-		where += ` AND m.labels NOT LIKE '% SPAM %' AND m.labels NOT LIKE '% TRASH %'`
+		where += " AND " + gmailquery.OutsideSpamTrash(arg)
 	}
-	rows, err := x.db.db.QueryContext(ctx, `SELECT m.id FROM mail_messages m WHERE `+where+` ORDER BY m.internal_date DESC, m.id DESC`, args...)
+	query := `SELECT m.id FROM mail_messages m WHERE ` + where + ` ORDER BY m.internal_date DESC, m.id DESC`
+	if limit > 0 {
+		query += ` LIMIT ` + arg(limit)
+	}
+	rows, err := x.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, Unavailable(err)
 	}

@@ -20,7 +20,8 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if db.dialect == SQLite {
 		dialect = goose.DialectSQLite3
 	}
-	p, err := goose.NewProvider(dialect, db.db, db.migrationsFS(), goose.WithLogger(goose.NopLogger()))
+	p, err := goose.NewProvider(dialect, db.db, db.migrationsFS(), goose.WithLogger(goose.NopLogger()),
+		goose.WithGoMigrations(db.searchMigration()))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/searchtext"
 )
 
 // Generate adds a synthetic mailbox of opt.Count messages (see
@@ -94,11 +96,11 @@ func (g *generator) headMessage(i int) *Message {
 	b := g.build(i, buildHead)
 	m := &Message{Date: time.Unix(g.msgs[i].date/1000, 0), gen: g, gi: int32(i), bodyPending: true}
 	m.messageID = strings.Trim(g.messageID(i), "<>")
-	m.subject = strings.ToLower(b.subject)
+	m.subject = searchtext.Normalize(b.subject)
 	m.subjectKey = NormalizeSubject(b.subject)
-	m.from = strings.ToLower(b.from + " ")
-	m.to = strings.ToLower(b.to)
-	m.cc = strings.ToLower(b.cc)
+	m.from = searchtext.Normalize(b.from)
+	m.to = searchtext.Normalize(b.to)
+	m.cc = searchtext.Normalize(b.cc)
 	return m
 }
 

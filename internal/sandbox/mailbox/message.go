@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/jarvis-hq/jarvis/internal/searchtext"
 )
 
 // Message is a parsed message. Everything but its labels and history id is
@@ -32,9 +34,12 @@ type Message struct {
 	labelNames []string // Gmail label names from X-Gmail-Labels
 	seen       bool     // mbox Status says read
 
-	from, to, cc, bcc, subject, deliveredTo string // decoded, lower-cased
+	// What search reads, each as searchtext.Normalize gives it: the
+	// decoded headers' words, the attachments' names' words, and the
+	// words of the inline text.
+	from, to, cc, bcc, subject, deliveredTo string
 	filenames                               []string
-	text                                    string // lower-cased inline text
+	text                                    string
 	hasAttachment                           bool
 }
 
@@ -56,18 +61,18 @@ func Parse(raw []byte, fallback time.Time) *Message {
 	for i := len(refs) - 1; i >= 0; i-- {
 		m.refs = append(m.refs, refs[i])
 	}
-	m.subject = strings.ToLower(hs.Get("Subject"))
+	m.subject = searchtext.Normalize(hs.Get("Subject"))
 	m.subjectKey = NormalizeSubject(hs.Get("Subject"))
 	m.gmThreadID = strings.TrimSpace(hs.Get("X-GM-THRID"))
 	if l := hs.Get("X-Gmail-Labels"); l != "" {
 		m.labelNames = splitLabels(l)
 	}
 	m.seen = strings.ContainsRune(hs.Get("Status"), 'R')
-	m.from = strings.ToLower(hs.Get("From") + " " + hs.Get("Sender"))
-	m.to = strings.ToLower(strings.Join(hs.Values("To"), ", "))
-	m.cc = strings.ToLower(strings.Join(hs.Values("Cc"), ", "))
-	m.bcc = strings.ToLower(strings.Join(hs.Values("Bcc"), ", "))
-	m.deliveredTo = strings.ToLower(strings.Join(hs.Values("Delivered-To"), ", "))
+	m.from = searchtext.Normalize(hs.Get("From") + " " + hs.Get("Sender"))
+	m.to = searchtext.Normalize(strings.Join(hs.Values("To"), ", "))
+	m.cc = searchtext.Normalize(strings.Join(hs.Values("Cc"), ", "))
+	m.bcc = searchtext.Normalize(strings.Join(hs.Values("Bcc"), ", "))
+	m.deliveredTo = searchtext.Normalize(strings.Join(hs.Values("Delivered-To"), ", "))
 	m.indexBody(root)
 	return m
 }
@@ -99,7 +104,7 @@ func (m *Message) indexBody(root *Part) {
 	root.Walk(func(p *Part) {
 		if p.Filename != "" && p.PartID != "" {
 			m.hasAttachment = true
-			m.filenames = append(m.filenames, strings.ToLower(p.Filename))
+			m.filenames = append(m.filenames, searchtext.Normalize(p.Filename))
 		}
 	})
 	var b strings.Builder
@@ -107,7 +112,7 @@ func (m *Message) indexBody(root *Part) {
 		b.WriteString(textOf(p))
 		b.WriteByte(' ')
 	})
-	m.text = strings.ToLower(b.String())
+	m.text = searchtext.Normalize(b.String())
 }
 
 // Raw returns the message's bytes as received: format=raw.

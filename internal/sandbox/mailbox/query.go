@@ -1,10 +1,13 @@
 package mailbox
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/jarvis-hq/jarvis/internal/searchtext"
 )
 
 // A query is Gmail's search language, parsed: a conjunction of clauses,
@@ -124,28 +127,17 @@ func (q query) match(m *Message, env matchEnv) bool {
 	return true
 }
 
+// match reports whether the term holds for m. Words, phrases and the
+// values of from:, to:, cc:, bcc:, deliveredto:, subject: and filename:
+// match by whole words, as Gmail matches them: the value's words,
+// consecutive, in the field's words (package searchtext).
 func (t term) match(m *Message, env matchEnv) bool {
 	v := t.value
 	switch t.op {
-	case "":
-		return strings.Contains(m.subject, v) || strings.Contains(m.from, v) || strings.Contains(m.to, v) ||
-			strings.Contains(m.cc, v) || strings.Contains(m.text, v) || containsAny(m.filenames, v)
-	case "from":
-		return strings.Contains(m.from, v)
-	case "to":
-		return strings.Contains(m.to, v) || strings.Contains(m.cc, v) || strings.Contains(m.bcc, v) || strings.Contains(m.deliveredTo, v)
-	case "cc":
-		return strings.Contains(m.cc, v)
-	case "bcc":
-		return strings.Contains(m.bcc, v)
-	case "deliveredto":
-		return strings.Contains(m.deliveredTo, v)
-	case "subject":
-		return strings.Contains(m.subject, v)
+	case "", "from", "to", "cc", "bcc", "deliveredto", "subject", "filename":
+		return t.matchWords(m, searchtext.Normalize(v))
 	case "rfc822msgid":
 		return strings.EqualFold(strings.Trim(v, "<>"), m.messageID)
-	case "filename":
-		return containsAny(m.filenames, v)
 	case "has":
 		switch v {
 		case "attachment":
@@ -222,11 +214,27 @@ func (t term) match(m *Message, env matchEnv) bool {
 	return false
 }
 
-func containsAny(list []string, v string) bool {
-	for _, s := range list {
-		if strings.Contains(s, v) {
-			return true
-		}
+// matchWords matches the normalized phrase p in the fields the term's
+// operator searches.
+func (t term) matchWords(m *Message, p string) bool {
+	has := func(text string) bool { return searchtext.Contains(text, p) }
+	switch t.op {
+	case "":
+		return has(m.subject) || has(m.from) || has(m.to) || has(m.cc) || has(m.text) || slices.ContainsFunc(m.filenames, has)
+	case "from":
+		return has(m.from)
+	case "to":
+		return has(m.to) || has(m.cc) || has(m.bcc) || has(m.deliveredTo)
+	case "cc":
+		return has(m.cc)
+	case "bcc":
+		return has(m.bcc)
+	case "deliveredto":
+		return has(m.deliveredTo)
+	case "subject":
+		return has(m.subject)
+	case "filename":
+		return slices.ContainsFunc(m.filenames, has)
 	}
 	return false
 }
