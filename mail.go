@@ -32,6 +32,11 @@ type ThreadSummary struct {
 	// Participants are the thread's senders in order of first appearance,
 	// once each, as Gmail's inbox names a thread ("Mary, me (2)").
 	Participants []Participant `json:"participants" doc:"The thread's senders in order of first appearance, once each (by address); the user's own address has me: true. Gmail's inbox shows them as \"Mary, me (2)\"."`
+	// Account names the thread's account in a listing of every account.
+	Account *AccountRef `json:"account,omitempty" doc:"The Google account the thread is in (account=all only)."`
+	// LastInternalDate is the newest message's internalDate: a listing's
+	// order, as Gmail's.
+	LastInternalDate time.Time `json:"-"`
 }
 
 // Participant is someone who wrote in a thread.
@@ -44,10 +49,20 @@ type Participant struct {
 
 // ThreadPage is one page of an inbox.
 type ThreadPage struct {
-	Account       *AccountRef     `json:"account" doc:"The Google account the threads are from."`
+	Account *AccountRef `json:"account" doc:"The Google account the threads are from (null with account=all)."`
+	// Accounts are the accounts merged by account=all.
+	Accounts      []AccountRef    `json:"accounts,omitempty" doc:"The accounts merged (account=all), the primary first."`
 	Threads       []ThreadSummary `json:"threads"`
 	NextPageToken string          `json:"next_page_token,omitempty"`
+	// Source says where the page was read: SourceIndex or SourceGmail.
+	Source string `json:"source" doc:"index: read from Jarvis's synced copy of the mailbox, with no call to Google; gmail: asked of Gmail (the account is still in its first sync, or the query uses an operator the index cannot answer exactly)."`
 }
+
+// Where a listing was read.
+const (
+	SourceIndex = "index"
+	SourceGmail = "gmail"
+)
 
 // Thread is a conversation with its messages, oldest first.
 type Thread struct {
@@ -141,13 +156,20 @@ type MailService interface {
 type LabelList struct {
 	Account *AccountRef `json:"account" doc:"The Google account the labels are from."`
 	Labels  []Label     `json:"labels"`
+	// Source says where the list was read: SourceIndex or SourceGmail.
+	Source string `json:"source" doc:"index (with counts) or gmail (without)."`
 }
 
-// Label is a Gmail label.
+// Label is a Gmail label; its counts are there when the list was read from
+// the index.
 type Label struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Type string `json:"type"` // system or user
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Type           string `json:"type"` // system or user
+	MessagesTotal  *int   `json:"messages_total,omitempty" doc:"Messages with the label (from the index only)."`
+	MessagesUnread *int   `json:"messages_unread,omitempty" doc:"Unread messages with the label (from the index only)."`
+	ThreadsTotal   *int   `json:"threads_total,omitempty" doc:"Threads with the label (from the index only)."`
+	ThreadsUnread  *int   `json:"threads_unread,omitempty" doc:"Threads with the label that have unread mail (from the index only)."`
 }
 
 // IsGmailID reports whether s has the form of a Gmail message or thread id:

@@ -218,7 +218,7 @@ func TestSeveralGoogleAccounts(t *testing.T) {
 		if _, err := e.Sandbox.Google.ExpireAccount("grace@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		p := e.problem("GET", "/gmail/threads?account="+grace.ID, tok, nil, 409, "google_reauth_required")
+		p := e.problem("GET", liveListing+"&account="+grace.ID, tok, nil, 409, "google_reauth_required")
 		if acct, _ := p["account"].(map[string]any); acct["id"] != grace.ID || acct["email"] != "grace@example.com" || !strings.Contains(p["detail"].(string), "grace@example.com") {
 			t.Fatalf("reauth problem %v", p)
 		}

@@ -223,17 +223,17 @@ func TestUpstreamFailures(t *testing.T) {
 			e.Sandbox.Google.ResetStats()
 		}
 		fail("gmail.threads.list=429:1")
-		p := e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited")
+		p := e.problem("GET", liveListing, tok, nil, 429, "rate_limited")
 		if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 || p["retry_after"] == nil {
 			t.Fatalf("429: %d calls, problem %v", n, p)
 		}
 		fail("gmail.threads.list=503:1")
-		e.problem("GET", "/gmail/threads", tok, nil, 502, "upstream_unavailable")
+		e.problem("GET", liveListing, tok, nil, 502, "upstream_unavailable")
 		if n := e.Sandbox.Google.Stats()["gmail.threads.list"]; n < 2 {
 			t.Fatalf("503 retried %d times", n-1)
 		}
 		fail("gmail.threads.list=403:1")
-		e.problem("GET", "/gmail/threads", tok, nil, 429, "rate_limited") // the sandbox's 403 is a rate-limit 403
+		e.problem("GET", liveListing, tok, nil, 429, "rate_limited") // the sandbox's 403 is a rate-limit 403
 		fail("gmail.threads.get=400:1")
 		id := "1a2130f893800044"
 		e.do("GET", "/gmail/thread/"+id, tok, nil)
@@ -242,7 +242,7 @@ func TestUpstreamFailures(t *testing.T) {
 		}
 		// A flaky upstream (some 429s) still answers, thanks to the retries.
 		fail("gmail.threads.get=429:0.2")
-		e.json("GET", "/gmail/threads?max_results=10", tok, nil, 200, nil)
+		e.json("GET", "/gmail/threads?max_results=10&q=larger%3A1", tok, nil, 200, nil)
 		fail()
 	})
 }
@@ -255,7 +255,7 @@ func TestUpstreamTimeout(t *testing.T) {
 		if err := e.Sandbox.Google.SetFaults(sandboxLatency(time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		e.problem("GET", "/gmail/threads", tok, nil, 504, "upstream_timeout")
+		e.problem("GET", liveListing, tok, nil, 504, "upstream_timeout")
 	})
 }
 
@@ -346,7 +346,7 @@ func TestOneRefreshAcrossReplicas(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, body := env.do("GET", "/gmail/labels", tok.AccessToken, nil)
+				r, body := env.do("GET", liveRead, tok.AccessToken, nil)
 				if r.StatusCode != 200 {
 					errs <- string(body)
 				}

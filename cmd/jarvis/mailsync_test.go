@@ -64,10 +64,10 @@ func syncEngine(e *testEnv, pageSize int64) (*mailsync.Engine, *sqldb.MailIndex)
 		PageSize: pageSize, Logger: e.Main.Logger}), x
 }
 
-// accountOf returns the id of the user's primary Google account.
+// accountOf returns the id of the Google account email, signing in with it.
 func (e *testEnv) accountOf(email string) string {
 	e.t.Helper()
-	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn(email)).User.ID, "")
+	integ, err := e.Main.Integrations.FindGoogleIntegration(context.Background(), e.me(e.signIn(email)).User.ID, email)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestRotatedRefreshTokenIsKept(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if r, body := env.do("GET", "/gmail/labels", tok, nil); r.StatusCode != 200 {
+					if r, body := env.do("GET", liveRead, tok, nil); r.StatusCode != 200 {
 						fails <- string(body)
 					}
 				}()

@@ -35,8 +35,12 @@ const sandboxPushSubscription = "projects/sandbox/subscriptions/jarvis-push"
 // and the intake chosen by JARVIS_GMAIL_PUSH.
 func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	cfg := m.Config
-	index := sqldb.NewMailIndex(m.DB)
-	m.Index, deps.Syncs = index, index
+	index := m.Index
+	if index == nil {
+		index = sqldb.NewMailIndex(m.DB)
+		m.Index = index
+	}
+	deps.Syncs = index
 	m.events = events.New(bg, m.eventTransport(), m.Logger.With("component", "events"))
 	deps.Events = m.events
 	mode := cfg.IntakeMode()

@@ -7,6 +7,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/assistant"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
+	"github.com/jarvis-hq/jarvis/internal/mailreads"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 )
 
@@ -18,7 +19,10 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 		AllowedEmails: cfg.AllowedEmails, AllowedDomains: cfg.AllowedDomains, OpenSignup: cfg.OpenSignup, Logger: m.Logger,
 		Quota: m.Quota,
 	}, google.Stores{Users: m.DB, Profiles: m.DB, Integrations: connectHook{IntegrationStore: integrations, m: m}, States: m.DB, Auditor: auditor, Invitations: m.DB, Identities: m.DB})
-	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, m.Google, m.Google, m.Google
+	// Mail listings are read from the local index once an account is synced.
+	m.Index = sqldb.NewMailIndex(m.DB)
+	reads := mailreads.New(mailreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor})
+	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, reads, reads, m.Google
 	return nil
 }
 

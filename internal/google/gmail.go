@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
 var _ jarvis.MailService = (*Service)(nil)
@@ -112,7 +113,7 @@ func (s *Service) ListThreads(ctx context.Context, userID, account string, q jar
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Mailbox")
 	}
-	page = &jarvis.ThreadPage{Account: c.g.Ref(), Threads: make([]jarvis.ThreadSummary, len(list.Threads)), NextPageToken: list.NextPageToken}
+	page = &jarvis.ThreadPage{Account: c.g.Ref(), Source: jarvis.SourceGmail, Threads: make([]jarvis.ThreadSummary, len(list.Threads)), NextPageToken: list.NextPageToken}
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(s.cfg.Concurrency)
 	for i, t := range list.Threads {
@@ -122,7 +123,7 @@ func (s *Service) ListThreads(ctx context.Context, userID, account string, q jar
 				return upstreamError(gctx, err, "Thread")
 			}
 			page.Threads[i] = SummaryFromGmail(th)
-			markMe(page.Threads[i].Participants, c.g.Email)
+			mailsync.MarkMe(page.Threads[i].Participants, c.g.Email)
 			return nil
 		})
 	}
@@ -371,7 +372,7 @@ func (s *Service) ListLabels(ctx context.Context, userID, account string) (_ *ja
 	if err != nil {
 		return nil, upstreamError(ctx, err, "Labels")
 	}
-	out := &jarvis.LabelList{Account: c.g.Ref(), Labels: make([]jarvis.Label, 0, len(res.Labels))}
+	out := &jarvis.LabelList{Account: c.g.Ref(), Source: jarvis.SourceGmail, Labels: make([]jarvis.Label, 0, len(res.Labels))}
 	for _, l := range res.Labels {
 		out.Labels = append(out.Labels, jarvis.Label{ID: l.Id, Name: l.Name, Type: l.Type})
 	}

@@ -111,6 +111,9 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 		s.From = parseAddress(headerValue(last.Payload, "From"))
 	}
 	s.Date = messageDate(last)
+	if last.InternalDate != 0 {
+		s.LastInternalDate = time.UnixMilli(last.InternalDate)
+	}
 	if snip := unescapeSnippet(last.Snippet); snip != "" {
 		s.Snippet = snip
 	}
@@ -132,15 +135,6 @@ func SummaryFromGmail(t *gmail.Thread) jarvis.ThreadSummary {
 	}
 	slices.Sort(s.Labels)
 	return s
-}
-
-// markMe marks the participants whose address is the user's own.
-func markMe(ps []jarvis.Participant, email string) {
-	for i := range ps {
-		if email != "" && strings.EqualFold(ps[i].Email, email) {
-			ps[i].Me = true
-		}
-	}
 }
 
 // ThreadFromGmail turns a thread fetched with format=full into a domain

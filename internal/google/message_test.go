@@ -15,6 +15,7 @@ import (
 	"google.golang.org/api/gmail/v1"
 
 	jarvis "github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
 // Helpers that build payloads the way Gmail does (see GOOGLE-WIRE.md):
@@ -459,9 +460,9 @@ func TestSummaryFromGmail(t *testing.T) {
 
 	// The connected account's address is me, whatever the labels say.
 	ps := []jarvis.Participant{{Email: "mary@example.org"}, {Email: "Ada@Example.com"}}
-	markMe(ps, "ada@example.com")
+	mailsync.MarkMe(ps, "ada@example.com")
 	if ps[0].Me || !ps[1].Me {
-		t.Errorf("markMe: %+v", ps)
+		t.Errorf("MarkMe: %+v", ps)
 	}
 }
 

@@ -22,6 +22,9 @@ const (
 	maxAttachment   = 25 << 20
 	idempotencyTTL  = 24 * time.Hour
 	idempotencyKeyN = 255
+	// maxPageToken bounds a page token: Gmail's, or Jarvis's own for a
+	// listing of several accounts.
+	maxPageToken = 4096
 )
 
 // google wraps a Google route: authenticated, and within the user's rate
@@ -74,7 +77,7 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 
 func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	q := r.URL.Query()
-	account, err := accountParam(r, false)
+	account, err := accountParam(r, true)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -92,7 +95,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.U
 	case query.Label != "" && validID("label", query.Label) != nil:
 		s.Error(w, r, jarvis.Invalid("label", "label must be a label id such as INBOX or Label_12."))
 		return
-	case len(query.PageToken) > 512 || strings.ContainsAny(query.PageToken, "\x00\r\n/?#"):
+	case len(query.PageToken) > maxPageToken || strings.ContainsAny(query.PageToken, "\x00\r\n/?#"):
 		s.Error(w, r, jarvis.Invalid("page_token", "The page token is not valid."))
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/gmailquery"
 )
 
 // Thread is a thread's aggregate as the index keeps it, computed from its
@@ -84,9 +85,38 @@ func AddParticipant(ps []jarvis.Participant, a jarvis.Address, me bool) []jarvis
 	return append(ps, jarvis.Participant{Name: a.Name, Email: a.Email, Me: me})
 }
 
+// MarkMe marks the participants whose address is the account's own, as
+// the inbox names the user "me".
+func MarkMe(ps []jarvis.Participant, email string) {
+	for i := range ps {
+		if email != "" && strings.EqualFold(ps[i].Email, email) {
+			ps[i].Me = true
+		}
+	}
+}
+
 // ThreadRow is a thread of one of a user's accounts, as a listing across
 // accounts returns it.
 type ThreadRow struct {
 	AccountID string
 	Thread
+}
+
+// ThreadFilter selects a page of one account's indexed threads as Gmail's
+// threads.list does: the threads with a message that carries Label (when
+// set) and matches Query, leaving out messages in Spam and Trash unless the
+// query or the label names them; newest first (by the newest message's
+// InternalDate, then by id), after After, at most Limit.
+type ThreadFilter struct {
+	Label string
+	Query gmailquery.Query
+	After *ThreadCursor
+	Limit int
+}
+
+// ThreadCursor is a thread's place in a listing: the listing continues with
+// the threads that come after it.
+type ThreadCursor struct {
+	LastDate time.Time
+	ID       string
 }

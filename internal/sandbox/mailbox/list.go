@@ -170,8 +170,13 @@ func (s *Store) ListThreads(opt ListOptions) (Page[ThreadView], error) {
 			ts = append(ts, s.threads[e.m.ThreadID])
 		}
 	}
+	// Newest message first; threads whose newest messages share a date
+	// by id, as mailboxes order them.
 	slices.SortStableFunc(ts, func(a, b *thread) int {
-		return -compareEntries(a.msgs[len(a.msgs)-1], b.msgs[len(b.msgs)-1])
+		if c := b.msgs[len(b.msgs)-1].m.Date.Compare(a.msgs[len(a.msgs)-1].m.Date); c != 0 {
+			return c
+		}
+		return strings.Compare(b.id, a.id)
 	})
 	return paginate(ts, opt, s.pageEpoch, threadSummary)
 }
