@@ -97,9 +97,12 @@ func BenchmarkInboxPage50(b *testing.B) {
 		e.Sandbox.Google.ResetStats()
 		index = append(index, page("/gmail/threads?label=INBOX&max_results=50", jarvis.SourceIndex))
 		upstream += len(gmailCalls(e.Sandbox.Google))
-		// The same page asked of Gmail: larger:1 matches every message, and
-		// the index does not keep sizes.
-		live = append(live, page("/gmail/threads?label=INBOX&max_results=50&q=larger%3A1", jarvis.SourceGmail))
+		// The same page asked of Gmail (larger:1 matches every message, and
+		// the index does not keep sizes), every fourth time: a live page
+		// costs 510 quota units, and more would wait for the account's quota.
+		if len(index)%4 == 1 {
+			live = append(live, page("/gmail/threads?label=INBOX&max_results=50&q=larger%3A1", jarvis.SourceGmail))
+		}
 	}
 	if upstream != 0 {
 		b.Fatalf("the index pages called Gmail %d times", upstream)

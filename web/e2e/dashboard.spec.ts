@@ -452,8 +452,12 @@ test('an invitation joins only when the invitee accepts, and a member may leave'
 test('after the sandbox revokes the grant, Reconnect brings the inbox back', async () => {
   const res = await page.request.post(`${sandboxURL}/sandbox/accounts/${encodeURIComponent('ada@example.com')}/revoke`, { data: {} });
   expect(res.ok(), `revoke: ${res.status()}`).toBe(true);
-  await page.goto('/');
+  // The inbox is read from the synced index, with no call to Google: Jarvis learns that the grant
+  // is gone at its next call to Google, here opening a thread (or at the next sync).
+  await page.goto(`/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`);
   const banner = page.getByRole('alert').filter({ hasText: 'Google needs you to reconnect' });
+  await expect(banner).toBeVisible();
+  await page.goto('/');
   await expect(banner).toBeVisible();
   await expectAccessible(page, 'inbox needing reconnect');
   await banner.getByRole('link', { name: 'Reconnect Google' }).click();
