@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/jarvis-hq/jarvis/internal/gmailquery"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
@@ -18,7 +19,7 @@ func (x *MailIndex) ListThreads(ctx context.Context, accountID string, f mailsyn
 	// The messages that qualify a thread.
 	match := "m.account_id = $1"
 	if !f.Query.Empty() {
-		match += " AND " + f.Query.SQL(arg, x.db.Now())
+		match += " AND " + f.Query.SQL(gmailquery.Dialect(x.db.dialect), arg, x.db.Now())
 	}
 	if f.Label != "" {
 		match += ` AND EXISTS (SELECT 1 FROM mail_message_labels ml WHERE ml.account_id = m.account_id
