@@ -179,10 +179,9 @@ func (q Query) SQL(d Dialect, arg func(any) string, now time.Time) string {
 }
 
 // wordFields are the index's word columns each word operator searches (""
-// is a bare word or phrase). to: is also matched against Bcc and
-// Delivered-To by Gmail, which the index does not keep; the messages that
-// carry those are the account's own sent mail, whose To and Cc hold the
-// same addresses.
+// is a bare word or phrase). Gmail also matches to: against the Bcc and
+// Delivered-To headers, which the index does not keep: an address found
+// only there is a limit of the index's answer, as the README says.
 var wordFields = map[string][]string{
 	"":        {"search_subject", "search_from", "search_to", "search_cc", "search_body"},
 	"from":    {"search_from"},
