@@ -471,6 +471,28 @@ func (r *Runner) renew(ctx context.Context, a mailsync.Account) error {
 	return nil
 }
 
+// renewIdle renews the account's watch, if it is still due, under the
+// account's sync lease; an account whose sync is running is left to it
+// (the sync starts the watch as it ends if it has lapsed, and the next
+// renewal comes within the hour). Without the lease both would call
+// users.watch (100 quota units each) for a new account, and a renewal saved
+// in the middle of a sync would make the sync's next page conflict and be
+// fetched again.
+func (r *Runner) renewIdle(ctx context.Context, a mailsync.Account, owner string, due func(mailsync.State) bool) error {
+	held, err := r.cfg.Store.LeaseSync(ctx, a.ID, owner, leaseTTL)
+	if jarvis.IsCode(err, jarvis.ENOTFOUND) || err == nil && !held {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer func() { _ = r.cfg.Store.ReleaseSync(context.WithoutCancel(ctx), a.ID, owner) }()
+	st, err := r.cfg.Store.State(ctx, a.ID)
+	if err != nil || !due(st) {
+		return err // renewed meanwhile, by a sync that just ended
+	}
+	return r.renew(ctx, a)
+}
+
 type pollWorker struct {
 	river.WorkerDefaults[PollArgs]
 	r *Runner
@@ -507,10 +529,12 @@ type watchWorker struct {
 func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
 	now := w.r.cfg.Now()
 	var failed error
+	owner := fmt.Sprintf("job-%d", job.ID)
 	err := w.r.eachState(ctx, func(a mailsync.Account, st mailsync.State) error {
 		jitter := time.Duration(rand.Int64N(int64(time.Hour)))
-		if w.r.cfg.Watcher != nil && !st.WatchExpiry.After(now.Add(24*time.Hour-jitter)) {
-			if err := w.r.renew(ctx, a); err != nil {
+		due := func(st mailsync.State) bool { return !st.WatchExpiry.After(now.Add(24*time.Hour - jitter)) }
+		if w.r.cfg.Watcher != nil && due(st) {
+			if err := w.r.renewIdle(ctx, a, owner, due); err != nil {
 				failed = err // the others are renewed still
 			}
 		}
