@@ -31,7 +31,12 @@ type EventList struct {
 	// Accounts are the accounts read, the primary first.
 	Accounts []AccountRef
 	Events   []Event
+	// Source says where the events were read: SourceIndex or SourceGoogle.
+	Source string
 }
+
+// SourceGoogle marks events read from Google Calendar itself.
+const SourceGoogle = "google"
 
 // Attendee is a person invited to an event.
 type Attendee struct {

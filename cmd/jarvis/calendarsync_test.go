@@ -17,6 +17,7 @@ import (
 	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/option"
 
+	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
@@ -414,6 +415,113 @@ func TestCalendarRecurringInstancesInTheWindow(t *testing.T) {
 		sync()
 		if got := instancesOf(series.Id); len(got) != 0 {
 			t.Fatalf("after the series was deleted: %v", got)
+		}
+	})
+}
+
+// upcomingBody is GET /calendar/upcoming's answer.
+type upcomingBody struct {
+	Account  *jarvis.AccountRef  `json:"account"`
+	Accounts []jarvis.AccountRef `json:"accounts"`
+	Events   []jarvis.Event      `json:"events"`
+	Source   string              `json:"source"`
+}
+
+// calendarCalls counts the calls that reached the sandbox's Calendar (or
+// its token endpoint).
+func calendarCalls(e *testEnv) int64 {
+	var n int64
+	for k, v := range e.Sandbox.Google.Stats() {
+		if strings.HasPrefix(k, "calendar.") || strings.HasPrefix(k, "token.") {
+			n += v
+		}
+	}
+	return n
+}
+
+// Once an account's calendar is synced, GET /calendar/upcoming is answered
+// from the index with no call to Google, the same events (and order, and
+// fields) as Google's answer, for one account and for account=all, and
+// audited as a read; an account whose calendar is not synced is read from
+// Google.
+func TestUpcomingFromTheIndex(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
+		const ada = "ada@example.com"
+		tok := e.signIn(ada)
+		account := e.synced(ada)
+		userID := e.me(tok).User.ID
+		grace := e.connect(tok, "grace@example.com")
+		waitFor(t, "grace's first calendar sync", func() bool { return !e.syncState(grace.ID).CalendarSyncedAt.IsZero() })
+		e.synced(ada)
+
+		// The index's answer and Google's, asked within one second (both
+		// start from the current second, as Google is asked).
+		compare := func(path, acct string, days, max int) upcomingBody {
+			t.Helper()
+			for {
+				second := time.Now().Truncate(time.Second)
+				e.Sandbox.Google.ResetStats()
+				var got upcomingBody
+				e.json("GET", path, tok, nil, 200, &got)
+				if n := calendarCalls(e); n != 0 || got.Source != "index" {
+					t.Fatalf("%s: source %q, %d calls to Google: %v", path, got.Source, n, e.Sandbox.Google.Stats())
+				}
+				live, err := e.Main.Google.Upcoming(ctx, userID, acct, days, max)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !time.Now().Truncate(time.Second).Equal(second) {
+					continue
+				}
+				a, _ := json.Marshal(got.Events)
+				b, _ := json.Marshal(live.Events)
+				if string(a) != string(b) {
+					t.Fatalf("%s from the index:\n%s\nfrom Google:\n%s", path, a, b)
+				}
+				return got
+			}
+		}
+		one := compare("/calendar/upcoming?days=30&max_results=250", "", 30, 250)
+		if len(one.Events) < 10 || one.Account == nil || one.Account.ID != account || one.Events[0].Account == nil || one.Events[0].Account.ID != account {
+			t.Fatalf("ada's upcoming from the index: %d events, account %+v", len(one.Events), one.Account)
+		}
+		// Audited as a read of Google is, with its source.
+		waitFor(t, "the index read's audit row", func() bool {
+			var n int
+			_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'calendar.events.list' AND outcome = 'success'
+				AND CAST(metadata AS TEXT) LIKE '%"source":%"index"%' AND CAST(metadata AS TEXT) LIKE $1`, "%"+account+"%").Scan(&n)
+			return n > 0
+		})
+		few := compare("/calendar/upcoming?days=7&max_results=3", "", 7, 3)
+		if len(few.Events) != 3 {
+			t.Fatalf("max_results=3 gave %d", len(few.Events))
+		}
+		all := compare("/calendar/upcoming?account=all&days=30&max_results=250", jarvis.AllAccounts, 30, 250)
+		seen := map[string]bool{}
+		for _, ev := range all.Events {
+			seen[ev.Account.Email] = true
+		}
+		if len(all.Accounts) != 2 || !seen[ada] || !seen["grace@example.com"] {
+			t.Fatalf("merged from the index: accounts %+v, events of %v", all.Accounts, seen)
+		}
+		compare("/calendar/upcoming?account=all&days=30&max_results=5", jarvis.AllAccounts, 30, 5)
+
+		// Grace's calendar not synced (its sync token gone): the merged
+		// answer, and grace's own, come from Google.
+		st := e.syncState(grace.ID)
+		st.CalendarSyncToken = ""
+		if err := e.Main.Index.SaveCalendarState(ctx, &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/calendar/upcoming?account=all", "/calendar/upcoming?account=" + grace.ID} {
+			e.Sandbox.Google.ResetStats()
+			var got upcomingBody
+			e.json("GET", path, tok, nil, 200, &got)
+			if got.Source != "google" || e.Sandbox.Google.Stats()["calendar.events.list"] == 0 || len(got.Events) == 0 {
+				t.Fatalf("%s: source %q, %d events, calls %v", path, got.Source, len(got.Events), e.Sandbox.Google.Stats())
+			}
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/assistant"
+	"github.com/jarvis-hq/jarvis/internal/calendarreads"
 	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/httpapi"
 	"github.com/jarvis-hq/jarvis/internal/mailreads"
@@ -22,7 +23,10 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	// Mail listings are read from the local index once an account is synced.
 	m.Index = sqldb.NewMailIndex(m.DB)
 	reads := mailreads.New(mailreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor})
-	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, reads, reads, m.Google
+	// So are calendar events, once an account's calendar is synced.
+	calendar := calendarreads.New(calendarreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
+		CanRead: google.CanReadCalendar})
+	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, reads, reads, calendar
 	return nil
 }
 

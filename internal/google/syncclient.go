@@ -8,6 +8,7 @@ import (
 	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/gmail/v1"
 
+	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
 
@@ -76,4 +77,10 @@ func (s *Service) WatchGmail(ctx context.Context, userID, accountID, topic strin
 		return time.Time{}, upstreamError(ctx, err, "Mailbox")
 	}
 	return time.UnixMilli(resp.Expiration).UTC(), nil
+}
+
+// CanReadCalendar reports whether an account's granted scopes let Jarvis
+// read its calendar, as the live Calendar reads require.
+func CanReadCalendar(scopes []string) bool {
+	return hasAny(&jarvis.GoogleIntegration{Scopes: scopes}, calScopes)
 }

@@ -295,7 +295,10 @@ func (s *Server) upcoming(w http.ResponseWriter, r *http.Request, u *jarvis.User
 		s.Error(w, r, err)
 		return
 	}
-	resp := eventsResponse{Events: list.Events}
+	resp := eventsResponse{Events: list.Events, Source: list.Source}
+	if resp.Source == "" {
+		resp.Source = jarvis.SourceGoogle
+	}
 	if account == jarvis.AllAccounts {
 		resp.Accounts = list.Accounts
 	} else if len(list.Accounts) > 0 {

@@ -59,6 +59,7 @@ type eventsResponse struct {
 	Account  *jarvis.AccountRef  `json:"account,omitempty" doc:"The account read (one account asked for)."`
 	Accounts []jarvis.AccountRef `json:"accounts,omitempty" doc:"The accounts merged (account=all), the primary first."`
 	Events   []jarvis.Event      `json:"events"`
+	Source   string              `json:"source" doc:"index: answered from the local index, with no call to Google (every account's calendar synced); google: read from Google."`
 }
 type invitationsResponse struct {
 	Invitations []jarvis.Invitation `json:"invitations"`
@@ -144,7 +145,7 @@ var operations = []operation{
 		params: []param{path("message_id", ""), path("attachment_id", ""), accountQ}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 413)},
 	{method: "POST", path: "/gmail/draft", summary: "Create a draft in one account (a threaded reply with reply_to_thread_id: the thread must be in that account)", tag: "gmail", auth: true,
 		params: []param{accountQ}, body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
-	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of an account's primary calendar, recurring ones expanded; with account=all, every account's merged in time order, each event naming its account (if any account fails, so does the answer, naming it)", tag: "calendar", auth: true,
+	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of an account's primary calendar, recurring ones expanded; with account=all, every account's merged in time order, each event naming its account (if any account fails, so does the answer, naming it). Answered from the local index once the calendars asked for are synced (source index), else from Google (source google)", tag: "calendar", auth: true,
 		params: []param{q("account", "string", "an account id or email (default: the primary), or all"), q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
 
 	{method: "POST", path: "/chat", summary: "Run one assistant turn, streamed as server-sent events (or one JSON answer with Accept: application/json)", tag: "chat", auth: true,
