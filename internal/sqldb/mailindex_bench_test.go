@@ -25,6 +25,7 @@ const (
 	benchSamples  = 30 // timed searches per query and iteration
 	benchRareWord = "quokkafest"
 	benchLimit    = 100 // ids per search: a page, as Gmail's messages.list returns by default
+	benchThreads  = 50  // threads per listing: an inbox page
 )
 
 // benchMailbox generates a seeded mailbox of n messages over the two years
@@ -107,7 +108,8 @@ func benchMailbox(n int, now time.Time) []mailsync.Message {
 // BenchmarkMailIndex builds an index of a generated 100,000-message mailbox
 // through ApplyPage (reporting messages/s), then times SearchMessages for
 // typical queries, a page of benchLimit ids each, and reports their p50 and
-// p95 and the query's total hits. Run it with
+// p95 and the query's total hits; then ListThreads for a page of
+// benchThreads threads that the same query selects. Run it with
 //
 //	JARVIS_TEST_POSTGRES_URL=... go test -run '^$' -bench MailIndex -benchtime 1x ./internal/sqldb/
 func BenchmarkMailIndex(b *testing.B) {
@@ -181,14 +183,39 @@ func BenchmarkMailIndex(b *testing.B) {
 							}
 						}
 					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-					b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+					reportLatency(b, took)
 					b.ReportMetric(float64(hits), "hits")
+				})
+				// The same query as a page of threads (ListThreads, as
+				// GET /gmail/threads reads it).
+				b.Run(strings.NewReplacer(" ", "_", ":", "=").Replace(q)+"/threads", func(b *testing.B) {
+					f := mailsync.ThreadFilter{Query: query, Limit: benchThreads}
+					var took []time.Duration
+					n := 0
+					for b.Loop() {
+						for range benchSamples {
+							t0 := time.Now()
+							page, err := x.ListThreads(ctx, g.ID, f)
+							took = append(took, time.Since(t0))
+							if err != nil {
+								b.Fatal(err)
+							}
+							n = len(page)
+						}
+					}
+					reportLatency(b, took)
+					b.ReportMetric(float64(n), "threads")
 				})
 			}
 		})
 	}
+}
+
+// reportLatency reports the p50 and p95 of the samples.
+func reportLatency(b *testing.B, took []time.Duration) {
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
 }
 
 func benchCipher(b *testing.B) vault.Cipher {

@@ -19,9 +19,10 @@ type query struct {
 }
 
 type term struct {
-	neg   bool
-	op    string // "" for a free word or phrase
-	value string // lower-cased
+	neg    bool
+	op     string // "" for a free word or phrase
+	value  string // lower-cased
+	phrase string // value's words, as searchtext.Normalize gives them
 }
 
 // tokenize splits q into words, keeping "quoted phrases" whole (also after
@@ -93,6 +94,7 @@ func parseTerm(tok string) term {
 		}
 	}
 	t.value = strings.ToLower(strings.Trim(tok, `"(){}`))
+	t.phrase = searchtext.Normalize(t.value)
 	return t
 }
 
@@ -135,7 +137,7 @@ func (t term) match(m *Message, env matchEnv) bool {
 	v := t.value
 	switch t.op {
 	case "", "from", "to", "cc", "bcc", "deliveredto", "subject", "filename":
-		return t.matchWords(m, searchtext.Normalize(v))
+		return t.matchWords(m, t.phrase)
 	case "rfc822msgid":
 		return strings.EqualFold(strings.Trim(v, "<>"), m.messageID)
 	case "has":
