@@ -28,6 +28,13 @@ import (
 // the user would in Gmail itself.
 func fullGmail(t testing.TB, base, email string) *gmail.Service {
 	t.Helper()
+	return fullGmailVia(t, base, email, nil)
+}
+
+// fullGmailVia is fullGmail whose requests go through wrap's round
+// tripper (nil: straight).
+func fullGmailVia(t testing.TB, base, email string, wrap func(http.RoundTripper) http.RoundTripper) *gmail.Service {
+	t.Helper()
 	ctx := context.Background()
 	provider, err := oidc.NewProvider(ctx, base)
 	if err != nil {
@@ -50,7 +57,12 @@ func fullGmail(t testing.TB, base, email string) *gmail.Service {
 	if err != nil {
 		t.Fatalf("sandbox token for %s: %v (redirect %s)", email, err, loc)
 	}
-	svc, err := gmail.NewService(ctx, option.WithEndpoint(base+"/"), option.WithTokenSource(conf.TokenSource(ctx, tok)))
+	var rt http.RoundTripper = http.DefaultTransport
+	if wrap != nil {
+		rt = wrap(rt)
+	}
+	client := &http.Client{Transport: &oauth2.Transport{Source: conf.TokenSource(ctx, tok), Base: rt}}
+	svc, err := gmail.NewService(ctx, option.WithEndpoint(base+"/"), option.WithHTTPClient(client))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/api/gmail/v1"
+
+	"github.com/jarvis-hq/jarvis/internal/google"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
@@ -150,8 +159,88 @@ func TestResyncResumesFromItsSavedPage(t *testing.T) {
 		if st, _ = x.State(ctx, account); st.Phase != mailsync.PhaseIncremental || st.Done != total {
 			t.Fatalf("after the resync: %+v (mailbox of %d)", st, total)
 		}
-		if calls["gmail.messages.get"] != int64(total-7) {
-			t.Errorf("the resync fetched %d messages, want the %d after its saved page: %v", calls["gmail.messages.get"], total-7, calls)
+		// The messages after the saved page, and the deleted one, whose 404
+		// confirms it gone.
+		if calls["gmail.messages.get"] != int64(total-7+1) {
+			t.Errorf("the resync fetched %d messages, want the %d after its saved page and the one gone: %v", calls["gmail.messages.get"],
+				total-7+1, calls)
+		}
+		assertIndexEqualsMailbox(t, x, account, user)
+	})
+}
+
+// googleVia gives the engine one Gmail client for every account.
+type googleVia struct {
+	*google.Service
+	gmail *gmail.Service
+}
+
+func (g googleVia) GmailService(context.Context, string, string) (*gmail.Service, error) {
+	return g.gmail, nil
+}
+
+// hiding is a round tripper that leaves one message out of every
+// messages.list answer, as a listing that is no snapshot can (a message
+// deleted meanwhile shifts the pages after it).
+type hiding struct {
+	base http.RoundTripper
+	id   string
+}
+
+func (h hiding) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.base.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/messages") || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	var list gmail.ListMessagesResponse
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, err
+	}
+	list.Messages = slices.DeleteFunc(list.Messages, func(m *gmail.Message) bool { return m.Id == h.id })
+	b, err := json.Marshal(&list)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// A resync removes a message its listing did not show only once Gmail
+// confirms it gone (404): a message the listing missed but the mailbox
+// still has stays, indexed afresh.
+func TestResyncRemovesOnlyWhatIsGone(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		e := startEnv(t, envOptions{dialect: d})
+		const ada = "ada@example.com"
+		account := e.synced(ada)
+		if err := e.Main.Jobs.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		user := fullGmail(t, e.Sandbox.URL, ada)
+		list, err := user.Users.Messages.List("me").MaxResults(20).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		missed, gone := list.Messages[5].Id, list.Messages[6].Id
+		if _, err := user.Users.Messages.Modify("me", missed, &gmail.ModifyMessageRequest{AddLabelIds: []string{"STARRED"}}).Do(); err != nil {
+			t.Fatal(err)
+		}
+		if err := user.Users.Messages.Delete("me", gone).Do(); err != nil {
+			t.Fatal(err)
+		}
+		e.Sandbox.Google.ExpireHistory(ada) // neither change is in any history now
+
+		x := sqldb.NewMailIndex(e.Main.DB)
+		engine := mailsync.New(mailsync.Config{Store: x, Decode: google.IndexMessage, PageSize: 7, Google: googleVia{e.Main.Google,
+			fullGmailVia(t, e.Sandbox.URL, ada, func(rt http.RoundTripper) http.RoundTripper { return hiding{rt, missed} })}})
+		if err := engine.Sync(ctx, account); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := x.State(ctx, account); st.Phase != mailsync.PhaseIncremental {
+			t.Fatalf("after the resync: %+v", st)
 		}
 		assertIndexEqualsMailbox(t, x, account, user)
 	})

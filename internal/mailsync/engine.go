@@ -338,7 +338,15 @@ func (s *accountSync) listPage(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			page.Deletes = append(page.Deletes, unlisted...)
+			// A listing is no snapshot (a message deleted meanwhile shifts
+			// the pages after it): what it did not show is fetched before
+			// it is removed. A 404 confirms it gone; a message still there
+			// is indexed afresh.
+			still, gone, err := s.fetch(ctx, unlisted)
+			if err != nil {
+				return err
+			}
+			page.Upserts, page.Deletes = append(page.Upserts, still...), append(page.Deletes, gone...)
 		}
 		next.Phase, next.Total = PhaseIncremental, max(next.Total, next.Done)
 	}
@@ -346,16 +354,17 @@ func (s *accountSync) listPage(ctx context.Context) error {
 		return err
 	}
 	*st = next
-	s.changed(ctx, upserts, nil)
+	s.changed(ctx, page.Upserts, nil)
 	s.progress(ctx)
 	return nil
 }
 
-// unlisted returns the ids the index holds that the mailbox no longer has:
-// a resync's listing began after the history expired, so what was deleted
-// before it is in no history the index will see. One listing of ids only
-// (500 a call) finds them; a message deleted after the profile was read is
-// removed again, harmlessly, when its history is replayed.
+// unlisted returns the ids the index holds that a listing of the mailbox
+// does not show: a resync's listing began after the history expired, so
+// what was deleted before it is in no history the index will see. One
+// listing of ids only (500 a call) finds them; a message deleted after the
+// profile was read is removed again, harmlessly, when its history is
+// replayed.
 func (s *accountSync) unlisted(ctx context.Context) ([]string, error) {
 	listed := map[string]bool{}
 	err := s.svc.Users.Messages.List("me").Context(ctx).IncludeSpamTrash(true).MaxResults(500).
