@@ -6,12 +6,14 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { api } from '@/lib/api';
 import { labelName, quietLabels, shortDate, participantsLabel } from '@/lib/format';
 import type { AccountRef, Label, ThreadSummary } from '@/lib/types';
+import { ALL_ACCOUNTS } from '@/lib/account';
+import { accountMarks, appendPage, refreshFirstPage, threadKey, unifiedLabels, unreadCount, withCount } from '@/lib/inbox';
 import { AccountSwitcher } from './AccountSwitcher';
 import { useAccount, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 import { isTypingTarget } from './keys';
 import { useLive } from '@/lib/live';
-import { applyProgress, etaLabel, type SyncProgress } from '@/lib/progress';
+import { applyProgress, etaLabel, seedProgress, type SyncProgress } from '@/lib/progress';
 
 const pageSize = 25;
 
@@ -39,16 +41,24 @@ export function Inbox() {
   // Without a search the inbox shows INBOX; a search looks through all mail, as Gmail does.
   const label = labelParam ?? (q ? 'all' : 'INBOX');
   const apiLabel = label === 'all' ? '' : label;
-  const account = useAccount(false);
+  // "all" merges every account's threads, each row naming its account.
+  const account = useAccount(true);
+  const merged = account === ALL_ACCOUNTS;
   const [shown, setShown] = useState<AccountRef | undefined>();
+  const { accounts } = useSession();
+  const accountIds = accounts.map((a) => a.id).join(',');
 
-  const [labels, setLabels] = useState<Label[]>([]);
+  // The label lists read: one for the account shown, or one per account
+  // (null where it could not be read) when they are merged.
+  const [labelSets, setLabelSets] = useState<{ account: string; labels: Label[] | null }[]>([]);
   const [threads, setThreads] = useState<ThreadSummary[] | null>(null);
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<unknown>(null);
   const [moreError, setMoreError] = useState<unknown>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [selected, setSelected] = useState(0);
+  const threadsRef = useRef<ThreadSummary[] | null>(null);
+  threadsRef.current = threads;
   const [draftQuery, setDraftQuery] = useState(q);
   const [attempt, setAttempt] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -62,27 +72,45 @@ export function Inbox() {
   // counts in place; a sync in progress shows how far it is.
   const [fresh, setFresh] = useState(0);
   const [progress, setProgress] = useState<Record<string, SyncProgress>>({});
-  const { accounts } = useSession();
   useLive((e) => {
     if (e.type === 'mail.changed' || e.type === 'reload') setFresh((n) => n + 1);
     if (e.type === 'sync.progress') setProgress((cur) => applyProgress(cur, e.data, Date.now()));
   });
+  // A sync already running when the page loads shows its bar at once, not
+  // only from the stream's next report.
+  useEffect(() => {
+    if (!accountIds) return;
+    const ctl = new AbortController();
+    for (const id of accountIds.split(',')) {
+      api.syncStatus(id, ctl.signal).then((s) => setProgress((cur) => seedProgress(cur, s, Date.now())), () => {});
+    }
+    return () => ctl.abort();
+  }, [accountIds]);
+
+  const loadLabels = useCallback((signal: AbortSignal) => {
+    if (merged) {
+      const ids = accountIds ? accountIds.split(',') : [];
+      Promise.all(ids.map((id) => api.labels(id, signal).then((r) => r.labels || [], () => null))).then((lists) => {
+        if (!signal.aborted) setLabelSets(ids.map((id, i) => ({ account: id, labels: lists[i] })));
+      });
+    } else {
+      api.labels(account, signal).then((r) => setLabelSets([{ account: r.account?.id ?? '', labels: r.labels || [] }]), () => {});
+    }
+  }, [merged, account, accountIds]);
+
   useEffect(() => {
     if (fresh === 0) return;
     const ctl = new AbortController();
     api.threads({ account, q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
       (r) => {
-        const first = r.threads || [];
-        setThreads((cur) => {
-          const ids = new Set(first.map((t) => t.id));
-          const rest = (cur || []).slice(pageSize).filter((t) => !ids.has(t.id));
-          if (rest.length === 0) setNext(r.next_page_token || undefined);
-          return [...first, ...rest];
-        });
+        const cur = threadsRef.current || [];
+        const { threads: list, keptRest } = refreshFirstPage(cur, r.threads || [], pageSize);
+        setThreads(list);
+        if (keptRest === 0) setNext(r.next_page_token || undefined);
       },
       () => {},
     );
-    api.labels(account, ctl.signal).then((r) => setLabels(r.labels || []), () => {});
+    loadLabels(ctl.signal);
     return () => ctl.abort();
     // Only a change refreshes: the query's own loads are the effect above.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -90,9 +118,10 @@ export function Inbox() {
 
   useEffect(() => {
     const ctl = new AbortController();
-    api.labels(account, ctl.signal).then((r) => setLabels(r.labels || []), () => {});
+    setLabelSets([]);
+    loadLabels(ctl.signal);
     return () => ctl.abort();
-  }, [account]);
+  }, [loadLabels]);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -104,7 +133,7 @@ export function Inbox() {
     api.threads({ account, q, label: apiLabel, max_results: pageSize }, ctl.signal).then(
       (r) => {
         setThreads(r.threads || []);
-        setShown(r.account);
+        setShown(r.account ?? undefined);
         setNext(r.next_page_token || undefined);
       },
       (err) => {
@@ -121,10 +150,7 @@ export function Inbox() {
     setMoreError(null);
     try {
       const r = await api.threads({ account, q, label: apiLabel, page_token: next, max_results: pageSize });
-      setThreads((cur) => {
-        const seen = new Set((cur || []).map((t) => t.id));
-        return [...(cur || []), ...(r.threads || []).filter((t) => !seen.has(t.id))];
-      });
+      setThreads((cur) => appendPage(cur || [], r.threads || []));
       setNext(r.next_page_token || undefined);
     } catch (err) {
       setMoreError(err);
@@ -146,7 +172,7 @@ export function Inbox() {
   }, [next, loadMore, moreError, threads]);
 
   const open = useCallback((t: ThreadSummary, reply = false) => {
-    router.push(threadHref(t.id, shown, reply));
+    router.push(threadHref(t.id, t.account ?? shown, reply));
   }, [router, shown]);
 
   // A layout effect: the handler that knows the threads is in place by the
@@ -186,13 +212,23 @@ export function Inbox() {
     el?.scrollIntoView?.({ block: 'nearest' });
   }, [selected]);
 
+  const labels = useMemo(
+    () => (merged ? unifiedLabels(labelSets.map((s) => s.labels)) : labelSets[0]?.labels || []),
+    [merged, labelSets],
+  );
   const names = useMemo(() => new Map(labels.map((l) => [l.id, l.name])), [labels]);
+  // A row's label chips are named from its own account's labels.
+  const namesByAccount = useMemo(
+    () => new Map(labelSets.map((s) => [s.account, new Map((s.labels || []).map((l) => [l.id, l.name]))])),
+    [labelSets],
+  );
+  const marks = useMemo(() => accountMarks(accounts), [accounts]);
   const sortedLabels = useMemo(
     () => [...labels].sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === 'system' ? -1 : 1)),
     [labels],
   );
   const labelOptions = useMemo(() => {
-    const opts = sortedLabels.map((l) => ({ id: l.id, name: labelName(l.id, names) }));
+    const opts = sortedLabels.map((l) => ({ id: l.id, name: withCount(labelName(l.id, names), unreadCount(l)) }));
     if (!opts.some((o) => o.id === 'INBOX')) opts.unshift({ id: 'INBOX', name: 'Inbox' });
     if (label !== 'all' && !opts.some((o) => o.id === label)) opts.push({ id: label, name: labelName(label, names) });
     return opts;
@@ -204,6 +240,7 @@ export function Inbox() {
   };
 
   const heading = q ? 'Search results' : label === 'all' ? 'All mail' : labelName(label, names);
+  const headingUnread = q || label === 'all' ? undefined : unreadCount(labels.find((l) => l.id === label));
 
   return (
     <>
@@ -233,10 +270,15 @@ export function Inbox() {
             <option key={l.id} value={l.id}>{l.name}</option>
           ))}
         </select>
-        <AccountSwitcher />
+        <AccountSwitcher allowAll />
         <Link className="button primary" href="/compose">Compose</Link>
       </div>
-      <h1>{heading}{q && <span className="muted small"> for “{q}”</span>}</h1>
+      <h1>
+        {heading}
+        {q && <span className="muted small"> for “{q}”</span>}
+        {headingUnread !== undefined && <span className="muted small heading-count"> {headingUnread} unread</span>}
+        {merged && <span className="muted small"> · all accounts</span>}
+      </h1>
       {Object.values(progress).map((p) => {
         const who = accounts.find((a) => a.id === p.account_id)?.email || 'the mailbox';
         return (
@@ -267,12 +309,15 @@ export function Inbox() {
       ) : (
         <>
           <ul className="thread-list" ref={listRef} aria-label="Threads">
-            {threads.map((t, i) => (
-              <li key={t.id} className={`thread-item${t.unread ? ' unread' : ''}${i === selected ? ' selected' : ''}`}>
+            {threads.map((t, i) => {
+              const mark = merged && t.account ? marks.get(t.account.id) ?? { email: t.account.email, short: t.account.email, tone: 0 } : undefined;
+              const rowNames = (t.account && namesByAccount.get(t.account.id)) || names;
+              return (
+              <li key={threadKey(t)} className={`thread-item${t.unread ? ' unread' : ''}${i === selected ? ' selected' : ''}`}>
                 <Link
                   prefetch={false}
                   className="thread-link"
-                  href={threadHref(t.id, shown)}
+                  href={threadHref(t.id, t.account ?? shown)}
                   aria-current={i === selected ? 'true' : undefined}
                   onFocus={() => setSelected(i)}
                 >
@@ -283,8 +328,15 @@ export function Inbox() {
                     {t.message_count > 1 && <span className="count"><span className="visually-hidden">, </span>({t.message_count})<span className="visually-hidden"> messages</span></span>}
                   </span>
                   <span className="thread-main">
+                    {mark && (
+                      <span className={`chip account-mark tone-${mark.tone}`} title={mark.email}>
+                        <span className="visually-hidden">In </span>
+                        <span aria-hidden="true">{mark.short}</span>
+                        <span className="visually-hidden">{mark.email}, </span>
+                      </span>
+                    )}
                     {(t.labels || []).filter((l) => !quietLabels.has(l) && l !== label).map((l) => (
-                      <span key={l} className="chip">{labelName(l, names)}</span>
+                      <span key={l} className="chip">{labelName(l, rowNames)}</span>
                     ))}
                     <span className="thread-subject">{t.subject || '(no subject)'}</span>
                     {t.snippet && <span className="thread-snippet"> — {t.snippet}</span>}
@@ -292,7 +344,8 @@ export function Inbox() {
                   <time className="thread-date" dateTime={t.date}>{shortDate(t.date)}</time>
                 </Link>
               </li>
-            ))}
+              );
+            })}
           </ul>
           <div ref={sentinel} />
           {moreError ? (

@@ -305,7 +305,7 @@ test('calendar agenda, grouped by day', async () => {
   await expectNoCSPViolations(page);
 });
 
-test('a second Google account: connect it, switch to it, merge the calendars, disconnect it', async () => {
+test('a second Google account: connect it, see all accounts\' mail in one inbox, switch to it, merge the calendars, disconnect it', async () => {
   await page.goto('/settings');
   await page.getByRole('button', { name: 'Connect another Google account' }).click();
   await consent(page, 'grace@example.com');
@@ -316,6 +316,27 @@ test('a second Google account: connect it, switch to it, merge the calendars, di
   await expect(accounts.getByRole('listitem', { name: 'ada@example.com' }).getByText('Primary')).toBeVisible();
   await expectAccessibleBothSchemes(page, 'settings with two accounts');
   await shot(page, 'settings-accounts');
+
+  // All accounts: both mailboxes in one list, each row marked with its
+  // account, and a thread of the second account opens in that account.
+  await page.goto('/');
+  await page.getByLabel('Google account').selectOption({ label: 'All accounts' });
+  const merged = page.getByRole('list', { name: 'Threads' });
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('all accounts');
+  await expect(merged.getByRole('link', { name: /In ada@example\.com, .*Urgent: instructions for your assistant/ })).toBeVisible();
+  const relay = merged.getByRole('link', { name: /In grace@example\.com, .*Bug: relay 70 in panel F/ });
+  await expect(relay).toBeVisible();
+  await expect(merged.locator('.account-mark').filter({ hasText: 'grace' }).first()).toBeVisible();
+  await expect(merged.locator('.account-mark').filter({ hasText: 'ada' }).first()).toBeVisible();
+  await expectAccessibleBothSchemes(page, 'inbox of all accounts');
+  await page.getByRole('searchbox', { name: 'Search mail' }).fill('relay');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\?q=relay/);
+  await expect(merged.getByRole('link', { name: /In grace@example\.com, .*Bug: relay 70 in panel F/ })).toBeVisible();
+  await merged.getByRole('link', { name: /Bug: relay 70 in panel F/ }).click();
+  await expect(page).toHaveURL(/account=/);
+  await expect(page.getByText('in grace@example.com')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Bug: relay 70 in panel F' })).toBeVisible();
 
   // The inbox of the second account, and one of its threads.
   await page.goto('/');
@@ -580,6 +601,9 @@ test('new mail appears in the inbox without a reload', async () => {
   });
   expect(resp.ok()).toBe(true);
   await expect(items.filter({ hasText: 'Live from the sandbox' })).toBeVisible({ timeout: 30_000 });
+  // The label counts from the index came with it: the inbox has unread mail.
+  await expect(page.getByLabel('Label').getByRole('option', { name: /^Inbox \(\d+\)$/ })).toBeAttached();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/\d+ unread/);
   expect(await page.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
 });
 

@@ -5,7 +5,7 @@ import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readCookie } from './cookies';
 import type {
   AccountRef, AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
-  GoogleAccount, Invitation, Label, Me, Member, Role, Thread, ThreadPage,
+  GoogleAccount, Invitation, LabelList, Me, Member, Role, SyncStatus, Thread, ThreadPage,
 } from './types';
 
 export const CSRF_COOKIE = 'jarvis_csrf';
@@ -137,7 +137,10 @@ export const api = {
   disconnectAccount: (id: string, keepLogin = false) =>
     request<void>(`/accounts/${seg(id)}${keepLogin ? '?keep_login_without_google=true' : ''}`, { method: 'DELETE' }),
 
-  labels: (account?: string, signal?: AbortSignal) => request<{ labels: Label[] }>(`/gmail/labels${query({ account })}`, { signal }),
+  /** syncStatus says how far the account's sync into the index is. */
+  syncStatus: (id: string, signal?: AbortSignal) => request<SyncStatus>(`/accounts/${seg(id)}/sync`, { signal }),
+
+  labels: (account?: string, signal?: AbortSignal) => request<LabelList>(`/gmail/labels${query({ account })}`, { signal }),
   threads: (p: { account?: string; q?: string; label?: string; page_token?: string; max_results?: number }, signal?: AbortSignal) =>
     request<ThreadPage>(`/gmail/threads${query(p)}`, { signal }),
   thread: (id: string, account?: string, signal?: AbortSignal) => request<Thread>(`/gmail/thread/${seg(id)}${query({ account })}`, { signal }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyProgress, etaLabel } from './progress';
+import { applyProgress, etaLabel, seedProgress } from './progress';
+import type { SyncStatus } from './types';
 
 describe('applyProgress', () => {
   it('keeps one bar per account, with a rate and eta measured from the first report', () => {
@@ -22,6 +23,34 @@ describe('applyProgress', () => {
   it('never shows more done than total', () => {
     const m = applyProgress({}, { account_id: 'a', phase: 'full', done: 120, total: 100 }, 0);
     expect(m.a.total).toBe(120);
+  });
+});
+
+describe('seedProgress', () => {
+  const status = (over: Partial<SyncStatus>): SyncStatus => ({
+    account: { id: 'a', email: 'ada@example.com' }, phase: 'backfill', done: 400, total: 1000, rate: 100, eta: 6, ...over,
+  });
+
+  it('shows a listing already running when the page loads, at the server\'s rate', () => {
+    const m = seedProgress({}, status({}), 10_000);
+    expect(m.a).toMatchObject({ phase: 'backfill', done: 400, total: 1000, rate: 100, eta: 6 });
+    // The stream's next report goes on measuring from when the listing began.
+    const next = applyProgress(m, { account_id: 'a', phase: 'backfill', done: 600, total: 1000 }, 12_000);
+    expect(next.a.rate).toBe(100);
+    expect(next.a.eta).toBe(4);
+  });
+
+  it('shows no bar for an account that is not listing, and leaves what the stream reported', () => {
+    expect(seedProgress({}, status({ phase: 'incremental', rate: 0, eta: undefined }), 0)).toEqual({});
+    expect(seedProgress({}, status({ phase: 'new', done: 0, total: 0, rate: 0, eta: undefined }), 0)).toEqual({});
+    const streamed = applyProgress({}, { account_id: 'a', phase: 'backfill', done: 700, total: 1000 }, 0);
+    expect(seedProgress(streamed, status({}), 5)).toBe(streamed);
+  });
+
+  it('has no eta before a rate is known, and never more done than total', () => {
+    const m = seedProgress({}, status({ phase: 'full', done: 30, total: 20, rate: 0, eta: undefined }), 0);
+    expect(m.a).toMatchObject({ done: 30, total: 30, rate: 0, since: { at: 0, done: 30 } });
+    expect(m.a.eta).toBeUndefined();
   });
 });
 

@@ -1,3 +1,5 @@
+import type { SyncStatus } from './types';
+
 /** SyncProgress is how far one account's sync is, as the dashboard shows it. */
 export interface SyncProgress {
   account_id: string;
@@ -39,6 +41,33 @@ export function applyProgress(
   if (rate > 0) p.eta = Math.ceil((total - e.done) / rate);
   next[e.account_id] = p;
   return next;
+}
+
+/** The phases in which a sync is listing the mailbox, and a bar shows. */
+const listing = new Set(['full', 'backfill', 'resync']);
+
+/**
+ * seedProgress folds an account's sync status, as GET /accounts/{id}/sync
+ * answered it at now (in ms), into the accounts' progress, so that a sync
+ * already running when the page loads shows its bar. The stream's events
+ * are newer than any status fetched beside them: an account they already
+ * report is left as it is. The rate is the server's, measured since the
+ * listing began; the events that follow go on measuring from there.
+ */
+export function seedProgress(
+  cur: Record<string, SyncProgress>,
+  s: SyncStatus,
+  now: number,
+): Record<string, SyncProgress> {
+  const id = s.account.id;
+  if (cur[id] || !listing.has(s.phase)) return cur;
+  const rate = s.rate > 0 && Number.isFinite(s.rate) ? s.rate : 0;
+  const total = Math.max(s.total, s.done);
+  const since = rate > 0 ? { at: now - (s.done / rate) * 1000, done: 0 } : { at: now, done: s.done };
+  const p: SyncProgress = { account_id: id, phase: s.phase, done: s.done, total, rate, since };
+  const eta = s.eta ?? (rate > 0 ? Math.ceil((total - s.done) / rate) : undefined);
+  if (eta !== undefined) p.eta = eta;
+  return { ...cur, [id]: p };
 }
 
 /** etaLabel says how long is left: "about 2 min", "under a minute". */

@@ -49,6 +49,20 @@ export interface Label {
   id: string;
   name: string;
   type: 'system' | 'user';
+  /** Counts, when the list was read from Jarvis's index (absent while an account's first sync runs). */
+  messages_total?: number;
+  messages_unread?: number;
+  threads_total?: number;
+  threads_unread?: number;
+}
+
+/** Where a listing was read: Jarvis's synced index, or Gmail itself. */
+export type ReadSource = 'index' | 'gmail';
+
+export interface LabelList {
+  account?: AccountRef;
+  labels: Label[];
+  source?: ReadSource;
 }
 
 export interface ThreadSummary {
@@ -62,6 +76,8 @@ export interface ThreadSummary {
   labels: string[];
   /** The senders in order of first appearance; the user's own address has me: true. */
   participants?: Participant[];
+  /** The account the thread is in (in a listing of all accounts). */
+  account?: AccountRef;
 }
 
 export interface Participant extends Person {
@@ -69,9 +85,26 @@ export interface Participant extends Person {
 }
 
 export interface ThreadPage {
-  account?: AccountRef;
+  /** The account listed; null when the page merges every account. */
+  account?: AccountRef | null;
+  /** The accounts merged (account=all), the primary first. */
+  accounts?: AccountRef[];
   threads: ThreadSummary[];
   next_page_token?: string;
+  source?: ReadSource;
+}
+
+/** How far an account's sync into Jarvis's index is (GET /accounts/{id}/sync). */
+export interface SyncStatus {
+  account: AccountRef;
+  /** new, full, backfill, incremental or resync. */
+  phase: string;
+  done: number;
+  total: number;
+  /** Messages indexed per second since the listing began. */
+  rate: number;
+  /** Seconds left in the listing, when one runs. */
+  eta?: number;
 }
 
 export interface Attachment {
