@@ -156,8 +156,8 @@ func pushEnv(t *testing.T, d sqldb.Dialect) *testEnv {
 	}})
 }
 
-// In push mode a connected account's calendar is synced at once and
-// watched by a channel; an event created, edited, moved out of the window
+// In push mode a connected account's calendar is synced at once (one
+// listing) and watched by one channel; an event created, edited, moved out of the window
 // or cancelled at Google reaches the index through the channel's
 // notification and a calendar sync job — no poll, no request.
 func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
@@ -179,6 +179,10 @@ func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
 		st := e.syncState(account)
 		if len(st.CalendarChannelTokenSHA256) != 64 || st.CalendarResourceID == "" {
 			t.Fatalf("channel recorded as %+v", st)
+		}
+		// The first sync is one listing of the window and one channel.
+		if stats := e.Sandbox.Google.Stats(); stats["calendar.events.list"] != 1 || stats["calendar.events.watch"] != 1 || stats["calendar.channels.stop"] != 0 {
+			t.Fatalf("calls of the first calendar sync: %v", stats)
 		}
 		if start, end := mailsync.CalendarWindow(time.Now()); !st.CalendarWindowStart.Equal(start) || !st.CalendarWindowEnd.Equal(end) {
 			t.Fatalf("window %s–%s, want %s–%s", st.CalendarWindowStart, st.CalendarWindowEnd, start, end)

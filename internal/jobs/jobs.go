@@ -539,7 +539,9 @@ func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error
 			}
 		}
 		jitter = time.Duration(rand.Int64N(int64(time.Hour)))
-		if w.r.cfg.Channels != nil && (st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(now.Add(24*time.Hour-jitter))) {
+		// A calendar not synced yet gets its channel from its first sync.
+		if w.r.cfg.Channels != nil && !st.CalendarSyncedAt.IsZero() &&
+			(st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(now.Add(24*time.Hour-jitter))) {
 			if err := w.r.renewChannel(ctx, a.ID); err != nil {
 				failed = err
 			}
