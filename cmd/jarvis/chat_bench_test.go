@@ -147,7 +147,7 @@ func startBenchEnv(b *testing.B) *testEnv {
 	cfg.JWTSecret, cfg.EncryptionKeys = secrets.JWTSecret, secrets.EncryptionKeys
 	cfg.GoogleBaseURL, cfg.GoogleClientID, cfg.GoogleClientSecret = sb.URL, sandbox.DefaultClientID, sandbox.DefaultClientSecret
 	cfg.OpenSignup, cfg.LLMProvider, cfg.LogFormat, cfg.LogLevel = true, "sandbox", "json", "error"
-	cfg.ShutdownGrace = 10 * time.Second
+	cfg.ShutdownGrace, cfg.ShutdownDelay = 10*time.Second, 0
 	cfg.ApplyDefaults()
 	m := &Main{Config: cfg, Logger: log, Migrate: true, Listener: ln}
 	m.HTTP.ChatRateLimit = 1 << 30

@@ -112,6 +112,7 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 	cfg.OpenSignup = true
 	cfg.LLMProvider = "sandbox"
 	cfg.ShutdownGrace = 10 * time.Second
+	cfg.ShutdownDelay = 0
 	cfg.LogFormat = "json"
 	if o.configure != nil {
 		o.configure(cfg)

@@ -18,6 +18,9 @@ import (
 func startServeCommand(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
+	if _, ok := env["JARVIS_SHUTDOWN_DELAY"]; !ok {
+		env["JARVIS_SHUTDOWN_DELAY"] = "0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	logs := &syncBuffer{}

@@ -23,7 +23,7 @@ type served struct {
 // database in dir and waits until it answers.
 func serveIn(t *testing.T, dir, addr, sbAddr string) *served {
 	t.Helper()
-	env := map[string]string{"JARVIS_DATABASE_URL": "sqlite:" + filepath.Join(dir, "jarvis.db"), "JARVIS_SANDBOX_ADDR": sbAddr}
+	env := map[string]string{"JARVIS_DATABASE_URL": "sqlite:" + filepath.Join(dir, "jarvis.db"), "JARVIS_SANDBOX_ADDR": sbAddr, "JARVIS_SHUTDOWN_DELAY": "0"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}

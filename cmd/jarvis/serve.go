@@ -61,7 +61,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return err
 	}
 	<-ctx.Done()
-	m.Logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	m.Logger.Info("shutting down: readiness answers 503, then the listener closes and in-flight requests and jobs finish",
+		"delay", cfg.ShutdownDelay.String(), "grace", cfg.ShutdownGrace.String())
 	return m.Close()
 }
 
@@ -289,16 +290,32 @@ func (m *Main) janitor(ctx context.Context) {
 	}
 }
 
-// Close stops accepting requests, lets in-flight ones finish within the
-// grace period, then closes every dependency in reverse order.
+// Close shuts Jarvis down. Readiness (/readyz) turns 503 at once and the
+// background jobs stop taking new work; requests are still served for
+// Config.ShutdownDelay, so that load balancers notice; then the listener
+// closes, open event streams end with a retry hint, and in-flight requests
+// and running jobs have Config.ShutdownGrace to finish (jobs still running
+// then are cancelled, which hands them back to be retried by any
+// replica). Last, every dependency closes in reverse order.
 func (m *Main) Close() error {
 	var errs []error
 	if m.HTTPServer != nil && m.listener != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+		m.API.Drain()
+		deadline := time.Now().Add(m.Config.ShutdownDelay + m.Config.ShutdownGrace)
+		jobsStopped := make(chan error, 1)
+		go func() { jobsStopped <- m.stopJobs(deadline) }()
+		if m.Config.ShutdownDelay > 0 {
+			m.Logger.Info("draining: readiness answers 503 before the listener closes", "delay", m.Config.ShutdownDelay.String())
+			time.Sleep(m.Config.ShutdownDelay)
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		if err := m.HTTPServer.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 		}
 		cancel()
+		if err := <-jobsStopped; err != nil {
+			errs = append(errs, fmt.Errorf("stop background jobs: %w", err))
+		}
 	}
 	if m.stop != nil {
 		m.stop()
@@ -311,3 +328,25 @@ func (m *Main) Close() error {
 	m.closers = nil
 	return errors.Join(errs...)
 }
+
+// stopJobs stops the background jobs: no new ones are taken, and those
+// running may finish until deadline; then they are cancelled, and River
+// records each for a retry soon, on whichever replica takes it.
+func (m *Main) stopJobs(deadline time.Time) error {
+	if m.Jobs == nil {
+		return nil
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	err := m.Jobs.Stop(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	m.Logger.Warn("background jobs still running after the shutdown grace are cancelled, to be retried", "grace", m.Config.ShutdownGrace.String())
+	ctx, cancel = context.WithTimeout(context.Background(), jobCancelWait)
+	defer cancel()
+	return m.Jobs.StopAndCancel(ctx)
+}
+
+// jobCancelWait bounds the wait for cancelled jobs to return.
+const jobCancelWait = 5 * time.Second

@@ -39,7 +39,7 @@ func TestServeSandboxCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, sbAddr := freeAddr(t), freeAddr(t)
-	env := map[string]string{"JARVIS_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db", "jarvis.db"), "JARVIS_SANDBOX_ADDR": sbAddr}
+	env := map[string]string{"JARVIS_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db", "jarvis.db"), "JARVIS_SANDBOX_ADDR": sbAddr, "JARVIS_SHUTDOWN_DELAY": "0"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

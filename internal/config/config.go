@@ -49,8 +49,13 @@ type Config struct {
 	AnthropicAPIKey  string
 	AnthropicBaseURL string
 
-	LogFormat     string
-	LogLevel      string
+	LogFormat string
+	LogLevel  string
+	// ShutdownDelay is how long, after SIGTERM, readiness answers 503
+	// while the listener stays open, so that load balancers notice before
+	// connections are refused; ShutdownGrace is how long in-flight
+	// requests and running jobs may then finish.
+	ShutdownDelay time.Duration
 	ShutdownGrace time.Duration
 
 	// ApprovalTTL is how long a chat proposal waits for the user's decision.
@@ -137,7 +142,9 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
 	{Env: "JARVIS_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error.",
 		set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }},
-	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "How long in-flight requests may finish after SIGTERM.",
+	{Env: "JARVIS_SHUTDOWN_DELAY", Flag: "shutdown-delay", Default: "5s", Help: "After SIGTERM, how long readiness (/readyz) answers 503 while requests are still served, so that load balancers stop sending new ones before the listener closes. 0 closes at once.",
+		set: func(c *Config, v string) (err error) { c.ShutdownDelay, err = parseDuration(v); return }},
+	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "After the shutdown delay, how long in-flight requests and running background jobs may finish; jobs still running then are cancelled and retried by another replica.",
 		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
@@ -315,6 +322,9 @@ func (c *Config) ValidateSettings() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))
+	}
+	if c.ShutdownDelay < 0 {
+		errs = append(errs, errors.New("JARVIS_SHUTDOWN_DELAY must not be negative (0 closes the listener at once)"))
 	}
 	if c.ApprovalTTL <= 0 {
 		errs = append(errs, errors.New("JARVIS_APPROVAL_TTL must be positive"))

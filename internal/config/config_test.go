@@ -92,3 +92,24 @@ func TestFlagNamesFollowTheVariables(t *testing.T) {
 		}
 	}
 }
+
+// The shutdown settings: defaults, 0 for no delay, and bad values named.
+func TestShutdownSettings(t *testing.T) {
+	c, err := Load(lookup(nil), nil)
+	if err != nil || c.ShutdownDelay != 5*time.Second || c.ShutdownGrace != 20*time.Second {
+		t.Fatalf("defaults: delay %v grace %v, %v", c.ShutdownDelay, c.ShutdownGrace, err)
+	}
+	c, err = Load(lookup(map[string]string{"JARVIS_SHUTDOWN_DELAY": "0", "JARVIS_SHUTDOWN_GRACE": "45s"}), nil)
+	if err != nil || c.ShutdownDelay != 0 || c.ShutdownGrace != 45*time.Second {
+		t.Fatalf("set: delay %v grace %v, %v", c.ShutdownDelay, c.ShutdownGrace, err)
+	}
+	_, err = Load(lookup(map[string]string{"JARVIS_SHUTDOWN_DELAY": "soon"}), nil)
+	if err == nil || !strings.Contains(err.Error(), `JARVIS_SHUTDOWN_DELAY: "soon" is not a duration`) {
+		t.Fatalf("a bad delay: %v", err)
+	}
+	c, _ = Load(lookup(map[string]string{"JARVIS_SHUTDOWN_DELAY": "-1s"}), nil)
+	c.ApplyDefaults()
+	if err := c.ValidateSettings(); err == nil || !strings.Contains(err.Error(), "JARVIS_SHUTDOWN_DELAY must not be negative") {
+		t.Fatalf("a negative delay: %v", err)
+	}
+}

@@ -45,6 +45,9 @@ type Bus struct {
 	// listening connection).
 	stop  context.CancelFunc
 	ready chan struct{} // closed once the transport listens
+	// closed is set by Close: the process is shutting down, and a stream
+	// opened from then on is closed at once.
+	closed bool
 }
 
 // Subscription is one open stream of a user's events. C is closed when the
@@ -55,6 +58,7 @@ type Subscription struct {
 	userID     string
 	once       sync.Once
 	overflowed bool
+	shutdown   bool
 	ready      chan struct{}
 }
 
@@ -133,6 +137,11 @@ func (b *Bus) Subscribe(userID string) *Subscription {
 	s := &Subscription{C: make(chan Event, bufferSize), bus: b, userID: userID}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		s.shutdown = true
+		s.once.Do(func() { close(s.C) })
+		return s
+	}
 	if b.subs[userID] == nil {
 		b.subs[userID] = map[*Subscription]bool{}
 	}
@@ -195,13 +204,24 @@ func (s *Subscription) Overflowed() bool {
 	return s.overflowed
 }
 
-// Close ends every open stream (at shutdown, so that the server need not
-// wait for them).
+// ShutDown reports whether the stream was closed because the process is
+// shutting down (Close): its reader should reconnect, to another replica.
+func (s *Subscription) ShutDown() bool {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	return s.shutdown
+}
+
+// Close ends every open stream, and every one opened later, with ShutDown
+// true (at shutdown, so that the server need not wait for them and their
+// readers reconnect elsewhere).
 func (b *Bus) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.closed = true
 	for _, m := range b.subs {
 		for s := range m {
+			s.shutdown = true
 			b.removeLocked(s)
 		}
 	}

@@ -175,3 +175,22 @@ func TestSlowSubscriberOverflows(t *testing.T) {
 		t.Fatal("Close left a stream open")
 	}
 }
+
+// Close (shutdown) ends every open stream, and every one opened after it,
+// saying so; a cancelled or overflowed stream does not say so.
+func TestCloseEndsStreamsForShutdown(t *testing.T) {
+	b := events.New(context.Background(), nil, nil)
+	open, cancelled := b.Subscribe("u1"), b.Subscribe("u1")
+	cancelled.Cancel()
+	b.Close()
+	if _, ok := <-open.C; ok || !open.ShutDown() || open.Overflowed() {
+		t.Fatalf("open stream after Close: shut down %v, overflowed %v", open.ShutDown(), open.Overflowed())
+	}
+	if cancelled.ShutDown() {
+		t.Fatal("a stream cancelled before Close says it was shut down")
+	}
+	late := b.Subscribe("u2")
+	if _, ok := <-late.C; ok || !late.ShutDown() || b.Subscribers("u2") != 0 {
+		t.Fatal("a stream opened after Close stays open")
+	}
+}

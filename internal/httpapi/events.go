@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -16,6 +17,13 @@ const maxStreamsPerUser = 8
 // heartbeatEvery keeps proxies from closing an idle stream.
 const heartbeatEvery = 25 * time.Second
 
+// A stream ended by shutdown tells its browser to reconnect after
+// shutdownRetryMin plus up to shutdownRetrySpread (the SSE retry field).
+const (
+	shutdownRetryMin    = time.Second
+	shutdownRetrySpread = 2 * time.Second
+)
+
 func (s *Server) registerEventRoutes() {
 	s.handle("GET /events", s.authed(s.eventStream))
 }
@@ -23,7 +31,9 @@ func (s *Server) registerEventRoutes() {
 // eventStream streams the user's changes as server-sent events:
 // mail.changed, calendar.changed and sync.progress, each with JSON data
 // naming the account; a comment every 25 s keeps the stream open. A reader
-// too slow to keep up gets a reload event and the stream ends.
+// too slow to keep up gets a reload event and the stream ends. At shutdown
+// the stream ends with a retry field (1–3 s), so that the browser
+// reconnects to another replica.
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	if s.Events == nil {
 		s.unavailable(w, r, jarvis.EUNAVAILABLE, "The event stream")
@@ -82,10 +92,17 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request, u *jarvis.U
 			fmt.Fprint(w, ": ping\n\n")
 		case e, ok := <-sub.C:
 			if !ok {
-				if sub.Overflowed() {
+				switch {
+				case sub.Overflowed():
 					fmt.Fprint(w, "event: reload\ndata: {}\n\n")
-					_ = rc.Flush()
+				case sub.ShutDown():
+					// This replica is going away: the browser is to
+					// reconnect, through the load balancer to another one,
+					// after a spread-out delay so that the streams of a
+					// whole replica do not all come back at once.
+					fmt.Fprintf(w, ": shutting down\nretry: %d\n\n", shutdownRetryMin.Milliseconds()+rand.Int64N(shutdownRetrySpread.Milliseconds()))
 				}
+				_ = rc.Flush()
 				return
 			}
 			if e.Type == RevokedEvent {

@@ -11,15 +11,36 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 )
 
-// health answers liveness: the process serves requests.
+// health answers liveness (GET /livez, and /health): the process serves
+// requests. It checks no dependency, so that an orchestrator never restarts
+// a replica for a database that is down everywhere.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// ready checks every dependency and answers 503 service_unavailable naming
-// the first that fails in field, with the reason in detail when the check
-// gives one (a database out of connections says too_many_connections).
+// Drain turns readiness off for good: from now on GET /readyz (and /ready)
+// answers 503 with field "shutdown", so that load balancers stop sending
+// this replica new requests while it finishes those it has. Every other
+// route still answers.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+// ready answers readiness (GET /readyz, and /ready): 503
+// service_unavailable with field "shutdown" once the replica drains;
+// otherwise it checks every dependency (the database, and Redis when it is
+// configured — never Google or the LLM, whose outage no other replica
+// would cure) and answers 503 naming the first that fails in field, with
+// the reason in detail when the check gives one (a database out of
+// connections says too_many_connections).
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.Draining() {
+		writeProblem(w, Problem{Type: "urn:jarvis:problem:" + jarvis.EUNAVAILABLE, Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "This replica is shutting down.", Code: jarvis.EUNAVAILABLE, Field: "shutdown",
+			RequestID: jarvis.RequestIDFromContext(r.Context())})
+		return
+	}
 	names := make([]string, 0, len(s.Checks))
 	for n := range s.Checks {
 		names = append(names, n)

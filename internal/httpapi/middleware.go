@@ -53,7 +53,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 				s.cfg.Observe(r.Method, r.Pattern, sw.status())
 			}
 			level := slog.LevelInfo
-			if r.URL.Path == "/health" || r.URL.Path == "/ready" {
+			if isProbe(r.URL.Path) {
 				level = slog.LevelDebug
 			}
 			// Log the path without its query: queries may hold search terms.
@@ -62,6 +62,16 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// isProbe reports whether path is a liveness or readiness probe, which
+// orchestrators call every few seconds: logged at debug level only.
+func isProbe(path string) bool {
+	switch path {
+	case "/livez", "/readyz", "/health", "/ready":
+		return true
+	}
+	return false
 }
 
 func validRequestID(id string) bool {

@@ -81,8 +81,10 @@ type readyResponse struct {
 }
 
 var operations = []operation{
-	{method: "GET", path: "/health", summary: "Liveness", tag: "service", ok: 200, resp: healthResponse{}},
-	{method: "GET", path: "/ready", summary: "Readiness: the database (and other dependencies) answer", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
+	{method: "GET", path: "/livez", summary: "Liveness: the process answers (no dependency is checked)", tag: "service", ok: 200, resp: healthResponse{}},
+	{method: "GET", path: "/readyz", summary: "Readiness: the database, and Redis when it is configured, answer (never Google or the LLM). 503 service_unavailable naming the failing check in field, or field shutdown from SIGTERM on, while the replica drains", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
+	{method: "GET", path: "/health", summary: "Liveness, as GET /livez", tag: "service", ok: 200, resp: healthResponse{}},
+	{method: "GET", path: "/ready", summary: "Readiness, as GET /readyz", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
 	{method: "GET", path: "/openapi.json", summary: "This description", tag: "service", ok: 200, resp: map[string]any{}},
 	{method: "GET", path: "/me", summary: "The caller, their orgs and roles, and their Google connection", tag: "auth", auth: true, ok: 200, resp: meResponse{}, errors: authErrs()},
 	{method: "POST", path: "/auth/logout", summary: "Revoke the token this request is made with", tag: "auth", auth: true, ok: 204, errors: authErrs(403)},
@@ -162,7 +164,7 @@ var operations = []operation{
 // serverErrs are the statuses any route may answer: 500 internal, and 503
 // service_unavailable when it needs the database and cannot have it.
 func serverErrs(op operation) []int {
-	if op.path == "/health" || op.path == "/openapi.json" {
+	if op.path == "/health" || op.path == "/livez" || op.path == "/openapi.json" {
 		return []int{500}
 	}
 	return []int{500, 503}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
@@ -75,7 +76,7 @@ type Deps struct {
 	Events EventBus
 	// Dashboard serves the web app at "/".
 	Dashboard http.Handler
-	// Checks are what /ready verifies, by name.
+	// Checks are what /readyz (and /ready) verifies, by name.
 	Checks map[string]func(context.Context) error
 	Logger *slog.Logger
 }
@@ -102,6 +103,8 @@ type Server struct {
 	mux           *http.ServeMux
 	handler       http.Handler
 	routes        []string
+	// draining is set by Drain: readiness answers 503 from then on.
+	draining atomic.Bool
 }
 
 // New builds the API.
@@ -152,6 +155,8 @@ func (s *Server) handle(pattern string, h http.Handler) {
 }
 
 func (s *Server) registerRoutes() {
+	s.handle("GET /livez", http.HandlerFunc(s.health))
+	s.handle("GET /readyz", http.HandlerFunc(s.ready))
 	s.handle("GET /health", http.HandlerFunc(s.health))
 	s.handle("GET /ready", http.HandlerFunc(s.ready))
 	s.handle("GET /openapi.json", http.HandlerFunc(s.openAPI))
@@ -191,7 +196,7 @@ func (s *Server) registerRoutes() {
 }
 
 // apiPrefixes are the first path segments that belong to the API.
-var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/invitations/"}
+var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/livez/", "/readyz/", "/invitations/"}
 
 func isAPIPath(p string) bool {
 	for _, pre := range apiPrefixes {

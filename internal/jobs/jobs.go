@@ -241,6 +241,11 @@ func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
 // Stop stops taking jobs and waits for those running to end, or for ctx.
 func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
 
+// StopAndCancel stops taking jobs and cancels those running, then waits
+// for them to return, or for ctx. A cancelled job is not lost: River
+// records the attempt as failed and retries it, on any replica.
+func (r *Runner) StopAndCancel(ctx context.Context) error { return r.client.StopAndCancel(ctx) }
+
 // EnqueueSync asks for a sync of the account (with a follow-up when its job
 // is there already, as EnqueueSyncTx does).
 func (r *Runner) EnqueueSync(ctx context.Context, accountID string) error {
