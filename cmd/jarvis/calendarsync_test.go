@@ -232,6 +232,22 @@ func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
 		if got := indexCalendarView(t, x, account, st.CalendarWindowStart, st.CalendarWindowEnd); got[ev.Id] != "" {
 			t.Fatalf("cancelled event still indexed: %s", got[ev.Id])
 		}
+
+		// The sync status shows the calendar's.
+		var status struct {
+			Calendar struct {
+				Synced        bool       `json:"synced"`
+				WindowStart   time.Time  `json:"window_start"`
+				LastPushAt    *time.Time `json:"last_push"`
+				LastSuccessAt *time.Time `json:"last_success"`
+				ChannelExpiry *time.Time `json:"channel_expiry"`
+			} `json:"calendar"`
+		}
+		e.json("GET", "/accounts/"+account+"/sync", e.signIn(ada), nil, 200, &status)
+		if c := status.Calendar; !c.Synced || !c.WindowStart.Equal(st.CalendarWindowStart) || c.LastPushAt == nil || c.LastSuccessAt == nil ||
+			c.ChannelExpiry == nil || !c.ChannelExpiry.After(time.Now()) {
+			t.Fatalf("calendar status %+v", c)
+		}
 	})
 }
 

@@ -86,6 +86,17 @@ type syncStatus struct {
 	LastSuccessAt *time.Time        `json:"last_success,omitempty" doc:"When a sync last caught up."`
 	LastError     string            `json:"last_error,omitempty" doc:"Why the last sync failed, if it did."`
 	WatchExpiry   *time.Time        `json:"watch_expiry,omitempty" doc:"When the Gmail watch lapses unless renewed (push and pull modes)."`
+	Calendar      calendarStatus    `json:"calendar" doc:"The calendar's sync."`
+}
+
+// calendarStatus is how far an account's calendar sync is.
+type calendarStatus struct {
+	Synced        bool       `json:"synced" doc:"Whether the calendar's window is indexed (upcoming events are then read from the index)."`
+	WindowStart   *time.Time `json:"window_start,omitempty" doc:"The window of events indexed: from this instant…"`
+	WindowEnd     *time.Time `json:"window_end,omitempty" doc:"…to this one."`
+	LastPushAt    *time.Time `json:"last_push,omitempty" doc:"When the calendar's channel last notified a change."`
+	LastSuccessAt *time.Time `json:"last_success,omitempty" doc:"When a calendar sync last finished."`
+	ChannelExpiry *time.Time `json:"channel_expiry,omitempty" doc:"When the calendar's channel lapses unless renewed (push mode)."`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -112,7 +123,9 @@ func (s *Server) syncStatus(w http.ResponseWriter, r *http.Request, u *jarvis.Us
 	}
 	out := syncStatus{Account: jarvis.AccountRef{ID: a.ID, Email: a.Email}, Phase: string(st.Phase), Done: st.Done, Total: st.Total,
 		HistoryID: st.HistoryID, LastPushAt: optTime(st.LastPushAt), LastSuccessAt: optTime(st.LastSuccessAt), LastError: st.LastError,
-		WatchExpiry: optTime(st.WatchExpiry)}
+		WatchExpiry: optTime(st.WatchExpiry), Calendar: calendarStatus{Synced: st.CalendarSyncToken != "",
+			WindowStart: optTime(st.CalendarWindowStart), WindowEnd: optTime(st.CalendarWindowEnd), LastPushAt: optTime(st.CalendarPushAt),
+			LastSuccessAt: optTime(st.CalendarSyncedAt), ChannelExpiry: optTime(st.CalendarChannelExpiry)}}
 	if listing := st.Phase == mailsync.PhaseFull || st.Phase == mailsync.PhaseBackfill || st.Phase == mailsync.PhaseResync; listing && !st.StartedAt.IsZero() {
 		if secs := time.Since(st.StartedAt).Seconds(); secs > 0 {
 			out.Rate = float64(st.Done) / secs
