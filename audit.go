@@ -24,6 +24,9 @@ const (
 	AuditGmailMessageGet         = "gmail.message.get"
 	AuditGmailAttachmentGet      = "gmail.attachment.get"
 	AuditGmailDraftCreate        = "gmail.draft.create"
+	AuditGmailThreadModify       = "gmail.thread.modify"
+	AuditGmailThreadTrash        = "gmail.thread.trash"
+	AuditGmailThreadUntrash      = "gmail.thread.untrash"
 	AuditCalendarEventsList      = "calendar.events.list"
 	AuditChatToolCall            = "chat.tool_call"
 	AuditChatApprovalRequested   = "chat.approval_requested"
@@ -50,6 +53,7 @@ var AuditActions = []string{
 	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
 	AuditGoogleConnect, AuditGoogleConnectRefused, AuditGoogleAccountPrimary, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleTokenDecryptFail, AuditGoogleDisconnect,
 	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
+	AuditGmailThreadModify, AuditGmailThreadTrash, AuditGmailThreadUntrash,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,
 	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,

@@ -2,6 +2,8 @@ package jarvis
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -191,3 +193,100 @@ func IsGmailID(s string) bool {
 // Google account: an Idempotency-Key answers again only for that account,
 // and the account's stored answers go with it when it is disconnected.
 func DraftIdempotencyScope(accountID string) string { return "gmail.draft:" + accountID }
+
+// ThreadModify changes the labels of every message of a thread, by label
+// id: archiving removes INBOX, marking read removes UNREAD, starring adds
+// STARRED.
+type ThreadModify struct {
+	AddLabels    []string `json:"add_labels" doc:"Label ids to add: a system label (INBOX, UNREAD, STARRED, IMPORTANT, SPAM, CATEGORY_*) or a user label (Label_12). At most 100."`
+	RemoveLabels []string `json:"remove_labels" doc:"Label ids to remove, as add_labels. At most 100; never one that add_labels names."`
+}
+
+// ThreadChange is the answer of a change to a thread: the thread as Gmail
+// stores it afterwards, read back.
+type ThreadChange struct {
+	Account *AccountRef   `json:"account" doc:"The Google account the thread is in."`
+	Thread  ThreadSummary `json:"thread" doc:"The thread as Gmail stores it after the change, read back."`
+	// Indexed says whether the local index has the change already.
+	Indexed bool `json:"indexed" doc:"true: the local index has the change, so a listing read from it shows it; false: it arrives with the account's next sync, within seconds (a listing asked of Gmail shows it at once)."`
+	// HistoryID is the thread's last change in Gmail's history.
+	HistoryID uint64 `json:"-"`
+}
+
+// MailOrganiser organises the mail of one of the user's accounts: labels,
+// archive, read state, stars, and the trash (never deleting for good).
+// account and the errors are as MailService's; ENOTFOUND when the thread
+// is not in the account; EINVALID naming the field (add_labels,
+// remove_labels) for labels Gmail does not have.
+type MailOrganiser interface {
+	ModifyThread(ctx context.Context, userID, account, threadID string, in ThreadModify) (*ThreadChange, error)
+	// TrashThread moves the thread to the trash (trash false: out of it).
+	TrashThread(ctx context.Context, userID, account, threadID string, trash bool) (*ThreadChange, error)
+}
+
+// maxLabelChanges bounds the labels of one modify, each way.
+const maxLabelChanges = 100
+
+// Label ids a modify cannot set, with why.
+var unsettableLabels = map[string]string{
+	"SENT":  "SENT is set by sending, not by a modify.",
+	"DRAFT": "DRAFT is set by drafting, not by a modify.",
+	"CHAT":  "CHAT cannot be set by a modify.",
+	"TRASH": "Move a thread to the trash with POST /gmail/threads/{id}/trash, and back with /untrash.",
+}
+
+// settableSystemLabels are the system labels a modify may add or remove.
+var settableSystemLabels = map[string]bool{
+	"INBOX": true, "UNREAD": true, "STARRED": true, "IMPORTANT": true, "SPAM": true,
+	"CATEGORY_PERSONAL": true, "CATEGORY_SOCIAL": true, "CATEGORY_PROMOTIONS": true,
+	"CATEGORY_UPDATES": true, "CATEGORY_FORUMS": true,
+}
+
+// isUserLabelID reports whether s has the form of a user label's id:
+// Label_ and digits.
+func isUserLabelID(s string) bool {
+	n, ok := strings.CutPrefix(s, "Label_")
+	if !ok || n == "" || len(n) > 20 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks a modify before any call to Google: at least one label,
+// at most 100 each way, every id a settable system label or a user
+// label's, none both added and removed. EINVALID names the field.
+func (m ThreadModify) Validate() error {
+	if len(m.AddLabels)+len(m.RemoveLabels) == 0 {
+		return Invalid("add_labels", "Give at least one label id in add_labels or remove_labels.")
+	}
+	for _, f := range []struct {
+		name   string
+		labels []string
+	}{{"add_labels", m.AddLabels}, {"remove_labels", m.RemoveLabels}} {
+		if len(f.labels) > maxLabelChanges {
+			return Invalid(f.name, "%s has %d labels; at most %d.", f.name, len(f.labels), maxLabelChanges)
+		}
+		for _, l := range f.labels {
+			if why, ok := unsettableLabels[l]; ok {
+				return Invalid(f.name, "%s", why)
+			}
+			if !settableSystemLabels[l] && !isUserLabelID(l) {
+				if len(l) > 60 {
+					l = l[:60] + "…"
+				}
+				return Invalid(f.name, "%q is not a label id: use a system label such as INBOX, UNREAD or STARRED, or a user label's id such as Label_12 (GET /gmail/labels lists them).", l)
+			}
+		}
+	}
+	for _, l := range m.AddLabels {
+		if slices.Contains(m.RemoveLabels, l) {
+			return Invalid("remove_labels", "%s is both added and removed.", l)
+		}
+	}
+	return nil
+}

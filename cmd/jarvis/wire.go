@@ -22,11 +22,20 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	}, google.Stores{Users: m.DB, Profiles: m.DB, Integrations: connectHook{IntegrationStore: integrations, m: m}, States: m.DB, Auditor: auditor, Invitations: m.DB, Identities: m.DB})
 	// Mail listings are read from the local index once an account is synced.
 	m.Index = sqldb.NewMailIndex(m.DB)
-	reads := mailreads.New(mailreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor})
+	// A change to a thread schedules the account's sync (the jobs start in
+	// wireSync), so that the next listing from the index shows it.
+	sync := func(ctx context.Context, accountID string) error {
+		if m.Jobs == nil {
+			return nil
+		}
+		return m.Jobs.EnqueueSync(ctx, accountID)
+	}
+	reads := mailreads.New(mailreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
+		Sync: sync, Logger: m.Logger.With("component", "mail")})
 	// So are calendar events, once an account's calendar is synced.
 	calendar := calendarreads.New(calendarreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
 		CanRead: google.CanReadCalendar})
-	deps.SignIn, deps.Mail, deps.Labels, deps.Calendar = m.Google, reads, reads, calendar
+	deps.SignIn, deps.Mail, deps.Labels, deps.Organiser, deps.Calendar = m.Google, reads, reads, reads, calendar
 	return nil
 }
 

@@ -27,11 +27,12 @@ import (
 const (
 	ScopeGmailReadonly    = "https://www.googleapis.com/auth/gmail.readonly"
 	ScopeGmailCompose     = "https://www.googleapis.com/auth/gmail.compose"
+	ScopeGmailModify      = "https://www.googleapis.com/auth/gmail.modify"
 	ScopeCalendarReadonly = "https://www.googleapis.com/auth/calendar.readonly"
 )
 
 // Scopes is what a sign-in requests.
-var Scopes = []string{oidc.ScopeOpenID, "email", "profile", ScopeGmailReadonly, ScopeGmailCompose, ScopeCalendarReadonly}
+var Scopes = []string{oidc.ScopeOpenID, "email", "profile", ScopeGmailReadonly, ScopeGmailCompose, ScopeGmailModify, ScopeCalendarReadonly}
 
 // realIssuer is Google's OpenID Connect issuer.
 const realIssuer = "https://accounts.google.com"

@@ -147,6 +147,12 @@ var operations = []operation{
 		params: []param{path("message_id", ""), path("attachment_id", ""), accountQ}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 413)},
 	{method: "POST", path: "/gmail/draft", summary: "Create a draft in one account (a threaded reply with reply_to_thread_id: the thread must be in that account)", tag: "gmail", auth: true,
 		params: []param{accountQ}, body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "POST", path: "/gmail/threads/{id}/modify", summary: "Add and remove labels on every message of a thread: archive (remove INBOX), mark read or unread (remove or add UNREAD), star (add STARRED), label (add Label_12). The user acting: no approval. Answers the thread as Gmail stores it afterwards, read back, once the local index has it too or after at most 2 s (indexed says which)", tag: "gmail", auth: true,
+		params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ}, body: jarvis.ThreadModify{}, ok: 200, resp: jarvis.ThreadChange{}, errors: googleErrs(400, 413)},
+	{method: "POST", path: "/gmail/threads/{id}/trash", summary: "Move a thread to the trash (never deleted for good); answers the thread as Gmail stores it afterwards, as modify does", tag: "gmail", auth: true,
+		params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ}, ok: 200, resp: jarvis.ThreadChange{}, errors: googleErrs(400)},
+	{method: "POST", path: "/gmail/threads/{id}/untrash", summary: "Move a thread out of the trash; answers the thread as Gmail stores it afterwards, as modify does", tag: "gmail", auth: true,
+		params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ}, ok: 200, resp: jarvis.ThreadChange{}, errors: googleErrs(400)},
 	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of an account's primary calendar, recurring ones expanded; with account=all, every account's merged in time order, each event naming its account (if any account fails, so does the answer, naming it). Answered from the local index once the calendars asked for are synced (source index), else from Google (source google)", tag: "calendar", auth: true,
 		params: []param{q("account", "string", "an account id or email (default: the primary), or all"), q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
 

@@ -60,11 +60,13 @@ type Deps struct {
 	SignIn       jarvis.SignInService
 	// States are the sign-ins in flight: a browser callback refused for
 	// want of its binding cookie consumes its state here.
-	States   jarvis.SignInStates
-	Mail     jarvis.MailService
-	Labels   LabelService
-	Calendar jarvis.CalendarService
-	Chat     jarvis.ChatService
+	States jarvis.SignInStates
+	Mail   jarvis.MailService
+	Labels LabelService
+	// Organiser changes threads: labels and the trash.
+	Organiser jarvis.MailOrganiser
+	Calendar  jarvis.CalendarService
+	Chat      jarvis.ChatService
 	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake

@@ -21,6 +21,9 @@ func (s *Server) registerGoogleRoutes() {
 	s.handle("GET /gmail/message/{message_id}/html", s.google(s.messageHTML))
 	s.handle("GET /gmail/message/{message_id}/attachment/{attachment_id}", s.google(s.getAttachment))
 	s.handle("POST /gmail/draft", s.google(s.createDraft))
+	s.handle("POST /gmail/threads/{id}/modify", s.google(s.modifyThread))
+	s.handle("POST /gmail/threads/{id}/trash", s.google(s.trashThread))
+	s.handle("POST /gmail/threads/{id}/untrash", s.google(s.trashThread))
 	s.handle("GET /calendar/upcoming", s.google(s.upcoming))
 }
 

@@ -12,6 +12,7 @@ package mailreads
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -30,9 +31,10 @@ type Index interface {
 	Labels(ctx context.Context, accountID string) ([]mailsync.Label, error)
 }
 
-// Live reads Gmail itself.
+// Live reads Gmail itself, and changes it.
 type Live interface {
 	jarvis.MailService
+	jarvis.MailOrganiser
 	ListLabels(ctx context.Context, userID, account string) (*jarvis.LabelList, error)
 }
 
@@ -53,21 +55,37 @@ type Config struct {
 	Accounts Accounts
 	Auditor  jarvis.Auditor
 	Now      func() time.Time
+	// Sync schedules an account's sync, after a change to its mail (nil:
+	// the index learns of changes only from Gmail's notifications and
+	// polls).
+	Sync func(ctx context.Context, accountID string) error
+	// Settle bounds how long a change waits for the index to have it
+	// (default 2 s).
+	Settle time.Duration
+	Logger *slog.Logger
 }
 
 // Service is a jarvis.MailService that lists threads and labels from the
-// index where it can; every other method is the live one.
+// index where it can; every other read is the live one. Its changes
+// (jarvis.MailOrganiser) are Gmail's, followed by a sync of the account so
+// that the next listing from the index shows them.
 type Service struct {
 	Live
 	cfg Config
 }
 
-var _ jarvis.MailService = (*Service)(nil)
+var (
+	_ jarvis.MailService   = (*Service)(nil)
+	_ jarvis.MailOrganiser = (*Service)(nil)
+)
 
 // New returns the service.
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{Live: cfg.Live, cfg: cfg}
 }
