@@ -334,6 +334,7 @@ func TestOneRefreshAcrossReplicas(t *testing.T) {
 	}
 	b.json("POST", "/auth/google/callback", "", map[string]string{"code": loc.Query().Get("code"), "state": loc.Query().Get("state")}, 200, &tok)
 
+	read := a.liveRead(tok.AccessToken)
 	burst := func() {
 		t.Helper()
 		var wg sync.WaitGroup
@@ -346,7 +347,7 @@ func TestOneRefreshAcrossReplicas(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, body := env.do("GET", liveRead, tok.AccessToken, nil)
+				r, body := env.do("GET", read, tok.AccessToken, nil)
 				if r.StatusCode != 200 {
 					errs <- string(body)
 				}

@@ -22,9 +22,18 @@ import (
 // does.
 const liveListing = "/gmail/threads?max_results=1&q=larger%3A1"
 
-// liveRead is one call to Google per request, for tests that count token
-// refreshes.
-const liveRead = "/calendar/upcoming?days=1"
+// liveRead returns a read of one of the user's threads: exactly one call to
+// Google per request (a thread is never read from the index), for tests
+// that count token refreshes.
+func (e *testEnv) liveRead(tok string) string {
+	e.t.Helper()
+	var p jarvis.ThreadPage
+	e.json("GET", liveListing, tok, nil, 200, &p)
+	if len(p.Threads) == 0 {
+		e.t.Fatal("no thread to read")
+	}
+	return "/gmail/thread/" + p.Threads[0].ID
+}
 
 // walkThreads lists every page of GET /gmail/threads and returns the
 // threads with the source of each page.

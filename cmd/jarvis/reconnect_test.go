@@ -58,7 +58,8 @@ func TestReconnectRepairsGrant(t *testing.T) {
 		if ct := refreshCT(); ct != "" {
 			t.Fatalf("unreadable refresh token kept: %q", ct[:8])
 		}
-		e.json("GET", liveRead, tok, nil, 200, nil)
+		read := e.liveRead(tok)
+		e.json("GET", read, tok, nil, 200, nil)
 		au := start(tok)
 		if !asksConsent(au) {
 			t.Fatal("a grant without a refresh token does not ask for consent")
@@ -73,7 +74,7 @@ func TestReconnectRepairsGrant(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Sandbox.Google.ResetStats()
-		e.json("GET", liveRead, tok, nil, 200, nil)
+		e.json("GET", read, tok, nil, 200, nil)
 		if n := e.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
 			t.Fatalf("%d refreshes after reconnecting, want 1", n)
 		}

@@ -21,6 +21,7 @@ func TestRotatedRefreshTokenIsKept(t *testing.T) {
 		tok := a.signIn("ada@example.com")
 		a.Main.API.SetGoogleRateLimit(1000)
 		b.Main.API.SetGoogleRateLimit(1000)
+		read := a.liveRead(tok)
 		for round := 0; round < 4; round++ {
 			if _, err := a.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
 				t.Fatal(err)
@@ -33,7 +34,7 @@ func TestRotatedRefreshTokenIsKept(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if r, body := env.do("GET", liveRead, tok, nil); r.StatusCode != 200 {
+					if r, body := env.do("GET", read, tok, nil); r.StatusCode != 200 {
 						fails <- string(body)
 					}
 				}()
