@@ -136,7 +136,7 @@ func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmai
 	if limit > 0 {
 		query += ` LIMIT ` + arg(limit)
 	}
-	rows, err := x.db.db.QueryContext(ctx, query, args...)
+	rows, err := x.db.db.QueryContext(ctx, query, x.db.planned(args)...)
 	if err != nil {
 		return nil, Unavailable(err)
 	}

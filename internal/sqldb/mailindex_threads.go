@@ -42,7 +42,7 @@ func (x *MailIndex) ListThreads(ctx context.Context, accountID string, f mailsyn
 	if f.Limit > 0 {
 		query += " LIMIT " + arg(f.Limit)
 	}
-	rows, err := scanThreads(ctx, x.db.db, query, args...)
+	rows, err := scanThreads(ctx, x.db.db, query, x.db.planned(args)...)
 	out := make([]mailsync.Thread, len(rows))
 	for i, r := range rows {
 		out[i] = r.Thread

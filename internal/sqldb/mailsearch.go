@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
 
 	"github.com/jarvis-hq/jarvis"
@@ -69,6 +70,19 @@ func (w searchWords) tsvector() string {
 		b.WriteString("'" + word + "'")
 	}
 	return b.String()
+}
+
+// planned returns args for a query PostgreSQL is to plan for these values
+// each time it runs. pgx caches a prepared statement per connection, and
+// after five runs PostgreSQL may keep a generic plan, made without the
+// values: for a search that cannot tell a rare word from a common one, nor
+// the last 30 days from all time, and can be a hundred times slower. pgx's
+// exec mode sends an unnamed statement instead, planned at each run.
+func (db *DB) planned(args []any) []any {
+	if db.dialect != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // nextSearchRowid returns the first of the fresh search_rowid values (SQLite:
