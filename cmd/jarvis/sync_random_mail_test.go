@@ -284,6 +284,10 @@ func (d *mailDriver) step(i int) {
 			must("delete label", g.Users.Labels.Delete("me", id).Do())
 			d.labels[u] = slices.DeleteFunc(d.labels[u], func(k string) bool { return k == id })
 		}
+	case op == 39 && d.rng.IntN(4) == 0: // every page token issued so far goes stale (a listing in flight starts again)
+		if err := d.sb.InvalidatePageTokens(u); err != nil {
+			t.Fatal(err)
+		}
 	default: // more mail from outside
 		id, _, err := d.sb.Deliver(u, fmt.Appendf(nil, "From: Other <o%d@example.org>\r\nTo: %s\r\nSubject: Notice %d\r\n\r\nBody %d.\r\n", i, u, i, i))
 		must("deliver", err)
