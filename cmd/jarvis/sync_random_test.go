@@ -217,9 +217,22 @@ func randomRun(t *testing.T, bin string, d sqldb.Dialect, seed uint64, ops, proc
 	cals := newRandomCalendars(t, sb.URL, users, seed, uint64(len(d)), ops, func(u string) error { _, err := sb.Google.InvalidateSyncTokens(u); return err })
 	pick := mail.pick
 	expireAt, killAt, restartAt := ops/2, ops/3, ops/3+ops/10+1
+	var expired string
+	var staled bool
 	for i := range ops {
 		if i == expireAt {
-			sb.Google.ExpireHistory(pick(users))
+			expired = pick(users)
+			sb.Google.ExpireHistory(expired)
+		}
+		if expired != "" && !staled {
+			// Once the resync is listing, its page token goes stale: the
+			// listing must start again, not fail.
+			if st, err := x.State(ctx, accounts[expired]); err == nil && st.Phase == mailsync.PhaseResync && st.ListPageToken != "" {
+				staled = true
+				if err := sb.Google.InvalidatePageTokens(expired); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		if i == killAt {
 			jarvises[len(jarvises)-1].kill()

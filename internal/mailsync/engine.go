@@ -160,9 +160,11 @@ func (e *Engine) syncOnce(ctx context.Context, accountID string) error {
 		if errors.Is(err, errHistoryExpired) || errors.Is(err, errListingStale) {
 			// Either way the listing starts again from a fresh profile, and
 			// reconciles what the index holds with what it lists.
+			why := "history expired"
 			if errors.Is(err, errListingStale) {
-				e.cfg.Logger.Info("the listing's page token is stale; the listing starts again", "account_id", accountID, "phase", st.Phase)
+				why = "listing page token stale"
 			}
+			e.cfg.Logger.Info("resync: the listing starts again", "account_id", accountID, "phase", st.Phase, "reason", why)
 			err = s.start(ctx, PhaseResync)
 		}
 		if err != nil {
