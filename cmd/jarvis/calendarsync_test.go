@@ -545,3 +545,56 @@ func TestUpcomingFromTheIndex(t *testing.T) {
 		}
 	})
 }
+
+// The window moves on with the days: a sync on a later day lists the new
+// window afresh, so that an event it has reached (which no increment would
+// name, since it did not change) is indexed and those it has left are not.
+func TestCalendarWindowRollsForward(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
+		const ada = "ada@example.com"
+		account := e.synced(ada)
+		now := time.Now()
+		x := sqldb.NewMailIndex(e.Main.DB)
+		engine := mailsync.New(mailsync.Config{Store: x, Google: e.Main.Google, Decode: google.IndexMessage, DecodeEvent: google.DecodeEvent,
+			Logger: e.Main.Logger, Now: func() time.Time { return now }})
+		user := fullCalendar(t, e.Sandbox.URL, ada)
+		if err := engine.SyncCalendar(ctx, account); err != nil {
+			t.Fatal(err)
+		}
+		before := e.syncState(account)
+		// Just past the window's end, and just inside its start.
+		late, early := before.CalendarWindowEnd.Add(2*time.Hour), before.CalendarWindowStart.Add(2*time.Hour)
+		var ids []string
+		for _, at := range []time.Time{late, early} {
+			ev, err := user.Events.Insert("primary", &calendar.Event{Summary: "Edge", Start: timed(at), End: timed(at.Add(time.Hour))}).Do()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, ev.Id)
+		}
+		if err := engine.SyncCalendar(ctx, account); err != nil {
+			t.Fatal(err)
+		}
+		got := indexCalendarView(t, x, account, before.CalendarWindowStart, before.CalendarWindowEnd.Add(48*time.Hour))
+		if got[ids[0]] != "" || got[ids[1]] == "" {
+			t.Fatalf("before the day changed: late %q, early %q", got[ids[0]], got[ids[1]])
+		}
+		assertIndexEqualsCalendar(t, x, account, user)
+
+		now = now.Add(24 * time.Hour)
+		if err := engine.SyncCalendar(ctx, account); err != nil {
+			t.Fatal(err)
+		}
+		after := e.syncState(account)
+		if !after.CalendarWindowStart.Equal(before.CalendarWindowStart.Add(24*time.Hour)) || !after.CalendarWindowEnd.Equal(before.CalendarWindowEnd.Add(24*time.Hour)) {
+			t.Fatalf("window %s–%s after a day, was %s–%s", after.CalendarWindowStart, after.CalendarWindowEnd, before.CalendarWindowStart, before.CalendarWindowEnd)
+		}
+		got = indexCalendarView(t, x, account, before.CalendarWindowStart, after.CalendarWindowEnd.Add(48*time.Hour))
+		if got[ids[0]] == "" || got[ids[1]] != "" {
+			t.Fatalf("after the day changed: late %q, early %q", got[ids[0]], got[ids[1]])
+		}
+		assertIndexEqualsCalendar(t, x, account, user)
+	})
+}
