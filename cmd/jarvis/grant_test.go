@@ -260,9 +260,15 @@ func TestUpstreamTimeout(t *testing.T) {
 }
 
 // A burst from one user is cut off with 429 and Retry-After (line 27),
-// with the counters in the database or, when configured, in Redis.
+// with the counters in the database or, when configured, in Redis — and
+// then no request writes a rate-limit row to the database.
 func TestPerUserRateLimit(t *testing.T) {
-	t.Run("database", func(t *testing.T) { testRateLimit(t, envOptions{}) })
+	t.Run("database", func(t *testing.T) {
+		e := testRateLimit(t, envOptions{})
+		if n := rateLimitRows(t, e); n == 0 {
+			t.Fatal("no rate-limit row in the database")
+		}
+	})
 	t.Run("redis", func(t *testing.T) {
 		url := os.Getenv("JARVIS_TEST_REDIS_URL")
 		if url == "" {
@@ -272,6 +278,9 @@ func TestPerUserRateLimit(t *testing.T) {
 			t.Skip("no Redis")
 		}
 		e := testRateLimit(t, envOptions{configure: func(c *config.Config) { c.RedisURL = url }})
+		if n := rateLimitRows(t, e); n != 0 {
+			t.Fatalf("with Redis configured, requests wrote %d rate-limit rows to the database", n)
+		}
 		var ready struct{ Checks map[string]string }
 		e.json("GET", "/ready", "", nil, 200, &ready)
 		if ready.Checks["redis"] != "ok" {
@@ -286,6 +295,16 @@ func reachable(addr string) bool {
 		c.Close()
 	}
 	return err == nil
+}
+
+// rateLimitRows counts the rate-limit counters in the database.
+func rateLimitRows(t *testing.T, e *testEnv) int {
+	t.Helper()
+	var n int
+	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM rate_limits`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func testRateLimit(t *testing.T, o envOptions) *testEnv {

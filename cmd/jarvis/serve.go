@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -135,7 +136,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Logger.Debug("configuration from the environment", "options", cfg.Dump(os.LookupEnv))
 
-	if m.DB, err = sqldb.Open(ctx, cfg.DatabaseURL); err != nil {
+	if m.DB, err = sqldb.OpenPool(ctx, cfg.DatabaseURL, sqldb.Pool{MaxConns: cfg.DBMaxConns, MaxIdleConns: cfg.DBMaxIdleConns}); err != nil {
 		return err
 	}
 	m.closers = append(m.closers, m.DB.Close)
@@ -199,6 +200,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	hc := m.HTTP
+	// Limits a caller of Main set win over the configuration.
+	hc.GoogleRateLimit = cmp.Or(hc.GoogleRateLimit, cfg.GoogleRequestsPerMinute)
+	hc.ChatRateLimit = cmp.Or(hc.ChatRateLimit, cfg.ChatTurnsPerMinute)
+	hc.AnonymousRateLimit = cmp.Or(hc.AnonymousRateLimit, cfg.AnonymousRequestsPerMinute)
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
 	hc.CSRFKey = deriveKey(cfg.JWTSecret, "jarvis csrf key")
 	m.API = httpapi.New(hc, deps)

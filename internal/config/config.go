@@ -24,6 +24,10 @@ type Config struct {
 	PublicURL   string
 	DatabaseURL string
 	RedisURL    string
+	// DBMaxConns and DBMaxIdleConns size the PostgreSQL pool (0: the
+	// defaults, see sqldb.Pool).
+	DBMaxConns     int
+	DBMaxIdleConns int
 
 	JWTSecret []byte
 	JWTIssuer string
@@ -65,6 +69,13 @@ type Config struct {
 	// units per minute, shared by every replica.
 	GmailQuotaPerMinute int
 
+	// The API's rate limits, per minute, shared by every replica: Google
+	// requests and chat turns per user, and unauthenticated writes (sign-in)
+	// per client address.
+	GoogleRequestsPerMinute    int
+	ChatTurnsPerMinute         int
+	AnonymousRequestsPerMinute int
+
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
 	SandboxAddr string
@@ -102,6 +113,10 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{Env: "JARVIS_REDIS_URL", Flag: "redis-url", Aliases: []string{"redis"}, Default: "", Secret: true, Help: "redis://… to keep per-user rate limits in Redis, shared by replicas (optional; the database is used otherwise).",
 		set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{Env: "JARVIS_DB_MAX_CONNS", Flag: "db-max-conns", Help: "PostgreSQL: the most connections this process opens, 1 to 1000. Default: the URL's pool_max_conns, else 20.",
+		set: func(c *Config, v string) (err error) { c.DBMaxConns, err = parseCount(v, 1000); return }},
+	{Env: "JARVIS_DB_MAX_IDLE_CONNS", Flag: "db-max-idle-conns", Help: "PostgreSQL: how many of those connections are kept open while idle (closed after 5 idle minutes), 1 to JARVIS_DB_MAX_CONNS. Default: all of them, so that a burst does not open new sessions.",
+		set: func(c *Config, v string) (err error) { c.DBMaxIdleConns, err = parseCount(v, 1000); return }},
 	{Env: "JARVIS_JWT_SECRET", Flag: "jwt-secret", Secret: true, Help: "HS256 signing secret, at least 32 bytes. Required (the sandbox generates and saves one).",
 		set: func(c *Config, v string) error { c.JWTSecret = []byte(v); return nil }},
 	{Env: "JARVIS_JWT_ISSUER", Flag: "jwt-issuer", Default: "jarvis", Help: "The iss of Jarvis's tokens (aud is always jarvis).",
@@ -172,6 +187,15 @@ var Options = []Option{
 			}
 			c.GmailQuotaPerMinute = n
 			return nil
+		}},
+	{Env: "JARVIS_GOOGLE_REQUESTS_PER_MINUTE", Flag: "google-requests-per-minute", Default: "300", Help: "How many Gmail and Calendar requests each user may make a minute, shared by all replicas; past it 429 rate_limited.",
+		set: func(c *Config, v string) (err error) { c.GoogleRequestsPerMinute, err = parseCount(v, 1000000); return }},
+	{Env: "JARVIS_CHAT_TURNS_PER_MINUTE", Flag: "chat-turns-per-minute", Default: "20", Help: "How many chat turns (POST /chat) each user may send a minute, shared by all replicas.",
+		set: func(c *Config, v string) (err error) { c.ChatTurnsPerMinute, err = parseCount(v, 1000000); return }},
+	{Env: "JARVIS_ANONYMOUS_REQUESTS_PER_MINUTE", Flag: "anonymous-requests-per-minute", Default: "60", Help: "How many requests each client address (IPv6: each /64) may make a minute to the routes that write without authentication (sign-in start and callbacks), shared by all replicas.",
+		set: func(c *Config, v string) (err error) {
+			c.AnonymousRequestsPerMinute, err = parseCount(v, 1000000)
+			return
 		}},
 	{Env: "JARVIS_SANDBOX_ADDR", Flag: "sandbox-addr", Default: "127.0.0.1:8090", Help: "With --sandbox: where the local Google and model listen.",
 		set: func(c *Config, v string) error { c.SandboxAddr = v; return nil }},
@@ -323,6 +347,9 @@ func (c *Config) ValidateSettings() error {
 	if c.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))
 	}
+	if c.DBMaxConns > 0 && c.DBMaxIdleConns > c.DBMaxConns {
+		errs = append(errs, fmt.Errorf("JARVIS_DB_MAX_IDLE_CONNS (%d) must not exceed JARVIS_DB_MAX_CONNS (%d)", c.DBMaxIdleConns, c.DBMaxConns))
+	}
 	if c.ShutdownDelay < 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_DELAY must not be negative (0 closes the listener at once)"))
 	}
@@ -384,6 +411,18 @@ func parseDuration(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration, e.g. 30s or 1h", v)
 	}
 	return d, nil
+}
+
+// parseCount reads a whole number from 1 to max; empty is 0 (the default).
+func parseCount(v string, max int) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, fmt.Errorf("%q is not a whole number from 1 to %d", v, max)
+	}
+	return n, nil
 }
 
 func parseBool(v string) (bool, error) {

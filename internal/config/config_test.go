@@ -113,3 +113,29 @@ func TestShutdownSettings(t *testing.T) {
 		t.Fatalf("a negative delay: %v", err)
 	}
 }
+
+// The pool sizes and rate limits: defaults, values, and bad values named.
+func TestPoolAndRateLimitSettings(t *testing.T) {
+	c, err := Load(lookup(nil), nil)
+	if err != nil || c.DBMaxConns != 0 || c.DBMaxIdleConns != 0 || c.GoogleRequestsPerMinute != 300 || c.ChatTurnsPerMinute != 20 || c.AnonymousRequestsPerMinute != 60 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = Load(lookup(map[string]string{"JARVIS_DB_MAX_CONNS": "40", "JARVIS_DB_MAX_IDLE_CONNS": "30", "JARVIS_GOOGLE_REQUESTS_PER_MINUTE": "1200",
+		"JARVIS_CHAT_TURNS_PER_MINUTE": "5", "JARVIS_ANONYMOUS_REQUESTS_PER_MINUTE": "600"}), nil)
+	if err != nil || c.DBMaxConns != 40 || c.DBMaxIdleConns != 30 || c.GoogleRequestsPerMinute != 1200 || c.ChatTurnsPerMinute != 5 || c.AnonymousRequestsPerMinute != 600 {
+		t.Fatalf("set: %+v, %v", c, err)
+	}
+	bad := map[string]string{"JARVIS_DB_MAX_CONNS": "0", "JARVIS_DB_MAX_IDLE_CONNS": "lots", "JARVIS_GOOGLE_REQUESTS_PER_MINUTE": "-5",
+		"JARVIS_CHAT_TURNS_PER_MINUTE": "1.5", "JARVIS_ANONYMOUS_REQUESTS_PER_MINUTE": "2000000"}
+	_, err = Load(lookup(bad), nil)
+	for name, v := range bad {
+		if err == nil || !strings.Contains(err.Error(), name+`: "`+v+`" is not a whole number from 1 to`) {
+			t.Errorf("error %v does not name %s=%s", err, name, v)
+		}
+	}
+	c, _ = Load(lookup(map[string]string{"JARVIS_DB_MAX_CONNS": "10", "JARVIS_DB_MAX_IDLE_CONNS": "20"}), nil)
+	c.ApplyDefaults()
+	if err := c.ValidateSettings(); err == nil || !strings.Contains(err.Error(), "JARVIS_DB_MAX_IDLE_CONNS (20) must not exceed JARVIS_DB_MAX_CONNS (10)") {
+		t.Fatalf("more idle than open: %v", err)
+	}
+}

@@ -56,10 +56,33 @@ type DB struct {
 // server. connect_timeout defaults to 10 seconds. A connection the database
 // refuses, has no room for, or does not answer in time is an error with
 // code service_unavailable (see Unavailable).
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenPool(ctx, dsn, Pool{}) }
+
+// Pool sizes the PostgreSQL connection pool; SQLite keeps its own (8
+// connections, one writer at a time).
+type Pool struct {
+	// MaxConns is the most connections this process opens. Default: the
+	// URL's pool_max_conns, else 20.
+	MaxConns int
+	// MaxIdleConns is how many stay open while idle (each closes after 5
+	// idle minutes). Default: MaxConns. Fewer means that every burst
+	// beyond them opens (and then closes) new sessions, which under load
+	// costs more than the connections it saves.
+	MaxIdleConns int
+}
+
+// OpenPool is Open with the pool sized by pool.
+func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 	p, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if pool.MaxConns > 0 {
+		p.maxConns = pool.MaxConns
+	}
+	idle := p.maxConns
+	if pool.MaxIdleConns > 0 {
+		idle = min(pool.MaxIdleConns, p.maxConns)
 	}
 	var sdb *sql.DB
 	if p.dialect == SQLite {
@@ -82,7 +105,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		sdb = sql.OpenDB(unavailableConnector{c})
 		sdb.SetMaxOpenConns(p.maxConns)
-		sdb.SetMaxIdleConns(min(p.maxConns, 10))
+		sdb.SetMaxIdleConns(idle)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
