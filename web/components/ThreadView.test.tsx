@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { Message, Thread } from '@/lib/types';
 
+const push = vi.fn();
 vi.mock('next/navigation', () => ({
   useSearchParams: () => new URLSearchParams('id=t1'),
+  useRouter: () => ({ push }),
 }));
 
 import { MessageView } from './MessageView';
-import { ThreadView, draftInitial, isDraft, openMessages } from './ThreadView';
+import { ThreadView, actionForKey, draftInitial, isDraft, openMessages } from './ThreadView';
 
 const msg = (id: string, labels: string[] = []): Message => ({
   id, from: { name: `Sender ${id}`, email: `${id}@example.com` }, to: [], cc: [], subject: 's', date: '2026-11-24T10:00:00Z',
@@ -79,5 +81,47 @@ describe('drafts in a thread', () => {
     expect((within(composer).getByLabelText('Cc') as HTMLInputElement).value).toBe('bob@example.com');
     expect((within(composer).getByLabelText('Subject') as HTMLInputElement).value).toBe('Re: Plans');
     expect((within(composer).getByLabelText('Message') as HTMLTextAreaElement).value).toBe('Friday works. Ada');
+  });
+});
+
+describe('organising a thread', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('maps Gmail\'s shortcuts to what the labels allow', () => {
+    expect(actionForKey('e', ['INBOX'])).toBe('archive');
+    expect(actionForKey('e', ['STARRED'])).toBeNull();
+    expect(actionForKey('e', ['INBOX', 'TRASH'])).toBeNull();
+    expect(actionForKey('I', ['UNREAD'])).toBe('read');
+    expect(actionForKey('I', [])).toBeNull();
+    expect(actionForKey('U', [])).toBe('unread');
+    expect(actionForKey('U', ['UNREAD'])).toBeNull();
+    expect(actionForKey('s', [])).toBe('star');
+    expect(actionForKey('s', ['STARRED'])).toBe('unstar');
+    expect(actionForKey('#', ['INBOX'])).toBe('trash');
+    expect(actionForKey('#', ['TRASH'])).toBeNull();
+    expect(actionForKey('x', ['INBOX'])).toBeNull();
+  });
+
+  it('marks read with shift+i, shows the labels Gmail answers, and archives back to the inbox with e', async () => {
+    const calls: { url: string; body: unknown }[] = [];
+    const summary = (labels: string[]) => ({ id: 't1', subject: 'Plans', labels, unread: labels.includes('UNREAD') });
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+      calls.push({ url, body });
+      const json = (v: unknown) => new Response(JSON.stringify(v), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      if (url.includes('/modify') && body.remove_labels?.includes('UNREAD')) return json({ account: { id: 'a', email: 'ada@example.com' }, thread: summary(['INBOX']), indexed: true });
+      if (url.includes('/modify')) return json({ account: { id: 'a', email: 'ada@example.com' }, thread: summary([]), indexed: true });
+      return json({ id: 't1', subject: 'Plans', messages: [msg('m1', ['INBOX', 'UNREAD'])] });
+    }));
+    render(<ThreadView />);
+    const toolbar = await screen.findByRole('toolbar', { name: 'Thread actions' });
+    expect(within(toolbar).getByRole('button', { name: 'Mark as read' }).getAttribute('aria-keyshortcuts')).toBe('Shift+I');
+    fireEvent.keyDown(document.body, { key: 'I', shiftKey: true });
+    expect(await screen.findByText('Marked as read.')).toBeTruthy();
+    expect(calls.at(-1)).toEqual({ url: '/gmail/threads/t1/modify', body: { remove_labels: ['UNREAD'] } });
+    expect(within(toolbar).getByRole('button', { name: 'Mark as unread' })).toBeTruthy();
+    fireEvent.keyDown(document.body, { key: 'e' });
+    await waitFor(() => expect(push).toHaveBeenCalledWith('/'));
+    expect(calls.at(-1)).toEqual({ url: '/gmail/threads/t1/modify', body: { remove_labels: ['INBOX'] } });
   });
 });

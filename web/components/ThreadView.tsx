@@ -1,8 +1,8 @@
 'use client';
 
 import Link from 'next/link';
-import { useSearchParams } from 'next/navigation';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api } from '@/lib/api';
 import type { Message, Thread } from '@/lib/types';
 import { Composer, type ComposerInitial } from './Composer';
@@ -38,6 +38,35 @@ export function draftInitial(m: Message): ComposerInitial {
   return { to: emails(m.to), cc: emails(m.cc), subject: m.subject || '', body: m.text || '' };
 }
 
+/** threadLabels is the union of a thread's messages' labels, as Gmail shows a thread's. */
+export function threadLabels(thread: Thread | null): string[] {
+  const all = new Set<string>();
+  for (const m of thread?.messages || []) for (const l of m.labels || []) all.add(l);
+  return [...all];
+}
+
+/** An organise action on a thread, as Gmail names and binds them. */
+export type ThreadAction = 'archive' | 'inbox' | 'read' | 'unread' | 'star' | 'unstar' | 'trash' | 'untrash';
+
+/** actionForKey maps Gmail's shortcuts to an action the thread's labels allow (e, shift+i, shift+u, s, #). */
+export function actionForKey(key: string, labels: string[]): ThreadAction | null {
+  const has = (l: string) => labels.includes(l);
+  switch (key) {
+    case 'e': return has('INBOX') && !has('TRASH') ? 'archive' : null;
+    case 'I': return has('UNREAD') ? 'read' : null;
+    case 'U': return has('UNREAD') ? null : 'unread';
+    case 's': return has('STARRED') ? 'unstar' : 'star';
+    case '#': return has('TRASH') ? null : 'trash';
+  }
+  return null;
+}
+
+/** actionDone is what the status line says once an action is done. */
+const actionDone: Record<ThreadAction, string> = {
+  archive: 'Archived.', inbox: 'Moved to the inbox.', read: 'Marked as read.', unread: 'Marked as unread.',
+  star: 'Starred.', unstar: 'Star removed.', trash: 'Moved to the trash.', untrash: 'Moved out of the trash.',
+};
+
 export function ThreadView() {
   const params = useSearchParams();
   const id = params.get('id') || '';
@@ -51,6 +80,48 @@ export function ThreadView() {
   // The draft of the thread open in the composer, if any.
   const [editing, setEditing] = useState<Message | null>(null);
   const replyRef = useRef<HTMLDivElement>(null);
+  const router = useRouter();
+  // The thread's labels as Gmail stores them, updated by each action's answer.
+  const [changed, setLabels] = useState<{ thread: Thread; labels: string[] } | null>(null);
+  const labels = useMemo(() => (changed && changed.thread === thread ? changed.labels : threadLabels(thread)), [changed, thread]);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+
+  const act = useCallback(async (action: ThreadAction) => {
+    if (!thread || busy) return;
+    setBusy(true);
+    setActionError(null);
+    setStatus('');
+    const acct = account || thread.account?.id;
+    try {
+      let change;
+      switch (action) {
+        case 'trash': case 'untrash':
+          change = await api.trashThread(thread.id, action === 'trash', acct);
+          break;
+        default: {
+          const body = {
+            archive: { remove_labels: ['INBOX'] }, inbox: { add_labels: ['INBOX'] },
+            read: { remove_labels: ['UNREAD'] }, unread: { add_labels: ['UNREAD'] },
+            star: { add_labels: ['STARRED'] }, unstar: { remove_labels: ['STARRED'] },
+          }[action];
+          change = await api.modifyThread(thread.id, body, acct);
+        }
+      }
+      setLabels({ thread, labels: change.thread.labels || [] });
+      // Archived or trashed, the thread has left the inbox: back to it, as Gmail does.
+      if (action === 'archive' || action === 'trash') {
+        router.push(`/${account ? `?account=${encodeURIComponent(account)}` : ''}`);
+        return;
+      }
+      setStatus(actionDone[action]);
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, [thread, busy, account, router]);
   // Messages shown in full: the unread ones and the last, as Gmail opens a thread.
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   useEffect(() => setExpanded(new Set(openMessages(thread))), [thread]);
@@ -78,11 +149,17 @@ export function ThreadView() {
         e.preventDefault();
         setEditing(null);
         setReplying(true);
+        return;
+      }
+      const action = thread ? actionForKey(e.key, labels) : null;
+      if (action) {
+        e.preventDefault();
+        void act(action);
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [thread]);
+  }, [thread, labels, act]);
 
   useEffect(() => {
     if (replying && thread) {
@@ -113,6 +190,9 @@ export function ThreadView() {
       ) : (
         <>
           <h1>{thread.subject || '(no subject)'}</h1>
+          <ThreadActions labels={labels} busy={busy} onAction={act} />
+          <p className="muted small" role="status">{status}</p>
+          {actionError ? <ErrorNotice error={actionError} /> : null}
           <div className="row">
             <p className="muted small spacer">
               {thread.messages.length} message{thread.messages.length === 1 ? '' : 's'}
@@ -157,3 +237,24 @@ export function ThreadView() {
   );
 }
 
+
+/** ThreadActions are the buttons that organise the thread, each with Gmail's shortcut. */
+export function ThreadActions({ labels, busy, onAction }: { labels: string[]; busy: boolean; onAction: (a: ThreadAction) => void }) {
+  const has = (l: string) => labels.includes(l);
+  const trashed = has('TRASH');
+  // keys as aria-keyshortcuts names them; the title shows them as Gmail's help does.
+  const button = (action: ThreadAction, label: string, keys?: string, pressed?: boolean) => (
+    <button type="button" disabled={busy} onClick={() => onAction(action)} aria-keyshortcuts={keys} aria-pressed={pressed}
+      title={keys ? `${label} (${keys.toLowerCase()})` : label}>
+      {label}
+    </button>
+  );
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Thread actions">
+      {trashed ? button('untrash', 'Move out of trash') : has('INBOX') ? button('archive', 'Archive', 'E') : button('inbox', 'Move to inbox')}
+      {has('UNREAD') ? button('read', 'Mark as read', 'Shift+I') : button('unread', 'Mark as unread', 'Shift+U')}
+      {button(has('STARRED') ? 'unstar' : 'star', 'Star', 'S', has('STARRED'))}
+      {!trashed && button('trash', 'Trash', '#')}
+    </div>
+  );
+}

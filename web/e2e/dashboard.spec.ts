@@ -607,6 +607,64 @@ test('new mail appears in the inbox without a reload', async () => {
   expect(await page.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
 });
 
+test('archive (e) and trash (button) from the thread view take threads out of the inbox, and back', async () => {
+  // Two new threads of its own, so that no other test's thread moves.
+  for (const subject of ['Organise me: archive', 'Organise me: trash']) {
+    const resp = await page.request.post(`${sandboxURL}/sandbox/accounts/ada@example.com/messages`, {
+      data: { from: 'Grace Hopper <grace@example.com>', to: ['ada@example.com'], subject, text: 'To be filed.' },
+    });
+    expect(resp.ok()).toBe(true);
+  }
+  await page.goto('/');
+  const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
+  const row = (subject: string) => items.filter({ hasText: subject });
+  await expect(row('Organise me: archive')).toBeVisible({ timeout: 30_000 });
+  await expect(row('Organise me: trash')).toBeVisible({ timeout: 30_000 });
+
+  // Archive with Gmail's shortcut: back to the inbox, without the thread.
+  await row('Organise me: archive').getByRole('link').click();
+  const toolbar = page.getByRole('toolbar', { name: 'Thread actions' });
+  await expect(toolbar.getByRole('button', { name: 'Archive' })).toHaveAttribute('aria-keyshortcuts', 'E');
+  await expectAccessible(page, 'thread actions');
+  await expect(page).toHaveURL(/\/thread\?id=/);
+  const archivedURL = page.url();
+  const archived = new URL(archivedURL).searchParams.get('id')!;
+  await page.locator('h1').click();
+  await page.keyboard.press('e');
+  await expect(page).toHaveURL(/\/(\?.*)?$/);
+  await expect(row('Organise me: trash')).toBeVisible();
+  await expect(row('Organise me: archive')).toHaveCount(0);
+  const labels = async (id: string) => (await (await page.request.get(`/gmail/thread/${id}`)).json()).messages.flatMap((m: { labels: string[] }) => m.labels);
+  expect(await labels(archived)).not.toContain('INBOX');
+
+  // Trash with the button.
+  await row('Organise me: trash').getByRole('link').click();
+  await expect(page).toHaveURL(/\/thread\?id=/);
+  await expect(toolbar.getByRole('button', { name: 'Trash' })).toHaveAttribute('aria-keyshortcuts', '#');
+  const trashedURL = page.url();
+  const trashed = new URL(trashedURL).searchParams.get('id')!;
+  await toolbar.getByRole('button', { name: 'Trash' }).click();
+  await expect(page).toHaveURL(/\/(\?.*)?$/);
+  await expect(items.first()).toBeVisible();
+  await expect(row('Organise me: trash')).toHaveCount(0);
+  expect(await labels(trashed)).toContain('TRASH');
+
+  // Both come back: out of the trash, and into the inbox again.
+  await page.goto(trashedURL);
+  await toolbar.getByRole('button', { name: 'Move out of trash' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Moved out of the trash.' })).toBeVisible();
+  // Gmail's untrash leaves the thread out of the inbox, as trash found it there: move it back.
+  await toolbar.getByRole('button', { name: 'Move to inbox' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Moved to the inbox.' })).toBeVisible();
+  await page.goto(archivedURL);
+  await toolbar.getByRole('button', { name: 'Move to inbox' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Moved to the inbox.' })).toBeVisible();
+  await page.goto('/');
+  await expect(row('Organise me: archive')).toBeVisible();
+  await expect(row('Organise me: trash')).toBeVisible();
+  await shot(page, 'inbox-after-organising');
+});
+
 test('the 404 page', async () => {
   await page.goto('/nowhere');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();

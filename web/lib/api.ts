@@ -5,7 +5,7 @@ import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readCookie } from './cookies';
 import type {
   AccountRef, AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
-  GoogleAccount, Invitation, LabelList, Me, Member, Role, SyncStatus, Thread, ThreadPage,
+  GoogleAccount, Invitation, LabelList, Me, Member, Role, SyncStatus, Thread, ThreadChange, ThreadPage,
 } from './types';
 
 export const CSRF_COOKIE = 'jarvis_csrf';
@@ -150,6 +150,13 @@ export const api = {
     `/gmail/message/${seg(messageId)}/attachment/${seg(attachmentId)}${query({ account })}`,
   createDraft: (draft: DraftRequest, idempotencyKey: string, account?: string) =>
     request<DraftResult>(`/gmail/draft${query({ account })}`, { method: 'POST', body: draft, headers: { 'Idempotency-Key': idempotencyKey } }),
+
+  /** modifyThread adds and removes labels on a thread: archive, read state, star. */
+  modifyThread: (id: string, change: { add_labels?: string[]; remove_labels?: string[] }, account?: string) =>
+    request<ThreadChange>(`/gmail/threads/${seg(id)}/modify${query({ account })}`, { method: 'POST', body: change }),
+  /** trashThread moves a thread to the trash (untrash: out of it); nothing is deleted for good. */
+  trashThread: (id: string, trash: boolean, account?: string) =>
+    request<ThreadChange>(`/gmail/threads/${seg(id)}/${trash ? 'trash' : 'untrash'}${query({ account })}`, { method: 'POST' }),
 
   upcoming: (days: number, account?: string, signal?: AbortSignal) =>
     request<{ events: CalendarEvent[] }>(`/calendar/upcoming${query({ account, days, max_results: 250 })}`, { signal }),

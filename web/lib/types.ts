@@ -130,6 +130,14 @@ export interface Message {
   message_id_header: string;
 }
 
+/** The answer of a change to a thread: the thread as Gmail stores it afterwards. */
+export interface ThreadChange {
+  account: AccountRef;
+  thread: ThreadSummary;
+  /** Whether the local index has the change already (the inbox shows it). */
+  indexed: boolean;
+}
+
 export interface Thread {
   account?: AccountRef;
   id: string;
