@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -23,7 +24,7 @@ type observations struct {
 	seen map[string]map[int]bool // "METHOD pattern" → statuses
 }
 
-func (o *observations) record(method, pattern string, status int) {
+func (o *observations) record(method, pattern string, status int, _ time.Duration) {
 	if pattern == "" || pattern == "/" {
 		return
 	}

@@ -175,6 +175,17 @@ func (b *Bus) Subscribers(userID string) int {
 	return len(b.subs[userID])
 }
 
+// Streams counts every open stream in this process (for metrics).
+func (b *Bus) Streams() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, m := range b.subs {
+		n += len(m)
+	}
+	return n
+}
+
 func (b *Bus) removeLocked(s *Subscription) {
 	if m := b.subs[s.userID]; m[s] {
 		delete(m, s)

@@ -60,9 +60,12 @@ type Config struct {
 	Concurrency int
 	// Quota, when set, charges every Gmail call to its account's budget
 	// (see package quota); calls marked quota.Background wait for it.
-	Quota  *quota.Limiter
-	Now    func() time.Time
-	Logger *slog.Logger
+	Quota *quota.Limiter
+	// Observer, when set, is told of every call to Google and every
+	// token refresh (metrics).
+	Observer Observer
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Stores are what the Google services keep and read.
@@ -108,6 +111,14 @@ func New(cfg Config, st Stores) *Service {
 	s := &Service{cfg: cfg, st: st, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger}
 	if s.http == nil {
 		s.http = newHTTPClient()
+	}
+	if cfg.Observer != nil {
+		c := *s.http
+		if c.Transport == nil {
+			c.Transport = http.DefaultTransport
+		}
+		c.Transport = observedTransport{base: c.Transport, obs: cfg.Observer}
+		s.http = &c
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }

@@ -229,12 +229,15 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 			// The grant is gone: stop using it, and say so once.
 			next.Status = jarvis.GoogleReauthRequired
 			refreshErr = reauthError(g, err)
+			u.s.observeRefresh("reauth_required")
 		case err != nil:
 			release()
 			refreshErr = upstreamError(rctx, err, "Token")
 			u.audit(ctx, g, refreshErr)
+			u.s.observeRefresh("error")
 			return false, refreshErr
 		default:
+			u.s.observeRefresh("ok")
 			now := u.s.now()
 			next.AccessToken, next.TokenType, next.Expiry, next.LastRefreshedAt = t.AccessToken, t.TokenType, t.Expiry.UTC(), &now
 			if t.RefreshToken != "" {
@@ -269,6 +272,13 @@ func (u *userTokens) audit(ctx context.Context, g *jarvis.GoogleIntegration, ref
 		return
 	}
 	u.s.st.Auditor.Record(ctx, jarvis.AuditEntry{Action: jarvis.AuditGoogleTokenRefresh, TargetType: "google_integration", TargetID: g.ID, Metadata: meta})
+}
+
+// observeRefresh tells the observer, if any, of a token refresh at Google.
+func (s *Service) observeRefresh(outcome string) {
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.TokenRefresh(outcome)
+	}
 }
 
 // authTransport puts the user's access token on each request, and after a

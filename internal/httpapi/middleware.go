@@ -50,7 +50,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 				}
 			}
 			if s.cfg.Observe != nil {
-				s.cfg.Observe(r.Method, r.Pattern, sw.status())
+				s.cfg.Observe(r.Method, r.Pattern, sw.status(), time.Since(start))
 			}
 			level := slog.LevelInfo
 			if isProbe(r.URL.Path) {

@@ -37,10 +37,11 @@ type Config struct {
 	// must share it; when empty a random key is made, valid for this
 	// process only.
 	CSRFKey []byte
-	// Observe, when set, is told the route pattern and status of every
-	// request (for metrics, and for the test that holds the OpenAPI
-	// description to what the server really answers).
-	Observe func(method, pattern string, status int)
+	// Observe, when set, is told the route pattern, status and duration
+	// of every request (for metrics, and for the test that holds the
+	// OpenAPI description to what the server really answers). pattern is
+	// the ServeMux pattern that served it, "" when none did.
+	Observe func(method, pattern string, status int, elapsed time.Duration)
 }
 
 // Deps are the services behind the API. Optional ones may be nil: their

@@ -47,6 +47,21 @@ type Config struct {
 	Logger          *slog.Logger
 	// Sleep waits d or until ctx ends (tests replace it).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Observer, when set, is told of waits, refusals and Google's rate
+	// limits (metrics).
+	Observer Observer
+}
+
+// Observer is told what the budget does to calls, for metrics; never which
+// account a call was for.
+type Observer interface {
+	// QuotaWait reports that a call waited d for its budget, then went.
+	QuotaWait(priority string, d time.Duration)
+	// QuotaRefused reports a call refused with ERATELIMITED.
+	QuotaRefused(priority string)
+	// GoogleRateLimited reports Google's answer that an account's rate
+	// limit was hit (the account is then paused).
+	GoogleRateLimited()
 }
 
 // Check is one call's test against an account's bucket, in the GCRA's
@@ -148,6 +163,7 @@ func (l *Limiter) CheckFor(units int, p Priority) Check {
 func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 	p := PriorityOf(ctx)
 	c := l.CheckFor(units, p)
+	var waited time.Duration
 	for {
 		wait, err := l.store.Take(ctx, account, l.cfg.Now(), c)
 		if err != nil {
@@ -158,12 +174,15 @@ func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 			return fmt.Errorf("gmail quota: %w", err)
 		}
 		if wait <= 0 {
+			if waited > 0 && l.cfg.Observer != nil {
+				l.cfg.Observer.QuotaWait(p.String(), waited)
+			}
 			return nil
 		}
-		if p == Interactive && wait > l.cfg.InteractiveWait {
-			return rateLimited(wait)
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		if (p == Interactive && wait > l.cfg.InteractiveWait) || deadlineWithin(ctx, wait) {
+			if l.cfg.Observer != nil {
+				l.cfg.Observer.QuotaRefused(p.String())
+			}
 			return rateLimited(wait)
 		}
 		// A little jitter spreads the waiters of one account.
@@ -171,7 +190,14 @@ func (l *Limiter) Take(ctx context.Context, account string, units int) error {
 		if err := l.cfg.Sleep(ctx, d); err != nil {
 			return err
 		}
+		waited += d
 	}
+}
+
+// deadlineWithin reports whether ctx ends before d has passed.
+func deadlineWithin(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 // Pause stops the account's calls, on every replica, until until.

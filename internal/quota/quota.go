@@ -125,6 +125,14 @@ const (
 	Background
 )
 
+// String names the priority: interactive or background.
+func (p Priority) String() string {
+	if p == Background {
+		return "background"
+	}
+	return "interactive"
+}
+
 type priorityKey struct{}
 
 // WithPriority marks the Google calls made with ctx as of priority p.

@@ -229,3 +229,76 @@ func TestRateLimitedResponse(t *testing.T) {
 		t.Fatal("200 is not a rate limit")
 	}
 }
+
+// observations records what a limiter tells its observer.
+type observations struct {
+	mu      sync.Mutex
+	waits   map[string][]time.Duration
+	refused map[string]int
+	limited int
+}
+
+func (o *observations) QuotaWait(p string, d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waits[p] = append(o.waits[p], d)
+}
+
+func (o *observations) QuotaRefused(p string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.refused[p]++
+}
+
+func (o *observations) GoogleRateLimited() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.limited++
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestObserver: a call that waited reports its wait with its priority, a
+// call refused reports the refusal, and Google's 429 is counted; calls that
+// went at once report nothing.
+func TestObserver(t *testing.T) {
+	ft := newFakeTime()
+	obs := &observations{waits: map[string][]time.Duration{}, refused: map[string]int{}}
+	sleep := func(_ context.Context, d time.Duration) error { ft.Advance(d); return nil }
+	l := quota.New(quota.NewMemory(), quota.Config{PerMinute: 60, Burst: 10, Reserve: 5, Now: ft.Now, Sleep: sleep, Observer: obs})
+	bg := quota.InBackground(context.Background())
+	if err := l.Take(bg, "a", 5); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.waits) != 0 {
+		t.Fatalf("a call that did not wait reported %v", obs.waits)
+	}
+	if err := l.Take(bg, "a", 2); err != nil {
+		t.Fatal(err)
+	}
+	if w := obs.waits["background"]; len(w) != 1 || w[0] < 2*time.Second {
+		t.Fatalf("background waits %v, want one of 2 s or more", obs.waits)
+	}
+	if err := l.Pause(context.Background(), "a", ft.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Take(context.Background(), "a", 1); !jarvis.IsCode(err, jarvis.ERATELIMITED) {
+		t.Fatalf("paused: %v", err)
+	}
+	if obs.refused["interactive"] != 1 || obs.refused["background"] != 0 {
+		t.Fatalf("refused %v, want one interactive", obs.refused)
+	}
+	tr := &quota.Transport{Limiter: l, Account: func(context.Context) (string, error) { return "b", nil },
+		Base: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"3"}}, Body: http.NoBody}, nil
+		})}
+	req, _ := http.NewRequest("GET", "https://gmail.googleapis.com/gmail/v1/users/me/threads", nil)
+	if _, err := tr.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	if obs.limited != 1 {
+		t.Fatalf("Google's 429 counted %d times, want 1", obs.limited)
+	}
+}

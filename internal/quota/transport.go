@@ -45,6 +45,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	if wait, limited := RateLimited(resp, t.Limiter.cfg.Now()); limited {
+		if t.Limiter.cfg.Observer != nil {
+			t.Limiter.cfg.Observer.GoogleRateLimited()
+		}
 		until := t.Limiter.cfg.Now().Add(wait)
 		if perr := t.Limiter.Pause(context.WithoutCancel(ctx), account, until); perr != nil {
 			t.Limiter.cfg.Logger.WarnContext(ctx, "recording Google's pause of an account failed", "account_id", account, "err", perr)
