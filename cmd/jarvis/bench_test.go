@@ -37,6 +37,18 @@ func benchEnv(b *testing.B, asyncAudit bool) (*testEnv, string) {
 // JWT, in process: verify, revocation check, user and orgs from SQLite.
 func BenchmarkAuthMe(b *testing.B) {
 	e, tok := benchEnv(b, true)
+	benchAuthMe(b, e, tok)
+}
+
+// BenchmarkAuthMeMetrics is BenchmarkAuthMe with the metrics on
+// (JARVIS_METRICS_ADDR): the difference is what measuring costs a request.
+func BenchmarkAuthMeMetrics(b *testing.B) {
+	e := startEnv(b, envOptions{configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
+	e.Main.API.SetGoogleRateLimit(1 << 30)
+	benchAuthMe(b, e, e.signIn("ada@example.com"))
+}
+
+func benchAuthMe(b *testing.B, e *testEnv, tok string) {
 	req := httptest.NewRequest("GET", "/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	b.ReportAllocs()

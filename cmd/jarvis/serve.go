@@ -25,6 +25,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/jwtauth"
 	"github.com/jarvis-hq/jarvis/internal/logging"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
+	"github.com/jarvis-hq/jarvis/internal/metrics"
 	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -103,6 +104,10 @@ type Main struct {
 	Index  *sqldb.MailIndex
 	Engine *mailsync.Engine
 	Jobs   *jobs.Runner
+	// Metrics are made when JARVIS_METRICS_ADDR is set, and served there.
+	Metrics *metrics.Metrics
+
+	metricsListener net.Listener
 
 	listener net.Listener
 	closers  []func() error
@@ -143,6 +148,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.checkSchema(ctx); err != nil {
 		return err
 	}
+	m.newMetrics()
 	keys, err := vault.ParseKeys(cfg.EncryptionKeys)
 	if err != nil {
 		return fmt.Errorf("JARVIS_ENCRYPTION_KEYS: %w", err)
@@ -182,7 +188,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		quotaStore = rdb
 	}
 	if m.Quota == nil {
-		m.Quota = quota.New(quotaStore, quota.Config{PerMinute: cfg.GmailQuotaPerMinute, Logger: m.Logger.With("component", "quota")})
+		m.Quota = quota.New(quotaStore, quota.Config{PerMinute: cfg.GmailQuotaPerMinute, Logger: m.Logger.With("component", "quota"),
+			Observer: m.quotaObserver()})
 	}
 	deps := httpapi.Deps{
 		Users: m.DB, Profiles: m.DB, Orgs: m.DB, Invitations: m.DB, AuditLog: m.DB, Auditor: recorder, Tokens: tokens, Revocations: m.DB,
@@ -206,6 +213,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hc.AnonymousRateLimit = cmp.Or(hc.AnonymousRateLimit, cfg.AnonymousRequestsPerMinute)
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
 	hc.CSRFKey = deriveKey(cfg.JWTSecret, "jarvis csrf key")
+	hc.Observe = m.observeRequests(hc.Observe)
 	m.API = httpapi.New(hc, deps)
 
 	if m.ReadHeaderTimeout <= 0 {
@@ -235,6 +243,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	// The audit writer closes after the HTTP server has drained.
 	m.closers = append(m.closers, recorder.Close)
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	go m.janitor(bg)
 	m.Logger.Info("jarvis is serving", "url", m.URL(), "public_url", cfg.PublicURL, "database", string(m.DB.Dialect()), "version", jarvis.Version)
 	return nil

@@ -18,7 +18,7 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	m.Google = google.New(google.Config{
 		ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, RedirectURL: cfg.GoogleRedirectURL, BaseURL: cfg.GoogleBaseURL,
 		AllowedEmails: cfg.AllowedEmails, AllowedDomains: cfg.AllowedDomains, OpenSignup: cfg.OpenSignup, Logger: m.Logger,
-		Quota: m.Quota,
+		Quota: m.Quota, Observer: m.googleObserver(),
 	}, google.Stores{Users: m.DB, Profiles: m.DB, Integrations: connectHook{IntegrationStore: integrations, m: m}, States: m.DB, Auditor: auditor, Invitations: m.DB, Identities: m.DB})
 	// Mail listings are read from the local index once an account is synced.
 	m.Index = sqldb.NewMailIndex(m.DB)
@@ -48,7 +48,7 @@ func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.
 		return err
 	}
 	chat, err := assistant.New(assistant.Config{
-		Model: provider, Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Accounts: deps.Integrations, Auditor: auditor,
+		Model: m.observedModel(provider), Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Accounts: deps.Integrations, Auditor: auditor,
 		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), ApprovalTTL: m.Config.ApprovalTTL,
 	})
 	if err != nil {

@@ -62,6 +62,10 @@ type Config struct {
 	ShutdownDelay time.Duration
 	ShutdownGrace time.Duration
 
+	// MetricsAddr is where Prometheus scrapes /metrics, apart from the
+	// API; empty: no metrics.
+	MetricsAddr string
+
 	// ApprovalTTL is how long a chat proposal waits for the user's decision.
 	ApprovalTTL time.Duration
 
@@ -157,6 +161,8 @@ var Options = []Option{
 		set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }},
 	{Env: "JARVIS_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error.",
 		set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }},
+	{Env: "JARVIS_METRICS_ADDR", Flag: "metrics-addr", Help: "Where Prometheus metrics are served, at /metrics, on a listener of their own (e.g. 127.0.0.1:9090). Empty: no metrics.",
+		set: func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
 	{Env: "JARVIS_SHUTDOWN_DELAY", Flag: "shutdown-delay", Default: "5s", Help: "After SIGTERM, how long readiness (/readyz) answers 503 while requests are still served, so that load balancers stop sending new ones before the listener closes. 0 closes at once.",
 		set: func(c *Config, v string) (err error) { c.ShutdownDelay, err = parseDuration(v); return }},
 	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "After the shutdown delay, how long in-flight requests and running background jobs may finish; jobs still running then are cancelled and retried by another replica.",
@@ -343,6 +349,13 @@ func (c *Config) ValidateSettings() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("JARVIS_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := splitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("JARVIS_METRICS_ADDR: %w", err))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, errors.New("JARVIS_METRICS_ADDR must differ from JARVIS_ADDR: metrics have a listener of their own"))
+		}
 	}
 	if c.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("JARVIS_SHUTDOWN_GRACE must be positive"))

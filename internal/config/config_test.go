@@ -139,3 +139,25 @@ func TestPoolAndRateLimitSettings(t *testing.T) {
 		t.Fatalf("more idle than open: %v", err)
 	}
 }
+
+// TestMetricsAddr: metrics are off by default, and their listener must be
+// an address of its own.
+func TestMetricsAddr(t *testing.T) {
+	c, err := Load(lookup(map[string]string{"GOOGLE_CLIENT_ID": "id", "GOOGLE_CLIENT_SECRET": "s"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ApplyDefaults()
+	if c.MetricsAddr != "" {
+		t.Fatalf("metrics on by default at %q", c.MetricsAddr)
+	}
+	if err := c.ValidateSettings(); err != nil {
+		t.Fatal(err)
+	}
+	for addr, ok := range map[string]bool{"127.0.0.1:9090": true, ":9090": true, "9090": false, "127.0.0.1:8080": false} {
+		c.MetricsAddr = addr
+		if err := c.ValidateSettings(); (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), "JARVIS_METRICS_ADDR")) {
+			t.Errorf("JARVIS_METRICS_ADDR=%s: %v", addr, err)
+		}
+	}
+}
