@@ -42,3 +42,14 @@ func TestRequestLabelsAreBounded(t *testing.T) {
 		t.Fatalf("series %v", got)
 	}
 }
+
+// BenchmarkRequest is what the metrics add to each API request.
+func BenchmarkRequest(b *testing.B) {
+	m := New()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Request("GET", "GET /me", 200, time.Millisecond)
+		}
+	})
+}
