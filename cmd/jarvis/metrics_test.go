@@ -109,6 +109,11 @@ func testMetrics(t *testing.T, d sqldb.Dialect) {
 	}
 	threadID := list.Threads[0].ID
 	e.json("GET", "/gmail/thread/"+threadID, tok, nil, 200, nil)
+	// Google refuses the access token: Jarvis refreshes it and reads again.
+	if _, err := e.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	e.json("GET", "/gmail/thread/"+threadID, tok, nil, 200, nil)
 	e.do("GET", "/no/such/route", tok, nil, "Accept", "application/json")
 	e.do("BREW", "/me", tok, nil)
 	if turn := summarizeTurn(e.chat(tok, "", "hello")); len(turn.errors) > 0 {
@@ -154,6 +159,7 @@ func testMetrics(t *testing.T, d sqldb.Dialect) {
 		{"jarvis_google_request_duration_seconds", map[string]string{"method": "gmail.users.history.list", "outcome": "ok"}},
 		{"jarvis_google_request_duration_seconds", map[string]string{"method": "oauth2.token", "outcome": "ok"}},
 		{"jarvis_google_token_refreshes_total", map[string]string{"outcome": "error"}},
+		{"jarvis_google_request_duration_seconds", map[string]string{"method": "gmail.users.threads.get", "outcome": "4xx"}},
 		{"jarvis_gmail_quota_refused_total", map[string]string{"priority": "background"}},
 		{"jarvis_jobs", map[string]string{"kind": "gmail_sync", "state": "available"}},
 		{"jarvis_llm_request_duration_seconds", map[string]string{"provider": "openai", "outcome": "ok"}},
@@ -163,6 +169,11 @@ func testMetrics(t *testing.T, d sqldb.Dialect) {
 	for _, w := range want {
 		if f := fams[w.family]; f == nil || !hasSeries(f, w.labels) {
 			t.Errorf("%s has no series %v; it has %v", w.family, w.labels, series(f))
+		}
+	}
+	for _, m := range fams["jarvis_google_token_refreshes_total"].GetMetric() {
+		if l := m.GetLabel()[0]; l.GetValue() == "ok" && m.GetCounter().GetValue() < 1 {
+			t.Errorf("the refresh after Google's 401 is not counted")
 		}
 	}
 	for _, m := range fams["jarvis_metrics_scrape_errors"].GetMetric() {

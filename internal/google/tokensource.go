@@ -220,6 +220,7 @@ func (u *userTokens) refreshWithLease(ctx context.Context, g *jarvis.GoogleInteg
 	if g.RefreshToken == "" {
 		next.Status = jarvis.GoogleReauthRequired
 		refreshErr = reauthError(g, errors.New("no refresh token stored"))
+		u.s.observeRefresh("reauth_required")
 	} else {
 		octx := context.WithValue(rctx, oauth2.HTTPClient, u.s.http)
 		t, err := u.s.oauth.TokenSource(octx, &oauth2.Token{RefreshToken: g.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
