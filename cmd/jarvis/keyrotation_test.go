@@ -37,11 +37,12 @@ func TestKeyRotationProcedure(t *testing.T) {
 		both := restart(newKey + "," + oldKey)
 
 		// A refresh between adding the key and rotating.
+		read := both.liveRead(tok)
 		if _, err := both.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		both.Sandbox.Google.ResetStats()
-		both.json("GET", "/gmail/labels", tok, nil, 200, nil)
+		both.json("GET", read, tok, nil, 200, nil)
 		if n := both.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
 			t.Fatalf("%d refreshes, want 1", n)
 		}
@@ -62,7 +63,7 @@ func TestKeyRotationProcedure(t *testing.T) {
 			t.Fatal(err)
 		}
 		only.Sandbox.Google.ResetStats()
-		only.json("GET", "/gmail/threads?max_results=2", tok, nil, 200, nil)
+		only.json("GET", read, tok, nil, 200, nil)
 		if n := only.Sandbox.Google.Stats()["token.refresh"]; n != 1 {
 			t.Fatalf("%d refreshes under the new key alone, want 1", n)
 		}

@@ -86,6 +86,11 @@ func TestGmailCallsAreChargedTheirCost(t *testing.T) {
 		t.Fatalf("the first sync: charged %d interactive and %d background units; the sandbox saw %v, worth %d", fg, bg, e.Sandbox.Google.Stats(), w)
 	}
 
+	// From here on only the requests below call Google: no job runs.
+	e.synced("ada@example.com")
+	if err := e.Main.Jobs.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	e.Sandbox.Google.ResetStats()
 	fg0, bg0 := cs.charged()
 	e.json("GET", "/gmail/labels", tok, nil, 200, nil)
