@@ -311,6 +311,7 @@ func testRateLimit(t *testing.T, o envOptions) *testEnv {
 	e := startEnv(t, o)
 	e.Main.API.SetGoogleRateLimit(5)
 	tok := e.signIn("ada@example.com")
+	freshWindow(t)
 	for i := 0; i < 5; i++ {
 		e.json("GET", "/gmail/labels", tok, nil, 200, nil)
 	}
