@@ -232,9 +232,17 @@ type tcpProxy struct {
 	addr    string
 	backend string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[net.Conn]bool
+	accepted int
+}
+
+// Accepted counts the connections the proxy has accepted.
+func (p *tcpProxy) Accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
 }
 
 func newTCPProxy(t *testing.T, backend string) *tcpProxy {
@@ -265,6 +273,7 @@ func (p *tcpProxy) serve(ln net.Listener) {
 				continue
 			}
 			p.mu.Lock()
+			p.accepted++
 			p.conns[c], p.conns[b] = true, true
 			p.mu.Unlock()
 			go func() { _, _ = io.Copy(b, c); b.Close() }()

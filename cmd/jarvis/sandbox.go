@@ -29,6 +29,15 @@ type Sandbox struct {
 
 	mu    sync.Mutex
 	fresh map[net.Conn]bool // connections that have not sent a request yet
+	// opened counts the connections clients have opened, to measure reuse.
+	opened int
+}
+
+// Connections counts the connections clients have opened to the sandbox.
+func (s *Sandbox) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opened
 }
 
 // track remembers the connections a client opened but has not used (a
@@ -37,6 +46,7 @@ func (s *Sandbox) track(c net.Conn, st http.ConnState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st == http.StateNew {
+		s.opened++
 		s.fresh[c] = true
 	} else {
 		delete(s.fresh, c)

@@ -31,6 +31,10 @@ const googleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
 // the sandbox's Pub/Sub, pointed at this Jarvis.
 const sandboxPushSubscription = "projects/sandbox/subscriptions/jarvis-push"
 
+// syncFetchConcurrency bounds each sync job's Gmail fetches in flight; the
+// Google client keeps idle connections for that many per job.
+const syncFetchConcurrency = 8
+
 // wireSync starts the local index's sync: the engine, the jobs that run it
 // and the intake chosen by JARVIS_GMAIL_PUSH.
 func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
@@ -50,7 +54,7 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	if mode == "push" {
 		channels = cfg.PublicURL + calendarWebhookPath
 	}
-	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies,
+	m.Engine = mailsync.New(mailsync.Config{Store: index, Google: m.Google, Decode: google.IndexMessage, IndexBodies: cfg.IndexBodies, Concurrency: syncFetchConcurrency,
 		Notifier: m.events, Background: quota.InBackground, Logger: m.Logger.With("component", "sync"),
 		DecodeEvent: google.DecodeEvent, CalendarChannelAddress: channels})
 	topic := cfg.PubSubTopic

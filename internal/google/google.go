@@ -58,6 +58,11 @@ type Config struct {
 	CallTimeout time.Duration
 	// Concurrency bounds the parallel thread fetches of an inbox page. Default 50.
 	Concurrency int
+	// BackgroundCalls is how many calls the background work (the sync's
+	// parallel fetches in every job at once) may have in flight beside the
+	// requests. With Concurrency it sizes the idle connections kept to each
+	// Google host, so that neither a page nor a sync reopens connections.
+	BackgroundCalls int
 	// Quota, when set, charges every Gmail call to its account's budget
 	// (see package quota); calls marked quota.Background wait for it.
 	Quota *quota.Limiter
@@ -109,8 +114,11 @@ type Service struct {
 // New returns the Google service. It contacts nobody until first used.
 func New(cfg Config, st Stores) *Service {
 	s := &Service{cfg: cfg, st: st, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger}
+	if s.cfg.Concurrency <= 0 {
+		s.cfg.Concurrency = 50
+	}
 	if s.http == nil {
-		s.http = newHTTPClient()
+		s.http = newHTTPClient(IdleConnsPerHost(s.cfg.Concurrency, cfg.BackgroundCalls))
 	}
 	if cfg.Observer != nil {
 		c := *s.http
@@ -132,9 +140,6 @@ func New(cfg Config, st Stores) *Service {
 	if s.cfg.CallTimeout <= 0 {
 		s.cfg.CallTimeout = 20 * time.Second
 	}
-	if s.cfg.Concurrency <= 0 {
-		s.cfg.Concurrency = 50
-	}
 	s.oauth = oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Scopes: Scopes}
 	if base := strings.TrimRight(cfg.BaseURL, "/"); base != "" {
 		s.oauth.Endpoint = oauth2.Endpoint{AuthURL: base + "/o/oauth2/v2/auth", TokenURL: base + "/token"}
@@ -148,12 +153,23 @@ func New(cfg Config, st Stores) *Service {
 	return s
 }
 
+// IdleConnsPerHost is how many idle connections the Google client keeps to
+// each host: two inbox pages' fan-out at once plus the background calls,
+// and at least 100. Go's default of 2 would make a page of 50 threads open
+// (and a moment later close) 48 connections, each a TCP and TLS handshake,
+// whenever the host speaks HTTP/1.1 (a proxy, the sandbox; Google itself
+// multiplexes on HTTP/2).
+func IdleConnsPerHost(pageConcurrency, backgroundCalls int) int {
+	return max(100, 2*pageConcurrency+backgroundCalls)
+}
+
 // newHTTPClient is an upstream client with timeouts on every phase and
-// enough idle connections for a page's fan-out.
-func newHTTPClient() *http.Client {
+// idlePerHost idle connections kept to each host (OAuth, Gmail and
+// Calendar may be three).
+func newHTTPClient(idlePerHost int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 200
-	t.MaxIdleConnsPerHost = 100
+	t.MaxIdleConns = 3 * idlePerHost
+	t.MaxIdleConnsPerHost = idlePerHost
 	t.IdleConnTimeout = 90 * time.Second
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ResponseHeaderTimeout = 30 * time.Second
