@@ -598,3 +598,62 @@ func TestCalendarWindowRollsForward(t *testing.T) {
 		assertIndexEqualsCalendar(t, x, account, user)
 	})
 }
+
+// A series split at an instance ("this and following events": the old one
+// ends there, a new one, <id>_R<start>, goes on) keeps both series'
+// instances indexed, also when the old series alone changes later: the new
+// series' instances are not taken for the old one's.
+func TestCalendarSplitSeries(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
+		const ada = "ada@example.com"
+		account := e.synced(ada)
+		engine, x := calendarEngine(e)
+		user := fullCalendar(t, e.Sandbox.URL, ada)
+		sync := func() {
+			t.Helper()
+			if err := engine.SyncCalendar(ctx, account); err != nil {
+				t.Fatal(err)
+			}
+			assertIndexEqualsCalendar(t, x, account, user)
+		}
+		first := time.Now().UTC().Add(-14 * 24 * time.Hour).Truncate(time.Hour)
+		series, err := user.Events.Insert("primary", &calendar.Event{Summary: "Weekly",
+			Start:      &calendar.EventDateTime{DateTime: first.Format(time.RFC3339), TimeZone: "UTC"},
+			End:        &calendar.EventDateTime{DateTime: first.Add(time.Hour).Format(time.RFC3339), TimeZone: "UTC"},
+			Recurrence: []string{"RRULE:FREQ=WEEKLY;COUNT=10"}}).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sync()
+		// The organizer moves the fifth instance and the following ones by
+		// an hour, as Google Calendar's "this and following events" does.
+		at := first.Add(4 * 7 * 24 * time.Hour)
+		inst := series.Id + "_" + at.Format("20060102T150405Z")
+		body := fmt.Sprintf(`{"start":{"dateTime":%q,"timeZone":"UTC"}}`, at.Add(time.Hour).Format("2006-01-02T15:04:05"))
+		resp, err := http.Post(e.Sandbox.URL+"/sandbox/calendar/events/"+inst+"/move?following=true&sendUpdates=none", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("split: %d", resp.StatusCode)
+		}
+		sync()
+		split := 0
+		for id := range indexCalendarView(t, x, account, first, first.AddDate(1, 0, 0)) {
+			if strings.HasPrefix(id, series.Id+"_R") {
+				split++
+			}
+		}
+		if split != 6 {
+			t.Fatalf("%d instances of the split series indexed, want 6", split)
+		}
+		// The old series alone changes.
+		if _, err := user.Events.Patch("primary", series.Id, &calendar.Event{Summary: "Weekly (first weeks)"}).Do(); err != nil {
+			t.Fatal(err)
+		}
+		sync()
+	})
+}

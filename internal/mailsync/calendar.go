@@ -195,7 +195,7 @@ func (c *calendarSync) incremental(ctx context.Context) error {
 			}
 			// A series that became a single event leaves its instances.
 			for _, id := range held {
-				if strings.HasPrefix(id, it.Id+"_") {
+				if instanceOf(id, it.Id) {
 					deletes[id] = true
 				}
 			}
@@ -211,7 +211,7 @@ func (c *calendarSync) incremental(ctx context.Context) error {
 			}
 			upserts = append(upserts, instances...)
 			for _, id := range held {
-				if (id == s || strings.HasPrefix(id, s+"_")) && !keep[id] {
+				if (id == s || instanceOf(id, s)) && !keep[id] {
 					deletes[id] = true
 				}
 			}
@@ -227,6 +227,14 @@ func (c *calendarSync) incremental(ctx context.Context) error {
 	next := *c.st
 	next.CalendarSyncToken = token
 	return c.save(ctx, &next, upserts, gone, false)
+}
+
+// instanceOf reports whether id names an instance of series: Google's
+// "<series>_<original start>", whose start has no "_" (a series split from
+// another, "<series>_R<start>", has instances of its own).
+func instanceOf(id, series string) bool {
+	rest, ok := strings.CutPrefix(id, series+"_")
+	return ok && rest != "" && !strings.Contains(rest, "_")
 }
 
 // instances lists a series' instances in the window; none when the series
