@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
 	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
@@ -306,4 +307,34 @@ func (p *tcpProxy) restore() {
 		p.t.Fatalf("listen again on %s", p.addr)
 	}
 	p.serve(ln)
+}
+
+// A sync still running when the shutdown grace ends is cancelled and handed
+// back: River records the attempt for a retry (by any replica), and the
+// job is not left "running" for the rescuer to find an hour later.
+func TestShutdownHandsRunningJobsBack(t *testing.T) {
+	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.ShutdownGrace = time.Second }})
+	e.signIn("ada@example.com")
+	if err := e.Sandbox.Google.SetFaults(sandboxLatency(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var id int64
+	waitFor(t, "the first sync to be running", func() bool {
+		err := e.Main.DB.SQL().QueryRowContext(ctx, `SELECT id FROM river_job WHERE kind = 'gmail_sync' AND state = 'running'`).Scan(&id)
+		return err == nil
+	})
+	waitFor(t, "the sync to wait on Google", func() bool { return len(e.Sandbox.Google.Stats()) > 0 })
+	if err := e.Main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := sqldbtest.OpenURL(t, e.Main.Config.DatabaseURL)
+	var state string
+	var errs int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT state, COALESCE(json_array_length(errors), 0) FROM river_job WHERE id = $1`, id).Scan(&state, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if state != "retryable" && state != "available" {
+		t.Fatalf("the sync cancelled at shutdown is %q (%d errors recorded), want retryable", state, errs)
+	}
 }
