@@ -129,6 +129,9 @@ func TestThreadListingsFromTheIndex(t *testing.T) {
 			{"q": {"in:anywhere"}},
 			{"q": {"-in:inbox newer_than:400d"}},
 			{"q": {"from:grace OR from:linus"}, "label": {"INBOX"}},
+			{"q": {"review OR dinner"}},
+			{"q": {`"board review" -from:grace`}},
+			{"q": {"from:alan"}, "label": {"INBOX"}},
 		}
 		for _, p := range listings {
 			for _, acct := range []struct{ email, id string }{{ada, adaID}, {grace, graceID}} {

@@ -178,6 +178,36 @@ func (q Query) SQL(d Dialect, arg func(any) string, now time.Time) string {
 	return strings.Join(and, " AND ")
 }
 
+// Candidates returns, on SQLite, a condition on mail_messages m that every
+// message matching q meets and that the full-text index answers at once:
+// the matches of the first clause made only of words. A listing that must
+// look at every match (threads, which are ordered by their newest message
+// rather than by the matching one) starts from it when it is small. ok is
+// false on PostgreSQL, whose planner chooses by its statistics, and when q
+// has no such clause.
+func (q Query) Candidates(d Dialect, arg func(any) string) (cond string, ok bool) {
+	if d != SQLite {
+		return "", false
+	}
+	for _, c := range q.Clauses {
+		var or []string
+		for _, t := range c {
+			ws := searchtext.Words(t.Value)
+			if _, word := wordFields[t.Op]; t.Neg || !word || len(ws) == 0 || !indexable(ws) {
+				or = nil
+				break
+			}
+			// Without the unary + that keeps a newest-first search on the
+			// date index, SQLite starts from the full-text matches.
+			or = append(or, strings.TrimPrefix(words(d, t.Op, ws, arg), "+"))
+		}
+		if len(or) > 0 {
+			return "(" + strings.Join(or, " OR ") + ")", true
+		}
+	}
+	return "", false
+}
+
 // wordFields are the index's word columns each word operator searches (""
 // is a bare word or phrase). Gmail also matches to: against the Bcc and
 // Delivered-To headers, which the index does not keep: an address found
