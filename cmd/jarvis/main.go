@@ -30,7 +30,7 @@ also has a flag: jarvis serve -h lists them. jarvis COMMAND -h explains a comman
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
 	if errors.Is(err, errHelpShown) {
@@ -43,6 +43,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "jarvis:", err)
 		os.Exit(1)
 	}
+}
+
+// errInterrupted is the cause of a stop by Ctrl-C (SIGINT), as opposed to
+// SIGTERM from a process manager.
+var errInterrupted = errors.New("interrupted")
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, its cause
+// errInterrupted for SIGINT; a second signal then ends the process at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			if s == os.Interrupt {
+				cancel(errInterrupted)
+			} else {
+				cancel(context.Canceled)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel(nil) }
 }
 
 // env looks up an environment variable.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -110,6 +111,11 @@ func testMetrics(t *testing.T, d sqldb.Dialect) {
 	threadID := list.Threads[0].ID
 	e.json("GET", "/gmail/thread/"+threadID, tok, nil, 200, nil)
 	// Google refuses the access token: Jarvis refreshes it and reads again.
+	// No job runs from here, so that the read meets the refusal first.
+	e.synced("ada@example.com")
+	if err := e.Main.Jobs.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return err
 	}
 	<-ctx.Done()
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		// Ctrl-C at a terminal: no load balancer is waiting to be told.
+		cfg.ShutdownDelay = 0
+	}
 	m.Logger.Info("shutting down: readiness answers 503, then the listener closes and in-flight requests and jobs finish",
 		"delay", cfg.ShutdownDelay.String(), "grace", cfg.ShutdownGrace.String())
 	return m.Close()
