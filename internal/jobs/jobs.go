@@ -128,6 +128,12 @@ var whileWaitingOrRunning = river.UniqueOpts{ByArgs: true, ByState: []rivertype.
 type CalendarSyncArgs struct {
 	AccountID string `json:"account_id" river:"unique"`
 	FollowUp  bool   `json:"follow_up,omitempty" river:"unique"`
+	// Pushes is, on a follow-up scheduled by a notification, the account's
+	// count of notifications with it: unique to the notification, so that
+	// a follow-up finishing (or the job, whose completion River records a
+	// moment after its last look at the count) never swallows it; the
+	// follow-up does nothing when a sync has begun since.
+	Pushes int64 `json:"pushes,omitempty" river:"unique"`
 }
 
 // Kind names the job.
@@ -295,8 +301,10 @@ func (r *Runner) EnqueueCalendarSync(ctx context.Context, accountID string) erro
 }
 
 // EnqueueCalendarSyncTx asks for a sync of the account's calendar within
-// tx, as EnqueueSyncTx does for its mail.
-func (r *Runner) EnqueueCalendarSyncTx(ctx context.Context, tx *sql.Tx, accountID string) error {
+// tx, for the notification that brought its count to pushes: when the
+// account's job is there already, a follow-up of that notification's own
+// is scheduled a second later.
+func (r *Runner) EnqueueCalendarSyncTx(ctx context.Context, tx *sql.Tx, accountID string, pushes int64) error {
 	if r.cfg.Calendar == nil {
 		return nil
 	}
@@ -304,7 +312,7 @@ func (r *Runner) EnqueueCalendarSyncTx(ctx context.Context, tx *sql.Tx, accountI
 	if err != nil || !res.UniqueSkippedAsDuplicate {
 		return err
 	}
-	_, err = r.client.InsertTx(ctx, tx, CalendarSyncArgs{AccountID: accountID, FollowUp: true}, r.followUpOpts())
+	_, err = r.client.InsertTx(ctx, tx, CalendarSyncArgs{AccountID: accountID, FollowUp: true, Pushes: pushes}, r.followUpOpts())
 	return err
 }
 
@@ -388,6 +396,12 @@ func (w *calendarWorker) Work(ctx context.Context, job *river.Job[CalendarSyncAr
 		return nil
 	}
 	account := job.Args.AccountID
+	if job.Args.Pushes > 0 {
+		// A sync that began after the notification was recorded saw it.
+		if st, err := w.r.cfg.Store.State(ctx, account); err == nil && st.CalendarSyncedPushes >= job.Args.Pushes {
+			return nil
+		}
+	}
 	err := w.r.cfg.Calendar.SyncCalendar(ctx, account)
 	for err == nil {
 		w.r.channelIfLapsed(ctx, account)

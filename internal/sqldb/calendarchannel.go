@@ -42,23 +42,26 @@ func (x *MailIndex) CalendarChannel(ctx context.Context, channelID string) (Cale
 }
 
 // RecordCalendarPush counts a channel notification for the account and
-// records its time, and calls schedule with the same transaction (to insert
-// the calendar sync job), so that both happen or neither. It does not change
-// either version of the state, so that a sync in progress can still save.
+// records its time, and calls schedule with the same transaction and the
+// account's count with it (to insert the calendar sync job), so that both
+// happen or neither. It does not change either version of the state, so
+// that a sync in progress can still save.
 func (x *MailIndex) RecordCalendarPush(ctx context.Context, accountID string, at time.Time,
-	schedule func(ctx context.Context, tx *sql.Tx, accountID string) error) error {
+	schedule func(ctx context.Context, tx *sql.Tx, accountID string, pushes int64) error) error {
 	greatest := "GREATEST"
 	if x.db.dialect == SQLite {
 		greatest = "MAX"
 	}
 	err := x.db.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (account_id, phase, calendar_pushes, calendar_push_at)
+		var pushes int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO sync_state (account_id, phase, calendar_pushes, calendar_push_at)
 			VALUES ($1, 'new', 1, $2)
 			ON CONFLICT (account_id) DO UPDATE SET calendar_pushes = sync_state.calendar_pushes + 1,
-			calendar_push_at = `+greatest+`(sync_state.calendar_push_at, excluded.calendar_push_at)`, accountID, ms(at)); err != nil {
+			calendar_push_at = `+greatest+`(sync_state.calendar_push_at, excluded.calendar_push_at)
+			RETURNING calendar_pushes`, accountID, ms(at)).Scan(&pushes); err != nil {
 			return err
 		}
-		return schedule(ctx, tx, accountID)
+		return schedule(ctx, tx, accountID, pushes)
 	})
 	if isForeignKeyViolation(err) {
 		return errNoAccount()

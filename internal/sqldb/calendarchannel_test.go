@@ -82,14 +82,20 @@ func TestCalendarChannelPushes(t *testing.T) {
 		}
 		at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 		scheduled := 0
-		schedule := func(context.Context, *sql.Tx, string) error { scheduled++; return nil }
+		schedule := func(_ context.Context, _ *sql.Tx, _ string, pushes int64) error {
+			scheduled++
+			if pushes != int64(scheduled) {
+				t.Errorf("scheduled with count %d, want %d", pushes, scheduled)
+			}
+			return nil
+		}
 		for range 2 {
 			if err := x.RecordCalendarPush(ctx, g.ID, at, schedule); err != nil {
 				t.Fatal(err)
 			}
 		}
 		failing := errors.New("no job")
-		if err := x.RecordCalendarPush(ctx, g.ID, at.Add(time.Hour), func(context.Context, *sql.Tx, string) error { return failing }); !errors.Is(err, failing) {
+		if err := x.RecordCalendarPush(ctx, g.ID, at.Add(time.Hour), func(context.Context, *sql.Tx, string, int64) error { return failing }); !errors.Is(err, failing) {
 			t.Fatalf("failed scheduling: %v", err)
 		}
 		got, _ := x.State(ctx, g.ID)
