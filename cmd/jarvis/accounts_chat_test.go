@@ -14,6 +14,7 @@ import (
 // when approved, in the account of its thread and only there; free time
 // counts both calendars.
 func TestAssistantWithSeveralAccounts(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada := e.signIn("ada@example.com")

@@ -79,6 +79,7 @@ func (e *testEnv) connect(tok, email string) accountBody {
 // either account signs in the same user; the last account goes only with
 // consent.
 func TestSeveralGoogleAccounts(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ctx := context.Background()
@@ -312,6 +313,7 @@ func TestSeveralGoogleAccounts(t *testing.T) {
 // user's accounts are not found by id or email (404); a connect flow is
 // finished only by the user who started it.
 func TestGoogleAccountsOfAnotherUser(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
@@ -434,6 +436,7 @@ func refreshAt(t *testing.T, base, refresh string) int {
 // Connecting another account follows the sign-in allowlist: an account
 // Jarvis would not let sign up is refused, one it would is connected.
 func TestConnectAccountFollowsTheAllowlist(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.OpenSignup = false; c.AllowedEmails = []string{"ada@example.com"} }})
 	ada := e.signIn("ada@example.com")
 	authURL, _ := e.startConnect(ada, "grace@example.com")

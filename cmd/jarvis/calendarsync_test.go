@@ -161,6 +161,7 @@ func pushEnv(t *testing.T, d sqldb.Dialect) *testEnv {
 // or cancelled at Google reaches the index through the channel's
 // notification and a calendar sync job — no poll, no request.
 func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := pushEnv(t, d)
 		const ada = "ada@example.com"
@@ -254,6 +255,7 @@ func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
 // A notification with a wrong or missing channel token, or for a channel
 // Jarvis has not open, is refused and records nothing.
 func TestCalendarChannelTokenChecked(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := pushEnv(t, d)
 		const ada = "ada@example.com"
@@ -296,6 +298,7 @@ func TestCalendarChannelTokenChecked(t *testing.T) {
 // window afresh and the index equals the calendar again: the changes made
 // meanwhile are in, nothing is lost.
 func TestCalendarSyncTokenExpiredResyncs(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d})
@@ -357,6 +360,7 @@ func TestCalendarSyncTokenExpiredResyncs(t *testing.T) {
 // moved or cancelled, the series' rule shortened, and the series deleted,
 // each leave the index equal to the calendar.
 func TestCalendarRecurringInstancesInTheWindow(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d})
@@ -465,6 +469,7 @@ func calendarCalls(e *testEnv) int64 {
 // audited as a read; an account whose calendar is not synced is read from
 // Google.
 func TestUpcomingFromTheIndex(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})

@@ -57,6 +57,7 @@ func toolResultsSent(t *testing.T, h *model.Handler, n int) []model.ToolResult {
 // TestChatApprovals: a draft the model proposes exists nowhere until its
 // user approves it, once; another user can neither see nor decide it.
 func TestChatApprovals(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
@@ -164,6 +165,7 @@ func TestChatApprovals(t *testing.T) {
 // TestPromptInjectionNeedsApproval is SECURITY.md line 29: an email tells
 // the assistant to send mail to an outsider, and the model obeys.
 func TestPromptInjectionNeedsApproval(t *testing.T) {
+	t.Parallel()
 	providers(t, func(t *testing.T, o envOptions) {
 		e := startEnv(t, o)
 		ada := e.signIn("ada@example.com")
@@ -223,6 +225,7 @@ func TestPromptInjectionNeedsApproval(t *testing.T) {
 // do not exist — sending, deleting, approving — and bad arguments are
 // refused by the server, whatever the model asks.
 func TestForbiddenToolsAreRefused(t *testing.T) {
+	t.Parallel()
 	providers(t, func(t *testing.T, o envOptions) {
 		e := startEnv(t, o)
 		ada := e.signIn("ada@example.com")
@@ -286,6 +289,7 @@ func TestForbiddenToolsAreRefused(t *testing.T) {
 // TestMarkdownLinksAreNotFetched is SECURITY.md line 32: links and images
 // with data in their query strings are text to the server.
 func TestMarkdownLinksAreNotFetched(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	leak := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer leak.Close()
@@ -320,6 +324,7 @@ func header(hs []*gmail.MessagePartHeader, name string) string {
 // shows as expired and can no longer be approved (410 approval_expired);
 // nothing reaches Gmail.
 func TestChatApprovalsExpire(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		// A TTL of one microsecond: any decision comes after it.
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.ApprovalTTL = time.Microsecond }})

@@ -35,6 +35,7 @@ func argsOf(ev chatEvent) map[string]any {
 // when the newest message of the thread is hers, and the draft made on
 // approval says so.
 func TestChatPicksTheThreadAndReplyRule(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, envOptions{})
 	ada := e.signIn("ada@example.com")
 	now := time.Now().UTC()
@@ -106,6 +107,7 @@ func TestChatPicksTheThreadAndReplyRule(t *testing.T) {
 // TestReplyDraftAPIUsesTheReplyRule: POST /gmail/draft replying to a thread
 // with no recipients is addressed by the same rule.
 func TestReplyDraftAPIUsesTheReplyRule(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, envOptions{})
 	ada := e.signIn("ada@example.com")
 	raw := "From: Charles Babbage <charles@example.com>\r\nReply-To: engine-list@example.com\r\nTo: ada@example.com\r\nSubject: Engine list\r\n" +

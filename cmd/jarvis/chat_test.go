@@ -174,6 +174,7 @@ func (e *testEnv) conversation(tok, id string) jarvis.ConversationDetail {
 }
 
 func TestChatMultiStepTools(t *testing.T) {
+	t.Parallel()
 	providers(t, func(t *testing.T, o envOptions) {
 		e := startEnv(t, o)
 		tok := e.signIn("ada@example.com")

@@ -312,6 +312,7 @@ func TestDraftsAndIdempotency(t *testing.T) {
 
 // Input that must never reach Google (SECURITY.md lines 24–26).
 func TestDraftAndIDValidation(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
@@ -408,6 +409,7 @@ func TestGoogleRejectionNamesTheField(t *testing.T) {
 
 // User A can never read user B's mail (SECURITY.md line 22).
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")

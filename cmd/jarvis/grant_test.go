@@ -101,6 +101,7 @@ func TestRefusedScope(t *testing.T) {
 // (line 8); invalid_grant marks the grant for reconnection, once, with an
 // audit row (line 9); disconnecting revokes and deletes (line 10).
 func TestRefreshReauthAndDisconnect(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
@@ -159,6 +160,7 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 // A ciphertext copied from A's row into B's: B is told to reconnect, never
 // shown A's mail (SECURITY.md line 19).
 func TestMovedCiphertextMeansReconnect(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
@@ -212,6 +214,7 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 // Google's rate limits and failures: retried with backoff within the
 // deadline, then a clear code; 400/401/403 never retried (SECURITY.md line 28).
 func TestUpstreamFailures(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")

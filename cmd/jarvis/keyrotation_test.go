@@ -15,6 +15,7 @@ import (
 // restart with both, (a refresh happens), rotate, drop the old key,
 // restart: the user's Gmail works, refresh token included.
 func TestKeyRotationProcedure(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		a := startEnv(t, envOptions{dialect: d})
 		tok := a.signIn("ada@example.com")

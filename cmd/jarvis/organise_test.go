@@ -74,6 +74,7 @@ func rowHas(r *jarvis.ThreadSummary, l string) bool { return r != nil && slices.
 // Google, answers the thread read back, writes its audit row, and the next
 // listing from the index shows the change.
 func TestOrganiseThreads(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		const ada, grace = "ada@example.com", "grace@example.com"
@@ -170,6 +171,7 @@ func TestOrganiseThreads(t *testing.T) {
 // Bad bodies and ids are refused, naming the field, before any call to
 // Google; another user's thread or account is not found.
 func TestOrganiseValidation(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")

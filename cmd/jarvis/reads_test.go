@@ -108,6 +108,7 @@ func gmailCalls(sb *sandbox.Server) map[string]int64 {
 // page; a query the index cannot answer exactly, and an account still in
 // its first sync, are asked of Gmail; account=all merges every account.
 func TestThreadListingsFromTheIndex(t *testing.T) {
+	t.Parallel()
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, sandboxCfg: sandbox.Config{Generate: 50, Seed: 4}})

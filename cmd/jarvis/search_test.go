@@ -36,6 +36,7 @@ func gmailSearch(t testing.TB, svc *gmail.Service, q string) []string {
 // the operators, and seeded random combinations of them and of words taken
 // from the mailbox, negated and joined with OR.
 func TestIndexSearchEqualsGmail(t *testing.T) {
+	t.Parallel()
 	seed := uint64(envInt(t, "JARVIS_SEARCH_SEED", time.Now().UnixNano()))
 	t.Logf("seed %d (reproduce: JARVIS_SEARCH_SEED=%d go test -run TestIndexSearchEqualsGmail ./cmd/jarvis)", seed, seed)
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
