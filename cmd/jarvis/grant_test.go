@@ -170,7 +170,7 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.problem("GET", "/gmail/threads", grace, nil, 409, "google_reauth_required")
+		e.problem("GET", liveListing, grace, nil, 409, "google_reauth_required")
 		e.json("GET", "/gmail/threads?max_results=1", ada, nil, 200, nil)
 		if !strings.Contains(e.Logs.String(), "decrypt") {
 			t.Fatal("the failed decryption was not logged")

@@ -115,8 +115,30 @@ func TestPostgresCrossesReplicas(t *testing.T) {
 
 	// The listeners' connections are lost: they connect again, and events
 	// flow once more.
+	var killed time.Time
+	if err := db.SQL().QueryRow(`SELECT clock_timestamp()`).Scan(&killed); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.SQL().Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
 		t.Fatal(err)
+	}
+	// A killed backend may still deliver a notification before it goes:
+	// wait until both buses listen on connections opened since, so that
+	// nothing below is sent while a listener is away.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var fresh, old int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FILTER (WHERE backend_start > $2), COUNT(*) FILTER (WHERE backend_start <= $2)
+			FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`, app, killed).Scan(&fresh, &old); err != nil {
+			t.Fatal(err)
+		}
+		if fresh >= 2 && old == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listeners: %d reconnected, %d old", fresh, old)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	crossReplicas(t, a, b)
 }
