@@ -391,6 +391,7 @@ func TestGoogleRejectionNamesTheField(t *testing.T) {
 		if p["field"] != "page_token" || e.Sandbox.Google.Stats()["gmail.threads.list"] != 1 {
 			t.Fatalf("problem %v after %v", p, e.Sandbox.Google.Stats())
 		}
+		e.readFromGmail("ada@example.com")
 		e.json("GET", "/gmail/labels", tok, nil, 200, nil)
 		fail := []string{"gmail.labels.list=400:1"}
 		if err := e.Sandbox.Google.SetFaults(sandbox.Faults{Fail: &fail}); err != nil {

@@ -106,6 +106,7 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		tok = e.signIn("ada@example.com") // the second consent brings no refresh token
+		e.readFromGmail("ada@example.com")
 		e.Sandbox.Google.ResetStats()
 		if _, err := e.Sandbox.Google.ExpireAccount("ada@example.com"); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,22 @@ import (
 // does.
 const liveListing = "/gmail/threads?max_results=1&q=larger%3A1"
 
+// readFromGmail stops the background jobs and puts the account back in its
+// first sync, so that its listings and labels are asked of Gmail: for tests
+// of how Jarvis handles what Google answers.
+func (e *testEnv) readFromGmail(email string) {
+	e.t.Helper()
+	account := e.synced(email)
+	if err := e.Main.Jobs.Stop(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	st := e.syncState(account)
+	st.Phase = mailsync.PhaseBackfill
+	if err := e.Main.Index.SaveState(context.Background(), &st); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // liveRead returns a read of one of the user's threads: exactly one call to
 // Google per request (a thread is never read from the index), for tests
 // that count token refreshes.

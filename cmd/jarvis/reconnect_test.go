@@ -16,6 +16,7 @@ func TestReconnectRepairsGrant(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
+		e.readFromGmail("ada@example.com")
 		start := func(bearer string) string {
 			t.Helper()
 			var s struct {
