@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/option"
 
@@ -32,27 +29,7 @@ import (
 func fullCalendar(t testing.TB, base, email string) *calendar.Service {
 	t.Helper()
 	ctx := context.Background()
-	provider, err := oidc.NewProvider(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := oauth2.Config{ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
-		RedirectURL: "http://127.0.0.1:1/callback", Endpoint: provider.Endpoint(),
-		Scopes: []string{oidc.ScopeOpenID, "email", calendar.CalendarScope}}
-	verifier := oauth2.GenerateVerifier()
-	authURL := conf.AuthCodeURL("st", oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("login_hint", email), oauth2.SetAuthURLParam("prompt", "none"))
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("sandbox token for %s: %v (redirect %s)", email, err, loc)
-	}
+	conf, tok := sandboxGrant(t, base, email, calendar.CalendarScope)
 	svc, err := calendar.NewService(ctx, option.WithEndpoint(base+"/calendar/v3/"), option.WithTokenSource(conf.TokenSource(ctx, tok)))
 	if err != nil {
 		t.Fatal(err)

@@ -31,18 +31,19 @@ func fullGmail(t testing.TB, base, email string) *gmail.Service {
 	return fullGmailVia(t, base, email, nil)
 }
 
-// fullGmailVia is fullGmail whose requests go through wrap's round
-// tripper (nil: straight).
-func fullGmailVia(t testing.TB, base, email string, wrap func(http.RoundTripper) http.RoundTripper) *gmail.Service {
+// sandboxGrant is the sandbox's authorization code flow for email with the
+// scope, as a Google client of the user's own would run it: the config and
+// the token it gives.
+func sandboxGrant(t testing.TB, base, email, scope string) (*oauth2.Config, *oauth2.Token) {
 	t.Helper()
 	ctx := context.Background()
 	provider, err := oidc.NewProvider(ctx, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf := oauth2.Config{ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+	conf := &oauth2.Config{ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
 		RedirectURL: "http://127.0.0.1:1/callback", Endpoint: provider.Endpoint(),
-		Scopes: []string{oidc.ScopeOpenID, "email", gmail.MailGoogleComScope}}
+		Scopes: []string{oidc.ScopeOpenID, "email", scope}}
 	verifier := oauth2.GenerateVerifier()
 	authURL := conf.AuthCodeURL("st", oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier),
 		oauth2.SetAuthURLParam("login_hint", email), oauth2.SetAuthURLParam("prompt", "none"))
@@ -57,6 +58,15 @@ func fullGmailVia(t testing.TB, base, email string, wrap func(http.RoundTripper)
 	if err != nil {
 		t.Fatalf("sandbox token for %s: %v (redirect %s)", email, err, loc)
 	}
+	return conf, tok
+}
+
+// fullGmailVia is fullGmail whose requests go through wrap's round
+// tripper (nil: straight).
+func fullGmailVia(t testing.TB, base, email string, wrap func(http.RoundTripper) http.RoundTripper) *gmail.Service {
+	t.Helper()
+	ctx := context.Background()
+	conf, tok := sandboxGrant(t, base, email, gmail.MailGoogleComScope)
 	var rt http.RoundTripper = http.DefaultTransport
 	if wrap != nil {
 		rt = wrap(rt)

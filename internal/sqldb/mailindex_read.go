@@ -102,20 +102,7 @@ func (x *MailIndex) Events(ctx context.Context, accountID string, from, to int64
 
 // MessageIDs lists the ids of every message indexed for the account.
 func (x *MailIndex) MessageIDs(ctx context.Context, accountID string) ([]string, error) {
-	rows, err := x.db.db.QueryContext(ctx, `SELECT id FROM mail_messages WHERE account_id = $1`, accountID)
-	if err != nil {
-		return nil, Unavailable(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, Unavailable(rows.Err())
+	return queryStrings(ctx, x.db.db, `SELECT id FROM mail_messages WHERE account_id = $1`, accountID)
 }
 
 // SearchMessages returns the ids of the account's messages that match q, as
@@ -136,36 +123,29 @@ func (x *MailIndex) SearchMessages(ctx context.Context, accountID string, q gmai
 	if limit > 0 {
 		query += ` LIMIT ` + arg(limit)
 	}
-	rows, err := x.db.db.QueryContext(ctx, query, x.db.planned(args)...)
+	return queryStrings(ctx, x.db.db, query, x.db.planned(args)...)
+}
+
+// queryStrings runs a query of one text column and returns its values
+// (empty, not nil, when there are none).
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, Unavailable(err)
 	}
 	defer rows.Close()
 	out := []string{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, Unavailable(rows.Err())
 }
 
 // EventIDs lists the ids of every event indexed for the account's calendar.
 func (x *MailIndex) EventIDs(ctx context.Context, accountID, calendarID string) ([]string, error) {
-	rows, err := x.db.db.QueryContext(ctx, `SELECT id FROM calendar_events WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID)
-	if err != nil {
-		return nil, Unavailable(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, Unavailable(rows.Err())
+	return queryStrings(ctx, x.db.db, `SELECT id FROM calendar_events WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID)
 }

@@ -94,21 +94,9 @@ func (x *MailIndex) candidateThreads(ctx context.Context, accountID string, f ma
 	}
 	query := `SELECT DISTINCT m.thread_id FROM mail_messages m WHERE ` + cand + ` AND ` + x.threadMatch(f, arg) +
 		` LIMIT ` + arg(maxCandidateThreads+1)
-	rows, err := x.db.db.QueryContext(ctx, query, args...)
+	ids, err := queryStrings(ctx, x.db.db, query, args...)
 	if err != nil {
-		return nil, false, Unavailable(err)
-	}
-	defer rows.Close()
-	ids := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, Unavailable(err)
+		return nil, false, err
 	}
 	return ids, len(ids) <= maxCandidateThreads, nil
 }
