@@ -528,12 +528,16 @@ test('errors in words: rate limits say when to retry, an unreachable server show
   await expectAccessible(page, 'rate limited inbox');
   await page.unroute('**/gmail/threads**');
 
+  // Jarvis is down for every request the inbox makes after the session (its accounts and their
+  // sync status included: one of them answering would rightly say Jarvis is reachable).
   await page.route('**/gmail/**', (route) => route.abort('connectionrefused'));
+  await page.route('**/accounts**', (route) => route.abort('connectionrefused'));
   await page.route('**/health', (route) => route.abort('connectionrefused'));
   await page.goto('/');
   await expect(page.getByRole('alert').filter({ hasText: 'Jarvis is unreachable' })).toBeVisible();
   await expectAccessible(page, 'unreachable banner');
   await page.unroute('**/gmail/**');
+  await page.unroute('**/accounts**');
   await page.unroute('**/health');
   // The dashboard notices on its own when the server answers again.
   await expect(page.getByText('Jarvis is unreachable')).toHaveCount(0, { timeout: 15_000 });
