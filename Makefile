@@ -5,7 +5,7 @@ PG_URL   ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/jarvis-hq/jarvis.Version=$(VERSION)
 
-.PHONY: run test test-go test-web lint build web screenshots bench docker clean
+.PHONY: run test test-go test-web lint build web screenshots bench benchmarks docker clean
 
 ## run: Jarvis with the built-in sandbox Google and model, on SQLite (http://127.0.0.1:8080)
 run:
@@ -41,6 +41,13 @@ screenshots:
 bench:
 	./scripts/services.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/jwtauth ./internal/vault ./internal/audit ./cmd/jarvis
+
+## benchmarks: regenerate BENCHMARKS.md: three replicas behind HAProxy under a swept load, then each fault scenario (about 15 minutes)
+benchmarks:
+	./scripts/services.sh
+	$(GO) build -o bin/jarvis-load ./cmd/jarvis-load
+	./bin/jarvis-load bench
+	status=0; for s in rolling-restart kill9 postgres-restart redis-stop; do ./bin/jarvis-load fault $$s || status=1; done; exit $$status
 
 docker:
 	docker build -t jarvis:$(VERSION) .

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 for the tests, starting
-# them when they are installed but stopped, and installs curl and jq when
-# missing. Under CI=true a service that
+# them when they are installed but stopped, and installs curl and jq (and
+# HAProxy, for the load scenarios) when missing. Under CI=true a service that
 # cannot be had is an error; elsewhere the tests that need it say so.
 set -u
 
@@ -9,10 +9,11 @@ pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 
 # The README's curl session (cmd/jarvis TestReadmeCurlSession) runs with
-# Debian's curl and jq.
-for tool in curl jq; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "installing Debian's $tool for the README's curl session"
+# Debian's curl and jq; the load scenarios' tests (cmd/jarvis-load) put
+# the replicas behind Debian's HAProxy.
+for tool in curl jq haproxy; do
+  if ! command -v "$tool" >/dev/null && ! [ -x "/usr/sbin/$tool" ]; then
+    echo "installing Debian's $tool for the tests"
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null
     else
