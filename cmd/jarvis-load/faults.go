@@ -38,6 +38,9 @@ type scene struct {
 	run    *Run
 	check  *Check
 	probes []string
+	// restarted counts the replicas that exited on their own during the
+	// run (those the scenario restarted are running again).
+	restarted int
 	// marks by name, for the judges
 	at map[string]time.Time
 }
@@ -140,12 +143,15 @@ func runScenario(ctx context.Context, sc *scenario, cfg ClusterConfig, rate floa
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	done := make(chan *Run, 1)
 	s.began = time.Now()
+	injected := c.InjectedFaults()
 	go func() { done <- w.Attack(loadCtx, rate, 30*time.Minute) }()
 	actErr := sc.act(ctx, s)
 	_ = sleepCtx(ctx, 3*time.Second)
 	stopLoad()
 	s.run = <-done
 	s.run.Duration = time.Since(s.began)
+	s.run.Injected = c.InjectedFaults() - injected
+	s.restarted = c.RestartedReplicas()
 	if actErr != nil {
 		return nil, fmt.Errorf("%s: %w (logs in %s)", sc.name, actErr, c.Dir())
 	}
@@ -268,7 +274,7 @@ func judgeOutage(down, ready string) func(s *scene) (bool, string) {
 				during = append(during, f)
 			}
 		}
-		restarted := s.c.RestartedReplicas()
+		restarted := s.restarted
 		msg := fmt.Sprintf("%d requests failed while it was down or coming back (%s), %d after Jarvis was ready again; replicas restarted: %d; %s",
 			len(during), orNone(topReasons(reasonsOf(during), 4)), len(after), restarted, s.check)
 		return len(after) == 0 && restarted == 0 && s.check.Lost() == 0, msg
@@ -495,7 +501,7 @@ func judgeRedis(s *scene) (bool, string) {
 	return ok, msg
 }
 
-// RestartedReplicas counts replicas that exited on their own.
+// RestartedReplicas counts the replicas that are not running.
 func (c *Cluster) RestartedReplicas() int {
 	n := 0
 	for _, r := range c.replicas {
@@ -518,8 +524,8 @@ func scenarioReport(sc *scenario, s *scene, o options, pass bool, verdict string
 		fmt.Fprintf(&b, "| %s | %s |\n", s.since(e.at), e.what)
 	}
 	r := s.run
-	fmt.Fprintf(&b, "\n%d Jarvis requests in %.0f s (p50 %s, p99 %s, max %s): %d failed beyond the injected faults, %d passed on an injected fault.\n",
-		r.Requests, r.Duration.Seconds(), ms(r.Jarvis.Latencies.P50), ms(r.Jarvis.Latencies.P99), ms(r.Jarvis.Latencies.Max), r.Errors, r.Faults)
+	fmt.Fprintf(&b, "\n%d Jarvis requests in %.0f s (p50 %s, p99 %s, max %s; the machine's load average %s at the end): %d failed beyond the injected faults, %d passed on an injected fault (of %d the sandbox injected).\n",
+		r.Requests, r.Duration.Seconds(), ms(r.Jarvis.Latencies.P50), ms(r.Jarvis.Latencies.P99), ms(r.Jarvis.Latencies.Max), r.Load, r.Errors, r.Faults, r.Injected)
 	if fails := failuresBeyondFaults(r); len(fails) > 0 {
 		b.WriteString("\nFailed requests by second since the start (beyond the injected faults):\n\n")
 		buckets := map[int]map[string]int{}

@@ -175,6 +175,9 @@ type Run struct {
 	// rate achieved. Jarvis measures Jarvis's answers alone.
 	All    *vegeta.Metrics
 	Jarvis *vegeta.Metrics
+	// NoChat measures Jarvis's answers but the chat turns, whose time is
+	// mostly the model's streaming.
+	NoChat *vegeta.Metrics
 	ByKind map[string]*vegeta.Metrics
 	// Requests, Faults and Errors count Jarvis's answers (deliveries to
 	// the sandbox not included); Reasons counts the errors by code.
@@ -224,7 +227,7 @@ func (r *Run) FaultRate() float64 {
 func (w *Workload) Attack(ctx context.Context, rate float64, d time.Duration) *Run {
 	atk := vegeta.NewAttacker(vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true), vegeta.Workers(32),
 		vegeta.MaxBody(64<<10), vegeta.Connections(1000))
-	run := &Run{Rate: rate, Duration: d, All: &vegeta.Metrics{}, Jarvis: &vegeta.Metrics{}, ByKind: map[string]*vegeta.Metrics{},
+	run := &Run{Rate: rate, Duration: d, All: &vegeta.Metrics{}, Jarvis: &vegeta.Metrics{}, NoChat: &vegeta.Metrics{}, ByKind: map[string]*vegeta.Metrics{},
 		Reasons: map[string]int{}, FaultReasons: map[string]int{}, Began: time.Now()}
 	for _, k := range Kinds {
 		run.ByKind[k] = &vegeta.Metrics{}
@@ -246,6 +249,9 @@ func (w *Workload) Attack(ctx context.Context, rate float64, d time.Duration) *R
 			continue
 		}
 		run.Jarvis.Add(res)
+		if kind != KindChat {
+			run.NoChat.Add(res)
+		}
 		run.Requests++
 		switch outcome {
 		case "ok":
@@ -265,6 +271,7 @@ func (w *Workload) Attack(ctx context.Context, rate float64, d time.Duration) *R
 	run.Load = loadAverage()
 	run.All.Close()
 	run.Jarvis.Close()
+	run.NoChat.Close()
 	for _, m := range run.ByKind {
 		m.Close()
 	}
