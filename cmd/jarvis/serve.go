@@ -181,13 +181,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		quotaStore = sqldb.NewGmailQuota(m.DB)
 	}
 	checks := map[string]func(context.Context) error{"database": m.DB.Ping}
+	advisory := map[string]func(context.Context) error{}
 	if cfg.RedisURL != "" {
 		rdb, err := cache.OpenRedis(ctx, cfg.RedisURL)
 		if err != nil {
 			return err
 		}
 		m.closers = append(m.closers, rdb.Close)
-		limiter, checks["redis"] = rdb, rdb.Ping
+		// Every replica shares Redis and serves without it (the limits
+		// fail open), so its loss is reported, never unready.
+		limiter, advisory["redis"] = rdb, rdb.Ping
 		m.redis = rdb
 		quotaStore = rdb
 	}
@@ -200,6 +203,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Idempotency: m.DB, Limiter: limiter, Integrations: integrations, States: m.DB, Logger: m.Logger,
 		Dashboard: web.Handler(),
 		Checks:    checks,
+		Advisory:  advisory,
 	}
 	if err := m.wireGoogle(ctx, &deps, integrations, recorder); err != nil {
 		return err

@@ -43,12 +43,20 @@ func (s *Server) google(h authedHandler) http.Handler {
 }
 
 // allow counts a request against a per-minute limit and answers 429 with
-// Retry-After when it is exceeded.
+// Retry-After when it is exceeded. When the limit's store fails (Redis
+// out of reach) the request goes ahead uncounted: the limits fail open,
+// since they shield Google's quota and the LLM bill from one user's
+// excess, which Google's own limits and the Gmail budget still bound.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, bucket string, limit int) bool {
 	ok, retry, err := s.Limiter.Allow(r.Context(), bucket, limit, time.Minute)
 	if err != nil {
-		s.Error(w, r, err)
-		return false
+		if r.Context().Err() != nil {
+			s.Error(w, r, err)
+			return false
+		}
+		kind, _, _ := strings.Cut(bucket, ":")
+		s.log.WarnContext(r.Context(), "rate limit store unavailable: request not counted", "limit", kind, "err", err)
+		return true
 	}
 	if !ok {
 		s.Error(w, r, &jarvis.Error{Code: jarvis.ERATELIMITED, Message: "Too many requests: slow down and retry later.", RetryAfter: retry})

@@ -29,11 +29,12 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 
 // ready answers readiness (GET /readyz, and /ready): 503
 // service_unavailable with field "shutdown" once the replica drains;
-// otherwise it checks every dependency (the database, and Redis when it is
-// configured — never Google or the LLM, whose outage no other replica
-// would cure) and answers 503 naming the first that fails in field, with
-// the reason in detail when the check gives one (a database out of
-// connections says too_many_connections).
+// otherwise it checks every dependency (the database — never Google or
+// the LLM, whose outage no other replica would cure) and answers 503
+// naming the first that fails in field, with the reason in detail when
+// the check gives one (a database out of connections says
+// too_many_connections). Advisory checks (Redis) are reported in checks,
+// "ok" or "unavailable", and never make it unready.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if s.Draining() {
 		writeProblem(w, Problem{Type: "urn:jarvis:problem:" + jarvis.EUNAVAILABLE, Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
@@ -65,6 +66,16 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		checks[n] = "ok"
+	}
+	for n, check := range s.Advisory {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		err := check(ctx)
+		cancel()
+		checks[n] = "ok"
+		if err != nil {
+			s.log.WarnContext(r.Context(), "readiness: advisory check failed, serving without it", "check", n, "err", err)
+			checks[n] = "unavailable"
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "checks": checks})
 }

@@ -82,7 +82,7 @@ type readyResponse struct {
 
 var operations = []operation{
 	{method: "GET", path: "/livez", summary: "Liveness: the process answers (no dependency is checked)", tag: "service", ok: 200, resp: healthResponse{}},
-	{method: "GET", path: "/readyz", summary: "Readiness: the database, and Redis when it is configured, answer (never Google or the LLM). 503 service_unavailable naming the failing check in field, or field shutdown from SIGTERM on, while the replica drains", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
+	{method: "GET", path: "/readyz", summary: "Readiness: the database answers (never Google or the LLM). 503 service_unavailable naming the failing check in field, or field shutdown from SIGTERM on, while the replica drains. Redis, when configured, is reported in checks (ok or unavailable) without making the replica unready: its limits fail open", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
 	{method: "GET", path: "/health", summary: "Liveness, as GET /livez", tag: "service", ok: 200, resp: healthResponse{}},
 	{method: "GET", path: "/ready", summary: "Readiness, as GET /readyz", tag: "service", ok: 200, resp: readyResponse{}, errors: errs(503)},
 	{method: "GET", path: "/openapi.json", summary: "This description", tag: "service", ok: 200, resp: map[string]any{}},

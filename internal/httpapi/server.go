@@ -81,7 +81,11 @@ type Deps struct {
 	Dashboard http.Handler
 	// Checks are what /readyz (and /ready) verifies, by name.
 	Checks map[string]func(context.Context) error
-	Logger *slog.Logger
+	// Advisory are checks /readyz reports without turning unready: a
+	// dependency every replica shares and each serves without (Redis,
+	// whose limits fail open), which no other replica would cure.
+	Advisory map[string]func(context.Context) error
+	Logger   *slog.Logger
 }
 
 // ProfileStore records sign-ins on a user.
