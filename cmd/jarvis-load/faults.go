@@ -67,10 +67,10 @@ var scenarios = []*scenario{
 	{name: "kill9", title: "`kill -9` of one replica",
 		target: "only the requests in flight on the killed replica fail; every acknowledged draft and delivered message is there afterwards",
 		act:    kill9, judge: judgeKill9},
-	{name: "postgres-restart", title: "PostgreSQL stopped for 5 s and started again",
+	{name: "postgres-restart", title: "PostgreSQL stopped, then started again",
 		target:  "errors only while it is down; recovery without restarting Jarvis",
 		prepare: ownPostgres, act: postgresRestart, judge: judgeOutage("pg-down", "pg-ready")},
-	{name: "redis-stop", title: "Redis stopped for 8 s and started again",
+	{name: "redis-stop", title: "Redis stopped, then started again",
 		target:  "Jarvis keeps serving (which limits fail open, which fail closed)",
 		prepare: ownRedis, act: redisStop, judge: judgeRedis},
 }
