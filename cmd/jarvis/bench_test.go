@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/api/gmail/v1"
 	"google.golang.org/api/option"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
+	"github.com/jarvis-hq/jarvis/internal/telemetry"
 )
 
 // benchEnv starts a Jarvis whose per-user limits do not get in the way.
@@ -44,6 +47,18 @@ func BenchmarkAuthMe(b *testing.B) {
 // (JARVIS_METRICS_ADDR): the difference is what measuring costs a request.
 func BenchmarkAuthMeMetrics(b *testing.B) {
 	e := startEnv(b, envOptions{configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
+	e.Main.API.SetGoogleRateLimit(1 << 30)
+	benchAuthMe(b, e, e.signIn("ada@example.com"))
+}
+
+// BenchmarkAuthMeTraces is BenchmarkAuthMe with traces on (as with
+// OTEL_EXPORTER_OTLP_ENDPOINT, every span sampled, the SDK's batching
+// processor in front of an exporter that drops them): the server span and
+// the database spans of each request.
+func BenchmarkAuthMeTraces(b *testing.B) {
+	e := startEnv(b, envOptions{main: func(m *Main) {
+		m.Tracing = telemetry.New(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+	}})
 	e.Main.API.SetGoogleRateLimit(1 << 30)
 	benchAuthMe(b, e, e.signIn("ada@example.com"))
 }

@@ -33,8 +33,12 @@ func (m *Main) quotaObserver() quota.Observer {
 	return m.Metrics
 }
 
-// observedModel reports the model's calls, when there are metrics.
+// observedModel reports the model's calls, when there are metrics, and
+// traces them, when there are traces.
 func (m *Main) observedModel(p llm.Provider) llm.Provider {
+	if tp := m.tracer(); tp != nil {
+		p = llm.Traced(p, tp)
+	}
 	if m.Metrics == nil {
 		return p
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
+	"github.com/jarvis-hq/jarvis/internal/telemetry"
 	"github.com/jarvis-hq/jarvis/internal/vault"
 	"github.com/jarvis-hq/jarvis/web"
 )
@@ -53,6 +54,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return err
 	}
 	m := NewMain(cfg, stderr)
+	if m.Tracing, err = telemetry.FromEnv(ctx, lookup); err != nil {
+		return err
+	}
 	m.Migrate = *migrate
 	m.SandboxConfig = sb
 	for _, n := range notes {
@@ -110,6 +114,9 @@ type Main struct {
 	Jobs   *jobs.Runner
 	// Metrics are made when JARVIS_METRICS_ADDR is set, and served there.
 	Metrics *metrics.Metrics
+	// Tracing, when set, makes spans and exports them (serve sets it from
+	// the OTEL_* environment); Close flushes it last.
+	Tracing *telemetry.Tracing
 
 	metricsListener net.Listener
 
@@ -137,6 +144,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := cfg.Validate(); err != nil {
 		return configError(err)
 	}
+	m.traceOnClose()
 	if cfg.Sandbox {
 		if m.Sandbox, err = startSandbox(cfg, m.SandboxConfig, m.Logger); err != nil {
 			return err
@@ -145,7 +153,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Logger.Debug("configuration from the environment", "options", cfg.Dump(os.LookupEnv))
 
-	if m.DB, err = sqldb.OpenPool(ctx, cfg.DatabaseURL, sqldb.Pool{MaxConns: cfg.DBMaxConns, MaxIdleConns: cfg.DBMaxIdleConns}); err != nil {
+	if m.DB, err = sqldb.OpenPool(ctx, cfg.DatabaseURL, sqldb.Pool{MaxConns: cfg.DBMaxConns, MaxIdleConns: cfg.DBMaxIdleConns, Tracer: m.tracer()}); err != nil {
 		return err
 	}
 	m.closers = append(m.closers, m.DB.Close)
@@ -222,6 +230,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hc.PublicURL, hc.TrustedProxies, hc.SessionTTL = cfg.PublicURL, cfg.TrustedProxies, cfg.JWTTTL
 	hc.CSRFKey = deriveKey(cfg.JWTSecret, "jarvis csrf key")
 	hc.Observe = m.observeRequests(hc.Observe)
+	hc.Tracer = m.tracer()
 	m.API = httpapi.New(hc, deps)
 
 	if m.ReadHeaderTimeout <= 0 {

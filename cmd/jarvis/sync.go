@@ -74,7 +74,7 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	}
 	runner, err := jobs.New(jobs.Config{DB: m.DB.SQL(), SQLite: m.DB.Dialect() == sqldb.SQLite, Syncer: m.Engine, Store: index,
 		Watcher: watcher, PollEvery: cfg.PollInterval, QuietAfter: quiet, Workers: cfg.SyncWorkers, Logger: m.Logger,
-		Calendar: m.Engine, Channels: renewer})
+		Calendar: m.Engine, Channels: renewer, Tracer: m.tracer()})
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	m.Google = google.New(google.Config{
 		ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, RedirectURL: cfg.GoogleRedirectURL, BaseURL: cfg.GoogleBaseURL,
 		AllowedEmails: cfg.AllowedEmails, AllowedDomains: cfg.AllowedDomains, OpenSignup: cfg.OpenSignup, Logger: m.Logger,
-		Quota: m.Quota, Observer: m.googleObserver(), BackgroundCalls: cfg.SyncWorkers * syncFetchConcurrency,
+		Quota: m.Quota, Observer: m.googleObserver(), Tracer: m.tracer(), BackgroundCalls: cfg.SyncWorkers * syncFetchConcurrency,
 	}, google.Stores{Users: m.DB, Profiles: m.DB, Integrations: connectHook{IntegrationStore: integrations, m: m}, States: m.DB, Auditor: auditor, Invitations: m.DB, Identities: m.DB})
 	// Mail listings are read from the local index once an account is synced.
 	m.Index = sqldb.NewMailIndex(m.DB)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/jarvis-hq/jarvis"
@@ -69,8 +70,11 @@ type Config struct {
 	// Observer, when set, is told of every call to Google and every
 	// token refresh (metrics).
 	Observer Observer
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Tracer, when set, makes a client span of every call to Google
+	// (traces); nil: none.
+	Tracer trace.TracerProvider
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Stores are what the Google services keep and read.
@@ -121,12 +125,10 @@ func New(cfg Config, st Stores) *Service {
 		s.http = newHTTPClient(IdleConnsPerHost(s.cfg.Concurrency, cfg.BackgroundCalls))
 	}
 	if cfg.Observer != nil {
-		c := *s.http
-		if c.Transport == nil {
-			c.Transport = http.DefaultTransport
-		}
-		c.Transport = observedTransport{base: c.Transport, obs: cfg.Observer}
-		s.http = &c
+		s.http = withTransport(s.http, func(rt http.RoundTripper) http.RoundTripper { return observedTransport{base: rt, obs: cfg.Observer} })
+	}
+	if cfg.Tracer != nil {
+		s.http = withTransport(s.http, func(rt http.RoundTripper) http.RoundTripper { return newTracedTransport(rt, cfg.Tracer) })
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
@@ -151,6 +153,16 @@ func New(cfg Config, st Stores) *Service {
 		s.revoke = "https://oauth2.googleapis.com/revoke"
 	}
 	return s
+}
+
+// withTransport returns a copy of c whose transport wrap wraps.
+func withTransport(c *http.Client, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	cc := *c
+	if cc.Transport == nil {
+		cc.Transport = http.DefaultTransport
+	}
+	cc.Transport = wrap(cc.Transport)
+	return &cc
 }
 
 // IdleConnsPerHost is how many idle connections the Google client keeps to

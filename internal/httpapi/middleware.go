@@ -30,6 +30,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		}
 		ctx := jarvis.NewContextWithRequestID(r.Context(), id)
 		ctx = jarvis.NewContextWithClient(ctx, jarvis.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		ctx, span := s.startSpan(ctx, r)
 		r = r.WithContext(ctx)
 		w.Header().Set(requestIDHeader, id)
 		if s.secure {
@@ -52,6 +53,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 			if s.cfg.Observe != nil {
 				s.cfg.Observe(r.Method, r.Pattern, sw.status(), time.Since(start))
 			}
+			endSpan(span, r, sw.status(), id)
 			level := slog.LevelInfo
 			if isProbe(r.URL.Path) {
 				level = slog.LevelDebug

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jarvis-hq/jarvis"
 )
 
@@ -42,6 +44,9 @@ type Config struct {
 	// OpenAPI description to what the server really answers). pattern is
 	// the ServeMux pattern that served it, "" when none did.
 	Observe func(method, pattern string, status int, elapsed time.Duration)
+	// Tracer, when set, makes a server span of every request (see
+	// startSpan); nil: none.
+	Tracer trace.TracerProvider
 }
 
 // Deps are the services behind the API. Optional ones may be nil: their
@@ -112,6 +117,7 @@ type Server struct {
 	routes        []string
 	// draining is set by Drain: readiness answers 503 from then on.
 	draining atomic.Bool
+	tracer   trace.Tracer // nil: no spans
 }
 
 // New builds the API.
@@ -139,6 +145,9 @@ func New(cfg Config, d Deps) *Server {
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
 		s.origin = u.Scheme + "://" + u.Host
 		s.secure = u.Scheme == "https"
+	}
+	if cfg.Tracer != nil {
+		s.tracer = cfg.Tracer.Tracer(tracerName)
 	}
 	s.signInBinding = newBrowserBinding("signin", s.secure, signInBindingTTL)
 	s.registerRoutes()

@@ -23,6 +23,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
@@ -87,6 +88,9 @@ type Config struct {
 	Workers int
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Tracer, when set, carries the enqueuer's trace into each job and
+	// makes a span of each run (see tracing); nil: none.
+	Tracer trace.TracerProvider
 }
 
 // SyncArgs is the job that syncs one account. It is unique per account
@@ -220,7 +224,12 @@ func New(cfg Config) (*Runner, error) {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return WatchArgs{}, nil }, &river.PeriodicJobOpts{ID: "gmail_watch_renew", RunOnStart: true}))
 	}
+	var middleware []rivertype.Middleware
+	if cfg.Tracer != nil {
+		middleware = append(middleware, &tracing{tracer: cfg.Tracer.Tracer(tracerName)})
+	}
 	client, err := river.NewClient(driver(cfg), &river.Config{
+		Middleware:        middleware,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		PeriodicJobs:      periodic,

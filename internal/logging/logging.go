@@ -1,6 +1,7 @@
 // Package logging builds Jarvis's slog logger: JSON in production, colourless
-// text on a terminal, every line of a request carrying its request id, and
-// attributes whose names suggest a secret redacted.
+// text on a terminal, every line of a request carrying its request id (and,
+// when it is traced, its trace_id and span_id), and attributes whose names
+// suggest a secret redacted.
 package logging
 
 import (
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/term"
 
 	"github.com/jarvis-hq/jarvis"
@@ -52,10 +54,13 @@ func redact(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// contextHandler adds the request id and user id found in the context.
+// contextHandler adds the request id, user id and span found in the context.
 type contextHandler struct{ slog.Handler }
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+	}
 	if id := jarvis.RequestIDFromContext(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -69,6 +70,9 @@ type Pool struct {
 	// beyond them opens (and then closes) new sessions, which under load
 	// costs more than the connections it saves.
 	MaxIdleConns int
+	// Tracer, when set, makes a span of each query run within a traced
+	// context (see tracedConnector); nil: none.
+	Tracer trace.TracerProvider
 }
 
 // OpenPool is Open with the pool sized by pool.
@@ -92,6 +96,12 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		if sdb, err = sql.Open("sqlite", p.driverDSN); err != nil {
 			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
 		}
+		if pool.Tracer != nil {
+			// The registered driver (sql.Open connects nothing), traced.
+			drv := sdb.Driver()
+			sdb.Close()
+			sdb = sql.OpenDB(tracedConnector{Connector: dsnConnector{dsn: p.driverDSN, drv: drv}, tracer: pool.Tracer.Tracer(tracerName), system: "sqlite"})
+		}
 		// WAL lets readers run beside the one writer; _txlock=immediate takes
 		// the write lock at BEGIN so that transactions queue on the busy
 		// timeout instead of failing with SQLITE_BUSY on upgrade.
@@ -103,7 +113,11 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
 		}
-		sdb = sql.OpenDB(unavailableConnector{c})
+		var conn driver.Connector = unavailableConnector{c}
+		if pool.Tracer != nil {
+			conn = tracedConnector{Connector: conn, tracer: pool.Tracer.Tracer(tracerName), system: "postgresql"}
+		}
+		sdb = sql.OpenDB(conn)
 		sdb.SetMaxOpenConns(p.maxConns)
 		sdb.SetMaxIdleConns(idle)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
