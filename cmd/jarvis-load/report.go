@@ -105,7 +105,8 @@ func sweepReport(o options, machine string, runs []*Run, check *Check, stats map
 	fmt.Fprintf(&b, "Machine: %s. The load generator, HAProxy, PostgreSQL, Redis and the sandbox share it with the replicas; *machine load* is the one-minute load average at the end of each rate (other work on the machine included: above %d the cores were oversubscribed).\n\n", machine, runtime.NumCPU())
 	b.WriteString("Rates count every request, deliveries included; latencies and errors are Jarvis's answers. " +
 		"*Faults injected* counts the sandbox's injected 500s and 429s; Jarvis retries most of them, " +
-		"and *errors from injected faults* are those it passed on (`upstream_unavailable`, `upstream_timeout`, `rate_limited`).\n\n")
+		"and *errors from injected faults* are those it passed on (`upstream_unavailable`, `rate_limited`); a Google call that did not answer in time " +
+		"(`upstream_timeout`) counts among the errors beyond the faults, since the sandbox adds no delay beyond its latency.\n\n")
 	b.WriteString("| Rate asked | Achieved | p50 | p99 | max | p99 but chat | Errors beyond the faults | Errors from injected faults | Jarvis requests | Faults injected | Machine load |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
