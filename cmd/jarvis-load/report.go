@@ -117,7 +117,9 @@ func sweepReport(o options, machine string, runs []*Run, check *Check, stats map
 	}
 	all := func(r *Run) *vegeta.Metrics { return r.Jarvis }
 	noChat := func(r *Run) *vegeta.Metrics { return r.NoChat }
+	b.WriteString("\n")
 	writeKnee(&b, "**The knee**", runs, all)
+	b.WriteString("\n")
 	writeKnee(&b, "**Without the chat turns**, whose time is mostly the model's streaming (the sandbox model writes a chunk every 15 ms)", runs, noChat)
 	b.WriteString("\n")
 	b.WriteString("By kind of request (p50 / p99):\n\n| Rate | ")
