@@ -37,21 +37,8 @@ func TestNewMailReachesTheIndexByPush(t *testing.T) {
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) {
 			c.GmailPush, c.PubSubTopic, c.PubSubServiceAccount = "push", sandbox.DefaultPushTopic, sandbox.DefaultPushAccount
 		}})
-		endpoint := e.URL + "/webhooks/google/pubsub"
-		ps := e.Sandbox.Google.PubSub()
-		if err := ps.EnsureTopic(sandbox.DefaultPushTopic); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ps.CreateSubscription(pubsub.Subscription{Name: "projects/sandbox/subscriptions/test-push", Topic: sandbox.DefaultPushTopic,
-			PushConfig: pubsub.PushConfig{PushEndpoint: endpoint, OIDCToken: &pubsub.OIDCToken{ServiceAccountEmail: sandbox.DefaultPushAccount}}}); err != nil {
-			t.Fatal(err)
-		}
 		const ada = "ada@example.com"
-		account := e.accountOf(ada)
-		waitFor(t, "the first sync and the watch", func() bool {
-			st := e.syncState(account)
-			return st.Phase == mailsync.PhaseIncremental && !st.WatchExpiry.IsZero()
-		})
+		account := e.subscribePush(ada)
 		id, _ := deliver(t, e, ada, "Grace <grace@example.com>", "Pushed along")
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -70,6 +57,27 @@ func TestNewMailReachesTheIndexByPush(t *testing.T) {
 			t.Fatalf("a refused push changed the state: %+v", after)
 		}
 	})
+}
+
+// subscribePush has the sandbox's Pub/Sub push Gmail's notifications to
+// Jarvis's webhook, and waits until the account of email has had its first
+// sync and its watch; it returns the account's id.
+func (e *testEnv) subscribePush(email string) string {
+	e.t.Helper()
+	ps := e.Sandbox.Google.PubSub()
+	if err := ps.EnsureTopic(sandbox.DefaultPushTopic); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := ps.CreateSubscription(pubsub.Subscription{Name: "projects/sandbox/subscriptions/test-push", Topic: sandbox.DefaultPushTopic,
+		PushConfig: pubsub.PushConfig{PushEndpoint: e.URL + "/webhooks/google/pubsub", OIDCToken: &pubsub.OIDCToken{ServiceAccountEmail: sandbox.DefaultPushAccount}}}); err != nil {
+		e.t.Fatal(err)
+	}
+	account := e.accountOf(email)
+	waitFor(e.t, "the first sync and the watch", func() bool {
+		st := e.syncState(account)
+		return st.Phase == mailsync.PhaseIncremental && !st.WatchExpiry.IsZero()
+	})
+	return account
 }
 
 // synced waits until the user's primary account has finished its first

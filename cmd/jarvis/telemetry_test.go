@@ -13,9 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
-	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
-	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
 	"github.com/jarvis-hq/jarvis/internal/telemetry"
 )
 
@@ -104,20 +102,8 @@ func TestPushTrace(t *testing.T) {
 	e := startEnv(t, envOptions{configure: func(c *config.Config) {
 		c.GmailPush, c.PubSubTopic, c.PubSubServiceAccount = "push", sandbox.DefaultPushTopic, sandbox.DefaultPushAccount
 	}, main: func(m *Main) { m.Tracing = telemetry.New(sdktrace.WithSyncer(exp)) }})
-	ps := e.Sandbox.Google.PubSub()
-	if err := ps.EnsureTopic(sandbox.DefaultPushTopic); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ps.CreateSubscription(pubsub.Subscription{Name: "projects/sandbox/subscriptions/test-push", Topic: sandbox.DefaultPushTopic,
-		PushConfig: pubsub.PushConfig{PushEndpoint: e.URL + "/webhooks/google/pubsub", OIDCToken: &pubsub.OIDCToken{ServiceAccountEmail: sandbox.DefaultPushAccount}}}); err != nil {
-		t.Fatal(err)
-	}
 	const ada = "ada@example.com"
-	account := e.accountOf(ada)
-	waitFor(t, "the first sync and the watch", func() bool {
-		st := e.syncState(account)
-		return st.Phase == mailsync.PhaseIncremental && !st.WatchExpiry.IsZero()
-	})
+	e.subscribePush(ada)
 	deliver(t, e, ada, "Grace <grace@example.com>", "Pushed along")
 	waitForSpans(t, exp, func(spans tracetest.SpanStubs) bool {
 		for _, push := range spans {

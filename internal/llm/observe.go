@@ -30,22 +30,28 @@ func (p observed) Stream(ctx context.Context, req Request) (Stream, error) {
 		p.obs.LLMCall(p.Name(), p.Model(), outcome(err), time.Since(start), 0, 0)
 		return nil, err
 	}
-	return &observedStream{Stream: s, p: p, start: start}, nil
+	return onEnd(s, func(done Event, err error) {
+		p.obs.LLMCall(p.Name(), p.Model(), outcome(err), time.Since(start), done.Usage.InputTokens, done.Usage.OutputTokens)
+	}), nil
 }
 
-// observedStream reports its call once: when it ends or is closed.
-type observedStream struct {
+// onEnd returns s calling end once, when it ends or is closed, with its
+// EventDone (zero if none came) and its error.
+func onEnd(s Stream, end func(done Event, err error)) Stream {
+	return &endingStream{Stream: s, end: end}
+}
+
+type endingStream struct {
 	Stream
-	p     observed
-	start time.Time
-	usage Usage
-	once  sync.Once
+	end  func(Event, error)
+	done Event
+	once sync.Once
 }
 
-func (s *observedStream) Next() bool {
+func (s *endingStream) Next() bool {
 	if s.Stream.Next() {
 		if e := s.Stream.Event(); e.Type == EventDone {
-			s.usage = e.Usage
+			s.done = e
 		}
 		return true
 	}
@@ -53,17 +59,13 @@ func (s *observedStream) Next() bool {
 	return false
 }
 
-func (s *observedStream) Close() error {
+func (s *endingStream) Close() error {
 	err := s.Stream.Close()
 	s.report()
 	return err
 }
 
-func (s *observedStream) report() {
-	s.once.Do(func() {
-		s.p.obs.LLMCall(s.p.Name(), s.p.Model(), outcome(s.Stream.Err()), time.Since(s.start), s.usage.InputTokens, s.usage.OutputTokens)
-	})
-}
+func (s *endingStream) report() { s.once.Do(func() { s.end(s.done, s.Stream.Err()) }) }
 
 // outcome classifies a call's end for metrics.
 func outcome(err error) string {

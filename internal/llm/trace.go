@@ -3,7 +3,6 @@ package llm
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -46,35 +45,8 @@ func (p traced) Stream(ctx context.Context, req Request) (Stream, error) {
 		endLLMSpan(span, err, Event{})
 		return nil, err
 	}
-	return &tracedStream{Stream: s, span: span}, nil
+	return onEnd(s, func(done Event, err error) { endLLMSpan(span, err, done) }), nil
 }
-
-// tracedStream ends its span once: when the stream ends or is closed.
-type tracedStream struct {
-	Stream
-	span trace.Span
-	done Event
-	once sync.Once
-}
-
-func (s *tracedStream) Next() bool {
-	if s.Stream.Next() {
-		if e := s.Stream.Event(); e.Type == EventDone {
-			s.done = e
-		}
-		return true
-	}
-	s.end()
-	return false
-}
-
-func (s *tracedStream) Close() error {
-	err := s.Stream.Close()
-	s.end()
-	return err
-}
-
-func (s *tracedStream) end() { s.once.Do(func() { endLLMSpan(s.span, s.Stream.Err(), s.done) }) }
 
 // endLLMSpan records a call's usage and outcome and ends its span. A
 // failure is named by its kind (error.type), never by its message, which
