@@ -17,9 +17,18 @@ import (
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	builtBin  string
 	buildErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
 
 // jarvisBinary builds ./cmd/jarvis once for the package's tests.
 func jarvisBinary(t *testing.T) string {
@@ -30,6 +39,7 @@ func jarvisBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		builtBin, buildErr = buildJarvis(context.Background(), "", dir, testLog{t})
 	})
 	if buildErr != nil {
