@@ -27,9 +27,10 @@ type account struct {
 	hd    string // hosted domain, "" for consumer and example domains
 	mail  *mailbox.Store
 
-	subMu sync.Mutex
-	sub   string // stable numeric subject, as Google's; changed only by RecycleAccount
-	gen   int    // how many times the address was recycled
+	subMu  sync.Mutex
+	sub    string   // stable numeric subject, as Google's; changed only by RecycleAccount
+	gen    int      // how many times the address was recycled
+	sendAs []SendAs // the custom send-as aliases (the account's own address is implied)
 }
 
 // subject returns the account's current Google subject.
@@ -120,12 +121,17 @@ func (s *Server) loadDir(dir string) error {
 func (s *Server) loadAccount(email, dir string) {
 	var msgs []*mailbox.Message
 	var icsFiles []string
+	var sendAsPath string
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			s.reportf(path, "%v", err)
 			return nil
 		}
 		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		if d.Name() == sendAsFile {
+			sendAsPath = path
 			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(path))
@@ -178,6 +184,9 @@ func (s *Server) loadAccount(email, dir string) {
 	})
 	a := s.addAccount(email, accountName(email, msgs))
 	a.mail.Load(msgs)
+	if sendAsPath != "" {
+		s.loadSendAs(a, sendAsPath)
+	}
 	s.calendar.AddAccount(email, a.name)
 	for _, path := range icsFiles {
 		data, err := os.ReadFile(path)
@@ -188,6 +197,23 @@ func (s *Server) loadAccount(email, dir string) {
 			s.reportf(path, "%v", err)
 		}
 	}
+}
+
+// loadSendAs reads an account's send-as.txt.
+func (s *Server) loadSendAs(a *account, path string) {
+	data, err := os.ReadFile(path)
+	var list []SendAs
+	if err == nil {
+		list, err = parseSendAsFile(data)
+	}
+	if err == nil {
+		list, err = normaliseSendAs(a.email, list)
+	}
+	if err != nil {
+		s.reportf(path, "%v", err)
+		return
+	}
+	a.sendAs = list
 }
 
 // parseMessage parses one message file; a message without a single

@@ -116,6 +116,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		wire.WriteJSON(w, http.StatusOK, map[string]int{"expired": n})
 	})
 	s.adminGmailRoutes(mux)
+	s.adminSendAsRoutes(mux)
 	s.adminCalendarRoutes(mux)
 	mux.HandleFunc("POST /sandbox/accounts/{email}/messages", func(w http.ResponseWriter, r *http.Request) {
 		s.count("sandbox.deliver")

@@ -98,6 +98,10 @@ func routeGmail(method string, args []string, upload bool) (gmailRoute, bool) {
 		return gmailRoute{"gmail.drafts.get", gmailDrafts, (*Server).getDraft}, true
 	case method == http.MethodPost && n == 1 && args[0] == "drafts":
 		return gmailRoute{"gmail.drafts.create", gmailCompose, (*Server).createDraft}, true
+	case get && n == 2 && args[0] == "settings" && args[1] == "sendAs":
+		return gmailRoute{"gmail.settings.sendAs.list", gmailSettingsRead, (*Server).listSendAs}, true
+	case get && n == 3 && args[0] == "settings" && args[1] == "sendAs":
+		return gmailRoute{"gmail.settings.sendAs.get", gmailSettingsRead, (*Server).getSendAs}, true
 	case get && n == 1 && args[0] == "history":
 		return gmailRoute{"gmail.history.list", gmailMetadata, (*Server).listHistory}, true
 	}

@@ -145,17 +145,19 @@ func (c *gmailCall) readMessage() ([]byte, messageMeta, bool) {
 }
 
 // completeHeaders adds what Gmail adds to a message it sends: From (the
-// account's address), Date and Message-ID when missing.
-func completeHeaders(raw []byte, from string, now time.Time) []byte {
+// account's address, unless it names one of its aliases), Date and Message-ID when missing.
+func completeHeaders(raw []byte, acct *account, now time.Time) []byte {
+	from := acct.email
 	var extra bytes.Buffer
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	var h mail.Header
 	if err == nil {
 		h = msg.Header
 	}
-	// Gmail sends as the account: a missing From, or one naming another
-	// address, becomes the account's own (the display name is kept).
-	if a, err := mail.ParseAddress(h.Get("From")); err != nil || !strings.EqualFold(a.Address, from) {
+	// Gmail sends as the account or one of its verified send-as aliases: a
+	// missing From, or one naming another address, becomes the account's
+	// own (the display name is kept).
+	if a, err := mail.ParseAddress(h.Get("From")); err != nil || !acct.sendsAs(a.Address) {
 		name := ""
 		if err == nil {
 			name = a.Name
@@ -225,7 +227,7 @@ type outboxItem struct {
 // of every sandbox recipient (Bcc stripped), into the outbox for the
 // others.
 func (s *Server) send(acct *account, raw []byte, threadID string) (mailbox.MessageView, error) {
-	raw = completeHeaders(raw, acct.email, s.now())
+	raw = completeHeaders(raw, acct, s.now())
 	rcpts := recipients(raw)
 	if len(rcpts) == 0 {
 		return mailbox.MessageView{}, errNoRecipient

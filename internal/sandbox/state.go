@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type State struct {
 type AccountState struct {
 	Subject    string             `json:"subject"`
 	Generation int                `json:"generation,omitempty"`
+	SendAs     []SendAs           `json:"send_as,omitempty"`
 	Mail       mailbox.StoreState `json:"mail"`
 }
 
@@ -76,7 +78,7 @@ func (s *Server) snapshot() State {
 	}
 	for _, a := range s.accounts {
 		a.subMu.Lock()
-		as := AccountState{Subject: a.sub, Generation: a.gen}
+		as := AccountState{Subject: a.sub, Generation: a.gen, SendAs: slices.Clone(a.sendAs)}
 		a.subMu.Unlock()
 		as.Mail = a.mail.Snapshot()
 		st.Accounts[a.email] = as
@@ -116,6 +118,9 @@ func (s *Server) restore(path string, st State) error {
 		a.subMu.Lock()
 		if as.Subject != "" {
 			a.sub, a.gen = as.Subject, as.Generation
+		}
+		if as.SendAs != nil {
+			a.sendAs = as.SendAs
 		}
 		a.subMu.Unlock()
 	}
