@@ -24,6 +24,9 @@ const (
 	AuditGmailMessageGet         = "gmail.message.get"
 	AuditGmailAttachmentGet      = "gmail.attachment.get"
 	AuditGmailDraftCreate        = "gmail.draft.create"
+	AuditGmailDraftGet           = "gmail.draft.get"
+	AuditGmailDraftUpdate        = "gmail.draft.update"
+	AuditGmailDraftDelete        = "gmail.draft.delete"
 	AuditGmailThreadModify       = "gmail.thread.modify"
 	AuditGmailThreadTrash        = "gmail.thread.trash"
 	AuditGmailThreadUntrash      = "gmail.thread.untrash"
@@ -53,6 +56,7 @@ var AuditActions = []string{
 	AuditTokenIssued, AuditLogout, AuditGoogleSignIn, AuditSignInRefused,
 	AuditGoogleConnect, AuditGoogleConnectRefused, AuditGoogleAccountPrimary, AuditGoogleTokenRefresh, AuditGoogleTokenRefreshFail, AuditGoogleTokenDecryptFail, AuditGoogleDisconnect,
 	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
+	AuditGmailDraftGet, AuditGmailDraftUpdate, AuditGmailDraftDelete,
 	AuditGmailThreadModify, AuditGmailThreadTrash, AuditGmailThreadUntrash,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,

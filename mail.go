@@ -110,7 +110,20 @@ type AttachmentData struct {
 	Filename string
 	MimeType string
 	Data     []byte
+	// ContentID is the part's Content-ID without angle brackets, kept when
+	// a forward re-attaches it so that the quoted HTML's cid: links hold.
+	ContentID string
 }
+
+// Limits on a draft's attachments.
+const (
+	// MaxDraftAttachmentBytes caps a draft's attachments together, uploaded
+	// and forwarded: Gmail's own 25 MB.
+	MaxDraftAttachmentBytes = 25 << 20
+	// MaxDraftAttachments caps the number of a draft's attachments, and of
+	// its remove_attachment_ids.
+	MaxDraftAttachments = 100
+)
 
 // DraftInput is what a caller asks to be drafted.
 type DraftInput struct {
@@ -121,14 +134,50 @@ type DraftInput struct {
 	BodyText        string   `json:"body_text"`
 	BodyHTML        string   `json:"body_html,omitempty"`
 	ReplyToThreadID string   `json:"reply_to_thread_id,omitempty"`
+	// ReplyAll answers everyone on the thread (reply_to_thread_id is
+	// required): with to and cc empty they are filled by the reply-all rule
+	// (see MailService.ReplyAllRecipients); given ones are used as given.
+	ReplyAll bool `json:"reply_all,omitempty" doc:"Reply to everyone on the thread (needs reply_to_thread_id). With to and cc empty, Jarvis fills them from the thread's latest message: its Reply-To (else From) and To go to to, its Cc to cc, without the user's own addresses (every connected account's and their Gmail send-as aliases), each address once. Given to or cc are used as given; bcc is always as given."`
+	// ForwardMessageID forwards that message of the account: its headers
+	// and body quoted below the caller's text, its attachments kept unless
+	// RemoveAttachmentIDs names them, the subject "Fwd: …". A new thread
+	// unless ReplyToThreadID is given too.
+	ForwardMessageID string `json:"forward_message_id,omitempty" doc:"Forward this message (a Gmail message id of the same account): its From, Date, Subject, To and Cc and its body are quoted below body_text/body_html, its attachments are attached again (unless listed in remove_attachment_ids), and the subject becomes \"Fwd: …\" (an empty subject takes the original's). Needs recipients. Starts a new thread unless reply_to_thread_id is given."`
+	// RemoveAttachmentIDs are attachments of the forwarded message (ids as
+	// listed with it, such as "p2") not to forward.
+	RemoveAttachmentIDs []string `json:"remove_attachment_ids,omitempty" doc:"With forward_message_id: attachments of the forwarded message not to forward, by the ids Jarvis lists them with (such as p2 or p1_3)."`
+	// Attachments are files uploaded with the draft, attached in order;
+	// their MimeType is what the content was sniffed as.
+	Attachments []AttachmentData `json:"-"`
 }
 
-// Draft identifies a created draft.
+// ReplyAll is whom a reply-all goes to.
+type ReplyAll struct {
+	To []string `json:"to"`
+	Cc []string `json:"cc"`
+}
+
+// Draft identifies a draft; Message is its content, when it was read.
 type Draft struct {
-	Account   *AccountRef `json:"account" doc:"The Google account the draft was created in."`
+	Account   *AccountRef `json:"account" doc:"The Google account the draft is in."`
 	DraftID   string      `json:"draft_id"`
 	MessageID string      `json:"message_id"`
 	ThreadID  string      `json:"thread_id"`
+	Message   *Message    `json:"message,omitempty" doc:"The draft's message, decoded (GET /gmail/drafts/{id} only)."`
+}
+
+// IsDraftID reports whether s has the form of a Gmail draft id: 1 to 64
+// letters, digits, hyphens and underscores (Gmail's are like r-123456789).
+func IsDraftID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // MailService reads and drafts mail in the Gmail of one of the user's Google
@@ -152,6 +201,22 @@ type MailService interface {
 	// never the user's own addresses (any of their accounts'); empty when
 	// there is no one else.
 	ReplyRecipients(ctx context.Context, userID, account, threadID string) ([]string, error)
+	// ReplyAllRecipients returns whom a reply-all to the thread goes to,
+	// as CreateDraft fills a reply_all given no to and cc: the latest
+	// message's Reply-To (else From) and To in To, its Cc in Cc, never the
+	// user's own addresses (any of their accounts' and those accounts'
+	// send-as aliases), each address once; both empty when there is no one
+	// else.
+	ReplyAllRecipients(ctx context.Context, userID, account, threadID string) (*ReplyAll, error)
+	// GetDraft returns a draft with its message decoded. ENOTFOUND when the
+	// account has no such draft.
+	GetDraft(ctx context.Context, userID, account, draftID string) (*Draft, error)
+	// UpdateDraft replaces a draft's content with in, composed as
+	// CreateDraft composes it. ENOTFOUND when the account has no such draft.
+	UpdateDraft(ctx context.Context, userID, account, draftID string, in DraftInput) (*Draft, error)
+	// DeleteDraft deletes a draft. ENOTFOUND when the account has no such
+	// draft.
+	DeleteDraft(ctx context.Context, userID, account, draftID string) error
 }
 
 // LabelList is the Gmail labels of one account.

@@ -80,6 +80,22 @@ func (f *fakeGoogle) ReplyRecipients(_ context.Context, userID, _, threadID stri
 	return f.replyTo, nil
 }
 
+func (f *fakeGoogle) ReplyAllRecipients(context.Context, string, string, string) (*jarvis.ReplyAll, error) {
+	return nil, errors.New("not used")
+}
+
+func (f *fakeGoogle) GetDraft(context.Context, string, string, string) (*jarvis.Draft, error) {
+	return nil, errors.New("not used")
+}
+
+func (f *fakeGoogle) UpdateDraft(context.Context, string, string, string, jarvis.DraftInput) (*jarvis.Draft, error) {
+	return nil, errors.New("not used")
+}
+
+func (f *fakeGoogle) DeleteDraft(context.Context, string, string, string) error {
+	return errors.New("not used")
+}
+
 func (f *fakeGoogle) Upcoming(_ context.Context, userID, _ string, days, max int) (*jarvis.EventList, error) {
 	f.saw(userID)
 	return &jarvis.EventList{Events: []jarvis.Event{}}, nil

@@ -13,6 +13,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ const (
 	MaxSubjectBytes = 998
 	// MaxDraftBodyBytes caps body_text and body_html together.
 	MaxDraftBodyBytes = 5 << 20
+	// MaxDraftAttachmentBytes and MaxDraftAttachments are jarvis's.
+	MaxDraftAttachmentBytes = jarvis.MaxDraftAttachmentBytes
+	MaxDraftAttachments     = jarvis.MaxDraftAttachments
 	// maxAddressBytes caps one to/cc/bcc entry as given.
 	maxAddressBytes = 512
 	// maxReferences caps the References of a reply: the thread's first id
@@ -53,9 +57,15 @@ type DraftOptions struct {
 	// MessageIDDomain is the right-hand side of the Message-ID; when empty
 	// or not a host name, the domain of From is used.
 	MessageIDDomain string
-	// Rand supplies the Message-ID and the MIME boundary; nil means
+	// Rand supplies the Message-ID and the MIME boundaries; nil means
 	// crypto/rand.
 	Rand io.Reader
+	// Forward is the message forwarded, or nil: its headers and body are
+	// quoted below the caller's, and the subject is "Fwd: …".
+	Forward *jarvis.Message
+	// Attachments are attached after the caller's own (in.Attachments):
+	// the forwarded message's that are kept.
+	Attachments []jarvis.AttachmentData
 }
 
 // ValidateDraft checks a caller's draft input without building it, so that
@@ -78,6 +88,9 @@ type recipients struct{ to, cc, bcc []*mail.Address }
 
 func validateDraft(in jarvis.DraftInput) (*recipients, error) {
 	if err := checkBodies(in); err != nil {
+		return nil, err
+	}
+	if err := checkCompose(in); err != nil {
 		return nil, err
 	}
 	n := len(in.To) + len(in.Cc) + len(in.Bcc)
@@ -230,10 +243,24 @@ func isControl(r rune) bool {
 // given. Non-ASCII names and subjects become RFC 2047 encoded-words; so
 // does any text that looks like one, so that readers show it as typed.
 //
+// With attachments (in.Attachments, then opts.Attachments) the message is
+// multipart/mixed: the body entity first, then each attachment in base64
+// with its Content-Type (name parameter) and Content-Disposition:
+// attachment (filename parameter), the filename made safe (no path, no
+// control characters, at most 255 bytes) and RFC 2231-encoded when it is
+// not ASCII; a forwarded inline part keeps its Content-ID.
+//
+// A forward (opts.Forward set) quotes the forwarded message below the
+// caller's text ("---------- Forwarded message ---------", its From, Date,
+// Subject, To and Cc, then its text; the same in HTML when either has
+// HTML), and its subject is prefixed with "Fwd: " unless it already starts
+// with Fwd: or Fw: (any case); an empty subject takes the forwarded
+// message's.
+//
 // A reply (opts.ReplyTo set) gets In-Reply-To with the replied message's
 // Message-ID, References with its References and Message-ID, and a subject
-// prefixed with "Re: " unless it already starts with Re: or Aw: (any case);
-// an empty subject takes the replied message's.
+// prefixed with "Re: " unless it already starts with Re: or Aw: (any case)
+// or is a forward's; an empty subject takes the replied message's.
 //
 // Input errors are those of ValidateDraft, plus EINVALID (field to) when
 // there is no recipient, reply or not, and ETOOLARGE (field subject)
@@ -260,13 +287,21 @@ func BuildDraft(in jarvis.DraftInput, opts DraftOptions) ([]byte, error) {
 	}
 
 	subject := strings.TrimSpace(in.Subject)
+	if f := opts.Forward; f != nil {
+		if subject == "" {
+			subject = strings.TrimSpace(oneLine(f.Subject))
+		}
+		if !hasForwardPrefix(subject) {
+			subject = strings.TrimSpace("Fwd: " + subject)
+		}
+	}
 	var inReplyTo string
 	var references []string
 	if m := opts.ReplyTo; m != nil {
 		if subject == "" {
 			subject = strings.TrimSpace(oneLine(m.Subject))
 		}
-		if !hasReplyPrefix(subject) {
+		if !hasReplyPrefix(subject) && opts.Forward == nil {
 			subject = strings.TrimSpace("Re: " + subject)
 		}
 		ids := msgIDs(m.MessageIDHeader)
@@ -308,31 +343,75 @@ func BuildDraft(in jarvis.DraftInput, opts DraftOptions) ([]byte, error) {
 		return nil, h.err
 	}
 
-	text := normalizeNewlines(in.BodyText)
-	if in.BodyHTML == "" {
-		h.write("Content-Type", "text/plain; charset=UTF-8", "")
-		h.write("Content-Transfer-Encoding", "quoted-printable", "")
-		b.WriteString("\r\n")
-		if err := writeQP(&b, text); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), h.err
+	text, html := normalizeNewlines(in.BodyText), normalizeNewlines(in.BodyHTML)
+	if f := opts.Forward; f != nil {
+		text, html = forwardBodies(text, html, f)
 	}
-
-	html := normalizeNewlines(in.BodyHTML)
-	if strings.TrimSpace(text) == "" {
+	if html != "" && strings.TrimSpace(text) == "" {
 		text = htmlToText(html)
 	}
-	boundary, err := randomToken(rnd)
+	atts := append(slices.Clone(in.Attachments), opts.Attachments...)
+	ctype, content, err := bodyEntity(rnd, text, html)
 	if err != nil {
 		return nil, err
 	}
-	boundary = "=_jarvis_" + boundary
-	h.write("Content-Type", `multipart/alternative; boundary="`+boundary+`"`, "")
+	if len(atts) == 0 {
+		h.write("Content-Type", ctype, "")
+		if html == "" {
+			h.write("Content-Transfer-Encoding", "quoted-printable", "")
+		}
+		b.WriteString("\r\n")
+		b.Write(content)
+		return b.Bytes(), h.err
+	}
+	boundary, err := newBoundary(rnd)
+	if err != nil {
+		return nil, err
+	}
+	h.write("Content-Type", `multipart/mixed; boundary="`+boundary+`"`, "")
 	b.WriteString("\r\n")
 	mw := multipart.NewWriter(&b)
 	if err := mw.SetBoundary(boundary); err != nil {
 		return nil, err
+	}
+	bodyHeader := textproto.MIMEHeader{"Content-Type": {ctype}}
+	if html == "" {
+		bodyHeader.Set("Content-Transfer-Encoding", "quoted-printable")
+	}
+	pw, err := mw.CreatePart(bodyHeader)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pw.Write(content); err != nil {
+		return nil, err
+	}
+	for _, a := range atts {
+		if err := writeAttachment(mw, a); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), h.err
+}
+
+// bodyEntity builds the body: text/plain in quoted-printable when html is
+// empty, else multipart/alternative with a plain and an HTML part. It
+// returns the entity's Content-Type and its content.
+func bodyEntity(rnd io.Reader, text, html string) (string, []byte, error) {
+	var b bytes.Buffer
+	if html == "" {
+		err := writeQP(&b, text)
+		return "text/plain; charset=UTF-8", b.Bytes(), err
+	}
+	boundary, err := newBoundary(rnd)
+	if err != nil {
+		return "", nil, err
+	}
+	mw := multipart.NewWriter(&b)
+	if err := mw.SetBoundary(boundary); err != nil {
+		return "", nil, err
 	}
 	for _, p := range []struct{ ctype, body string }{
 		{"text/plain; charset=UTF-8", text},
@@ -343,16 +422,19 @@ func BuildDraft(in jarvis.DraftInput, opts DraftOptions) ([]byte, error) {
 			"Content-Transfer-Encoding": {"quoted-printable"},
 		})
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := writeQP(pw, p.body); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), h.err
+	err = mw.Close()
+	return `multipart/alternative; boundary="` + boundary + `"`, b.Bytes(), err
+}
+
+func newBoundary(rnd io.Reader) (string, error) {
+	t, err := randomToken(rnd)
+	return "=_jarvis_" + t, err
 }
 
 // senderAddress checks the sender, which comes from the user's Google

@@ -24,15 +24,22 @@ const draftCreateAttempts = 3
 // draft), and the draft found is the answer; only when none is found is the
 // call made again. (A client's own retry of the whole request is answered
 // by its Idempotency-Key.)
-func createDraftOnce(ctx context.Context, svc *gmail.Service, raw []byte, threadID string) (*gmail.Draft, error) {
+//
+// A message with attachments is sent to Gmail's upload endpoint (the Draft
+// resource and the message as message/rfc822, in one request) rather than
+// base64 inside JSON.
+func createDraftOnce(ctx context.Context, svc *gmail.Service, m *composed) (*gmail.Draft, error) {
 	msgID := ""
-	if m, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
-		msgID = m.Header.Get("Message-ID")
+	if msg, err := mail.ReadMessage(bytes.NewReader(m.raw)); err == nil {
+		msgID = msg.Header.Get("Message-ID")
 	}
-	draft := &gmail.Draft{Message: &gmail.Message{Raw: base64.URLEncoding.EncodeToString(raw), ThreadId: threadID}}
 	var lastErr error
 	for attempt := 0; attempt < draftCreateAttempts; attempt++ {
-		created, err := svc.Users.Drafts.Create("me", draft).Context(notIdempotent(ctx)).Do()
+		call := svc.Users.Drafts.Create("me", m.draft())
+		if m.upload {
+			call = call.Media(bytes.NewReader(m.raw), googleapi.ContentType("message/rfc822"), googleapi.ChunkSize(0))
+		}
+		created, err := call.Context(notIdempotent(ctx)).Do()
 		if err == nil {
 			return created, nil
 		}
@@ -63,4 +70,13 @@ func outcomeUnknown(ctx context.Context, err error) bool {
 	}
 	var je *jarvis.Error // our own verdicts (a grant that is gone) are final
 	return !errors.As(err, &je)
+}
+
+// draft is the Draft resource that carries the message: the message
+// itself in raw, or only its thread when the message is uploaded.
+func (m *composed) draft() *gmail.Draft {
+	if m.upload {
+		return &gmail.Draft{Message: &gmail.Message{ThreadId: m.threadID}}
+	}
+	return &gmail.Draft{Message: &gmail.Message{Raw: base64.URLEncoding.EncodeToString(m.raw), ThreadId: m.threadID}}
 }

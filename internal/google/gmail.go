@@ -295,68 +295,6 @@ func lastSent(msgs []*gmail.Message) *gmail.Message {
 	return msgs[len(msgs)-1]
 }
 
-// CreateDraft drafts a message. A reply threads into reply_to_thread_id:
-// threadId, In-Reply-To, References and "Re:" subject, from the thread's
-// latest message that is not a draft. A reply given no recipients (to, cc
-// and bcc empty) goes to whom the reply rule names (see ReplyRecipients);
-// EINVALID (field to) when it names no one.
-func (s *Service) CreateDraft(ctx context.Context, userID, account string, in jarvis.DraftInput) (d *jarvis.Draft, err error) {
-	if err := ValidateDraft(in); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.callContext(ctx)
-	defer cancel()
-	var c *gmailCall
-	defer func() {
-		target := ""
-		if d != nil {
-			target = d.DraftID
-		}
-		err = s.record(ctx, c.acct(), jarvis.AuditGmailDraftCreate, "draft", target, err, map[string]any{"reply": in.ReplyToThreadID != "", "recipients": len(in.To) + len(in.Cc) + len(in.Bcc)})
-	}()
-	c, err = s.gmailFor(ctx, userID, account, draftScopes, "draft mail")
-	if err != nil {
-		return nil, err
-	}
-	opts := DraftOptions{From: jarvis.Address{Email: c.g.Email, Name: c.g.Name}, Now: s.now()}
-	if u := jarvis.UserFromContext(ctx); u != nil && u.ID == userID && opts.From.Name == "" {
-		opts.From.Name = u.Name
-	}
-	if in.ReplyToThreadID != "" {
-		if !hasAny(c.g, readScopes) {
-			return nil, scopeError(c.g, "read mail, which a reply needs,")
-		}
-		th, err := c.svc.Users.Threads.Get("me", in.ReplyToThreadID).Context(ctx).Format("metadata").
-			MetadataHeaders(replyHeaders...).Do()
-		if err != nil {
-			return nil, fieldError(ctx, err, "Thread", "reply_to_thread_id")
-		}
-		if len(th.Messages) == 0 {
-			return nil, jarvis.Errorf(jarvis.ENOTFOUND, "Thread not found.")
-		}
-		if len(in.To)+len(in.Cc)+len(in.Bcc) == 0 {
-			if in.To = replyRecipients(th.Messages, s.ownAddresses(ctx, userID, c.g)...); len(in.To) == 0 {
-				return nil, jarvis.Invalid("to", "The thread has no one else to reply to; give the recipients in to.")
-			}
-		}
-		last := MessageFromGmail(lastSent(th.Messages))
-		opts.ReplyTo = &last
-	}
-	raw, err := BuildDraft(in, opts)
-	if err != nil {
-		return nil, err
-	}
-	created, err := createDraftOnce(ctx, c.svc, raw, in.ReplyToThreadID)
-	if err != nil {
-		return nil, upstreamError(ctx, err, "Thread")
-	}
-	d = &jarvis.Draft{DraftID: created.Id, Account: c.g.Ref()}
-	if created.Message != nil {
-		d.MessageID, d.ThreadID = created.Message.Id, created.Message.ThreadId
-	}
-	return d, nil
-}
-
 // ListLabels lists the Gmail labels of one of the user's accounts.
 // Each listing writes a gmail.labels.list audit row, whatever the outcome.
 func (s *Service) ListLabels(ctx context.Context, userID, account string) (_ *jarvis.LabelList, err error) {

@@ -6,6 +6,7 @@ export const auditActions: readonly string[] = [
   'google.connect', 'google.connect_refused', 'google.account_primary_changed', 'google.token_refresh', 'google.token_refresh_failed', 'google.token_decrypt_failed',
   'google.disconnect',
   'gmail.labels.list', 'gmail.threads.list', 'gmail.thread.get', 'gmail.message.get', 'gmail.attachment.get', 'gmail.draft.create',
+  'gmail.draft.get', 'gmail.draft.update', 'gmail.draft.delete',
   'gmail.thread.modify', 'gmail.thread.trash', 'gmail.thread.untrash',
   'calendar.events.list', 'calendar.freebusy.query',
   'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved', 'chat.approval_rejected', 'chat.conversation_deleted',
