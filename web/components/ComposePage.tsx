@@ -14,10 +14,10 @@ export function ComposePage() {
     <>
       <div className="toolbar">
         <p className="spacer"><Link href="/">← Inbox</Link></p>
-        {accounts.length > 1 && <span className="muted small" aria-hidden="true">Draft in</span>}
+        {accounts.length > 1 && <span className="muted small" aria-hidden="true">Write from</span>}
         <AccountSwitcher />
       </div>
-      <Composer key={account} title="New draft" headingLevel={1} account={account} initial={{ to: p.get('to') || '', subject: p.get('subject') || '' }} />
+      <Composer key={account} title="New message" headingLevel={1} account={account} initial={{ to: p.get('to') || '', subject: p.get('subject') || '' }} />
     </>
   );
 }

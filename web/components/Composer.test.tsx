@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { Composer, fieldOf } from './Composer';
+import { Composer, fieldOf, localInputValue } from './Composer';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -70,7 +70,7 @@ describe('Composer', () => {
     expect(screen.getByRole('heading', { level: 1, name: 'New draft' })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
     await waitFor(() => expect(screen.getByText('Draft saved in Gmail.')).toBeTruthy());
-    fireEvent.click(screen.getByRole('button', { name: 'New draft' }));
+    fireEvent.click(screen.getByRole('button', { name: 'New message' }));
     expect((screen.getByLabelText('To') as HTMLInputElement).value).toBe('');
     fireEvent.change(screen.getByLabelText('To'), { target: { value: 'grace@example.com' } });
     fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'Hello' } });
@@ -78,5 +78,68 @@ describe('Composer', () => {
     await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
     const keys = fetch.mock.calls.map((c) => new Headers(c[1].headers).get('Idempotency-Key'));
     expect(keys[0]).not.toBe(keys[1]);
+  });
+});
+
+describe('sending', () => {
+  it('sends once with one key, announces the send, and an undo brings the message back', async () => {
+    const { onSend, clearSend } = await import('@/lib/sends');
+    const until = new Date(Date.now() + 10_000).toISOString();
+    const fetch = vi.fn()
+      .mockResolvedValueOnce(json(202, { scheduled_id: 's1', undo_until: until, thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    const seen: unknown[] = [];
+    const off = onSend((s) => seen.push(s));
+    render(<Composer title="Reply all" mode="reply_all" initial={{ to: 'grace@example.com', cc: 'bob@example.com', subject: 'Re: hi' }} replyToThreadId="t" />);
+    const button = screen.getByRole('button', { name: 'Send' });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    await waitFor(() => expect(screen.getByText('Message sent.')).toBeTruthy());
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('/gmail/messages');
+    // Recipients as proposed: the server fills them by its reply-all rule.
+    expect(JSON.parse(init.body)).toMatchObject({ to: [], cc: [], reply_all: true, reply_to_thread_id: 't' });
+    expect(new Headers(init.headers).get('Idempotency-Key')).toBeTruthy();
+    const last = seen[seen.length - 1] as { result: { scheduled_id: string }; onUndone: () => void };
+    expect(last.result.scheduled_id).toBe('s1');
+    last.onUndone();
+    await waitFor(() => expect((screen.getByLabelText('Message') as HTMLTextAreaElement)).toBeTruthy());
+    expect((screen.getByLabelText('Cc') as HTMLInputElement).value).toBe('bob@example.com');
+    off();
+    clearSend();
+  });
+
+  it('schedules at the chosen local time, refusing one in the past', async () => {
+    const fetch = vi.fn().mockResolvedValue(json(202, { scheduled_id: 's2', thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="New" initial={{ to: 'ada@example.com' }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Schedule…' }));
+    fireEvent.change(screen.getByLabelText('Send at'), { target: { value: '2001-01-01T09:00' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Schedule send' }));
+    expect(screen.getByText('Pick a time in the future.')).toBeTruthy();
+    expect(fetch).not.toHaveBeenCalled();
+    const later = new Date(Date.now() + 86400_000);
+    fireEvent.change(screen.getByLabelText('Send at'), { target: { value: localInputValue(later) } });
+    fireEvent.click(screen.getByRole('button', { name: 'Schedule send' }));
+    await waitFor(() => expect(screen.getByText('Scheduled.')).toBeTruthy());
+    const body = JSON.parse(fetch.mock.calls[0][1].body);
+    expect(Math.abs(Date.parse(body.send_at) - later.getTime())).toBeLessThan(60_000);
+  });
+
+  it('uploads attachments as multipart with the draft as JSON', async () => {
+    const fetch = vi.fn().mockResolvedValue(json(201, { draft_id: 'd', message_id: 'm', thread_id: 't' }));
+    vi.stubGlobal('fetch', fetch);
+    render(<Composer title="New" initial={{ to: 'ada@example.com' }} />);
+    const file = new File(['hello'], 'notes.txt', { type: 'text/plain' });
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [file] } });
+    expect(screen.getByRole('list', { name: 'Attached files' }).textContent).toContain('notes.txt');
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+    const init = fetch.mock.calls[0][1];
+    expect(init.body).toBeInstanceOf(FormData);
+    expect(new Headers(init.headers).get('Content-Type')).toBeNull();
+    expect((init.body as FormData).getAll('attachments')).toHaveLength(1);
+    expect(JSON.parse((init.body as FormData).get('draft') as string)).toMatchObject({ to: ['ada@example.com'] });
   });
 });

@@ -271,6 +271,7 @@ export function Inbox() {
           ))}
         </select>
         <AccountSwitcher allowAll />
+        <Link className="button" href="/scheduled">Scheduled</Link>
         <Link className="button primary" href="/compose">Compose</Link>
       </div>
       <h1>

@@ -9,6 +9,7 @@ import { ConnectButton } from './AccountSwitcher';
 import { SessionProvider, useSession } from './Session';
 import { SignInCard } from './SignInCard';
 import { Skeleton } from './States';
+import { UndoToast } from './UndoToast';
 
 const links = [
   { href: '/', label: 'Inbox' },
@@ -36,7 +37,7 @@ function Header() {
   const pathname = normalise(usePathname());
   const { session } = useSession();
   const me = session.status === 'signed-in' ? session.me : null;
-  const active = (href: string) => (href === '/' ? pathname === '/' || pathname === '/thread' || pathname === '/compose' : pathname.startsWith(href));
+  const active = (href: string) => (href === '/' ? pathname === '/' || pathname === '/thread' || pathname === '/compose' || pathname === '/scheduled' : pathname.startsWith(href));
   return (
     <header className="app-header">
       <Link className="brand" href="/">Jarvis</Link>
@@ -117,6 +118,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
       <main id="main">
         <Body>{children}</Body>
       </main>
+      <UndoToast />
     </SessionProvider>
   );
 }

@@ -125,3 +125,18 @@ describe('organising a thread', () => {
     expect(calls.at(-1)).toEqual({ url: '/gmail/threads/t1/modify', body: { remove_labels: ['INBOX'] } });
   });
 });
+
+describe('answering a thread', () => {
+  it('computes reply, reply-all and forward as the server does', async () => {
+    const { composeInitials } = await import('./ThreadView');
+    const m = message({
+      id: 'r1', from: person('grace@example.com', 'Grace'), reply_to: [person('list@example.com')],
+      to: [person('ada@example.com'), person('bob@example.com')], cc: [person('ADA@alias.example'), person('bob@example.com'), person('carol@example.com')],
+    });
+    const t: Thread = { id: 't', subject: 'Plans', messages: [m] };
+    const got = composeInitials(t, new Set(['ada@example.com', 'ada@alias.example']));
+    expect(got.reply).toEqual({ to: 'list@example.com', subject: 'Re: Plans' });
+    expect(got.reply_all).toEqual({ to: 'list@example.com, bob@example.com', cc: 'carol@example.com', subject: 'Re: Plans' });
+    expect(got.forward).toEqual({ subject: 'Fwd: Plans' });
+  });
+});

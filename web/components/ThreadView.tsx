@@ -45,6 +45,60 @@ export function threadLabels(thread: Thread | null): string[] {
   return [...all];
 }
 
+/** How the thread view answers a thread. */
+export type Answer = 'reply' | 'reply_all' | 'forward';
+
+const answerTitles: Record<Answer, string> = { reply: 'Reply', reply_all: 'Reply all', forward: 'Forward' };
+
+/** forwardSubject adds "Fwd: " unless the subject already has it. */
+export function forwardSubject(subject: string): string {
+  const s = (subject || '').trim();
+  return /^fwd?:/i.test(s) ? s : `Fwd: ${s}`;
+}
+
+/** lastReceived is the thread's last message that is not a draft. */
+export function lastReceived(thread: Thread | null): Message | undefined {
+  return [...(thread?.messages || [])].reverse().find((m) => !isDraft(m));
+}
+
+/**
+ * composeInitials fills the composer for each way of answering: a reply
+ * goes to the last sender who is not the user (Reply-To honoured), reply
+ * all adds that message's To and Cc (the user's own addresses and
+ * duplicates left out, as the server computes them), a forward starts
+ * empty with "Fwd:".
+ */
+export function composeInitials(thread: Thread | null, mine: Set<string>): Record<Answer, ComposerInitial> {
+  const empty = { reply: {}, reply_all: {}, forward: {} };
+  if (!thread || thread.messages.length === 0) return empty;
+  const sent = thread.messages.filter((m) => !isDraft(m));
+  const last = sent[sent.length - 1] || thread.messages[thread.messages.length - 1];
+  const received = [...sent].reverse().find((m) => !mine.has((m.from?.email || '').toLowerCase()));
+  const base = received || last;
+  const subject = thread.subject || last.subject;
+  const lower = (e: string) => e.toLowerCase();
+  const to = received
+    ? (received.reply_to?.length ? received.reply_to : [received.from]).map((p) => p.email)
+    : (last.to || []).map((p) => p.email);
+  // Reply all, by the server's rule: Reply-To (else From) and the message's To in To, its Cc in Cc,
+  // never the user's own addresses, each address once.
+  const seen = new Set([...to.map(lower), ...mine]);
+  const allTo = [...to];
+  const cc: string[] = [];
+  for (const [list, out] of [[base.to || [], allTo], [base.cc || [], cc]] as const) {
+    for (const p of list) {
+      if (!p.email || seen.has(lower(p.email))) continue;
+      seen.add(lower(p.email));
+      out.push(p.email);
+    }
+  }
+  return {
+    reply: { to: to.join(', '), subject: replySubject(subject) },
+    reply_all: { to: allTo.join(', '), cc: cc.join(', '), subject: replySubject(subject) },
+    forward: { subject: forwardSubject(subject) },
+  };
+}
+
 /** An organise action on a thread, as Gmail names and binds them. */
 export type ThreadAction = 'archive' | 'inbox' | 'read' | 'unread' | 'star' | 'unstar' | 'trash' | 'untrash';
 
@@ -76,7 +130,7 @@ export function ThreadView() {
   const [thread, setThread] = useState<Thread | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
-  const [replying, setReplying] = useState(params.get('reply') === '1');
+  const [replying, setReplying] = useState<Answer | null>(params.get('reply') === '1' ? 'reply' : null);
   // The draft of the thread open in the composer, if any.
   const [editing, setEditing] = useState<Message | null>(null);
   const replyRef = useRef<HTMLDivElement>(null);
@@ -148,7 +202,13 @@ export function ThreadView() {
       if (e.key === 'r' && thread) {
         e.preventDefault();
         setEditing(null);
-        setReplying(true);
+        setReplying('reply');
+        return;
+      }
+      if ((e.key === 'a' || e.key === 'f') && thread) {
+        e.preventDefault();
+        setEditing(null);
+        setReplying(e.key === 'a' ? 'reply_all' : 'forward');
         return;
       }
       const action = thread ? actionForKey(e.key, labels) : null;
@@ -161,6 +221,7 @@ export function ThreadView() {
     return () => document.removeEventListener('keydown', onKey);
   }, [thread, labels, act]);
 
+  const acct = account || thread?.account?.id || '';
   useEffect(() => {
     if (replying && thread) {
       replyRef.current?.scrollIntoView?.({ block: 'start' });
@@ -168,14 +229,11 @@ export function ThreadView() {
     }
   }, [replying, editing, thread]);
 
-  const reply: ComposerInitial = useMemo(() => {
-    if (!thread || thread.messages.length === 0) return {};
-    const mine = new Set([me?.user.email, me?.google?.email, ...accounts.map((a) => a.email)].filter(Boolean).map((e) => e!.toLowerCase()));
-    const received = [...thread.messages].reverse().find((m) => !mine.has((m.from?.email || '').toLowerCase()));
-    const last = thread.messages[thread.messages.length - 1];
-    const to = received ? [received.from.email] : (last.to || []).map((p) => p.email);
-    return { to: to.join(', '), subject: replySubject(thread.subject || last.subject) };
-  }, [thread, me, accounts]);
+  const mine = useMemo(
+    () => new Set([me?.user.email, me?.google?.email, ...accounts.map((a) => a.email)].filter(Boolean).map((e) => e!.toLowerCase())),
+    [me, accounts],
+  );
+  const initials = useMemo(() => composeInitials(thread, mine), [thread, mine]);
 
   if (!id) {
     return <EmptyState title="No thread chosen"><p><Link href="/">Pick a thread in the inbox.</Link></p></EmptyState>;
@@ -213,21 +271,27 @@ export function ThreadView() {
               draft={isDraft(m)}
               onOpenDraft={() => {
                 setEditing(m);
-                setReplying(true);
+                setReplying('reply');
               }}
             />
           ))}
           <div ref={replyRef}>
             {replying && editing ? (
-              <Composer key={`draft-${editing.id}`} title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id} account={account}
-                note="Saving makes a new draft in this thread; the one you opened stays in Gmail’s Drafts until you delete it there."
-                onCancel={() => { setReplying(false); setEditing(null); }} />
+              <Composer key={`draft-${editing.id}`} mode="draft" title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id} account={acct}
+                draftId={editing.draft_id}
+                note={editing.draft_id ? undefined : 'Saving makes a new draft in this thread; the one you opened stays in Gmail’s Drafts until you delete it there.'}
+                onDone={() => setAttempt((a) => a + 1)}
+                onCancel={() => { setReplying(null); setEditing(null); }} />
             ) : replying ? (
-              <Composer key="reply" title="Reply" initial={reply} replyToThreadId={thread.id} account={account} onCancel={() => setReplying(false)} />
+              <Composer key={replying} mode={replying} title={answerTitles[replying]} initial={initials[replying]} replyToThreadId={thread.id}
+                forwardMessageId={replying === 'forward' ? lastReceived(thread)?.id : undefined}
+                account={acct} onCancel={() => setReplying(null)} onDone={() => setAttempt((a) => a + 1)} />
             ) : (
               <div className="row">
-                <button type="button" className="primary" onClick={() => setReplying(true)}>Reply</button>
-                <span className="muted small">or press <kbd>r</kbd></span>
+                <button type="button" className="primary" onClick={() => setReplying('reply')} aria-keyshortcuts="R">Reply</button>
+                <button type="button" onClick={() => setReplying('reply_all')} aria-keyshortcuts="A">Reply all</button>
+                <button type="button" onClick={() => setReplying('forward')} aria-keyshortcuts="F">Forward</button>
+                <span className="muted small">or press <kbd>r</kbd>, <kbd>a</kbd>, <kbd>f</kbd></span>
               </div>
             )}
           </div>

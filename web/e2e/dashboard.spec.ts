@@ -269,10 +269,10 @@ test('a draft in a thread is marked as a draft and opens in the composer', async
 test('compose a new draft', async () => {
   await page.goto('/compose');
   // One heading: the page's.
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('New draft');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('New message');
   await expect(page.getByRole('heading')).toHaveCount(1);
   await expectAccessible(page, 'compose');
-  const c = page.getByRole('region', { name: 'New draft' });
+  const c = page.getByRole('region', { name: 'New message' });
   // A bad address is named by its value, next to the field.
   await c.getByLabel('To', { exact: true }).fill('grace@example.com, bob');
   await c.getByRole('button', { name: 'Save draft' }).click();
@@ -284,7 +284,7 @@ test('compose a new draft', async () => {
   await c.getByRole('button', { name: 'Save draft' }).click();
   await expect(page.getByText('Draft saved in Gmail.')).toBeVisible();
   // Another draft starts from an empty form.
-  await c.getByRole('button', { name: 'New draft' }).click();
+  await c.getByRole('button', { name: 'New message' }).click();
   await expect(c.getByLabel('To', { exact: true })).toHaveValue('');
   await expect(c.getByLabel('Subject')).toHaveValue('');
   await expect(c.getByRole('button', { name: 'Save draft' })).toBeEnabled();
@@ -496,7 +496,7 @@ test('usable at 360 px', async () => {
   await expectAccessible(page, 'inbox at 360 px');
   await shot(page, 'inbox-mobile');
   await expectControlsUsable(page, 'inbox at 360 px');
-  for (const path of ['/agenda', '/assistant', '/team', '/settings', '/compose', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
+  for (const path of ['/agenda', '/assistant', '/scheduled', '/team', '/settings', '/compose', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
     const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

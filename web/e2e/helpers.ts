@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -99,4 +99,23 @@ export async function expectControlsUsable(page: Page, where: string) {
     return out;
   });
   expect(problems, `${where}: every control visible and usable`).toEqual([]);
+}
+
+/** The routes the server offers, as "METHOD /path" (from its OpenAPI description). */
+export async function serverRoutes(page: Page): Promise<Set<string>> {
+  const spec = await (await page.request.get('/openapi.json')).json();
+  return new Set(Object.entries(spec.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
+}
+
+/** A signed-in page of its own for a spec file, watching CSP, with the server's routes. */
+export async function signedInPage(browser: Browser, email = 'ada@example.com'): Promise<{ page: Page; routes: Set<string> }> {
+  const page = await (await browser.newContext()).newPage();
+  await watchCSP(page);
+  if (process.env.E2E_DEBUG) {
+    page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text()}`));
+    page.on('response', (r) => r.status() >= 400 && console.log(`[http ${r.status()}] ${r.request().method()} ${r.url()}`));
+  }
+  const routes = await serverRoutes(page);
+  await signIn(page, email);
+  return { page, routes };
 }

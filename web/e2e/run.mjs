@@ -78,7 +78,8 @@ if (!process.env.JARVIS_E2E_URL) {
   const url = `http://127.0.0.1:${port}`;
   server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
-    env: { ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
+    // A short undo window keeps the send tests quick (and still long enough to undo).
+    env: { JARVIS_SEND_UNDO_SECONDS: '5', ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
     stdio: ['ignore', log, log],
   });
   try {

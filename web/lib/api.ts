@@ -4,8 +4,9 @@
 import { ApiError, UNREACHABLE, problemFromResponse } from './errors';
 import { readCookie } from './cookies';
 import type {
-  AccountRef, AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult,
-  GoogleAccount, Invitation, LabelList, Me, Member, Role, SyncStatus, Thread, ThreadChange, ThreadPage,
+  AccountRef, Action, AuditEntry, CalendarEvent, Conversation, ConversationSummary, DraftRequest, DraftResult, EventRequest,
+  EventScope, GoogleAccount, Invitation, LabelList, Me, Member, Policy, PolicyView, Role, ScheduledSend, SendRequest, SendResult, Slot,
+  SyncStatus, Thread, ThreadChange, ThreadPage,
 } from './types';
 
 export const CSRF_COOKIE = 'jarvis_csrf';
@@ -30,7 +31,7 @@ export function emitApiSignal(s: ApiSignal, account?: AccountRef) {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -44,6 +45,7 @@ const unsafe = new Set(['POST', 'PATCH', 'DELETE', 'PUT']);
 export function requestHeaders(method: string, hasBody: boolean, extra?: Record<string, string>): Headers {
   const h = new Headers(extra);
   if (!h.has('Accept')) h.set('Accept', 'application/json, application/problem+json');
+  // A FormData body is sent with its own multipart boundary: hasBody is false for it.
   if (hasBody) h.set('Content-Type', 'application/json');
   if (unsafe.has(method)) h.set(CSRF_HEADER, readCookie(CSRF_COOKIE));
   return h;
@@ -52,14 +54,15 @@ export function requestHeaders(method: string, hasBody: boolean, extra?: Record<
 /** send performs a request and returns the raw response, throwing ApiError on failure. */
 export async function send(path: string, opts: RequestOptions = {}): Promise<Response> {
   const method = opts.method || 'GET';
-  const hasBody = opts.body !== undefined;
+  const form = typeof FormData !== 'undefined' && opts.body instanceof FormData;
+  const hasBody = opts.body !== undefined && !form;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
       headers: requestHeaders(method, hasBody, opts.headers),
-      body: hasBody ? JSON.stringify(opts.body) : undefined,
+      body: form ? (opts.body as FormData) : hasBody ? JSON.stringify(opts.body) : undefined,
       signal: opts.signal,
     });
   } catch (err) {
@@ -103,6 +106,19 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 const seg = encodeURIComponent;
+
+/**
+ * draftBody is a draft's (or a send's) request body: JSON, or with files
+ * multipart/form-data — the fields' JSON in the (non-file) part named
+ * "draft" beside one "attachments" part per file.
+ */
+export function draftBody(fields: object, files?: File[]): object | FormData {
+  if (!files || files.length === 0) return fields;
+  const f = new FormData();
+  f.set('draft', JSON.stringify(fields));
+  for (const file of files) f.append('attachments', file, file.name);
+  return f;
+}
 
 /** newIdempotencyKey returns a fresh random key for one creating request. */
 export function newIdempotencyKey(): string {
@@ -148,8 +164,24 @@ export const api = {
     `/gmail/message/${seg(messageId)}/html${query({ account, images: images ? 1 : undefined })}`,
   attachmentURL: (messageId: string, attachmentId: string, account?: string) =>
     `/gmail/message/${seg(messageId)}/attachment/${seg(attachmentId)}${query({ account })}`,
-  createDraft: (draft: DraftRequest, idempotencyKey: string, account?: string) =>
-    request<DraftResult>(`/gmail/draft${query({ account })}`, { method: 'POST', body: draft, headers: { 'Idempotency-Key': idempotencyKey } }),
+  createDraft: (draft: DraftRequest & { reply_all?: boolean; forward_message_id?: string }, idempotencyKey: string, account?: string, files?: File[]) =>
+    request<DraftResult>(`/gmail/draft${query({ account })}`, { method: 'POST', body: draftBody(draft, files), headers: { 'Idempotency-Key': idempotencyKey } }),
+  /** updateDraft replaces a draft's content (its id stays). */
+  updateDraft: (id: string, draft: DraftRequest, account?: string, files?: File[]) =>
+    request<DraftResult>(`/gmail/drafts/${seg(id)}${query({ account })}`, { method: 'PUT', body: draftBody(draft, files) }),
+  deleteDraft: (id: string, account?: string) => request<void>(`/gmail/drafts/${seg(id)}${query({ account })}`, { method: 'DELETE' }),
+  sendDraft: (id: string, idempotencyKey: string, account?: string, sendAt?: string) =>
+    request<SendResult>(`/gmail/drafts/${seg(id)}/send${query({ account })}`, {
+      method: 'POST', body: sendAt ? { send_at: sendAt } : {}, headers: { 'Idempotency-Key': idempotencyKey },
+    }),
+
+  /** sendMessage sends now (with an undo window) or at send_at; Jarvis holds it until then. */
+  sendMessage: (msg: SendRequest, idempotencyKey: string, account?: string, files?: File[]) =>
+    request<SendResult>(`/gmail/messages${query({ account })}`, { method: 'POST', body: draftBody(msg, files), headers: { 'Idempotency-Key': idempotencyKey } }),
+  /** cancelScheduled undoes a send in its undo window, or cancels a scheduled one. */
+  cancelScheduled: (id: string) => request<void>(`/gmail/scheduled/${seg(id)}`, { method: 'DELETE' }),
+  /** scheduled lists the sends still to go, of every account, the soonest first. */
+  scheduled: (signal?: AbortSignal) => request<{ sends: ScheduledSend[] }>('/gmail/scheduled', { signal }),
 
   /** modifyThread adds and removes labels on a thread: archive, read state, star. */
   modifyThread: (id: string, change: { add_labels?: string[]; remove_labels?: string[] }, account?: string) =>
@@ -160,6 +192,16 @@ export const api = {
 
   upcoming: (days: number, account?: string, signal?: AbortSignal) =>
     request<{ events: CalendarEvent[] }>(`/calendar/upcoming${query({ account, days, max_results: 250 })}`, { signal }),
+  createEvent: (ev: EventRequest, idempotencyKey: string, account?: string) =>
+    request<CalendarEvent>(`/calendar/events${query({ account })}`, { method: 'POST', body: ev, headers: { 'Idempotency-Key': idempotencyKey } }),
+  updateEvent: (id: string, ev: EventRequest, account?: string) =>
+    request<CalendarEvent>(`/calendar/events/${seg(id)}${query({ account })}`, { method: 'PATCH', body: ev }),
+  cancelEvent: (id: string, scope?: EventScope, account?: string, sendUpdates: 'all' | 'none' = 'all') =>
+    request<CalendarEvent>(`/calendar/events/${seg(id)}${query({ account, scope, send_updates: sendUpdates })}`, { method: 'DELETE' }),
+  rsvp: (id: string, response: 'accepted' | 'declined' | 'tentative', comment: string, account?: string) =>
+    request<CalendarEvent>(`/calendar/events/${seg(id)}/rsvp${query({ account })}`, { method: 'POST', body: comment ? { response, comment } : { response } }),
+  suggest: (p: { attendees: string[]; duration_minutes: number; within?: { start: string; end: string }; max_results?: number }, account?: string) =>
+    request<{ proposals: Slot[]; time_zone: string; unknown_attendees?: string[] }>(`/calendar/suggest${query({ account })}`, { method: 'POST', body: p }),
 
   conversations: (page_token?: string, signal?: AbortSignal) =>
     request<{ conversations: ConversationSummary[]; next_page_token?: string }>(`/conversations${query({ page_token })}`, { signal }),
@@ -168,6 +210,13 @@ export const api = {
   decide: (approvalId: string, decision: 'approve' | 'reject') =>
     request<{ approval_id: string; status: string; result?: { draft_id: string; message_id: string; thread_id: string } }>(
       `/chat/approvals/${seg(approvalId)}`, { method: 'POST', body: { decision } }),
+
+  actions: (status?: string, signal?: AbortSignal) =>
+    request<{ actions: Action[]; next_page_token?: string }>(`/actions${query({ status })}`, { signal }),
+  action: (id: string, signal?: AbortSignal) => request<Action>(`/actions/${seg(id)}`, { signal }),
+  decideAction: (id: string, decision: 'approve' | 'reject') => request<Action>(`/actions/${seg(id)}/${decision}`, { method: 'POST' }),
+  policy: (signal?: AbortSignal) => request<PolicyView>('/settings/policy', { signal }),
+  setPolicy: (p: Policy) => request<PolicyView>('/settings/policy', { method: 'PUT', body: p }),
 
   members: (orgId: string, signal?: AbortSignal) => request<{ members: Member[] }>(`/orgs/${seg(orgId)}/members`, { signal }),
   invite: (orgId: string, email: string, role: Role) =>

@@ -128,6 +128,10 @@ export interface Message {
   attachments: Attachment[];
   labels: string[];
   message_id_header: string;
+  /** A draft's id in Gmail's Drafts (set on messages that are drafts). */
+  draft_id?: string;
+  /** The Reply-To header's addresses, when the message has one. */
+  reply_to?: Person[];
 }
 
 /** The answer of a change to a thread: the thread as Gmail stores it afterwards. */
@@ -166,6 +170,10 @@ export interface Attendee {
   email: string;
   name: string;
   response_status: 'needsAction' | 'declined' | 'tentative' | 'accepted' | string;
+  /** The guest's note with their answer. */
+  comment?: string;
+  /** The entry of the account whose calendar was read. */
+  self?: boolean;
 }
 
 export interface CalendarEvent {
@@ -183,6 +191,11 @@ export interface CalendarEvent {
   status: string;
   /** The account whose calendar holds the event. */
   account?: AccountRef;
+  description?: string;
+  /** RRULE/EXDATE lines of a recurring series. */
+  recurrence?: string[];
+  /** Set on an occurrence of a recurring event: the series' id. */
+  recurring_event_id?: string;
 }
 
 export interface Proposal {
@@ -198,6 +211,12 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | '
 
 export interface Approval {
   id: string;
+  /** The approval queue's action (GET /actions/{id}): decided through /actions when set. */
+  action_id?: string;
+  /** The action's kind and one-line summary (a proposal other than a draft is its payload). */
+  kind?: string;
+  summary?: string;
+  policy_flags?: string[] | null;
   tool: string;
   status: ApprovalStatus;
   proposal: Proposal;
@@ -272,4 +291,122 @@ export interface AuditEntry {
   user_agent: string;
   request_id: string;
   metadata: unknown;
+}
+
+/** A file attached to a draft or a message being sent (multipart upload). */
+export interface OutgoingAttachment {
+  file: File;
+}
+
+/** The fields of a message to send (POST /gmail/messages): a draft's, plus how it is sent. */
+export interface SendRequest extends DraftRequest {
+  /** Reply to everyone on the thread: the server computes Cc from it. */
+  reply_all?: boolean;
+  /** Forward this message (its attachments go along). */
+  forward_message_id?: string;
+  /** Send later, at this instant (RFC 3339). */
+  send_at?: string;
+}
+
+/**
+ * A send Jarvis holds (POST /gmail/messages answers one, GET
+ * /gmail/scheduled lists them): in its undo window (undo_until), scheduled
+ * for send_at, or sent (message_id).
+ */
+export interface SendResult {
+  account?: AccountRef | null;
+  /** The send's id: DELETE /gmail/scheduled/{id} cancels it until it goes. */
+  scheduled_id?: string;
+  message_id?: string;
+  thread_id: string;
+  /** The draft that holds the message until it is sent (it stays in Drafts when cancelled). */
+  draft_id?: string;
+  send_at?: string;
+  /** Until when the send can be undone; absent for a scheduled send. */
+  undo_until?: string | null;
+  /** scheduled, sending, sent, cancelled or failed. */
+  status?: string;
+  error_code?: string;
+  subject?: string;
+  to?: string[];
+  created_at?: string;
+}
+
+/** A send in the Scheduled list. */
+export type ScheduledSend = SendResult & { scheduled_id: string };
+
+/** Which occurrences of a recurring event a change applies to. */
+export type EventScope = 'instance' | 'following' | 'series';
+
+/** An event to create or the fields of one to change (POST/PATCH /calendar/events). */
+export interface EventRequest {
+  summary?: string;
+  description?: string;
+  location?: string;
+  start?: string;
+  end?: string;
+  time_zone?: string;
+  recurrence?: string[];
+  attendees?: string[];
+  send_updates?: 'all' | 'externalOnly' | 'none';
+  /** How far a change reaches in a series (updates only). */
+  scope?: EventScope;
+}
+
+/** A proposed meeting time (POST /calendar/suggest). */
+export interface Slot {
+  start: string;
+  end: string;
+  /** The times in the working hours' zone, RFC 3339 with its offset. */
+  start_local?: string;
+  end_local?: string;
+}
+
+export type ActionStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed' | string;
+
+/** Something an agent asked to do, waiting for (or past) the owner's decision. */
+export interface Action {
+  id: string;
+  kind: string;
+  status: ActionStatus;
+  summary: string;
+  requester: { type: string; id?: string; name?: string };
+  account?: AccountRef | null;
+  /** Exactly what runs when approved. */
+  payload: Record<string, unknown>;
+  policy?: { verdict?: string; flags?: string[] | null } | null;
+  created_at: string;
+  expires_at?: string | null;
+  decided_at?: string | null;
+  decided_by?: string | null;
+  result?: Record<string, unknown> | null;
+  error_code?: string | null;
+}
+
+/** The owner's rules for what agents may do (PUT /settings/policy). */
+export interface Policy {
+  /** Action kinds an agent's request runs without approval. */
+  auto_approve: string[];
+  /** Agents may not send. */
+  drafts_only: boolean;
+  /** When not empty, the only recipient domains agents may address without approval. */
+  allowed_recipient_domains: string[];
+  /** Agent sends a day without approval; 0: no cap. */
+  max_agent_sends_per_day: number;
+  /** When the owner takes meetings; null: Monday to Friday, 09:00–17:00. */
+  working_hours: WorkingHours | null;
+}
+
+export interface WorkingHours {
+  /** IANA zone; "" for the calendar's. */
+  time_zone: string;
+  days: string[];
+  start: string;
+  end: string;
+}
+
+/** GET /settings/policy: the user's own policy and what applies with their organisations' floors. */
+export interface PolicyView {
+  own: Policy;
+  effective: Policy;
 }

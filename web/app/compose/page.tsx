@@ -1,7 +1,7 @@
 import { Suspense } from 'react';
 import { ComposePage } from '@/components/ComposePage';
 
-export const metadata = { title: 'New draft' };
+export const metadata = { title: 'New message' };
 
 export default function Page() {
   return (
