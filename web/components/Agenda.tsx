@@ -1,25 +1,20 @@
 'use client';
 
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useLive } from '@/lib/live';
 import { api } from '@/lib/api';
 import { dateInZone, dayHeading, groupAgenda, responseLabel, timeRange } from '@/lib/agenda';
 import { ALL_ACCOUNTS } from '@/lib/account';
-import type { CalendarEvent } from '@/lib/types';
+import { amOrganiser, browserZone, isRecurring, myResponse, wallTime, type EventForm } from '@/lib/events';
+import type { CalendarEvent, EventScope } from '@/lib/types';
 import { AccountSwitcher } from './AccountSwitcher';
-import { useAccount } from './Session';
+import { EventEditor, FindTime, Rsvp, ScopeChooser } from './EventEditor';
+import { useAccount, useMe, useSession } from './Session';
 import { EmptyState, ErrorNotice, Loading } from './States';
 
 const ranges = [7, 14, 30];
 
-function browserZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
 
 function safeLink(url: string): string | undefined {
   try {
@@ -35,9 +30,73 @@ function eventKey(ev: CalendarEvent): string {
   return `${ev.account?.id || ''}:${ev.id}`;
 }
 
-function EventItem({ ev, zone, merged }: { ev: CalendarEvent; zone: string; merged: boolean }) {
+/** EventActions edit and cancel an event the user organises, or answer one they are invited to. */
+function EventActions({ ev, mine, onChanged, onEdit }: {
+  ev: CalendarEvent;
+  mine: Set<string>;
+  onChanged: (message: string) => void;
+  onEdit: () => void;
+}) {
+  const [askScope, setAskScope] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const response = myResponse(ev, mine);
+  const cancel = async (scope?: EventScope) => {
+    if (!scope && isRecurring(ev)) {
+      setAskScope(true);
+      return;
+    }
+    if (!scope && !window.confirm(`Cancel “${ev.summary || 'this event'}”? Its guests are told.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.cancelEvent(ev.id, scope, ev.account?.id);
+      onChanged(`“${ev.summary || 'The event'}” is cancelled.`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+      setAskScope(false);
+    }
+  };
+  const name = <span className="visually-hidden">: {ev.summary}</span>;
+  return (
+    <>
+      {response !== null && (
+        <Rsvp event={ev} current={response} onAnswered={(_, r) => onChanged(`You answered ${r === 'accepted' ? 'yes' : r === 'declined' ? 'no' : 'maybe'} to “${ev.summary}”.`)} />
+      )}
+      {amOrganiser(ev, mine) && (askScope ? (
+        <ScopeChooser idPrefix={`cancel-${ev.id}`} action="Cancel event" busy={busy} onChoose={(s) => void cancel(s)} onCancel={() => setAskScope(false)} />
+      ) : (
+        <div className="row event-actions">
+          <button type="button" onClick={onEdit} disabled={busy}>Edit{name}</button>
+          <button type="button" className="danger" onClick={() => void cancel()} disabled={busy}>{busy ? 'Cancelling…' : 'Cancel event'}{name}</button>
+        </div>
+      ))}
+      {error ? <ErrorNotice error={error} /> : null}
+    </>
+  );
+}
+
+function EventItem({ ev, zone, merged, mine, editing, onEdit, onChanged }: {
+  ev: CalendarEvent;
+  zone: string;
+  merged: boolean;
+  mine: Set<string>;
+  editing: boolean;
+  onEdit: (open: boolean) => void;
+  onChanged: (message: string) => void;
+}) {
   const meet = ev.meet_link ? safeLink(ev.meet_link) : undefined;
   const link = ev.html_link ? safeLink(ev.html_link) : undefined;
+  if (editing) {
+    return (
+      <li className="event event-editing">
+        <EventEditor event={ev} onCancel={() => onEdit(false)}
+          onSaved={(saved) => { onEdit(false); onChanged(`“${saved.summary || ev.summary}” is saved.`); }} />
+      </li>
+    );
+  }
   return (
     <li className="event">
       <div className="event-time">{timeRange(ev, zone)}</div>
@@ -65,6 +124,8 @@ function EventItem({ ev, zone, merged }: { ev: CalendarEvent; zone: string; merg
           </ul>
         )}
         {link && <div className="small"><a href={link} target="_blank" rel="noopener noreferrer">Open in Google Calendar<span className="visually-hidden">: {ev.summary}</span></a></div>}
+        {isRecurring(ev) && <div className="small muted">Repeats</div>}
+        <EventActions ev={ev} mine={mine} onChanged={onChanged} onEdit={() => onEdit(true)} />
       </div>
     </li>
   );
@@ -86,6 +147,22 @@ export function Agenda() {
   const [now, setNow] = useState<Date | null>(null);
   const account = useAccount(true);
   const merged = account === ALL_ACCOUNTS;
+  const me = useMe();
+  const { accounts } = useSession();
+  const mine = useMemo(
+    () => new Set([me?.user.email, me?.google?.email, ...accounts.map((a) => a.email)].filter(Boolean).map((e) => e!.toLowerCase())),
+    [me, accounts],
+  );
+  // The form open above the agenda: a new event (maybe at a suggested time) or the time finder.
+  const [panel, setPanel] = useState<{ kind: 'new'; initial?: Partial<EventForm> } | { kind: 'find' } | null>(null);
+  const [editing, setEditing] = useState('');
+  const [status, setStatus] = useState('');
+  const changed = useCallback((message: string) => {
+    setStatus(message);
+    setAttempt((a) => a + 1);
+  }, []);
+  // Writing into a merged calendar goes to the primary account's.
+  const writeAccount = merged ? '' : account;
 
   useEffect(() => {
     setZone(browserZone());
@@ -124,7 +201,23 @@ export function Agenda() {
           ))}
         </div>
       </div>
-      <p className="muted small">The next {days} days, in your time zone ({zone}).</p>
+      <div className="row">
+        <p className="muted small spacer">The next {days} days, in your time zone ({zone}).</p>
+        <button type="button" onClick={() => setPanel({ kind: 'find' })}>Find a time</button>
+        <button type="button" className="primary" onClick={() => setPanel({ kind: 'new' })}>New event</button>
+      </div>
+      <p className="muted small" role="status">{status}</p>
+      {panel?.kind === 'new' && (
+        <EventEditor key={JSON.stringify(panel.initial || {})} initial={panel.initial} account={writeAccount} onCancel={() => setPanel(null)}
+          onSaved={(ev) => { setPanel(null); changed(`“${ev.summary}” is in your calendar.`); }} />
+      )}
+      {panel?.kind === 'find' && (
+        <FindTime account={writeAccount} onCancel={() => setPanel(null)} onPick={(slot, attendees) => {
+          const s = wallTime(new Date(slot.start), zone);
+          const e = wallTime(new Date(slot.end), zone);
+          setPanel({ kind: 'new', initial: { date: s.date, start: s.time, endDate: e.date, end: e.time, timeZone: zone, attendees } });
+        }} />
+      )}
       {error ? (
         <ErrorNotice error={error} onRetry={() => setAttempt((a) => a + 1)} />
       ) : !agenda ? (
@@ -149,7 +242,10 @@ export function Agenda() {
             )}
             {d.timed.length > 0 && (
               <ul className="event-list">
-                {d.timed.map((ev) => <EventItem key={eventKey(ev)} ev={ev} zone={zone} merged={merged} />)}
+                {d.timed.map((ev) => (
+                  <EventItem key={eventKey(ev)} ev={ev} zone={zone} merged={merged} mine={mine} editing={editing === eventKey(ev)}
+                    onEdit={(open) => setEditing(open ? eventKey(ev) : '')} onChanged={changed} />
+                ))}
               </ul>
             )}
           </section>
