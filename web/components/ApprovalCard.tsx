@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api } from '@/lib/api';
 import { ApiError } from '@/lib/errors';
 import { longDate } from '@/lib/format';
+import { refreshPending } from '@/lib/pending';
 import type { Approval } from '@/lib/types';
 import { ErrorNotice } from './States';
 
@@ -39,10 +40,17 @@ function threadLink(id: string, account?: string): string {
  * ApprovalCard shows the whole proposed action — every recipient, the
  * subject and the full body — so that nothing is approved unseen.
  */
+/** decideAction decides through the approval queue's routes, in the chat card's terms. */
+export async function decideAction(actionId: string, decision: 'approve' | 'reject'): Promise<{ status: string; result?: Approval['result'] }> {
+  const a = await api.decideAction(actionId, decision);
+  const status = a.status === 'executed' ? 'approved' : a.status;
+  return { status, result: (a.result || undefined) as Approval['result'] };
+}
+
 export function ApprovalCard({
   approval,
   onDecided,
-  decide = api.decide,
+  decide,
 }: {
   approval: Approval;
   onDecided?: (patch: Partial<Approval>) => void;
@@ -60,7 +68,9 @@ export function ApprovalCard({
     setBusy(decision);
     setError(null);
     try {
-      const res = await decide(a.id, decision);
+      // A proposal in the approval queue is decided there (the same action the Approvals page shows).
+      const res = decide ? await decide(a.id, decision) : a.action_id ? await decideAction(a.action_id, decision) : await api.decide(a.id, decision);
+      void refreshPending();
       const patch: Partial<Approval> = {
         status: (res.status as Approval['status']) || (decision === 'approve' ? 'approved' : 'rejected'),
         ...(res.result ? { result: res.result } : {}),
@@ -68,7 +78,7 @@ export function ApprovalCard({
       setLocal(patch);
       onDecided?.(patch);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'approval_expired') {
+      if (err instanceof ApiError && (err.code === 'approval_expired' || err.code === 'action_expired')) {
         setLocal({ status: 'expired' });
         onDecided?.({ status: 'expired' });
       } else {

@@ -6,7 +6,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, signInURL } from '@/lib/api';
 import { applyChatEvent, finishTurn, setApproval, startTurn, streamChat, turnsFromHistory, type ChatState, type Turn } from '@/lib/chat';
 import { ApiError } from '@/lib/errors';
-import type { ConversationSummary } from '@/lib/types';
+import { refreshPending } from '@/lib/pending';
+import type { Action, Approval, ConversationSummary } from '@/lib/types';
+import { ActionCard } from './ActionCard';
 import { ApprovalCard } from './ApprovalCard';
 import { useGoogleConnected } from './Session';
 import { ErrorNotice, Loading } from './States';
@@ -25,6 +27,15 @@ function ToolCalls({ turn }: { turn: Turn }) {
   );
 }
 
+/** actionOf is a chat proposal as the approval queue's action. */
+export function actionOf(a: Approval): Action {
+  return {
+    id: a.action_id || a.id, kind: a.kind || a.tool, status: a.status, summary: a.summary || '',
+    requester: { type: 'assistant' }, account: a.account, payload: (a.proposal || {}) as unknown as Record<string, unknown>,
+    policy: { flags: a.policy_flags || [] }, created_at: '', expires_at: a.expires_at,
+  };
+}
+
 function TurnView({ turn, onDecided }: { turn: Turn; onDecided: (id: string, patch: object) => void }) {
   if (turn.role === 'user') {
     return <div className="turn turn-user"><span className="visually-hidden">You: </span>{turn.text}</div>;
@@ -36,9 +47,12 @@ function TurnView({ turn, onDecided }: { turn: Turn; onDecided: (id: string, pat
       {(turn.text || turn.streaming) && (
         <div className={`turn-text${turn.streaming ? ' typing' : ''}`}>{turn.text}</div>
       )}
-      {turn.approvals.map((a) => (
+      {turn.approvals.map((a) => (a.action_id && a.kind && a.kind !== 'gmail.draft.create' ? (
+        // Anything but a draft is shown as the Approvals page shows it: its payload, field by field.
+        <ActionCard key={a.id} action={actionOf(a)} onDecided={(x) => onDecided(a.id, { status: x.status === 'executed' ? 'approved' : x.status as Approval['status'] })} />
+      ) : (
         <ApprovalCard key={a.id} approval={a} onDecided={(patch) => onDecided(a.id, patch)} />
-      ))}
+      )))}
       {turn.error && <ErrorNotice error={new ApiError({ status: 0, code: turn.error.code, detail: turn.error.detail }, turn.error.retryAfter)} />}
     </div>
   );
@@ -121,6 +135,7 @@ export function Assistant() {
           router.replace(`/assistant?c=${encodeURIComponent(convId)}`);
         }
         setState((s) => applyChatEvent(s, ev));
+        if (ev.type === 'approval.required') void refreshPending();
       }, ctl.signal);
       setState((s) => finishTurn(s));
     } catch (err) {

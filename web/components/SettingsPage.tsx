@@ -7,6 +7,7 @@ import { describeConnectError } from '@/lib/errors';
 import { missingFeatures } from '@/lib/permissions';
 import type { GoogleAccount } from '@/lib/types';
 import { ConnectButton } from './AccountSwitcher';
+import { PolicyForm } from './PolicyForm';
 import { useSession } from './Session';
 import { ErrorNotice } from './States';
 
@@ -166,6 +167,10 @@ export function SettingsPage() {
             </div>
           </>
         )}
+      </section>
+      <section className="card" aria-labelledby="policy" id="policy-section">
+        <h2 id="policy">What agents may do</h2>
+        <PolicyForm />
       </section>
     </>
   );

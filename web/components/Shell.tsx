@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { signInURL } from '@/lib/api';
+import { usePendingCount } from '@/lib/pending';
 import { initials } from '@/lib/format';
 import { ConnectButton } from './AccountSwitcher';
 import { SessionProvider, useSession } from './Session';
@@ -15,6 +16,7 @@ const links = [
   { href: '/', label: 'Inbox' },
   { href: '/agenda', label: 'Calendar' },
   { href: '/assistant', label: 'Assistant' },
+  { href: '/approvals', label: 'Approvals' },
   { href: '/team', label: 'Team' },
   { href: '/settings', label: 'Settings' },
 ];
@@ -33,6 +35,13 @@ function currentLocation(): string {
   return window.location.pathname + window.location.search;
 }
 
+/** PendingBadge counts the actions waiting for a decision, live. */
+function PendingBadge() {
+  const n = usePendingCount();
+  if (!n) return null;
+  return <span className="nav-badge"> {n}<span className="visually-hidden"> pending</span></span>;
+}
+
 function Header() {
   const pathname = normalise(usePathname());
   const { session } = useSession();
@@ -46,6 +55,7 @@ function Header() {
           {links.map((l) => (
             <Link key={l.href} href={l.href} aria-current={active(l.href) ? 'page' : undefined}>
               {l.label}
+              {l.href === '/approvals' && <PendingBadge />}
             </Link>
           ))}
         </nav>

@@ -496,7 +496,7 @@ test('usable at 360 px', async () => {
   await expectAccessible(page, 'inbox at 360 px');
   await shot(page, 'inbox-mobile');
   await expectControlsUsable(page, 'inbox at 360 px');
-  for (const path of ['/agenda', '/assistant', '/scheduled', '/team', '/settings', '/compose', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
+  for (const path of ['/agenda', '/assistant', '/approvals', '/scheduled', '/team', '/settings', '/compose', `/thread?id=${encodeURIComponent(htmlThreadId || replyThreadId)}`]) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
     const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

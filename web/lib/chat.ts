@@ -11,7 +11,7 @@ export type ChatEvent =
   | { type: 'message.delta'; text: string }
   | { type: 'tool.call'; id: string; name: string; arguments: unknown }
   | { type: 'tool.result'; id: string; name: string; ok: boolean; summary: string }
-  | { type: 'approval.required'; approval_id: string; tool: string; proposal: Proposal; account?: AccountRef; expires_at?: string }
+  | { type: 'approval.required'; approval_id: string; action_id?: string; kind?: string; summary?: string; policy_flags?: string[] | null; tool: string; proposal: Proposal; account?: AccountRef; expires_at?: string }
   | { type: 'message.done'; message_id: string }
   | { type: 'error'; code: string; detail: string };
 
@@ -158,7 +158,10 @@ export function applyChatEvent(state: ChatState, e: ChatEvent): ChatState {
         ...t,
         approvals: [
           ...t.approvals.filter((a) => a.id !== e.approval_id),
-          { id: e.approval_id, tool: e.tool, status: 'pending', proposal: e.proposal, account: e.account, expires_at: e.expires_at },
+          {
+            id: e.approval_id, tool: e.tool, status: 'pending', proposal: e.proposal, account: e.account, expires_at: e.expires_at,
+            ...(e.action_id ? { action_id: e.action_id, kind: e.kind, summary: e.summary, policy_flags: e.policy_flags } : {}),
+          },
         ],
       }));
     case 'message.done':

@@ -7,11 +7,12 @@ export type LiveEvent =
   | { type: 'mail.changed'; data: { account_id: string; thread_ids?: string[] } }
   | { type: 'calendar.changed'; data: { account_id: string } }
   | { type: 'sync.progress'; data: { account_id: string; phase: string; done: number; total: number } }
+  | { type: 'action.requested' | 'action.decided'; data: { action_id?: string; status?: string } }
   | { type: 'reload'; data: Record<string, never> };
 
 type Listener = (e: LiveEvent) => void;
 
-const types: LiveEvent['type'][] = ['mail.changed', 'calendar.changed', 'sync.progress', 'reload'];
+const types: LiveEvent['type'][] = ['mail.changed', 'calendar.changed', 'sync.progress', 'action.requested', 'action.decided', 'reload'];
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
 let retry = 1000;
