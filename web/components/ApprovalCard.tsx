@@ -60,6 +60,8 @@ export function ApprovalCard({
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<Partial<Approval>>({});
   const a = { ...approval, ...local };
+  // The approval queue calls an approved action that ran "executed".
+  if ((a.status as string) === 'executed') a.status = 'approved';
   const p = a.proposal || ({} as Approval['proposal']);
   const titleId = `approval-${a.id}`;
 
