@@ -179,7 +179,7 @@ func (m *Main) startPull(bg context.Context, recorder intake.Recorder, topic str
 	if err != nil {
 		return fmt.Errorf("pub/sub client: %w", err)
 	}
-	p := &intake.Pull{Service: svc, Subscription: sub, Recorder: recorder, Logger: m.Logger.With("component", "pubsub")}
+	p := &intake.Pull{Service: svc, Subscription: sub, Recorder: recorder, Logger: m.Logger.With("component", "pubsub"), Tracer: m.tracer()}
 	go p.Run(bg)
 	return nil
 }

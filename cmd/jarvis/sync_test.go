@@ -61,7 +61,7 @@ func TestNewMailReachesTheIndexByPush(t *testing.T) {
 
 // subscribePush has the sandbox's Pub/Sub push Gmail's notifications to
 // Jarvis's webhook, and waits until the account of email has had its first
-// sync and its watch; it returns the account's id.
+// sync and its watch (watched); it returns the account's id.
 func (e *testEnv) subscribePush(email string) string {
 	e.t.Helper()
 	ps := e.Sandbox.Google.PubSub()
@@ -72,6 +72,13 @@ func (e *testEnv) subscribePush(email string) string {
 		PushConfig: pubsub.PushConfig{PushEndpoint: e.URL + "/webhooks/google/pubsub", OIDCToken: &pubsub.OIDCToken{ServiceAccountEmail: sandbox.DefaultPushAccount}}}); err != nil {
 		e.t.Fatal(err)
 	}
+	return e.watched(email)
+}
+
+// watched waits until the account of email has had its first sync and its
+// Gmail watch, and returns the account's id.
+func (e *testEnv) watched(email string) string {
+	e.t.Helper()
 	account := e.accountOf(email)
 	waitFor(e.t, "the first sync and the watch", func() bool {
 		st := e.syncState(account)

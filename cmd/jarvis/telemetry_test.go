@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/pubsub"
 	"github.com/jarvis-hq/jarvis/internal/telemetry"
 )
 
@@ -120,6 +122,46 @@ func TestPushTrace(t *testing.T) {
 					if call.Name == "gmail.users.history.list" && fromJob(call) && call.SpanContext.TraceID() == push.SpanContext.TraceID() {
 						return true
 					}
+				}
+			}
+		}
+		return false
+	})
+}
+
+// TestPullTrace: in pull mode, each notification received is a span, and
+// the sync it schedules continues its trace down to Google's history.list.
+func TestPullTrace(t *testing.T) {
+	t.Parallel()
+	sb, err := newSandbox("127.0.0.1:0", sandbox.Config{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	const sub = "projects/sandbox/subscriptions/test-pull"
+	ps := sb.Google.PubSub()
+	if err := ps.EnsureTopic(sandbox.DefaultPushTopic); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.CreateSubscription(pubsub.Subscription{Name: sub, Topic: sandbox.DefaultPushTopic}); err != nil {
+		t.Fatal(err)
+	}
+	exp := tracetest.NewInMemoryExporter()
+	e := startEnv(t, envOptions{sandbox: sb, configure: func(c *config.Config) {
+		c.GmailPush, c.PubSubTopic, c.PubSubSubscription = "pull", sandbox.DefaultPushTopic, sub
+	}, main: func(m *Main) { m.Tracing = telemetry.New(sdktrace.WithSyncer(exp)) }})
+	const ada = "ada@example.com"
+	e.watched(ada)
+	deliver(t, e, ada, "Grace <grace@example.com>", "Pulled along")
+	waitForSpans(t, exp, func(spans tracetest.SpanStubs) bool {
+		for _, recv := range spans {
+			if recv.Name != "receive gmail notification" || recv.SpanKind != trace.SpanKindConsumer {
+				continue
+			}
+			fromRecv := descendsFrom(spans, recv)
+			for _, call := range spans {
+				if call.Name == "gmail.users.history.list" && fromRecv(call) {
+					return true
 				}
 			}
 		}

@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/api/pubsub/v1"
 )
 
@@ -19,6 +22,10 @@ type Pull struct {
 	Logger       *slog.Logger
 	// Backoff is the wait after a failed pull (default 5 s).
 	Backoff time.Duration
+	// Tracer, when set, makes a span of each message received, so that the
+	// sync it schedules (a job carrying the span) continues its trace, as
+	// a push's request does; nil: none.
+	Tracer trace.TracerProvider
 }
 
 // Run pulls until ctx ends.
@@ -36,6 +43,22 @@ func (p *Pull) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// record records one notification, in a span of its own when traced.
+func (p *Pull) record(ctx context.Context, messageID string, n Notification) error {
+	if p.Tracer == nil {
+		return record(ctx, p.Recorder, p.Logger, n)
+	}
+	ctx, span := p.Tracer.Tracer("github.com/jarvis-hq/jarvis/internal/intake").Start(ctx, "receive gmail notification",
+		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attribute.String("messaging.system", "gcp_pubsub"),
+			attribute.String("messaging.operation.type", "receive"), attribute.String("messaging.message.id", messageID)))
+	defer span.End()
+	err := record(ctx, p.Recorder, p.Logger, n)
+	if err != nil {
+		span.SetStatus(codes.Error, "not recorded")
+	}
+	return err
 }
 
 // pullOnce waits for a batch, records each notification and acknowledges
@@ -57,7 +80,7 @@ func (p *Pull) pullOnce(ctx context.Context) error {
 			ack = append(ack, m.AckId)
 			continue
 		}
-		if err := record(ctx, p.Recorder, p.Logger, n); err != nil {
+		if err := p.record(ctx, m.Message.MessageId, n); err != nil {
 			p.Logger.Warn("pubsub notification not recorded; it will be redelivered", "err", err)
 			continue
 		}
