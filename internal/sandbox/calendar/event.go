@@ -45,6 +45,7 @@ type person struct {
 type attendee struct {
 	person
 	status   string // needsAction, declined, tentative or accepted
+	comment  string // the guest's note with their answer
 	optional bool
 	resource bool
 }
@@ -139,6 +140,17 @@ func (e *event) matches(words []string) bool {
 		}
 	}
 	return true
+}
+
+// selfComment is the account's own note with its response, "" when it
+// is not among the attendees.
+func (e *event) selfComment(account string) string {
+	for _, a := range e.attendees {
+		if strings.EqualFold(a.email, account) {
+			return a.comment
+		}
+	}
+	return ""
 }
 
 // selfStatus is the account's own response to the event, "" when it is not

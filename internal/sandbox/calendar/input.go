@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,16 +33,33 @@ type eventInput struct {
 	Visibility   string          `json:"visibility"`
 	Sequence     *int            `json:"sequence"`
 	Organizer    *personJSON     `json:"organizer"` // only the admin routes honour it
+	// ConferenceData is honoured with conferenceDataVersion=1 only, as
+	// Google does: a createRequest makes a Meet link, entry points carry
+	// one over, null removes it.
+	ConferenceData *conferenceInput `json:"conferenceData"`
 
-	has map[string]bool // the fields the body names
+	has        map[string]bool // the fields the body names
+	nulls      map[string]bool // the fields the body sets to null
+	conference bool            // conferenceDataVersion=1
+}
+
+type conferenceInput struct {
+	CreateRequest *struct {
+		RequestID             string `json:"requestId"`
+		ConferenceSolutionKey struct {
+			Type string `json:"type"`
+		} `json:"conferenceSolutionKey"`
+	} `json:"createRequest"`
+	EntryPoints []entryPointJSON `json:"entryPoints"`
 }
 
 type attendeeInput struct {
-	Email          string `json:"email"`
-	DisplayName    string `json:"displayName"`
-	Optional       bool   `json:"optional"`
-	Resource       bool   `json:"resource"`
-	ResponseStatus string `json:"responseStatus"`
+	Email          string  `json:"email"`
+	DisplayName    string  `json:"displayName"`
+	Optional       bool    `json:"optional"`
+	Resource       bool    `json:"resource"`
+	ResponseStatus string  `json:"responseStatus"`
+	Comment        *string `json:"comment"`
 }
 
 // decodeEvent reads an Event resource; a body that is not a JSON object
@@ -55,10 +73,12 @@ func decodeEvent(data []byte) (*eventInput, *apiError) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return nil, parseError()
 	}
-	in.has = map[string]bool{}
+	in.has, in.nulls = map[string]bool{}, map[string]bool{}
 	for k, v := range fields {
 		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			in.has[k] = true
+		} else {
+			in.nulls[k] = true
 		}
 	}
 	return &in, nil
@@ -236,10 +256,13 @@ func (in *eventInput) apply(ev *event, full bool) *apiError {
 			}
 			at := attendee{person: person{email: email, name: a.DisplayName}, optional: a.Optional, resource: a.Resource, status: "needsAction"}
 			if i := slices.IndexFunc(old, func(x attendee) bool { return strings.EqualFold(x.email, email) }); i >= 0 {
-				at.status = old[i].status
+				at.status, at.comment = old[i].status, old[i].comment
 				if at.name == "" {
 					at.name = old[i].name
 				}
+			}
+			if a.Comment != nil {
+				at.comment = *a.Comment
 			}
 			switch a.ResponseStatus {
 			case "":
@@ -249,6 +272,11 @@ func (in *eventInput) apply(ev *event, full bool) *apiError {
 				return badField("invalid", "Invalid attendee response status.")
 			}
 			ev.attendees = append(ev.attendees, at)
+		}
+	}
+	if in.conference && (full || in.has["conferenceData"] || in.nulls["conferenceData"]) {
+		if e := in.applyConference(ev); e != nil {
+			return e
 		}
 	}
 	if set("recurrence") || (in.has["start"] || full) && ev.rec != nil {
@@ -289,4 +317,48 @@ func (e *event) shared() string {
 		fmt.Fprintf(&b, "|%s/%v/%v", strings.ToLower(a.email), a.optional, a.resource)
 	}
 	return b.String()
+}
+
+// applyConference sets or removes the event's Meet link as
+// conferenceData asks: a createRequest of type hangoutsMeet makes one
+// (an event that has one keeps it), a video entry point names one, null
+// or none removes it.
+func (in *eventInput) applyConference(ev *event) *apiError {
+	cd := in.ConferenceData
+	switch {
+	case cd == nil:
+		ev.meet = ""
+	case cd.CreateRequest != nil:
+		if cd.CreateRequest.ConferenceSolutionKey.Type != "hangoutsMeet" {
+			return badField("invalid", "Invalid conference type value.")
+		}
+		if cd.CreateRequest.RequestID == "" {
+			return badField("invalid", "Invalid conference create request: requestId is required.")
+		}
+		if ev.meet == "" {
+			ev.meet = newMeetLink()
+		}
+	default:
+		ev.meet = ""
+		for _, ep := range cd.EntryPoints {
+			if ep.EntryPointType == "video" && meetURL.MatchString(ep.URI) {
+				ev.meet = meetURL.FindString(ep.URI)
+			}
+		}
+	}
+	return nil
+}
+
+// newMeetLink makes a fresh Meet URL, xxx-yyyy-zzz.
+func newMeetLink() string {
+	var r [10]byte
+	_, _ = rand.Read(r[:])
+	var b strings.Builder
+	for i, c := range r {
+		if i == 3 || i == 7 {
+			b.WriteByte('-')
+		}
+		b.WriteByte('a' + c%26)
+	}
+	return "https://meet.google.com/" + b.String()
 }

@@ -217,6 +217,9 @@ func icsText(method string, ev, master *event, attendees []attendee, now time.Ti
 		}
 		line("ATTENDEE;CUTYPE=" + cutype + ";ROLE=" + role + ";PARTSTAT=" + partstat + rsvp + cnParam(a.name) + ";X-NUM-GUESTS=0:mailto:" + a.email)
 	}
+	if method == "REPLY" && len(attendees) == 1 && attendees[0].comment != "" {
+		line("COMMENT:" + icsEscape(attendees[0].comment))
+	}
 	if ev.instance() {
 		rid := *ev.recurrenceID
 		if master != nil {

@@ -59,6 +59,7 @@ type attendeeJSON struct {
 	Resource       bool   `json:"resource,omitempty"`
 	Optional       bool   `json:"optional,omitempty"`
 	ResponseStatus string `json:"responseStatus"`
+	Comment        string `json:"comment,omitempty"`
 }
 
 type conferenceJSON struct {
@@ -165,6 +166,7 @@ func (v *view) event(e *event) eventJSON {
 			Resource:       a.resource,
 			Optional:       a.optional,
 			ResponseStatus: a.status,
+			Comment:        a.comment,
 		})
 	}
 	if e.meet != "" {

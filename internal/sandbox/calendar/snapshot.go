@@ -83,6 +83,7 @@ type AttendeeState struct {
 	Status   string `json:"status"`
 	Optional bool   `json:"optional,omitempty"`
 	Resource bool   `json:"resource,omitempty"`
+	Comment  string `json:"comment,omitempty"`
 }
 
 // Snapshot returns the book's state, calendars and events in a stable
@@ -124,7 +125,7 @@ func eventState(e *event) EventState {
 		s.Organizer = &PersonState{Email: e.organizer.email, Name: e.organizer.name}
 	}
 	for _, a := range e.attendees {
-		s.Attendees = append(s.Attendees, AttendeeState{Email: a.email, Name: a.name, Status: a.status, Optional: a.optional, Resource: a.resource})
+		s.Attendees = append(s.Attendees, AttendeeState{Email: a.email, Name: a.name, Status: a.status, Optional: a.optional, Resource: a.resource, Comment: a.comment})
 	}
 	if e.rec != nil {
 		s.Recurrence = slices.Clone(e.rec.lines)
@@ -222,7 +223,7 @@ func restoreEvent(s EventState) (*event, error) {
 		e.organizer = &person{email: s.Organizer.Email, name: s.Organizer.Name}
 	}
 	for _, a := range s.Attendees {
-		e.attendees = append(e.attendees, attendee{person: person{email: a.Email, name: a.Name}, status: a.Status, optional: a.Optional, resource: a.Resource})
+		e.attendees = append(e.attendees, attendee{person: person{email: a.Email, name: a.Name}, status: a.Status, optional: a.Optional, resource: a.Resource, comment: a.Comment})
 	}
 	if len(s.Recurrence) > 0 {
 		if e.rec, err = parseRecurrence(s.Recurrence, e.start); err != nil {

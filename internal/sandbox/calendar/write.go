@@ -145,6 +145,14 @@ func (b *Book) serveWrite(w http.ResponseWriter, r *http.Request, account string
 			e.write(w)
 			return
 		}
+		switch v := q.Get("conferenceDataVersion"); v {
+		case "", "0":
+		case "1":
+			in.conference = true
+		default:
+			invalid("conferenceDataVersion", "Invalid value for: conferenceDataVersion: "+v).write(w)
+			return
+		}
 	}
 	ch := &change{send: send}
 	var out *eventJSON
@@ -243,18 +251,18 @@ func (b *Book) modify(c *calendar, id string, in *eventInput, full bool, ifMatch
 	if next.shared() != cur.shared() {
 		return nil, calendarError(http.StatusForbidden, "forbiddenForNonOrganizer", "Shared properties can only be changed by the organizer of the event.")
 	}
-	status := next.selfStatus(c.id)
-	if status != cur.selfStatus(c.id) {
-		b.respond(c, id, c.id, status, ch)
+	status, comment := next.selfStatus(c.id), next.selfComment(c.id)
+	if status != cur.selfStatus(c.id) || comment != cur.selfComment(c.id) {
+		b.respond(c, id, c.id, status, comment, ch)
 	}
 	return c.find(id), nil
 }
 
-// respond records who's answer to event id as status, as the attendee's
+// respond records who's answer to event id as status (with comment), as the attendee's
 // RSVP does: in the organizer's calendar when it is a sandbox one (and
 // from there in every guest's copy), else in from's own copy. A REPLY
 // goes to the organizer when the write sends updates.
-func (b *Book) respond(from *calendar, id, who, status string, ch *change) {
+func (b *Book) respond(from *calendar, id, who, status, comment string, ch *change) {
 	cur := from.find(id)
 	src := from
 	if oc := b.holder(cur, from); oc != nil {
@@ -263,7 +271,7 @@ func (b *Book) respond(from *calendar, id, who, status string, ch *change) {
 	next := cur.clone()
 	for i := range next.attendees {
 		if strings.EqualFold(next.attendees[i].email, who) {
-			next.attendees[i].status = status
+			next.attendees[i].status, next.attendees[i].comment = status, comment
 		}
 	}
 	next.updated = b.now().UTC()
@@ -365,7 +373,15 @@ func (b *Book) store(c *calendar, cur, next *event) {
 		m.overrides[key] = next
 		return
 	}
+	// A new rule is news for every exception, cancelled ones too, as
+	// Google reports each instance of a changed series to a sync: a
+	// client expanding instances learns of the change from them even when
+	// no unmodified instance is left to tell it.
+	ruleChanged := cur != nil && !slices.Equal(ruleLines(cur), ruleLines(next))
 	for k, o := range next.overrides {
+		if ruleChanged {
+			o.rev, o.version = b.nextRev(), c.bump()
+		}
 		if o.status == "cancelled" {
 			continue
 		}
@@ -531,4 +547,12 @@ func inherit(o, cur, next *event) bool {
 		o.attendees, changed = slices.Clone(next.attendees), true
 	}
 	return changed
+}
+
+// ruleLines are a series' recurrence lines, none for a single event.
+func ruleLines(e *event) []string {
+	if e.rec == nil {
+		return nil
+	}
+	return e.rec.lines
 }
