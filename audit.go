@@ -31,6 +31,10 @@ const (
 	AuditGmailThreadTrash        = "gmail.thread.trash"
 	AuditGmailThreadUntrash      = "gmail.thread.untrash"
 	AuditCalendarEventsList      = "calendar.events.list"
+	AuditCalendarEventCreate     = "calendar.event.create"
+	AuditCalendarEventUpdate     = "calendar.event.update"
+	AuditCalendarEventDelete     = "calendar.event.delete"
+	AuditCalendarEventRSVP       = "calendar.event.rsvp"
 	AuditChatToolCall            = "chat.tool_call"
 	AuditChatApprovalRequested   = "chat.approval_requested"
 	AuditChatApprovalApproved    = "chat.approval_approved"
@@ -59,6 +63,7 @@ var AuditActions = []string{
 	AuditGmailDraftGet, AuditGmailDraftUpdate, AuditGmailDraftDelete,
 	AuditGmailThreadModify, AuditGmailThreadTrash, AuditGmailThreadUntrash,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
+	AuditCalendarEventCreate, AuditCalendarEventUpdate, AuditCalendarEventDelete, AuditCalendarEventRSVP,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,
 	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,
 	AuditOrgMemberInvited, AuditOrgInvitationAccepted, AuditOrgInvitationDeclined, AuditOrgInvitationRevoked, AuditOrgMemberLeft,

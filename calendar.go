@@ -9,20 +9,32 @@ import (
 // Start and End are RFC 3339 in UTC for timed events and YYYY-MM-DD for
 // all-day ones (End exclusive, as Google has it).
 type Event struct {
-	ID        string     `json:"id"`
-	Summary   string     `json:"summary"`
-	Start     string     `json:"start"`
-	End       string     `json:"end"`
-	AllDay    bool       `json:"all_day"`
-	TimeZone  string     `json:"time_zone"`
+	ID          string `json:"id"`
+	Summary     string `json:"summary"`
+	Description string `json:"description,omitempty" doc:"The event's description, as Google stores it."`
+	Start       string `json:"start"`
+	End         string `json:"end"`
+	AllDay      bool   `json:"all_day"`
+	// TimeZone is the zone of the event's start, else its calendar's.
+	TimeZone  string     `json:"time_zone" doc:"The IANA time zone of the event's start (a series repeats in it), else its calendar's."`
 	Location  string     `json:"location"`
 	Attendees []Attendee `json:"attendees"`
 	Organizer *Attendee  `json:"organizer"`
 	MeetLink  string     `json:"meet_link"`
 	HTMLLink  string     `json:"html_link"`
 	Status    string     `json:"status"`
+	// Recurrence is a series' RRULE/RDATE/EXDATE lines: only a series
+	// itself has them (listings expand series into instances).
+	Recurrence []string `json:"recurrence,omitempty" doc:"A series' RRULE, RDATE and EXDATE lines (the series itself, as a write answers it; listings show instances)."`
+	// RecurringEventID is the series an instance belongs to, and
+	// OriginalStart the instance's start in the series' rule.
+	RecurringEventID string `json:"recurring_event_id,omitempty" doc:"For an instance of a series: the series' id."`
+	OriginalStart    string `json:"original_start,omitempty" doc:"For an instance: its start as the series' rule places it (RFC 3339 in UTC, or a date)."`
 	// Account names the Google account whose calendar holds the event.
 	Account *AccountRef `json:"account" doc:"The Google account whose calendar holds the event."`
+	// Indexed, on a write's answer, says whether the local index has the
+	// change already.
+	Indexed *bool `json:"indexed,omitempty" doc:"On a write's answer: true when the local index has the change already (GET /calendar/upcoming shows it), false when it arrives with the account's next calendar sync, within seconds."`
 }
 
 // EventList is the events of one account's calendar, or of several merged
@@ -43,6 +55,9 @@ type Attendee struct {
 	Email          string `json:"email"`
 	Name           string `json:"name"`
 	ResponseStatus string `json:"response_status,omitempty"`
+	Comment        string `json:"comment,omitempty" doc:"The guest's note with their response."`
+	// Self marks the user's own entry.
+	Self bool `json:"self,omitempty" doc:"true on the entry of the account whose calendar was read."`
 }
 
 // Interval is a half-open span of time.

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"time"
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/assistant"
@@ -33,9 +36,24 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	reads := mailreads.New(mailreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
 		Sync: sync, Logger: m.Logger.With("component", "mail")})
 	// So are calendar events, once an account's calendar is synced.
+	// Changes to events are Google's; each is then counted for the
+	// account's calendar sync as a notification is (with no push time:
+	// it is not Calendar's), so that the write can wait for a sync that
+	// saw it.
+	changed := func(ctx context.Context, accountID string) (int64, error) {
+		if m.Jobs == nil {
+			return 0, errors.New("no job runner")
+		}
+		var mark int64
+		err := m.Index.RecordCalendarPush(ctx, accountID, time.Time{}, func(ctx context.Context, tx *sql.Tx, accountID string, pushes int64) error {
+			mark = pushes
+			return m.Jobs.EnqueueCalendarSyncTx(ctx, tx, accountID, pushes)
+		})
+		return mark, err
+	}
 	calendar := calendarreads.New(calendarreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
-		CanRead: google.CanReadCalendar})
-	deps.SignIn, deps.Mail, deps.Labels, deps.Organiser, deps.Calendar = m.Google, reads, reads, reads, calendar
+		CanRead: google.CanReadCalendar, Writer: m.Google, Changed: changed, Logger: m.Logger.With("component", "calendar")})
+	deps.SignIn, deps.Mail, deps.Labels, deps.Organiser, deps.Calendar, deps.CalendarWriter = m.Google, reads, reads, reads, calendar, calendar
 	return nil
 }
 

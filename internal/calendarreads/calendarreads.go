@@ -12,6 +12,7 @@ package calendarreads
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -47,10 +48,24 @@ type Config struct {
 	// CanRead reports whether granted scopes let Jarvis read a calendar.
 	CanRead func(scopes []string) bool
 	Now     func() time.Time
+	// Writer changes calendars at Google (nil: no writes).
+	Writer jarvis.CalendarWriter
+	// Changed records a change Jarvis made to an account's calendar and
+	// schedules the calendar sync, returning the count of changes and
+	// notifications a sync that began after it has seen (see
+	// mailsync.State.CalendarSyncedPushes); nil: writes do not wait for
+	// the index.
+	Changed func(ctx context.Context, accountID string) (int64, error)
+	// Settle bounds how long a write waits for the index to have it
+	// (default 2 s).
+	Settle time.Duration
+	Logger *slog.Logger
 }
 
 // Service is a jarvis.CalendarService that lists events from the index
-// where it can; every other method is the live one.
+// where it can; every other read is the live one. Its writes
+// (jarvis.CalendarWriter) are Google's, followed by a calendar sync of the
+// account so that the next listing from the index shows them.
 type Service struct {
 	jarvis.CalendarService
 	cfg Config
@@ -62,6 +77,9 @@ var _ jarvis.CalendarService = (*Service)(nil)
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{CalendarService: cfg.Live, cfg: cfg}
 }

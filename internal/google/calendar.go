@@ -33,13 +33,19 @@ func (c *calCall) acct() *jarvis.GoogleIntegration {
 // email, or "" for the primary), after checking that a calendar scope was
 // granted (ESCOPEMISSING otherwise). ENOTFOUND if there is no such account.
 func (s *Service) calendarFor(ctx context.Context, userID, account string) (*calCall, error) {
+	return s.calendarWith(ctx, userID, account, calScopes, "read the calendar")
+}
+
+// calendarWith is calendarFor for a call that needs one of scopes, to do
+// what (for the ESCOPEMISSING message).
+func (s *Service) calendarWith(ctx context.Context, userID, account string, scopes []string, what string) (*calCall, error) {
 	u := s.tokens(userID, account)
 	g, err := u.integration(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !hasAny(g, calScopes) {
-		return nil, scopeError(g, "read the calendar")
+	if !hasAny(g, scopes) {
+		return nil, scopeError(g, what)
 	}
 	opts := []option.ClientOption{option.WithHTTPClient(s.client(u))}
 	if s.cal != "" {
@@ -207,8 +213,15 @@ func (s *Service) TimeZone(ctx context.Context, userID, account string) (_ strin
 // DecodeEvent turns an event into Jarvis's shape: all-day dates as
 // YYYY-MM-DD, timed ones as RFC 3339 in UTC.
 func DecodeEvent(e *calendar.Event, calendarTZ string) jarvis.Event {
-	out := jarvis.Event{ID: e.Id, Summary: e.Summary, Location: e.Location, HTMLLink: e.HtmlLink, Status: e.Status,
-		MeetLink: e.HangoutLink, Attendees: []jarvis.Attendee{}, TimeZone: calendarTZ}
+	out := jarvis.Event{ID: e.Id, Summary: e.Summary, Description: e.Description, Location: e.Location, HTMLLink: e.HtmlLink, Status: e.Status,
+		MeetLink: e.HangoutLink, Attendees: []jarvis.Attendee{}, TimeZone: calendarTZ, Recurrence: e.Recurrence, RecurringEventID: e.RecurringEventId}
+	if o := e.OriginalStartTime; o != nil {
+		if o.Date != "" {
+			out.OriginalStart = o.Date
+		} else {
+			out.OriginalStart = utc(o.DateTime)
+		}
+	}
 	if e.Start != nil {
 		if e.Start.Date != "" {
 			out.AllDay, out.Start = true, e.Start.Date
@@ -238,7 +251,7 @@ func DecodeEvent(e *calendar.Event, calendarTZ string) jarvis.Event {
 		if a.Resource {
 			continue
 		}
-		out.Attendees = append(out.Attendees, jarvis.Attendee{Email: a.Email, Name: a.DisplayName, ResponseStatus: a.ResponseStatus})
+		out.Attendees = append(out.Attendees, jarvis.Attendee{Email: a.Email, Name: a.DisplayName, ResponseStatus: a.ResponseStatus, Comment: a.Comment, Self: a.Self})
 	}
 	if e.Organizer != nil {
 		out.Organizer = &jarvis.Attendee{Email: e.Organizer.Email, Name: e.Organizer.DisplayName}

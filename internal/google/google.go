@@ -30,10 +30,11 @@ const (
 	ScopeGmailCompose     = "https://www.googleapis.com/auth/gmail.compose"
 	ScopeGmailModify      = "https://www.googleapis.com/auth/gmail.modify"
 	ScopeCalendarReadonly = "https://www.googleapis.com/auth/calendar.readonly"
+	ScopeCalendarEvents   = "https://www.googleapis.com/auth/calendar.events"
 )
 
 // Scopes is what a sign-in requests.
-var Scopes = []string{oidc.ScopeOpenID, "email", "profile", ScopeGmailReadonly, ScopeGmailCompose, ScopeGmailModify, ScopeCalendarReadonly}
+var Scopes = []string{oidc.ScopeOpenID, "email", "profile", ScopeGmailReadonly, ScopeGmailCompose, ScopeGmailModify, ScopeCalendarReadonly, ScopeCalendarEvents}
 
 // realIssuer is Google's OpenID Connect issuer.
 const realIssuer = "https://accounts.google.com"
@@ -113,6 +114,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	provider *oidc.Provider
+	hours    jarvis.WorkingHoursSource // see SetWorkingHours
 }
 
 // New returns the Google service. It contacts nobody until first used.

@@ -49,6 +49,9 @@ func errs(codes ...int) []int       { return codes }
 func authErrs(codes ...int) []int   { return append([]int{401}, codes...) }
 func googleErrs(codes ...int) []int { return append(authErrs(403, 404, 409, 429, 502, 504), codes...) }
 
+// eventScopeQ is how far a change to an event reaches in its series.
+var eventScopeQ = q("scope", "string", "instance, following or series; default: what the id names (an instance, or the series)")
+
 // accountQ is the account a Gmail or Calendar route acts for.
 var accountQ = q("account", "string", "an account id or email as GET /accounts lists them; default: the primary. Another user's, or an unknown one, is 404")
 
@@ -155,6 +158,16 @@ var operations = []operation{
 		params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ}, ok: 200, resp: jarvis.ThreadChange{}, errors: googleErrs(400)},
 	{method: "GET", path: "/calendar/upcoming", summary: "Upcoming events of an account's primary calendar, recurring ones expanded; with account=all, every account's merged in time order, each event naming its account (if any account fails, so does the answer, naming it). Answered from the local index once the calendars asked for are synced (source index), else from Google (source google)", tag: "calendar", auth: true,
 		params: []param{q("account", "string", "an account id or email (default: the primary), or all"), q("days", "integer", "1–90, default 7"), q("max_results", "integer", "1–250, default 50")}, ok: 200, resp: eventsResponse{}, errors: googleErrs(400)},
+	{method: "POST", path: "/calendar/events", summary: "Create an event in one account's primary calendar: timed events need time_zone (an IANA zone; start and end as wall-clock times in it or RFC 3339), all-day ones dates; recurrence as RRULE lines; guests invited with send_updates. The user acting: no approval. Answers the event as Google stored it, read back, once the local index has it too or after at most 2 s (indexed says which)", tag: "calendar", auth: true,
+		params: []param{accountQ}, body: jarvis.EventCreate{}, ok: 201, resp: jarvis.Event{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "PATCH", path: "/calendar/events/{id}", summary: "Change an event: only the fields given. For an instance of a series, scope instance changes it alone, following splits the series there (answering the new series), series changes them all. Answers the event as Google stored it, read back, as create does", tag: "calendar", auth: true,
+		params: []param{path("id", "an event id, as GET /calendar/upcoming lists it"), accountQ, eventScopeQ}, body: jarvis.EventUpdate{}, ok: 200, resp: jarvis.Event{}, errors: googleErrs(400, 413)},
+	{method: "DELETE", path: "/calendar/events/{id}", summary: "Cancel an event: one instance, it and the following ones (the series ends before it), or the series. Answers the event read back: cancelled, or for following the series, ended early", tag: "calendar", auth: true,
+		params: []param{path("id", "an event id, as GET /calendar/upcoming lists it"), accountQ, eventScopeQ, q("send_updates", "string", "all, externalOnly or none (default)")}, ok: 200, resp: jarvis.Event{}, errors: googleErrs(400)},
+	{method: "POST", path: "/calendar/events/{id}/rsvp", summary: "Answer an invitation: the user's own response (accepted, declined, tentative) and comment, which the organizer sees. 409 when the user is not a guest", tag: "calendar", auth: true,
+		params: []param{path("id", "an event id, as GET /calendar/upcoming lists it"), accountQ}, body: jarvis.EventRSVP{}, ok: 200, resp: jarvis.Event{}, errors: googleErrs(400, 413)},
+	{method: "POST", path: "/calendar/suggest", summary: "Propose meeting times: free in the user's calendar (account=all: every account's) and the attendees' (Google free/busy), within the owner's working hours (default Mon–Fri 09:00–17:00 in the calendar's zone), earliest first, none overlapping another", tag: "calendar", auth: true,
+		params: []param{q("account", "string", "an account id or email (default: the primary), or all")}, body: jarvis.MeetingRequest{}, ok: 200, resp: jarvis.MeetingSuggestions{}, errors: googleErrs(400, 413)},
 
 	{method: "POST", path: "/chat", summary: "Run one assistant turn, streamed as server-sent events (or one JSON answer with Accept: application/json)", tag: "chat", auth: true,
 		body: chatRequest{}, ok: 200, media: "text/event-stream", errors: chatErrs(400, 403, 404, 413, 429)},

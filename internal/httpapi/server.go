@@ -72,7 +72,9 @@ type Deps struct {
 	// Organiser changes threads: labels and the trash.
 	Organiser jarvis.MailOrganiser
 	Calendar  jarvis.CalendarService
-	Chat      jarvis.ChatService
+	// CalendarWriter changes events and proposes meeting times.
+	CalendarWriter jarvis.CalendarWriter
+	Chat           jarvis.ChatService
 	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
@@ -192,6 +194,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /orgs/{org_id}/audit-logs", s.authed(s.listAuditLogs))
 
 	s.registerGoogleRoutes()
+	s.registerCalendarWriteRoutes()
 	s.registerAccountRoutes()
 	s.registerSyncRoutes()
 	s.registerEventRoutes()

@@ -308,9 +308,10 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, acco
 		if _, err := tx.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1 AND id = $2`, userID, accountID); err != nil {
 			return fmt.Errorf("delete integration: %w", err)
 		}
-		// The answers to drafts made in the account, and the drafts proposed
+		// The answers to drafts and events made in the account, and the drafts proposed
 		// for it (their text may quote its mail), go with it.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2`, userID, jarvis.DraftIdempotencyScope(accountID)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND scope IN ($2, $3)`, userID,
+			jarvis.DraftIdempotencyScope(accountID), jarvis.EventIdempotencyScope(accountID)); err != nil {
 			return fmt.Errorf("delete the account's idempotent answers: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_approvals WHERE user_id = $1 AND account_id = $2`, userID, accountID); err != nil {

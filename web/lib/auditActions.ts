@@ -9,6 +9,7 @@ export const auditActions: readonly string[] = [
   'gmail.draft.get', 'gmail.draft.update', 'gmail.draft.delete',
   'gmail.thread.modify', 'gmail.thread.trash', 'gmail.thread.untrash',
   'calendar.events.list', 'calendar.freebusy.query',
+  'calendar.event.create', 'calendar.event.update', 'calendar.event.delete', 'calendar.event.rsvp',
   'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved', 'chat.approval_rejected', 'chat.conversation_deleted',
   'org.member_added', 'org.member_removed', 'org.role_changed',
   'org.member_invited', 'org.invitation_accepted', 'org.invitation_declined', 'org.invitation_revoked', 'org.member_left',
