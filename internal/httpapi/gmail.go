@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -177,31 +175,24 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, u *jarvis
 	_, _ = w.Write(a.Data)
 }
 
-// createDraft drafts a message in the Gmail of one of the user's accounts.
-// With an Idempotency-Key, a repeat of the same request (to the same
-// account) returns the first answer and drafts nothing.
+// createDraft drafts a message in the Gmail of one of the user's accounts,
+// from JSON or from multipart/form-data with files (see readDraft). With an
+// Idempotency-Key, a repeat of the same request (to the same account)
+// returns the first answer and drafts nothing.
 func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
 	ref, err := accountParam(r, false)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDraftBody))
+	in, body, err := readDraft(w, r)
 	if err != nil {
-		s.Error(w, r, jsonError(err))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var in jarvis.DraftInput
-	if err := decodeJSON(w, r, maxDraftBody, &in); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if in.ReplyToThreadID != "" {
-		if err := validGmailID("reply_to_thread_id", in.ReplyToThreadID); err != nil {
-			s.Error(w, r, err)
-			return
-		}
+	if err := validDraftIDs(in); err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	account, err := s.findAccount(r, u.ID, ref)
 	if err != nil {

@@ -39,6 +39,7 @@ type operation struct {
 	media                      string // success media type when not JSON
 	errors                     []int
 	headers                    []string // request headers it reads
+	upload                     bool     // body also as multipart/form-data: the JSON in "draft", files in "attachments"
 }
 
 func q(name, typ, desc string) param { return param{name: name, in: "query", typ: typ, desc: desc} }
@@ -148,8 +149,16 @@ var operations = []operation{
 		params: []param{path("message_id", ""), accountQ, q("images", "string", "1 to allow remote images")}, ok: 200, media: "text/html", errors: googleErrs(400)},
 	{method: "GET", path: "/gmail/message/{message_id}/attachment/{attachment_id}", summary: "An attachment's bytes, as a download", tag: "gmail", auth: true,
 		params: []param{path("message_id", ""), path("attachment_id", ""), accountQ}, ok: 200, media: "application/octet-stream", errors: googleErrs(400, 413)},
-	{method: "POST", path: "/gmail/draft", summary: "Create a draft in one account (a threaded reply with reply_to_thread_id: the thread must be in that account)", tag: "gmail", auth: true,
-		params: []param{accountQ}, body: jarvis.DraftInput{}, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "POST", path: "/gmail/drafts", summary: "Create a draft in one account: new, a threaded reply (reply_to_thread_id: the thread must be in that account), a reply-all (reply_all) or a forward (forward_message_id, its attachments kept unless in remove_attachment_ids). As JSON, or multipart/form-data with the JSON in the part \"draft\" and files in parts \"attachments\" (25 MB together with forwarded attachments, else 413; each file's type sniffed from its content; filenames RFC 2231-encoded in the message)", tag: "gmail", auth: true,
+		params: []param{accountQ}, body: jarvis.DraftInput{}, upload: true, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "POST", path: "/gmail/draft", summary: "The same as POST /gmail/drafts (its first name)", tag: "gmail", auth: true,
+		params: []param{accountQ}, body: jarvis.DraftInput{}, upload: true, ok: 201, resp: jarvis.Draft{}, errors: googleErrs(400, 413), headers: []string{"Idempotency-Key"}},
+	{method: "GET", path: "/gmail/drafts/{id}", summary: "A draft of one account with its message decoded (attachment ids as GET /gmail/thread/{id} names them); 404 for a draft the account does not have", tag: "gmail", auth: true,
+		params: []param{path("id", "the draft_id Jarvis answered"), accountQ}, ok: 200, resp: jarvis.Draft{}, errors: googleErrs(400)},
+	{method: "PUT", path: "/gmail/drafts/{id}", summary: "Replace a draft's content: the same fields (and multipart uploads) as POST /gmail/drafts, composed the same way (a draft that should stay a reply names reply_to_thread_id again); answers the draft. 404 for a draft the account does not have", tag: "gmail", auth: true,
+		params: []param{path("id", "the draft_id Jarvis answered"), accountQ}, body: jarvis.DraftInput{}, upload: true, ok: 200, resp: jarvis.Draft{}, errors: googleErrs(400, 413)},
+	{method: "DELETE", path: "/gmail/drafts/{id}", summary: "Delete a draft; 404 for a draft the account does not have", tag: "gmail", auth: true,
+		params: []param{path("id", "the draft_id Jarvis answered"), accountQ}, ok: 204, errors: googleErrs(400)},
 	{method: "POST", path: "/gmail/threads/{id}/modify", summary: "Add and remove labels on every message of a thread: archive (remove INBOX), mark read or unread (remove or add UNREAD), star (add STARRED), label (add Label_12). The user acting: no approval. Answers the thread as Gmail stores it afterwards, read back, once the local index has it too or after at most 2 s (indexed says which)", tag: "gmail", auth: true,
 		params: []param{path("id", "a Gmail thread id: hexadecimal digits"), accountQ}, body: jarvis.ThreadModify{}, ok: 200, resp: jarvis.ThreadChange{}, errors: googleErrs(400, 413)},
 	{method: "POST", path: "/gmail/threads/{id}/trash", summary: "Move a thread to the trash (never deleted for good); answers the thread as Gmail stores it afterwards, as modify does", tag: "gmail", auth: true,
@@ -209,7 +218,17 @@ func buildSpec() map[string]any {
 			o["parameters"] = ps
 		}
 		if op.body != nil {
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.body), op.body)}}}
+			content := map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.body), op.body)}}
+			if op.upload {
+				content["multipart/form-data"] = map[string]any{
+					"schema": map[string]any{"type": "object", "required": []string{"draft"}, "properties": map[string]any{
+						"draft":       g.ref(typeName(op.body), op.body),
+						"attachments": map[string]any{"type": "array", "items": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
+					}},
+					"encoding": map[string]any{"draft": map[string]any{"contentType": "application/json"}},
+				}
+			}
+			o["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(op.ok)}
