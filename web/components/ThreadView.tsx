@@ -56,9 +56,10 @@ export function forwardSubject(subject: string): string {
   return /^fwd?:/i.test(s) ? s : `Fwd: ${s}`;
 }
 
-/** lastReceived is the thread's last message that is not a draft. */
-export function lastReceived(thread: Thread | null): Message | undefined {
-  return [...(thread?.messages || [])].reverse().find((m) => !isDraft(m));
+/** lastReceived is the thread's last message that is not a draft, from someone else when there is one. */
+export function lastReceived(thread: Thread | null, mine: Set<string> = new Set()): Message | undefined {
+  const sent = [...(thread?.messages || [])].reverse().filter((m) => !isDraft(m));
+  return sent.find((m) => !mine.has((m.from?.email || '').toLowerCase())) || sent[0];
 }
 
 /**
@@ -191,6 +192,11 @@ export function ThreadView() {
     return () => ctl.abort();
   }, [id, account, attempt]);
 
+  // After a send or a saved draft the thread is read again in place: the composer stays, saying what it did.
+  const refresh = useCallback(() => {
+    if (id) api.thread(id, account).then(setThread, () => {});
+  }, [id, account]);
+
   useEffect(() => {
     if (thread?.subject) document.title = `${thread.subject} · Jarvis`;
   }, [thread]);
@@ -280,12 +286,12 @@ export function ThreadView() {
               <Composer key={`draft-${editing.id}`} mode="draft" title="Edit draft" initial={draftInitial(editing)} replyToThreadId={thread.id} account={acct}
                 draftId={editing.draft_id}
                 note={editing.draft_id ? undefined : 'Saving makes a new draft in this thread; the one you opened stays in Gmail’s Drafts until you delete it there.'}
-                onDone={() => setAttempt((a) => a + 1)}
+                onDone={refresh}
                 onCancel={() => { setReplying(null); setEditing(null); }} />
             ) : replying ? (
               <Composer key={replying} mode={replying} title={answerTitles[replying]} initial={initials[replying]} replyToThreadId={thread.id}
-                forwardMessageId={replying === 'forward' ? lastReceived(thread)?.id : undefined}
-                account={acct} onCancel={() => setReplying(null)} onDone={() => setAttempt((a) => a + 1)} />
+                forwardMessageId={replying === 'forward' ? lastReceived(thread, mine)?.id : undefined}
+                account={acct} onCancel={() => setReplying(null)} onDone={refresh} />
             ) : (
               <div className="row">
                 <button type="button" className="primary" onClick={() => setReplying('reply')} aria-keyshortcuts="R">Reply</button>
