@@ -53,6 +53,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	if err != nil {
 		return err
 	}
+	sd, err := newNotifier(lookup)
+	if err != nil {
+		return configError(err)
+	}
 	m := NewMain(cfg, stderr)
 	if m.Tracing, err = telemetry.FromEnv(ctx, lookup); err != nil {
 		return err
@@ -66,7 +70,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		m.Close()
 		return err
 	}
+	// Under systemd (Type=notify): ready once the listener is up, the
+	// watchdog fed while /livez answers, and told when the drain starts.
+	if err := sd.send("READY=1\nSTATUS=serving " + m.URL()); err != nil {
+		m.Logger.Warn("systemd notification", "err", err)
+	}
+	go sd.watch(ctx, m.URL()+"/livez", m.Logger)
 	<-ctx.Done()
+	_ = sd.send("STOPPING=1\nSTATUS=draining")
+	drained := make(chan struct{})
+	defer close(drained)
+	go sd.keepAlive(drained)
 	if errors.Is(context.Cause(ctx), errInterrupted) {
 		// Ctrl-C at a terminal: no load balancer is waiting to be told.
 		cfg.ShutdownDelay = 0
