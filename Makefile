@@ -17,10 +17,12 @@ test: lint test-go test-web
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd infra && $(GO) vet ./...
 
 test-go:
 	./scripts/services.sh
 	JARVIS_TEST_POSTGRES_URL="$${JARVIS_TEST_POSTGRES_URL:-$(PG_URL)}" $(GO) test -race -count=1 -timeout 12m ./...
+	cd infra && $(GO) test -vet=off -count=1 ./...   # vetted by lint
 
 test-web:
 	./scripts/web-test.sh
