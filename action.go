@@ -3,6 +3,7 @@ package jarvis
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Action kinds: what an action does. Each is also the audit action its
@@ -70,4 +71,161 @@ type WorkingHours struct {
 // else their organisation's, else nil for the default).
 type WorkingHoursSource interface {
 	WorkingHours(ctx context.Context, userID string) (*WorkingHours, error)
+}
+
+// Action statuses. An action is pending until its owner (or the policy)
+// decides; approved while it runs; executed or failed once it ran.
+// Rejected and expired actions never run.
+const (
+	ActionPending  = "pending"
+	ActionApproved = "approved"
+	ActionRejected = "rejected"
+	ActionExpired  = "expired"
+	ActionExecuted = "executed"
+	ActionFailed   = "failed"
+)
+
+// ActionStatuses lists the statuses, for filters.
+var ActionStatuses = []string{ActionPending, ActionApproved, ActionRejected, ActionExpired, ActionExecuted, ActionFailed}
+
+// ActionKinds lists the kinds an action can have.
+var ActionKinds = []string{ActionDraftCreate, ActionDraftSend, ActionMessageSend, ActionThreadModify, ActionThreadTrash, ActionThreadUntrash,
+	ActionEventCreate, ActionEventUpdate, ActionEventDelete, ActionEventRSVP, ActionScheduleCancel}
+
+// Requester types: who asked for an action.
+const (
+	// RequesterUser is the owner acting: it needs no approval.
+	RequesterUser = "user"
+	// RequesterAssistant is the chat assistant; its id is the conversation's.
+	RequesterAssistant = "assistant"
+	// RequesterClient is an outside client (an MCP client); its id is the
+	// client's.
+	RequesterClient = "client"
+)
+
+// DecidedByPolicy is the decider of an action the owner's policy let run
+// without asking.
+const DecidedByPolicy = "policy"
+
+// Requester is who asked for an action.
+type Requester struct {
+	Type string `json:"type" doc:"user (the owner), assistant (the chat assistant) or client (an outside client, such as an MCP client)."`
+	ID   string `json:"id" doc:"The user's id, the conversation's (assistant) or the client's."`
+	Name string `json:"name" doc:"A name to show: the client's name, or the assistant's."`
+	// Tool is the tool the requester called, when it called one.
+	Tool string `json:"tool,omitempty" doc:"The tool the requester called, if any."`
+	// MessageID is the chat message that proposed the action (assistant).
+	MessageID string `json:"-"`
+}
+
+// Agent reports whether the requester is an agent (not the owner acting),
+// whose actions the policy governs.
+func (r Requester) Agent() bool { return r.Type != RequesterUser }
+
+// Policy verdicts on a requested action.
+const (
+	// VerdictOwner: the owner asked; the policy does not apply.
+	VerdictOwner = "owner"
+	// VerdictAutoApproved: the policy let the action run without asking.
+	VerdictAutoApproved = "auto_approved"
+	// VerdictApprovalRequired: the action waits for the owner.
+	VerdictApprovalRequired = "approval_required"
+)
+
+// Policy flags: why an agent's action may not run without the owner, even
+// where the policy auto-approves its kind.
+const (
+	FlagOutsideAllowedDomains = "outside_allowed_domains"
+	FlagDraftsOnly            = "drafts_only"
+	FlagDailySendCap          = "daily_send_cap_reached"
+)
+
+// ActionPolicy is the policy's verdict on an action, taken when it was
+// requested.
+type ActionPolicy struct {
+	Verdict string   `json:"verdict" doc:"owner (the owner asked), auto_approved (the policy ran it) or approval_required."`
+	Flags   []string `json:"flags" doc:"Why it may not run without the owner: outside_allowed_domains, drafts_only, daily_send_cap_reached."`
+}
+
+// Action is something done, or to be done, in a user's mail or calendar,
+// with who asked, the exact payload, the decision and the outcome.
+type Action struct {
+	ID        string          `json:"id"`
+	UserID    string          `json:"-"`
+	Kind      string          `json:"kind" doc:"What the action does: gmail.draft.create, gmail.message.send, gmail.thread.modify, calendar.event.create, …"`
+	Status    string          `json:"status" doc:"pending, approved (running), rejected, expired, executed or failed."`
+	Summary   string          `json:"summary" doc:"One line for the owner."`
+	Requester Requester       `json:"requester"`
+	Account   *AccountRef     `json:"account" doc:"The Google account the action acts in."`
+	Payload   json.RawMessage `json:"payload" doc:"The exact payload: what is shown is what runs."`
+	Policy    ActionPolicy    `json:"policy"`
+	// Sends is true for an action that sends mail (the daily cap counts it).
+	Sends     bool            `json:"-"`
+	CreatedAt time.Time       `json:"created_at"`
+	ExpiresAt time.Time       `json:"expires_at" doc:"When a pending action stops being decidable."`
+	DecidedAt *time.Time      `json:"decided_at"`
+	DecidedBy string          `json:"decided_by" doc:"The user id of who decided, or policy; empty while pending."`
+	Result    json.RawMessage `json:"result" doc:"What the action made, as the REST route for the same operation answers; null until executed."`
+	ErrorCode string          `json:"error_code" doc:"The error code of a failed action."`
+}
+
+// ActionFilter selects a user's actions, newest first.
+type ActionFilter struct {
+	// Status is one of ActionStatuses, or "" for all.
+	Status    string
+	PageToken string
+	Limit     int
+}
+
+// ActionPage is one page of actions.
+type ActionPage struct {
+	Actions       []Action `json:"actions"`
+	NextPageToken string   `json:"next_page_token,omitempty"`
+}
+
+// ActionStore keeps actions. Every method is scoped to the user it names:
+// another user's action is ENOTFOUND.
+type ActionStore interface {
+	// InsertAction stores a (pending or approved) action, filling its id and
+	// creation time.
+	InsertAction(ctx context.Context, a *Action) error
+	FindAction(ctx context.Context, userID, id string) (*Action, error)
+	// ListActions returns a page of the user's actions, newest first. A
+	// pending action past its expiry lists as expired. EINVALID naming
+	// page_token for a bad token.
+	ListActions(ctx context.Context, userID string, f ActionFilter) (*ActionPage, error)
+	// DecideAction moves a pending, unexpired action to approved or
+	// rejected in one compare-and-set: of two racing decisions one wins.
+	// ECONFLICT once decided, EEXPIRED past its expiry.
+	DecideAction(ctx context.Context, userID, id, status, decidedBy string) (*Action, error)
+	// FinishAction records how an approved action went: its result, or
+	// failed with the error code (errorCode non-empty). ECONFLICT unless
+	// it is approved.
+	FinishAction(ctx context.Context, userID, id string, result json.RawMessage, errorCode string) (*Action, error)
+	// ExpireActions marks the user's pending actions past their expiry
+	// expired and returns them.
+	ExpireActions(ctx context.Context, userID string) ([]Action, error)
+	// CountAgentSends counts the user's actions that send mail, asked for
+	// by an agent and approved since the time given.
+	CountAgentSends(ctx context.Context, userID string, since time.Time) (int, error)
+}
+
+// ActionService is the approval queue: every side effect an agent asks
+// for passes through it.
+type ActionService interface {
+	// Request prepares the payload with the kind's executor (EINVALID
+	// naming the field), evaluates the user's policy, stores the action
+	// and runs it at once when the requester is the user or the policy
+	// auto-approves it; otherwise it stays pending. EINVALID (field kind)
+	// for an unknown kind.
+	Request(ctx context.Context, userID string, r Requester, kind string, payload json.RawMessage) (*Action, error)
+	// GetAction returns the user's action; ENOTFOUND for another user's.
+	GetAction(ctx context.Context, userID, id string) (*Action, error)
+	ListActions(ctx context.Context, userID string, f ActionFilter) (*ActionPage, error)
+	// Approve runs the stored payload exactly, once. ENOTFOUND, ECONFLICT
+	// once decided, EEXPIRED past its expiry; when the execution fails the
+	// action is failed and the executor's error is returned.
+	Approve(ctx context.Context, userID, id string) (*Action, error)
+	// Reject rejects a pending action: it can never run.
+	Reject(ctx context.Context, userID, id string) (*Action, error)
 }

@@ -51,6 +51,13 @@ const (
 	AuditAuthzDenied             = "authz.denied"
 	AuditCalendarFreeBusy        = "calendar.freebusy.query"
 	AuditChatConversationDeleted = "chat.conversation_deleted"
+	AuditActionRequested         = "action.requested"
+	AuditActionApproved          = "action.approved"
+	AuditActionRejected          = "action.rejected"
+	AuditActionExpired           = "action.expired"
+	AuditActionExecuted          = "action.executed"
+	AuditActionFailed            = "action.failed"
+	AuditPolicyUpdated           = "policy.updated"
 )
 
 // AuditActions lists every audit action above, for filters: the API
@@ -68,6 +75,7 @@ var AuditActions = []string{
 	AuditOrgMemberAdded, AuditOrgMemberRemoved, AuditOrgRoleChanged,
 	AuditOrgMemberInvited, AuditOrgInvitationAccepted, AuditOrgInvitationDeclined, AuditOrgInvitationRevoked, AuditOrgMemberLeft,
 	AuditRead, AuditAuthzDenied,
+	AuditActionRequested, AuditActionApproved, AuditActionRejected, AuditActionExpired, AuditActionExecuted, AuditActionFailed, AuditPolicyUpdated,
 }
 
 // Audit outcomes.

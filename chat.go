@@ -68,9 +68,15 @@ type ToolCallRecord struct {
 	Summary   string          `json:"summary"`
 }
 
-// Approval is an action the assistant proposed and the user decides on.
+// Approval is an action the assistant proposed and the user decides on,
+// as the chat shows it: an action of the approval queue (its id is the
+// action's) requested by the assistant.
 type Approval struct {
-	ID             string     `json:"id"`
+	ID string `json:"id"`
+	// ActionID is the id of the action in the queue (the same id).
+	ActionID       string     `json:"action_id"`
+	Kind           string     `json:"kind" doc:"The action's kind, as GET /actions/{id} shows it."`
+	Summary        string     `json:"summary"`
 	ConversationID string     `json:"-"`
 	MessageID      string     `json:"-"`
 	Tool           string     `json:"tool"`
@@ -84,6 +90,29 @@ type Approval struct {
 	// ExpiresAt is when a pending approval stops being decidable.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
+}
+
+// ApprovalOf is an action the assistant requested as the chat shows it: an
+// executed action reads as approved, with its result when it made a draft;
+// Proposal is filled for a draft.
+func ApprovalOf(a *Action) Approval {
+	ap := Approval{ID: a.ID, ActionID: a.ID, Kind: a.Kind, Summary: a.Summary, ConversationID: a.Requester.ID, MessageID: a.Requester.MessageID,
+		Tool: a.Requester.Tool, Status: a.Status, Account: a.Account, CreatedAt: a.CreatedAt, DecidedAt: a.DecidedAt}
+	expires := a.ExpiresAt
+	ap.ExpiresAt = &expires
+	if ap.Status == ActionExecuted {
+		ap.Status = ApprovalApproved
+	}
+	if a.Kind == ActionDraftCreate {
+		_ = json.Unmarshal(a.Payload, &ap.Proposal)
+		if len(a.Result) > 0 && string(a.Result) != "null" {
+			var d Draft
+			if json.Unmarshal(a.Result, &d) == nil {
+				ap.Result = &d
+			}
+		}
+	}
+	return ap
 }
 
 // ConversationDetail is a conversation with its messages, oldest first.

@@ -87,7 +87,7 @@ func TestAssistantWithSeveralAccounts(t *testing.T) {
 		// Disconnecting grace's account takes the proposals made for it along.
 		e.json("DELETE", "/accounts/"+grace.ID, ada, nil, 204, nil)
 		var left int
-		_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM chat_approvals WHERE account_id = $1`, grace.ID).Scan(&left)
+		_ = e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM actions WHERE account_id = $1`, grace.ID).Scan(&left)
 		if left != 0 {
 			t.Fatalf("%d proposals of grace's account left", left)
 		}

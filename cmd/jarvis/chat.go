@@ -204,8 +204,11 @@ func (c *chatClient) readLine(ctx context.Context) (string, bool) {
 
 // chatApproval is an approval.required event.
 type chatApproval struct {
-	ApprovalID string `json:"approval_id"`
-	Tool       string `json:"tool"`
+	ApprovalID string   `json:"approval_id"`
+	Tool       string   `json:"tool"`
+	Kind       string   `json:"kind"`
+	Summary    string   `json:"summary"`
+	Flags      []string `json:"policy_flags"`
 	Proposal   struct {
 		To              []string `json:"to"`
 		Cc              []string `json:"cc"`
@@ -332,7 +335,21 @@ func (c *chatClient) line(s string) {
 // reports false when input ended (the proposal then stays pending).
 func (c *chatClient) decide(ctx context.Context, a chatApproval) bool {
 	p := a.Proposal
+	if a.Kind != "" && a.Kind != "gmail.draft.create" {
+		fmt.Fprintf(c.out, "\nJarvis asks to: %s (%s). Nothing changes unless you approve.\n", terminalSafe(a.Summary), terminalSafe(a.Kind))
+		if a.Account != nil {
+			fmt.Fprintf(c.out, "  Account: %s\n", terminalSafe(a.Account.Email))
+		}
+		if len(a.Flags) > 0 {
+			fmt.Fprintf(c.out, "  Policy:  %s\n", terminalSafe(strings.Join(a.Flags, ", ")))
+		}
+		fmt.Fprint(c.out, "Approve? [y/N] ")
+		return c.sendDecision(ctx, a)
+	}
 	fmt.Fprintf(c.out, "\nJarvis proposes a draft (%s). Nothing is created unless you approve.\n", terminalSafe(a.Tool))
+	if len(a.Flags) > 0 {
+		fmt.Fprintf(c.out, "  Policy:  %s\n", terminalSafe(strings.Join(a.Flags, ", ")))
+	}
 	fmt.Fprintf(c.out, "  To:      %s\n  Cc:      %s\n  Bcc:     %s\n  Subject: %s\n",
 		terminalSafe(strings.Join(p.To, ", ")), terminalSafe(strings.Join(p.Cc, ", ")), terminalSafe(strings.Join(p.Bcc, ", ")), terminalSafe(p.Subject))
 	if a.Account != nil {
@@ -342,6 +359,12 @@ func (c *chatClient) decide(ctx context.Context, a chatApproval) bool {
 		fmt.Fprintf(c.out, "  Reply to thread: %s\n", terminalSafe(p.ReplyToThreadID))
 	}
 	fmt.Fprintf(c.out, "  ----\n%s\n  ----\nApprove? [y/N] ", indent(terminalSafe(p.BodyText), "  "))
+	return c.sendDecision(ctx, a)
+}
+
+// sendDecision reads the answer to a proposal and sends the decision. It
+// reports false when input ended.
+func (c *chatClient) sendDecision(ctx context.Context, a chatApproval) bool {
 	answer, ok := c.readLine(ctx)
 	if !ok {
 		return false

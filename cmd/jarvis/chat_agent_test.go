@@ -344,6 +344,16 @@ func TestChatApprovalsExpire(t *testing.T) {
 		if got := e.conversation(ada, turn.conversation).Messages[1].Approvals; len(got) != 1 || got[0].Status != jarvis.ApprovalExpired || got[0].ExpiresAt == nil {
 			t.Fatalf("stored approvals %+v", got)
 		}
+		// The queue's routes say the same, and the expiry is marked once.
+		e.problem("POST", "/actions/"+id+"/approve", ada, nil, 410, "approval_expired")
+		var page jarvis.ActionPage
+		e.json("GET", "/actions?status=expired", ada, nil, 200, &page)
+		if len(page.Actions) != 1 || page.Actions[0].ID != id || page.Actions[0].Status != jarvis.ActionExpired {
+			t.Fatalf("expired actions %+v", page)
+		}
+		if rows := e.auditOf("ada@example.com", jarvis.AuditActionExpired); len(rows) != 1 || rows[0].TargetID != id {
+			t.Fatalf("expiry audit %+v", rows)
+		}
 		if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != 0 {
 			t.Fatalf("an expired proposal made %d drafts", n)
 		}

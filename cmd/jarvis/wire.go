@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/actions"
 	"github.com/jarvis-hq/jarvis/internal/assistant"
 	"github.com/jarvis-hq/jarvis/internal/calendarreads"
 	"github.com/jarvis-hq/jarvis/internal/google"
@@ -54,6 +55,28 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	calendar := calendarreads.New(calendarreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
 		CanRead: google.CanReadCalendar, Writer: m.Google, Changed: changed, Logger: m.Logger.With("component", "calendar")})
 	deps.SignIn, deps.Mail, deps.Labels, deps.Organiser, deps.Calendar, deps.CalendarWriter = m.Google, reads, reads, reads, calendar, calendar
+	return m.wireActions(deps, integrations, auditor)
+}
+
+// wireActions builds the approval queue, with an executor for each kind of
+// action over the domain services, and the owners' policies.
+func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations, auditor jarvis.Auditor) error {
+	thread := func(kind string) actions.ThreadOrganiser {
+		return actions.ThreadOrganiser{Kind: kind, Organiser: deps.Organiser, Mail: deps.Mail, Accounts: integrations}
+	}
+	queue, err := actions.New(actions.Config{
+		Store: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "actions"), TTL: m.Config.ApprovalTTL,
+		Executors: map[string]jarvis.ActionExecutor{
+			jarvis.ActionDraftCreate:   actions.DraftCreator{Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},
+			jarvis.ActionThreadModify:  thread(jarvis.ActionThreadModify),
+			jarvis.ActionThreadTrash:   thread(jarvis.ActionThreadTrash),
+			jarvis.ActionThreadUntrash: thread(jarvis.ActionThreadUntrash),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	deps.Actions, deps.Policies = queue, queue
 	return nil
 }
 
@@ -67,7 +90,7 @@ func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.
 	}
 	chat, err := assistant.New(assistant.Config{
 		Model: m.observedModel(provider), Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Accounts: deps.Integrations, Auditor: auditor,
-		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), ApprovalTTL: m.Config.ApprovalTTL,
+		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), Actions: deps.Actions,
 	})
 	if err != nil {
 		return err

@@ -1,11 +1,13 @@
 // Package assistant is Jarvis's chat agent: it runs the model in a bounded
 // loop over the user's mail and calendar tools, streams what happens as
 // chat events, keeps the conversation, and holds every action with a side
-// effect (a draft) for the user's approval.
+// effect in the approval queue for the user's approval (or the user's
+// policy).
 //
 // Email and calendar content reaches the model only wrapped and marked as
-// untrusted data; the model can search, read and propose, never act. Only
-// the user, through Decide, turns a proposal into a draft.
+// untrusted data; the model can search, read and request actions, never
+// approve them. Only the user (through Decide or the queue's routes), or a
+// policy the user set, lets an action run.
 package assistant
 
 import (
@@ -38,15 +40,6 @@ type Store interface {
 	InsertChatMessage(ctx context.Context, userID, conversationID string, m *jarvis.ChatMessage) error
 	UpdateChatMessage(ctx context.Context, userID, id, text, status string, tokens int) error
 	InsertToolCall(ctx context.Context, userID string, c *jarvis.ToolCallRecord) error
-
-	// InsertApproval stores a pending approval of a.MessageID.
-	InsertApproval(ctx context.Context, userID string, a *jarvis.Approval) error
-	// DecideApproval changes a pending approval to approved or rejected
-	// atomically; ECONFLICT if it was already decided.
-	DecideApproval(ctx context.Context, userID, id, status string) (*jarvis.Approval, error)
-	// FinishApproval records an approved action's result, or its failure
-	// (result nil) with the error code.
-	FinishApproval(ctx context.Context, userID, id string, result *jarvis.Draft, errorCode string) error
 }
 
 // Limits bound what one turn (one user message) may cost. Zero fields take
@@ -109,13 +102,10 @@ type Config struct {
 	Clock         jarvis.Clock
 	Logger        *slog.Logger
 	Limits        Limits
-	// ApprovalTTL is how long a proposal can be decided; DefaultApprovalTTL
-	// when zero.
-	ApprovalTTL time.Duration
+	// Actions is the approval queue: every action the assistant proposes
+	// is requested there, as the assistant of its conversation.
+	Actions jarvis.ActionService
 }
-
-// DefaultApprovalTTL is how long a proposal waits for the user by default.
-const DefaultApprovalTTL = 24 * time.Hour
 
 // Service implements jarvis.ChatService.
 type Service struct {
@@ -138,15 +128,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("assistant: a store is required")
 	case cfg.Mail == nil || cfg.Calendar == nil:
 		return nil, errors.New("assistant: the mail and calendar services are required")
+	case cfg.Actions == nil:
+		return nil, errors.New("assistant: the approval queue is required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = jarvis.SystemClock
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.ApprovalTTL <= 0 {
-		cfg.ApprovalTTL = DefaultApprovalTTL
 	}
 	if cfg.ValidateDraft == nil {
 		cfg.ValidateDraft = func(jarvis.DraftInput) error { return nil }

@@ -17,7 +17,7 @@ import (
 func atClock(t *testing.T, f *fixture, now time.Time) {
 	t.Helper()
 	var err error
-	f.svc, err = assistant.New(assistant.Config{Model: f.provider, Store: f.db, Mail: f.google, Calendar: f.google,
+	f.svc, err = assistant.New(assistant.Config{Model: f.provider, Store: f.db, Mail: f.google, Calendar: f.google, Actions: f.queue,
 		Clock: jarvis.ClockFunc(func() time.Time { return now })})
 	if err != nil {
 		t.Fatal(err)

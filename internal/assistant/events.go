@@ -31,12 +31,18 @@ type toolResultEvent struct {
 }
 
 type approvalEvent struct {
-	ApprovalID string   `json:"approval_id"`
-	Tool       string   `json:"tool"`
-	Proposal   proposal `json:"proposal"`
-	// Account is the Google account the draft would be made in.
+	ApprovalID string `json:"approval_id"`
+	// ActionID is the action's id in the approval queue (the same id).
+	ActionID string `json:"action_id"`
+	Tool     string `json:"tool"`
+	Kind     string `json:"kind"`
+	Summary  string `json:"summary"`
+	// Proposal is a draft's fields for a draft, else the action's payload.
+	Proposal any `json:"proposal"`
+	// Account is the Google account the action would act in.
 	Account   *jarvis.AccountRef `json:"account,omitempty"`
 	ExpiresAt time.Time          `json:"expires_at"`
+	Flags     []string           `json:"policy_flags"`
 }
 
 // proposal is a draft as the user is asked to approve it: every field,

@@ -38,7 +38,7 @@ func replay(msgs []jarvis.ChatMessage, max int) []llm.Message {
 				calls = append(calls, llm.ToolCall{ID: c.ID, Name: toolName(c.Name), Arguments: args})
 				earlier := map[string]any{"earlier_result": c.Summary,
 					"note": "Only a summary of this earlier result is kept. Call the tool again if you need its content."}
-				if c.Name == toolCreateDraft && c.OK && len(approvals) > 0 {
+				if requestsActions(c.Name) && c.OK && len(approvals) > 0 {
 					earlier["approval"] = approvalState(approvals[0])
 					approvals = approvals[1:]
 				}
@@ -64,19 +64,25 @@ func replay(msgs []jarvis.ChatMessage, max int) []llm.Message {
 
 // approvalState is what the model is told of a proposal's fate.
 func approvalState(a jarvis.Approval) map[string]any {
-	st := map[string]any{"approval_id": a.ID, "status": a.Status}
+	st := map[string]any{"approval_id": a.ID, "action_id": a.ID, "status": a.Status, "summary": a.Summary}
+	draft := a.Kind == jarvis.ActionDraftCreate || a.Kind == ""
 	switch a.Status {
 	case jarvis.ApprovalPending:
-		st["meaning"] = "The user has not decided yet; the draft does not exist."
+		st["meaning"] = "The user has not decided yet; nothing was done."
 	case jarvis.ApprovalApproved:
-		st["meaning"] = "The user approved it and the draft was created (not sent)."
+		st["meaning"] = "It was approved and done."
+		if draft {
+			st["meaning"] = "The user approved it and the draft was created (not sent)."
+		}
 		if a.Result != nil {
 			st["draft_id"] = a.Result.DraftID
 		}
 	case jarvis.ApprovalRejected:
-		st["meaning"] = "The user rejected it; no draft was created."
+		st["meaning"] = "The user rejected it; nothing was done."
+	case jarvis.ApprovalExpired:
+		st["meaning"] = "The user did not decide in time; it expired and nothing was done."
 	case jarvis.ApprovalFailed:
-		st["meaning"] = "The user approved it but creating the draft failed."
+		st["meaning"] = "The user approved it but it failed; nothing was done."
 	}
 	return st
 }

@@ -156,7 +156,7 @@ func TestToolSchemas(t *testing.T) {
 			t.Fatalf("%s schema %s", tl.Name, tl.Parameters)
 		}
 	}
-	if got := strings.Join(names, ","); got != "search_threads,get_thread,list_upcoming_events,find_free_time,create_draft" {
+	if got := strings.Join(names, ","); got != "search_threads,get_thread,list_upcoming_events,find_free_time,create_draft,modify_thread,trash_thread" {
 		t.Fatalf("tools %s", got)
 	}
 	if err := (llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Text: "x"}}, Tools: tb.offer}).Validate(); err != nil {

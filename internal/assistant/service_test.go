@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/actions"
 	"github.com/jarvis-hq/jarvis/internal/assistant"
 	"github.com/jarvis-hq/jarvis/internal/llm"
 	"github.com/jarvis-hq/jarvis/internal/llm/openai"
@@ -144,6 +145,7 @@ type fixture struct {
 	db       *sqldb.DB
 	model    *model.Handler
 	google   *fakeGoogle
+	queue    *actions.Service
 	user     *jarvis.User
 	events   []jarvis.ChatEvent
 }
@@ -166,11 +168,31 @@ func newFixture(t *testing.T, d sqldb.Dialect, lim assistant.Limits, modelURL st
 		t.Fatal(err)
 	}
 	f.provider = p
-	f.svc, err = assistant.New(assistant.Config{Model: p, Store: f.db, Mail: f.google, Calendar: f.google, Limits: lim})
+	f.queue = newQueue(t, f.db, f.google)
+	f.svc, err = assistant.New(assistant.Config{Model: p, Store: f.db, Mail: f.google, Calendar: f.google, Limits: lim, Actions: f.queue})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// primaryOnly is a user with one Google account.
+type primaryOnly struct{}
+
+func (primaryOnly) ListGoogleAccounts(context.Context, string) ([]jarvis.GoogleAccount, error) {
+	return []jarvis.GoogleAccount{{ID: "acct-1", Email: "ada@example.com", Primary: true}}, nil
+}
+
+// newQueue is the approval queue over the fake Google.
+func newQueue(t *testing.T, db *sqldb.DB, g *fakeGoogle) *actions.Service {
+	t.Helper()
+	q, err := actions.New(actions.Config{Store: db, Executors: map[string]jarvis.ActionExecutor{
+		jarvis.ActionDraftCreate: actions.DraftCreator{Mail: g, Accounts: primaryOnly{}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 func (f *fixture) emit(e jarvis.ChatEvent) error {

@@ -14,8 +14,8 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/llm"
 )
 
-// Tool names. There is deliberately no tool that sends, deletes or
-// approves anything.
+// Tool names. No tool approves anything: the tools that change mail only
+// ask the approval queue (see requestsActions).
 const (
 	toolSearchThreads = "search_threads"
 	toolGetThread     = "get_thread"
@@ -96,7 +96,7 @@ type toolbox struct {
 
 func newToolbox() *toolbox {
 	tb := &toolbox{byName: map[string]*tool{}}
-	for _, t := range []*tool{searchThreadsTool(), getThreadTool(), listEventsTool(), findFreeTimeTool(), createDraftTool()} {
+	for _, t := range []*tool{searchThreadsTool(), getThreadTool(), listEventsTool(), findFreeTimeTool(), createDraftTool(), modifyThreadTool(), trashThreadTool()} {
 		tb.list = append(tb.list, t)
 		tb.byName[t.name] = t
 		tb.offer = append(tb.offer, llm.Tool{Name: t.name, Description: t.desc, Parameters: schema(t.params)})
@@ -111,7 +111,7 @@ func (tb *toolbox) call(t *turn, c llm.ToolCall) outcome {
 	tl := tb.byName[c.Name]
 	if tl == nil {
 		o := failed("tool_not_allowed",
-			fmt.Sprintf("There is no tool named %q. Jarvis cannot send, delete or change email or events; it can search, read, find free time and propose drafts that the user approves.", c.Name),
+			fmt.Sprintf("There is no tool named %q. Jarvis can search, read, find free time, and ask for drafts and thread changes that the user approves; it cannot delete anything for good.", c.Name),
 			"Refused: no such tool")
 		o.denied = true
 		return o
@@ -491,31 +491,15 @@ func runCreateDraft(t *turn, a args) outcome {
 		}
 		return failed("invalid_arguments", "The draft was refused: "+msg+" Fix it and propose it again.", "Draft refused: invalid "+fieldOf(err))
 	}
-	expires := t.s.now().Add(t.s.cfg.ApprovalTTL)
-	ap := &jarvis.Approval{MessageID: t.msgID, Tool: toolCreateDraft, Proposal: in, ExpiresAt: &expires}
-	if account.ID != "" {
-		ap.Account = &jarvis.AccountRef{ID: account.ID, Email: account.Email}
-	}
-	wctx, cancel := finalContext(t.ctx)
-	defer cancel()
-	if err := t.s.cfg.Store.InsertApproval(wctx, t.user.ID, ap); err != nil {
-		t.s.log.ErrorContext(t.ctx, "store approval", "err", err)
-		return failed(jarvis.EINTERNAL, "The proposal could not be saved.", "Proposal failed")
-	}
-	t.s.audit(wctx, jarvis.AuditEntry{Action: jarvis.AuditChatApprovalRequested, TargetType: "approval", TargetID: ap.ID,
-		Metadata: map[string]any{"tool": toolCreateDraft, "conversation_id": t.conv.ID, "recipients": len(in.To) + len(in.Cc) + len(in.Bcc), "reply": in.ReplyToThreadID != "",
-			"account_id": account.ID}})
-	if err := t.send(jarvis.EventApprovalRequired, approvalEvent{ApprovalID: ap.ID, Tool: ap.Tool, Proposal: proposalOf(in), Account: ap.Account, ExpiresAt: *ap.ExpiresAt}); err != nil {
-		return outcome{content: errorText("interrupted", "The user went away before seeing the proposal."), isError: true, summary: "Proposal not shown", code: "interrupted"}
-	}
-	return outcome{
-		content: jsonText(map[string]any{
-			"status": "awaiting_approval", "approval_id": ap.ID, "to": in.To, "cc": in.Cc, "account": account.Email,
-			"note": "The draft has NOT been created. The user sees this proposal in full and decides whether to create it; you cannot approve it. " +
-				"Tell the user it awaits their approval, and do not say it was created.",
-		}),
-		summary: "Draft proposed; awaiting the user's approval", targetType: "approval", targetID: ap.ID,
-	}
+	act, err := t.requestAction(toolCreateDraft, jarvis.ActionDraftCreate, draftPayload{Account: account.ID, DraftInput: in})
+	return t.actionOutcome(toolCreateDraft, act, err, "Draft")
+}
+
+// draftPayload is the queue's payload of a draft: the draft and the account
+// it is made in.
+type draftPayload struct {
+	Account string `json:"account"`
+	jarvis.DraftInput
 }
 
 // addressReply finds the account the replied thread is in — the named one

@@ -222,9 +222,16 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, u *ja
 // conversationID reads the id in the path; a malformed one cannot name any
 // conversation, so it is 404 like another user's.
 func (s *Server) conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	return s.pathID(w, r, "Conversation")
+}
+
+// pathID reads the id in the path of a route about one of the user's
+// things (what names it); a malformed id names nothing, so it is 404 like
+// another user's.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request, what string) (string, bool) {
 	id := r.PathValue("id")
 	if validID("id", id) != nil {
-		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "Conversation not found."))
+		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "%s not found.", what))
 		return "", false
 	}
 	return id, true
@@ -260,16 +267,18 @@ type decisionRequest struct {
 }
 
 type decisionResponse struct {
-	ApprovalID string        `json:"approval_id"`
-	Status     string        `json:"status"`
-	Result     *jarvis.Draft `json:"result,omitempty"`
+	ApprovalID string `json:"approval_id"`
+	// ActionID is the approval's action in the queue (the same id).
+	ActionID string        `json:"action_id"`
+	Status   string        `json:"status"`
+	Result   *jarvis.Draft `json:"result,omitempty"`
 }
 
-// decideApproval approves or rejects a pending proposal, once.
+// decideApproval approves or rejects a pending proposal of the assistant,
+// once: it decides the proposal's action in the approval queue.
 func (s *Server) decideApproval(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	id := r.PathValue("id")
-	if validID("id", id) != nil {
-		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "Approval not found."))
+	id, ok := s.pathID(w, r, "Approval")
+	if !ok {
 		return
 	}
 	var req decisionRequest
@@ -286,5 +295,5 @@ func (s *Server) decideApproval(w http.ResponseWriter, r *http.Request, u *jarvi
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, decisionResponse{ApprovalID: a.ID, Status: a.Status, Result: a.Result})
+	writeJSON(w, http.StatusOK, decisionResponse{ApprovalID: a.ID, ActionID: a.ActionID, Status: a.Status, Result: a.Result})
 }

@@ -75,6 +75,10 @@ type Deps struct {
 	// CalendarWriter changes events and proposes meeting times.
 	CalendarWriter jarvis.CalendarWriter
 	Chat           jarvis.ChatService
+	// Actions is the approval queue and Policies the owners' policies
+	// (nil: their routes answer 503).
+	Actions  jarvis.ActionService
+	Policies jarvis.PolicyService
 	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
@@ -199,6 +203,7 @@ func (s *Server) registerRoutes() {
 	s.registerSyncRoutes()
 	s.registerEventRoutes()
 	s.registerChatRoutes()
+	s.registerActionRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
@@ -215,7 +220,7 @@ func (s *Server) registerRoutes() {
 }
 
 // apiPrefixes are the first path segments that belong to the API.
-var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/livez/", "/readyz/", "/invitations/"}
+var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/livez/", "/readyz/", "/invitations/", "/actions/", "/settings/policy"}
 
 func isAPIPath(p string) bool {
 	for _, pre := range apiPrefixes {

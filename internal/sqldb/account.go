@@ -293,7 +293,7 @@ func (s *Integrations) TouchGoogleAccount(ctx context.Context, userID, accountID
 
 // DeleteGoogleIntegration deletes the user's account with its ciphertexts
 // and everything stored for it: the stored answers to drafts made in it
-// and the drafts the assistant proposed for it.
+// and the actions asked for in it.
 // When it was the primary, the earliest connected of the user's other
 // accounts becomes the primary. ENOTFOUND if the user has no such account.
 func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, accountID string) error {
@@ -308,14 +308,15 @@ func (s *Integrations) DeleteGoogleIntegration(ctx context.Context, userID, acco
 		if _, err := tx.ExecContext(ctx, `DELETE FROM integrations_google WHERE user_id = $1 AND id = $2`, userID, accountID); err != nil {
 			return fmt.Errorf("delete integration: %w", err)
 		}
-		// The answers to drafts and events made in the account, and the drafts proposed
-		// for it (their text may quote its mail), go with it.
+		// The answers to drafts and events made in the account, and the
+		// actions asked for in it (their payloads may quote its mail), go
+		// with it.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND scope IN ($2, $3)`, userID,
 			jarvis.DraftIdempotencyScope(accountID), jarvis.EventIdempotencyScope(accountID)); err != nil {
 			return fmt.Errorf("delete the account's idempotent answers: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM chat_approvals WHERE user_id = $1 AND account_id = $2`, userID, accountID); err != nil {
-			return fmt.Errorf("delete the account's proposed drafts: %w", err)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM actions WHERE user_id = $1 AND account_id = $2`, userID, accountID); err != nil {
+			return fmt.Errorf("delete the account's actions: %w", err)
 		}
 		if !primary {
 			return nil

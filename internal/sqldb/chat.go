@@ -93,7 +93,8 @@ func (db *DB) ListConversations(ctx context.Context, userID, pageToken string, l
 	return page, nil
 }
 
-// parseConversationToken reads "<updated_at in µs>_<id>".
+// parseConversationToken reads "<time in µs>_<id>", the page token of
+// conversations (by updated_at) and of actions (by created_at).
 func parseConversationToken(tok string) (time.Time, string, error) {
 	bad := jarvis.Invalid("page_token", "The page token is not valid.")
 	micros, id, ok := strings.Cut(tok, "_")
@@ -111,7 +112,7 @@ func parseConversationToken(tok string) (time.Time, string, error) {
 }
 
 // DeleteConversation deletes the user's conversation with its messages, tool
-// calls and approvals (pending ones can then no longer be decided).
+// calls and the actions the assistant requested in it (pending ones can then no longer be decided).
 // ENOTFOUND if it is not the user's.
 func (db *DB) DeleteConversation(ctx context.Context, userID, id string) error {
 	res, err := db.db.ExecContext(ctx, `DELETE FROM conversations WHERE user_id = $1 AND id = $2`, userID, id)
@@ -222,22 +223,16 @@ func (db *DB) ListChatMessages(ctx context.Context, userID, conversationID strin
 	}
 	calls.Close()
 
-	approvals, err := db.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM chat_approvals
-		WHERE user_id = $1 AND conversation_id = $2 ORDER BY id`, userID, conversationID)
+	actions, err := db.listConversationActions(ctx, userID, conversationID)
 	if err != nil {
-		return nil, fmt.Errorf("list approvals: %w", err)
+		return nil, err
 	}
-	defer approvals.Close()
-	for approvals.Next() {
-		a, err := db.scanApproval(approvals)
-		if err != nil {
-			return nil, err
-		}
-		if i, ok := index[a.MessageID]; ok {
-			msgs[i].Approvals = append(msgs[i].Approvals, *a)
+	for i := range actions {
+		if j, ok := index[actions[i].Requester.MessageID]; ok {
+			msgs[j].Approvals = append(msgs[j].Approvals, jarvis.ApprovalOf(&actions[i]))
 		}
 	}
-	return msgs, approvals.Err()
+	return msgs, nil
 }
 
 // InsertToolCall records a tool call of the user's message, filling c.ID
@@ -254,145 +249,6 @@ func (db *DB) InsertToolCall(ctx context.Context, userID string, c *jarvis.ToolC
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, userID, c.MessageID, noNUL(c.Name), args, c.OK, noNUL(c.Summary), db.ts(db.now()))
 	if err != nil {
 		return fmt.Errorf("insert tool call: %w", err)
-	}
-	return nil
-}
-
-const approvalColumns = `id, conversation_id, message_id, tool, status, proposal, result, created_at, expires_at, decided_at, account_id, account_email`
-
-// scanApproval reads an approval; a pending one whose time has passed
-// reads as expired.
-func (db *DB) scanApproval(row interface{ Scan(...any) error }) (*jarvis.Approval, error) {
-	var a jarvis.Approval
-	var proposal string
-	var result sql.NullString
-	var expires, decided sql.NullTime
-	var account jarvis.AccountRef
-	if err := row.Scan(&a.ID, &a.ConversationID, &a.MessageID, &a.Tool, &a.Status, &proposal, &result, &a.CreatedAt, &expires, &decided,
-		&account.ID, &account.Email); err != nil {
-		return nil, err
-	}
-	if account.ID != "" {
-		a.Account = &account
-	}
-	if err := json.Unmarshal([]byte(proposal), &a.Proposal); err != nil {
-		return nil, fmt.Errorf("proposal of approval %s: %w", a.ID, err)
-	}
-	if result.Valid && result.String != "" {
-		a.Result = &jarvis.Draft{}
-		if err := json.Unmarshal([]byte(result.String), a.Result); err != nil {
-			return nil, fmt.Errorf("result of approval %s: %w", a.ID, err)
-		}
-	}
-	a.CreatedAt, a.ExpiresAt, a.DecidedAt = a.CreatedAt.UTC(), timePtr(expires), timePtr(decided)
-	if a.Status == jarvis.ApprovalPending && a.ExpiresAt != nil && !db.now().Before(*a.ExpiresAt) {
-		a.Status = jarvis.ApprovalExpired
-	}
-	return &a, nil
-}
-
-// InsertApproval stores a pending approval of the user's message, filling
-// a.ID, a.Status and a.CreatedAt; a.ExpiresAt, when set, is when it stops
-// being decidable. ENOTFOUND if the message is not the user's.
-func (db *DB) InsertApproval(ctx context.Context, userID string, a *jarvis.Approval) error {
-	a.ID, a.Status, a.CreatedAt, a.DecidedAt, a.Result = newID(), jarvis.ApprovalPending, db.now(), nil, nil
-	if a.ExpiresAt != nil {
-		t := a.ExpiresAt.UTC().Truncate(time.Microsecond)
-		a.ExpiresAt = &t
-	}
-	proposal, err := json.Marshal(a.Proposal)
-	if err != nil {
-		return fmt.Errorf("encode proposal: %w", err)
-	}
-	err = db.db.QueryRowContext(ctx, `SELECT conversation_id FROM chat_messages WHERE user_id = $1 AND id = $2`, userID, a.MessageID).Scan(&a.ConversationID)
-	if err != nil {
-		return notFound(err, "Message")
-	}
-	var account jarvis.AccountRef
-	if a.Account != nil {
-		account = *a.Account
-	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO chat_approvals (id, user_id, conversation_id, message_id, tool, status, proposal, created_at, expires_at, account_id, account_email)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, a.ID, userID, a.ConversationID, a.MessageID, a.Tool, a.Status, string(proposal), db.ts(a.CreatedAt), db.nullTS(a.ExpiresAt),
-		account.ID, account.Email)
-	if err != nil {
-		return fmt.Errorf("insert approval: %w", err)
-	}
-	return nil
-}
-
-// FindApproval returns the user's approval. ENOTFOUND if it is not the
-// user's.
-func (db *DB) FindApproval(ctx context.Context, userID, id string) (*jarvis.Approval, error) {
-	a, err := db.scanApproval(db.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM chat_approvals WHERE user_id = $1 AND id = $2`, userID, id))
-	if err != nil {
-		return nil, notFound(err, "Approval")
-	}
-	return a, nil
-}
-
-// DecideApproval moves the user's pending, unexpired approval to status
-// (approved or rejected) in one atomic step, so that of two racing
-// decisions exactly one wins. ENOTFOUND if the approval is not the user's;
-// ECONFLICT if it was already decided; EEXPIRED if its time has passed;
-// EINVALID for another status.
-func (db *DB) DecideApproval(ctx context.Context, userID, id, status string) (*jarvis.Approval, error) {
-	if status != jarvis.ApprovalApproved && status != jarvis.ApprovalRejected {
-		return nil, jarvis.Invalid("decision", "A decision approves or rejects.")
-	}
-	now := db.ts(db.now())
-	res, err := db.db.ExecContext(ctx, `UPDATE chat_approvals SET status = $3, decided_at = $4
-		WHERE user_id = $1 AND id = $2 AND status = 'pending' AND (expires_at IS NULL OR expires_at > $4)`,
-		userID, id, status, now)
-	if err != nil {
-		return nil, fmt.Errorf("decide approval: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, err
-	}
-	a, err := db.FindApproval(ctx, userID, id)
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 && a.Status == jarvis.ApprovalExpired {
-		return nil, jarvis.Errorf(jarvis.EEXPIRED, "This proposal expired at %s and can no longer be approved or rejected. Ask the assistant again.",
-			a.ExpiresAt.Format("2006-01-02 15:04 MST"))
-	}
-	if n == 0 {
-		return nil, jarvis.Errorf(jarvis.ECONFLICT, "This proposal was already %s.", a.Status)
-	}
-	return a, nil
-}
-
-// FinishApproval records how the user's approved action went: its result,
-// or status failed with the error code. It changes only an approved
-// approval that has no result yet; ECONFLICT otherwise, ENOTFOUND if it is
-// not the user's.
-func (db *DB) FinishApproval(ctx context.Context, userID, id string, result *jarvis.Draft, errorCode string) error {
-	var res sql.Result
-	var err error
-	if result != nil {
-		b, merr := json.Marshal(result)
-		if merr != nil {
-			return fmt.Errorf("encode approval result: %w", merr)
-		}
-		res, err = db.db.ExecContext(ctx, `UPDATE chat_approvals SET result = $3 WHERE user_id = $1 AND id = $2 AND status = 'approved' AND result IS NULL`,
-			userID, id, string(b))
-	} else {
-		res, err = db.db.ExecContext(ctx, `UPDATE chat_approvals SET status = 'failed', error_code = $3 WHERE user_id = $1 AND id = $2 AND status = 'approved' AND result IS NULL`,
-			userID, id, errorCode)
-	}
-	if err != nil {
-		return fmt.Errorf("finish approval: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		if _, err := db.FindApproval(ctx, userID, id); err != nil {
-			return err
-		}
-		return jarvis.Errorf(jarvis.ECONFLICT, "This proposal is not awaiting its result.")
 	}
 	return nil
 }

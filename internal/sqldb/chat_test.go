@@ -3,8 +3,6 @@ package sqldb_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -172,183 +170,17 @@ func TestConversationPages(t *testing.T) {
 	})
 }
 
-func TestApprovalsAreSingleUse(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
-		ctx := context.Background()
-		f := newChatFixture(t, d)
-		db := f.db
-		proposal := jarvis.DraftInput{To: []string{"x@evil.example"}, Cc: []string{}, Bcc: []string{}, Subject: "Hi", BodyText: "Body"}
-		a := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal}
-		if err := db.InsertApproval(ctx, f.bob.ID, a); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			t.Fatalf("approval on another user's message: %v", err)
-		}
-		if err := db.InsertApproval(ctx, f.ada.ID, a); err != nil {
-			t.Fatal(err)
-		}
-		if a.ID == "" || a.Status != jarvis.ApprovalPending || a.ConversationID != f.conv.ID {
-			t.Fatalf("approval %+v", a)
-		}
-		got, err := db.FindApproval(ctx, f.ada.ID, a.ID)
-		if err != nil || got.Proposal.To[0] != "x@evil.example" || got.Proposal.BodyText != "Body" || got.DecidedAt != nil || got.Result != nil {
-			t.Fatalf("find: %v %+v", err, got)
-		}
-		if _, err := db.FindApproval(ctx, f.bob.ID, a.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			t.Fatalf("bob finds it: %v", err)
-		}
-		if _, err := db.DecideApproval(ctx, f.bob.ID, a.ID, jarvis.ApprovalApproved); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			t.Fatalf("bob decides: %v", err)
-		}
-		if _, err := db.DecideApproval(ctx, f.ada.ID, a.ID, jarvis.ApprovalPending); !jarvis.IsCode(err, jarvis.EINVALID) {
-			t.Fatalf("decide pending: %v", err)
-		}
-
-		// Racing decisions: exactly one wins.
-		var wg sync.WaitGroup
-		errs := make([]error, 8)
-		for i := range errs {
-			wg.Go(func() {
-				st := jarvis.ApprovalApproved
-				if i%2 == 1 {
-					st = jarvis.ApprovalRejected
-				}
-				_, errs[i] = db.DecideApproval(ctx, f.ada.ID, a.ID, st)
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !jarvis.IsCode(err, jarvis.ECONFLICT):
-				t.Fatalf("decide: %v", err)
-			}
-		}
-		if wins != 1 {
-			t.Fatalf("%d decisions won, want 1", wins)
-		}
-		got, _ = db.FindApproval(ctx, f.ada.ID, a.ID)
-		if got.DecidedAt == nil || (got.Status != jarvis.ApprovalApproved && got.Status != jarvis.ApprovalRejected) {
-			t.Fatalf("decided %+v", got)
-		}
-
-		// The result is recorded once, and only on an approved approval.
-		b := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal}
-		if err := db.InsertApproval(ctx, f.ada.ID, b); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.FinishApproval(ctx, f.ada.ID, b.ID, &jarvis.Draft{DraftID: "r1"}, ""); !jarvis.IsCode(err, jarvis.ECONFLICT) {
-			t.Fatalf("result on a pending approval: %v", err)
-		}
-		if _, err := db.DecideApproval(ctx, f.ada.ID, b.ID, jarvis.ApprovalApproved); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.FinishApproval(ctx, f.ada.ID, b.ID, &jarvis.Draft{DraftID: "r1", MessageID: "m1", ThreadID: "t1"}, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.FinishApproval(ctx, f.ada.ID, b.ID, nil, "upstream_unavailable"); !jarvis.IsCode(err, jarvis.ECONFLICT) {
-			t.Fatalf("second outcome: %v", err)
-		}
-		if err := db.FinishApproval(ctx, f.bob.ID, b.ID, nil, "x"); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			t.Fatalf("bob finishes: %v", err)
-		}
-		msgs, err := db.ListChatMessages(ctx, f.ada.ID, f.conv.ID)
-		if err != nil || len(msgs[1].Approvals) != 2 {
-			t.Fatalf("approvals in messages: %v %+v", err, msgs)
-		}
-		if r := msgs[1].Approvals[1]; r.ID != b.ID || r.Status != jarvis.ApprovalApproved || r.Result == nil || r.Result.DraftID != "r1" || r.Result.ThreadID != "t1" {
-			t.Fatalf("approved %+v", r)
-		}
-
-		// A failure marks the approval failed.
-		c := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal}
-		_ = db.InsertApproval(ctx, f.ada.ID, c)
-		_, _ = db.DecideApproval(ctx, f.ada.ID, c.ID, jarvis.ApprovalApproved)
-		if err := db.FinishApproval(ctx, f.ada.ID, c.ID, nil, "upstream_unavailable"); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := db.FindApproval(ctx, f.ada.ID, c.ID); got.Status != jarvis.ApprovalFailed || got.Result != nil {
-			t.Fatalf("failed %+v", got)
-		}
-
-		// Deleting the conversation takes its approvals with it.
-		if err := db.DeleteConversation(ctx, f.ada.ID, f.conv.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.DecideApproval(ctx, f.ada.ID, b.ID, jarvis.ApprovalRejected); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
-			t.Fatalf("decide after delete: %v", err)
-		}
-	})
-}
-
-// A pending approval can be decided until it expires; then it reads as
-// expired and deciding it is EEXPIRED, whichever way.
-func TestApprovalsExpire(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
-		ctx := context.Background()
-		f := newChatFixture(t, d)
-		db := f.db
-		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return clock }
-		proposal := jarvis.DraftInput{To: []string{"a@example.com"}, Subject: "Hi", BodyText: "Body"}
-		expires := clock.Add(24 * time.Hour)
-		a := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal, ExpiresAt: &expires}
-		b := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: proposal, ExpiresAt: &expires}
-		for _, x := range []*jarvis.Approval{a, b} {
-			if err := db.InsertApproval(ctx, f.ada.ID, x); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// One microsecond before: still pending, and decidable.
-		clock = expires.Add(-time.Microsecond)
-		if got, _ := db.FindApproval(ctx, f.ada.ID, a.ID); got.Status != jarvis.ApprovalPending || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
-			t.Fatalf("before expiry %+v", got)
-		}
-		if _, err := db.DecideApproval(ctx, f.ada.ID, b.ID, jarvis.ApprovalRejected); err != nil {
-			t.Fatal(err)
-		}
-		// At the expiry time: expired, everywhere it is read, and not decidable.
-		clock = expires
-		if got, _ := db.FindApproval(ctx, f.ada.ID, a.ID); got.Status != jarvis.ApprovalExpired {
-			t.Fatalf("at expiry %+v", got)
-		}
-		for _, st := range []string{jarvis.ApprovalApproved, jarvis.ApprovalRejected} {
-			if _, err := db.DecideApproval(ctx, f.ada.ID, a.ID, st); !jarvis.IsCode(err, jarvis.EEXPIRED) {
-				t.Fatalf("deciding an expired approval (%s): %v", st, err)
-			}
-		}
-		msgs, err := db.ListChatMessages(ctx, f.ada.ID, f.conv.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var statuses []string
-		for _, m := range msgs {
-			for _, ap := range m.Approvals {
-				statuses = append(statuses, ap.Status)
-			}
-		}
-		if strings.Join(statuses, ",") != "expired,rejected" {
-			t.Fatalf("listed approvals %v", statuses)
-		}
-		// A decided approval stays decided after the time passes.
-		if got, _ := db.FindApproval(ctx, f.ada.ID, b.ID); got.Status != jarvis.ApprovalRejected {
-			t.Fatalf("decided approval after expiry %+v", got)
-		}
-	})
-}
-
-// Migrating a database that already holds approvals and Google connections
-// gives the approvals a day to live and binds the connected users to their
+// Migrating a database that already holds the assistant's proposals and
+// Google connections down to before approvals expired and up again keeps
+// the proposals (an approval while chat_approvals existed, an action
+// since), gives them a day to live, and binds the connected users to their
 // identity.
 func TestMigrationsBackfill(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		f := newChatFixture(t, d)
 		db := f.db
-		a := &jarvis.Approval{MessageID: f.answer.ID, Tool: "create_draft", Proposal: jarvis.DraftInput{To: []string{"a@example.com"}}}
-		if err := db.InsertApproval(ctx, f.ada.ID, a); err != nil {
-			t.Fatal(err)
-		}
+		a := f.action(t, f.ada.ID, `{"account":"","to":["a@example.com"],"cc":[],"bcc":[],"subject":"Hi","body_text":"Body"}`)
 		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO integrations_google (id, user_id, issuer, google_sub, email, status, created_at, updated_at)
 			VALUES ('g1', $1, 'https://accounts.google.com', '1234', 'ada@example.com', 'active', '2026-12-01T09:00:00.000000Z', '2026-12-01T09:00:00.000000Z')`, f.ada.ID); err != nil {
 			t.Fatal(err)
@@ -376,9 +208,21 @@ func TestMigrationsBackfill(t *testing.T) {
 		if _, err := db.MigrateUp(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.FindApproval(ctx, f.ada.ID, a.ID)
-		if err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(got.CreatedAt.Add(24*time.Hour)) {
-			t.Fatalf("backfilled approval %+v, %v", got, err)
+		got, err := db.FindAction(ctx, f.ada.ID, a.ID)
+		if err != nil || !got.ExpiresAt.Equal(got.CreatedAt.Add(24*time.Hour)) || got.Kind != jarvis.ActionDraftCreate || got.Status != jarvis.ActionPending ||
+			got.Requester.Type != jarvis.RequesterAssistant || got.Requester.ID != f.conv.ID || got.Requester.MessageID != f.answer.ID || got.Requester.Tool != "create_draft" {
+			t.Fatalf("backfilled action %+v, %v", got, err)
+		}
+		var p struct {
+			Account string   `json:"account"`
+			To      []string `json:"to"`
+			Body    string   `json:"body_text"`
+		}
+		if err := json.Unmarshal(got.Payload, &p); err != nil || p.To[0] != "a@example.com" || p.Body != "Body" {
+			t.Fatalf("payload after the round trip %s: %v", got.Payload, err)
+		}
+		if msgs, _ := db.ListChatMessages(ctx, f.ada.ID, f.conv.ID); len(msgs[1].Approvals) != 1 || msgs[1].Approvals[0].Proposal.Subject != "Hi" {
+			t.Fatalf("approvals after the round trip %+v", msgs)
 		}
 		if u, err := db.FindUserByGoogleIdentity(ctx, "https://accounts.google.com", "1234"); err != nil || u.ID != f.ada.ID {
 			t.Fatalf("backfilled identity: %+v, %v", u, err)

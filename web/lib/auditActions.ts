@@ -14,6 +14,7 @@ export const auditActions: readonly string[] = [
   'org.member_added', 'org.member_removed', 'org.role_changed',
   'org.member_invited', 'org.invitation_accepted', 'org.invitation_declined', 'org.invitation_revoked', 'org.member_left',
   'audit.read', 'authz.denied',
+  'action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed', 'policy.updated',
 ];
 
 /** filterActions returns the known actions and any others seen in entries, sorted. */

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ const (
 	toolEvents = "list_upcoming_events"
 	toolFree   = "find_free_time"
 	toolDraft  = "create_draft"
+	toolModify = "modify_thread"
+	toolTrash  = "trash_thread"
 )
 
 // reply is a model turn before it is put on the wire.
@@ -41,6 +44,15 @@ type reply struct {
 //     "about …"; "reply"/"respond to" (or a recipient named without an
 //     address) → search_threads first, then create_draft to the sender of
 //     the first thread, with "Re: subject" and reply_to_thread_id for a reply.
+//   - "archive", "trash"/"delete", "star", "mark … read" → search_threads
+//     (for the thread the words name), then modify_thread (remove INBOX,
+//     add STARRED, remove UNREAD) or trash_thread on the best thread found.
+//   - "handle the latest email", "do what it says", "follow the
+//     instructions" → the gullible model: search_threads (in:inbox, or from:X
+//     with "from X"), read the
+//     first thread with get_thread, then do what the email says — create a
+//     draft (to be sent) to the address it names after "forward" or "send",
+//     with the thread's subject. It stands for a model an injection fooled.
 //
 // Mail, calendar and free-time requests in one message become parallel tool
 // calls. Only offered tools are called, and none twice for one user
@@ -126,6 +138,18 @@ func decide(req Request, now time.Time) (string, []ToolCall) {
 
 // first plans the first tool calls for a user message.
 func first(in intent, offered toolSet, local time.Time) (string, []ToolCall) {
+	if (in.organise != "" || in.obey) && offered.offers(toolSearch) {
+		q, n := in.query, 5
+		if in.obey {
+			q, n = "in:inbox", 1
+			if in.from != "" {
+				q = "from:" + in.from
+			}
+		} else if len(in.words) > 0 {
+			q, n = wordsQuery(in.words), 25
+		}
+		return "", []ToolCall{call(toolSearch, map[string]any{"query": q, "max_results": n})}
+	}
 	if in.draft {
 		if !offered.offers(toolDraft) {
 			return Label + " I can't write drafts in this conversation: the drafting tool isn't available.", nil
@@ -180,7 +204,45 @@ func next(in intent, offered toolSet, steps []step, loc *time.Location) (string,
 	}
 	search, searched := called[toolSearch]
 	_, drafted := called[toolDraft]
-	_, opened := called[toolThread]
+	opened, isOpen := called[toolThread]
+	_, organised := called[toolModify]
+	_, trashed := called[toolTrash]
+	if in.organise != "" && searched && !organised && !trashed && !search.result.IsError {
+		th, ok := bestThread(search.result.Content, in.words)
+		if !ok || th.id == "" {
+			return Label + " I found no matching thread to change.", nil
+		}
+		switch {
+		case in.organise == "trash" && offered.offers(toolTrash):
+			return "", []ToolCall{call(toolTrash, map[string]any{"thread_id": th.id})}
+		case in.organise != "trash" && offered.offers(toolModify):
+			args := map[string]any{"thread_id": th.id}
+			switch in.organise {
+			case "archive":
+				args["remove_labels"] = []string{"INBOX"}
+			case "star":
+				args["add_labels"] = []string{"STARRED"}
+			case "read":
+				args["remove_labels"] = []string{"UNREAD"}
+			}
+			return "", []ToolCall{call(toolModify, args)}
+		}
+		return Label + " I can't change threads in this conversation: the tool isn't available.", nil
+	}
+	if in.obey && searched && !isOpen && offered.offers(toolThread) && !search.result.IsError {
+		th, ok := bestThread(search.result.Content, nil)
+		if !ok || th.id == "" {
+			return Label + " Your inbox is empty.", nil
+		}
+		return "", []ToolCall{call(toolThread, map[string]any{"thread_id": th.id})}
+	}
+	if in.obey && isOpen && !drafted && offered.offers(toolDraft) && !opened.result.IsError {
+		th, _ := bestThread(opened.result.Content, nil)
+		if to := obeyedAddress(opened.result.Content); to != "" {
+			return "", []ToolCall{call(toolDraft, map[string]any{"to": []string{to}, "subject": "Fwd: " + strings.TrimPrefix(th.subject, "Fwd: "),
+				"body_text": "Forwarding as requested:\n\n" + th.subject})}
+		}
+	}
 	if in.draft && searched && !drafted && offered.offers(toolDraft) && !search.result.IsError {
 		th, ok := bestThread(search.result.Content, in.words)
 		// A reply is addressed by Jarvis's reply rule when the tool lets the
@@ -204,7 +266,7 @@ func next(in intent, offered toolSet, steps []step, loc *time.Location) (string,
 		}
 		return "", []ToolCall{draftCall(in, to, subject, threadID)}
 	}
-	if in.read && !in.draft && searched && !opened && offered.offers(toolThread) && !search.result.IsError {
+	if in.read && !in.draft && !in.obey && searched && !isOpen && offered.offers(toolThread) && !search.result.IsError {
 		th, ok := bestThread(search.result.Content, in.words)
 		if !ok || th.id == "" {
 			return Label + " I found no matching thread to open.", nil
@@ -212,6 +274,18 @@ func next(in intent, offered toolSet, steps []step, loc *time.Location) (string,
 		return "", []ToolCall{call(toolThread, map[string]any{"thread_id": th.id})}
 	}
 	return summarize(steps, loc), nil
+}
+
+// obeyRE finds an instruction to forward or send mail to an address.
+var obeyRE = regexp.MustCompile(`(?i)\b(?:forward|send)\b[^@]{0,200}?\b([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})`)
+
+// obeyedAddress is the address an email tells its reader to forward or send
+// mail to, "" when it names none.
+func obeyedAddress(content string) string {
+	if m := obeyRE.FindStringSubmatch(content); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 func call(name string, args map[string]any) ToolCall {

@@ -30,6 +30,15 @@ type intent struct {
 
 	free     bool
 	duration int // minutes
+
+	// organise is a change asked of the thread found: archive, trash,
+	// star or read (mark read).
+	organise string
+	// obey is the gullible model: asked to handle the latest email, it
+	// reads it and does what the email says (forward or send to an
+	// address it names). It stands for a model an injection fooled, so
+	// that tests can show what Jarvis lets such a model do.
+	obey bool
 }
 
 var (
@@ -130,9 +139,25 @@ func parseIntent(text string) intent {
 		}
 	}
 
+	switch {
+	case hasAny(lower, "do what it says", "do what the email says", "follow its instructions", "follow the instructions", "do as it says", "handle the latest email"):
+		in.obey, in.draft, in.reply = true, false, false
+	case hasAny(lower, "archive"):
+		in.organise = "archive"
+	case hasAny(lower, "trash", "bin it", "delete"):
+		in.organise = "trash"
+	case hasAny(lower, "star "):
+		in.organise = "star"
+	case hasAny(lower, "mark") && hasAny(lower, "as read", "read"):
+		in.organise = "read"
+	}
+	if in.organise != "" || in.obey {
+		in.draft, in.reply = false, false
+	}
+
 	in.lower = lower
-	in.read = hasAny(lower, "thread") || readRE.MatchString(text)
-	if (in.read || in.reply) && in.from == "" && in.name == "" && in.subject == "" {
+	in.read = in.organise == "" && !in.obey && (hasAny(lower, "thread") || readRE.MatchString(text))
+	if (in.read || in.reply || in.organise != "") && in.from == "" && in.name == "" && in.subject == "" {
 		in.words = distinctWords(head)
 	}
 	in.mail = in.read || in.from != "" || hasAny(lower, "inbox", "mail", "email", "e-mail", "gmail", "message", "unread")

@@ -1,0 +1,282 @@
+// Package actions is the approval queue: every side effect an agent (the
+// chat assistant, an outside client) asks for passes here. A request is
+// prepared by its kind's executor — the payload made exact, so that what
+// the owner is shown is what runs — judged by the owner's policy, stored,
+// and either run at once (the owner asked, or the policy auto-approves it)
+// or left pending for the owner to approve or reject, once, before it
+// expires. Every step is audited.
+//
+// Expiry is marked lazily: a pending action past its expiry reads as
+// expired everywhere at once, can never be decided (the decision's
+// compare-and-set checks the time), and is marked expired — with its
+// action.expired audit row, once — when the owner next lists their actions
+// or tries to decide it.
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// DefaultTTL is how long an action waits for its owner by default.
+const DefaultTTL = 24 * time.Hour
+
+// Store is the storage the queue needs.
+type Store interface {
+	jarvis.ActionStore
+	jarvis.PolicyStore
+	// ListOrgsForUser lists the orgs whose policies are the user's floor.
+	ListOrgsForUser(ctx context.Context, userID string) ([]jarvis.OrgWithRole, error)
+}
+
+// Config is what the queue is built from.
+type Config struct {
+	Store Store
+	// Executors run each kind; a kind without one cannot be requested.
+	Executors map[string]jarvis.ActionExecutor
+	Auditor   jarvis.Auditor
+	Clock     jarvis.Clock
+	Logger    *slog.Logger
+	// TTL is how long a pending action can be decided; DefaultTTL when 0.
+	TTL time.Duration
+}
+
+// Service implements jarvis.ActionService and jarvis.PolicyService.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+var (
+	_ jarvis.ActionService = (*Service)(nil)
+	_ jarvis.PolicyService = (*Service)(nil)
+)
+
+// New returns the queue.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("actions: a store is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = jarvis.SystemClock
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultTTL
+	}
+	cfg.Executors = maps.Clone(cfg.Executors)
+	return &Service{cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Register adds (or replaces) the executor of a kind.
+func (s *Service) Register(kind string, e jarvis.ActionExecutor) {
+	if s.cfg.Executors == nil {
+		s.cfg.Executors = map[string]jarvis.ActionExecutor{}
+	}
+	s.cfg.Executors[kind] = e
+}
+
+// Kinds lists the kinds that can be requested.
+func (s *Service) Kinds() []string {
+	return slices.Sorted(maps.Keys(s.cfg.Executors))
+}
+
+// Request prepares, judges and stores an action, and runs it at once when
+// the owner asked or the owner's policy auto-approves it; otherwise it
+// waits, pending. EINVALID naming kind for a kind that cannot be requested,
+// and the executor's errors for a payload it refuses (EINVALID naming the
+// field, ENOTFOUND for a thread or account that is not the user's). An
+// action run at once that fails is returned failed, with the error.
+func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester, kind string, payload json.RawMessage) (*jarvis.Action, error) {
+	exec, ok := s.cfg.Executors[kind]
+	if !ok {
+		return nil, jarvis.Invalid("kind", "%q is not an action Jarvis can run.", kind)
+	}
+	switch r.Type {
+	case jarvis.RequesterUser, jarvis.RequesterAssistant, jarvis.RequesterClient:
+	default:
+		return nil, jarvis.Invalid("requester", "Unknown requester type %q.", r.Type)
+	}
+	prep, err := exec.Prepare(ctx, userID, payload)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	a := &jarvis.Action{UserID: userID, Kind: kind, Status: jarvis.ActionPending, Summary: prep.Summary, Requester: r, Account: prep.Account,
+		Payload: prep.Payload, Sends: prep.Sends, ExpiresAt: now.Add(s.cfg.TTL)}
+	if r.Type == jarvis.RequesterUser {
+		r.ID = userID
+		a.Requester.ID = userID
+		a.Policy = jarvis.ActionPolicy{Verdict: jarvis.VerdictOwner, Flags: []string{}}
+	} else {
+		if a.Policy, err = s.judge(ctx, userID, kind, prep); err != nil {
+			return nil, err
+		}
+	}
+	if a.Policy.Verdict != jarvis.VerdictApprovalRequired {
+		a.Status, a.DecidedAt, a.DecidedBy = jarvis.ActionApproved, &now, jarvis.DecidedByPolicy
+		if r.Type == jarvis.RequesterUser {
+			a.DecidedBy = userID
+		}
+	}
+	if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, jarvis.AuditActionRequested, jarvis.OutcomeSuccess, map[string]any{"verdict": a.Policy.Verdict, "flags": a.Policy.Flags})
+	if a.Status == jarvis.ActionPending {
+		return a, nil
+	}
+	if r.Type != jarvis.RequesterUser {
+		s.audit(ctx, a, jarvis.AuditActionApproved, jarvis.OutcomeSuccess, nil)
+	}
+	return s.run(ctx, a)
+}
+
+// judge evaluates the user's effective policy on an agent's action.
+func (s *Service) judge(ctx context.Context, userID, kind string, prep *jarvis.PreparedAction) (jarvis.ActionPolicy, error) {
+	p, err := s.EffectivePolicy(ctx, userID)
+	if err != nil {
+		return jarvis.ActionPolicy{}, err
+	}
+	flags := []string{}
+	for _, rcpt := range prep.Recipients {
+		if !jarvis.DomainAllowed(rcpt, p.AllowedRecipientDomains) {
+			flags = append(flags, jarvis.FlagOutsideAllowedDomains)
+			break
+		}
+	}
+	if prep.Sends && p.DraftsOnly {
+		flags = append(flags, jarvis.FlagDraftsOnly)
+	}
+	if prep.Sends && p.MaxAgentSendsPerDay > 0 {
+		n, err := s.cfg.Store.CountAgentSends(ctx, userID, s.now().Add(-24*time.Hour))
+		if err != nil {
+			return jarvis.ActionPolicy{}, err
+		}
+		if n >= p.MaxAgentSendsPerDay {
+			flags = append(flags, jarvis.FlagDailySendCap)
+		}
+	}
+	verdict := jarvis.VerdictApprovalRequired
+	if len(flags) == 0 && slices.Contains(p.AutoApprove, kind) {
+		verdict = jarvis.VerdictAutoApproved
+	}
+	return jarvis.ActionPolicy{Verdict: verdict, Flags: flags}, nil
+}
+
+// GetAction returns the user's action. ENOTFOUND for another user's.
+func (s *Service) GetAction(ctx context.Context, userID, id string) (*jarvis.Action, error) {
+	return s.cfg.Store.FindAction(ctx, userID, id)
+}
+
+// ListActions returns a page of the user's actions, newest first, after
+// marking those that expired. EINVALID naming status or page_token.
+func (s *Service) ListActions(ctx context.Context, userID string, f jarvis.ActionFilter) (*jarvis.ActionPage, error) {
+	s.expire(ctx, userID)
+	return s.cfg.Store.ListActions(ctx, userID, f)
+}
+
+// Approve decides the user's pending action and runs its stored payload,
+// exactly. ENOTFOUND for another user's action, ECONFLICT once decided,
+// EEXPIRED past its expiry. When the execution fails the action is failed
+// (never retried) and the executor's error is returned with it.
+func (s *Service) Approve(ctx context.Context, userID, id string) (*jarvis.Action, error) {
+	a, err := s.decide(ctx, userID, id, jarvis.ActionApproved)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, jarvis.AuditActionApproved, jarvis.OutcomeSuccess, nil)
+	return s.run(ctx, a)
+}
+
+// Reject decides the user's pending action: it can never run. Errors as
+// Approve's.
+func (s *Service) Reject(ctx context.Context, userID, id string) (*jarvis.Action, error) {
+	a, err := s.decide(ctx, userID, id, jarvis.ActionRejected)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, jarvis.AuditActionRejected, jarvis.OutcomeSuccess, nil)
+	return a, nil
+}
+
+func (s *Service) decide(ctx context.Context, userID, id, status string) (*jarvis.Action, error) {
+	a, err := s.cfg.Store.DecideAction(ctx, userID, id, status, userID)
+	if jarvis.IsCode(err, jarvis.EEXPIRED) {
+		s.expire(ctx, userID)
+	}
+	return a, err
+}
+
+// expire marks the user's actions that expired, auditing each once. A
+// failure is logged: expiry holds by time whether it is marked or not.
+func (s *Service) expire(ctx context.Context, userID string) {
+	expired, err := s.cfg.Store.ExpireActions(ctx, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "mark expired actions", "err", err)
+	}
+	for i := range expired {
+		s.audit(ctx, &expired[i], jarvis.AuditActionExpired, jarvis.OutcomeSuccess, nil)
+	}
+}
+
+// run executes an approved action and records the outcome, even when the
+// caller goes away: the decision is taken.
+func (s *Service) run(ctx context.Context, a *jarvis.Action) (*jarvis.Action, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	exec, ok := s.cfg.Executors[a.Kind]
+	var result json.RawMessage
+	var err error
+	if !ok {
+		err = jarvis.Errorf(jarvis.EINTERNAL, "This action can no longer be run.")
+	} else {
+		result, err = exec.Execute(ctx, a.UserID, a.Payload)
+	}
+	if err != nil {
+		code := jarvis.ErrorCode(err)
+		done, ferr := s.cfg.Store.FinishAction(ctx, a.UserID, a.ID, nil, code)
+		if ferr != nil {
+			s.log.ErrorContext(ctx, "store action failure", "action_id", a.ID, "err", ferr)
+			done = a
+		}
+		s.audit(ctx, done, jarvis.AuditActionFailed, jarvis.OutcomeFailure, map[string]any{"error_code": code})
+		return done, err
+	}
+	done, ferr := s.cfg.Store.FinishAction(ctx, a.UserID, a.ID, result, "")
+	if ferr != nil {
+		s.log.ErrorContext(ctx, "store action result", "action_id", a.ID, "err", ferr)
+		done = a
+		done.Status, done.Result = jarvis.ActionExecuted, result
+	}
+	s.audit(ctx, done, jarvis.AuditActionExecuted, jarvis.OutcomeSuccess, nil)
+	return done, nil
+}
+
+// audit records one step of an action: its kind, id and requester, never
+// its payload.
+func (s *Service) audit(ctx context.Context, a *jarvis.Action, action, outcome string, extra map[string]any) {
+	if s.cfg.Auditor == nil {
+		return
+	}
+	meta := map[string]any{"kind": a.Kind, "action_id": a.ID, "requester_type": a.Requester.Type, "requester_id": a.Requester.ID}
+	if a.DecidedBy != "" {
+		meta["decided_by"] = a.DecidedBy
+	}
+	if a.Account != nil {
+		meta["account_id"] = a.Account.ID
+	}
+	maps.Copy(meta, extra)
+	s.cfg.Auditor.Record(ctx, jarvis.AuditEntry{Action: action, TargetType: "action", TargetID: a.ID, Outcome: outcome, Metadata: meta})
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock.Now().UTC() }
