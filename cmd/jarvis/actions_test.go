@@ -158,7 +158,7 @@ func TestInjectionYieldsAPendingFlaggedAction(t *testing.T) {
 		var a jarvis.Action
 		e.json("GET", "/actions/"+id, ada, nil, 200, &a)
 		if a.Status != jarvis.ActionPending || a.Policy.Verdict != jarvis.VerdictApprovalRequired || !slices.Equal(a.Policy.Flags, []string{jarvis.FlagOutsideAllowedDomains}) ||
-			!strings.Contains(string(a.Payload), "collector@evil.example") {
+			!strings.Contains(string(a.Payload), "@evil.example") {
 			t.Fatalf("action %+v %s", a, a.Payload)
 		}
 		e.problem("GET", "/actions/"+id, grace, nil, 404, "not_found")
