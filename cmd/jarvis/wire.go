@@ -77,6 +77,8 @@ func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations,
 		return err
 	}
 	deps.Actions, deps.Policies = queue, queue
+	// Meeting-time proposals fall within the owner's effective working hours.
+	m.Google.SetWorkingHours(queue)
 	return nil
 }
 
