@@ -19,6 +19,11 @@ type settings struct {
 	rotate   bool
 	faults   []fault
 	fail     []string // as given, for GET /sandbox/faults
+	// lose are the faults drawn after a call is carried out: its answer is
+	// replaced by the fault's, as when a connection drops or a gateway
+	// times out after Google acted; loseRules are them as given.
+	lose      []fault
+	loseRules []string
 
 	quota         int // Gmail units per user per minute; 0 = unlimited
 	maxConcurrent int // Gmail calls in flight per user; 0 = unlimited
@@ -85,9 +90,14 @@ func parseFaults(rules []string) ([]fault, error) {
 // Faults is the run-time configuration, as POST /sandbox/faults takes it
 // and GET shows it. Nil fields are left unchanged by SetFaults.
 type Faults struct {
-	Latency             *Duration `json:"latency,omitempty"`
-	TokenTTL            *Duration `json:"token_ttl,omitempty"`
-	Fail                *[]string `json:"fail,omitempty"`
+	Latency  *Duration `json:"latency,omitempty"`
+	TokenTTL *Duration `json:"token_ttl,omitempty"`
+	Fail     *[]string `json:"fail,omitempty"`
+	// LoseAnswers are rules in Fail's form whose calls are carried out,
+	// then answered with the rule's status instead of their own: the
+	// client cannot tell that the write happened (a dropped connection, a
+	// gateway timeout after Google acted). Gmail methods only.
+	LoseAnswers         *[]string `json:"lose_answers,omitempty"`
 	RotateRefreshTokens *bool     `json:"rotate_refresh_tokens,omitempty"`
 	// GmailQuota is the per-user Gmail quota in units per minute (0 off);
 	// GmailMaxConcurrent the calls a user may have in flight (0 off).
@@ -175,6 +185,14 @@ func (s *Server) SetFaults(f Faults) error {
 		next.faults = faults
 		next.fail = append([]string{}, *f.Fail...)
 	}
+	if f.LoseAnswers != nil {
+		lose, err := parseFaults(*f.LoseAnswers)
+		if err != nil {
+			return err
+		}
+		next.lose = lose
+		next.loseRules = append([]string{}, *f.LoseAnswers...)
+	}
 	if f.RotateRefreshTokens != nil {
 		next.rotate = *f.RotateRefreshTokens
 	}
@@ -228,7 +246,8 @@ func (s *Server) CurrentFaults() Faults {
 	rot := cur.rotate
 	quota, conc := cur.quota, cur.maxConcurrent
 	syncTTL := Duration(s.calendar.SyncTokenTTL())
-	f := Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, RotateRefreshTokens: &rot, GmailQuota: &quota, GmailMaxConcurrent: &conc, SyncTokenTTL: &syncTTL}
+	lose := append([]string{}, cur.loseRules...)
+	f := Faults{Latency: &lat, TokenTTL: &ttl, Fail: &fail, LoseAnswers: &lose, RotateRefreshTokens: &rot, GmailQuota: &quota, GmailMaxConcurrent: &conc, SyncTokenTTL: &syncTTL}
 	if cur.retention != "" {
 		ret := cur.retention
 		f.HistoryRetention = &ret
@@ -284,6 +303,24 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, method string, oa
 	}
 	return true
 }
+
+// lostAnswer draws the lose-answer faults of a call that is about to be
+// carried out: the status to answer with instead of its own, or 0.
+func (s *Server) lostAnswer(method string) int {
+	for _, f := range s.settings.Load().lose {
+		if f.matches(method) && s.draw(f.rate) {
+			return f.status
+		}
+	}
+	return 0
+}
+
+// discardWriter takes a handler's answer and drops it.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 func (s *Server) draw(rate float64) bool {
 	if rate >= 1 {

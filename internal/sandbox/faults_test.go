@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/calendar/v3"
+	"google.golang.org/api/gmail/v1"
 	"google.golang.org/api/option"
 )
 
@@ -230,5 +232,37 @@ func TestAdminRoutesRefuseBrowsers(t *testing.T) {
 	// Google's own endpoints are not affected.
 	if st := send("GET", "/.well-known/openid-configuration", "evil.example", "", ""); st != http.StatusOK {
 		t.Errorf("discovery with another Host: %d", st)
+	}
+}
+
+// A lost answer: the draft is sent, and the client is told 502; the
+// draft is gone and the message is in Sent, as after a dropped connection
+// at Google.
+func TestLoseAnswers(t *testing.T) {
+	e := newEnv(t, nil)
+	svc := e.gmail(e.signIn("ada@example.com"))
+	raw := base64.URLEncoding.EncodeToString([]byte("To: grace@example.com\r\nSubject: Lost\r\nMessage-ID: <lost-1@example.com>\r\n\r\nHi.\r\n"))
+	d, err := svc.Users.Drafts.Create("me", &gmail.Draft{Message: &gmail.Message{Raw: raw}}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lose := []string{"gmail.drafts.send=502"}
+	if err := e.srv.SetFaults(Faults{LoseAnswers: &lose}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.srv.CurrentFaults(); got.LoseAnswers == nil || len(*got.LoseAnswers) != 1 {
+		t.Fatalf("current faults: %+v", got)
+	}
+	_, err = svc.Users.Drafts.Send("me", &gmail.Draft{Id: d.Id}).Do()
+	assertAPIError(t, err, 502, "backendError")
+	if _, err := svc.Users.Drafts.Get("me", d.Id).Do(); err == nil {
+		t.Fatal("the draft is still there")
+	}
+	sent, err := svc.Users.Messages.List("me").Q("in:sent rfc822msgid:lost-1@example.com").Do()
+	if err != nil || len(sent.Messages) != 1 {
+		t.Fatalf("sent: %+v %v", sent, err)
+	}
+	if bad := []string{"gmail.drafts.send=200"}; e.srv.SetFaults(Faults{LoseAnswers: &bad}) == nil {
+		t.Fatal("a lose rule with status 200 was taken")
 	}
 }

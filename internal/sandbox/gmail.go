@@ -140,6 +140,12 @@ func (s *Server) handleGmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
+	if status := s.lostAnswer(route.method); status != 0 {
+		route.handle(s, &gmailCall{w: &discardWriter{h: http.Header{}}, r: r, acct: acct, fam: fam, args: args})
+		s.log.Info("sandbox: answer lost after the call was carried out", "method", route.method, "status", status)
+		writeFault(w, status, false)
+		return
+	}
 	route.handle(s, &gmailCall{w: w, r: r, acct: acct, fam: fam, args: args})
 }
 
