@@ -58,6 +58,9 @@ const (
 	AuditActionExecuted          = "action.executed"
 	AuditActionFailed            = "action.failed"
 	AuditPolicyUpdated           = "policy.updated"
+	AuditGmailMessageSend        = "gmail.message.send"
+	AuditGmailSendScheduled      = "gmail.send.scheduled"
+	AuditGmailSendCancelled      = "gmail.send.cancelled"
 )
 
 // AuditActions lists every audit action above, for filters: the API
@@ -69,6 +72,7 @@ var AuditActions = []string{
 	AuditGmailLabelsList, AuditGmailThreadsList, AuditGmailThreadGet, AuditGmailMessageGet, AuditGmailAttachmentGet, AuditGmailDraftCreate,
 	AuditGmailDraftGet, AuditGmailDraftUpdate, AuditGmailDraftDelete,
 	AuditGmailThreadModify, AuditGmailThreadTrash, AuditGmailThreadUntrash,
+	AuditGmailSendScheduled, AuditGmailSendCancelled, AuditGmailMessageSend,
 	AuditCalendarEventsList, AuditCalendarFreeBusy,
 	AuditCalendarEventCreate, AuditCalendarEventUpdate, AuditCalendarEventDelete, AuditCalendarEventRSVP,
 	AuditChatToolCall, AuditChatApprovalRequested, AuditChatApprovalApproved, AuditChatApprovalRejected, AuditChatConversationDeleted,

@@ -26,6 +26,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/logging"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/metrics"
+	"github.com/jarvis-hq/jarvis/internal/outbox"
 	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -126,6 +127,8 @@ type Main struct {
 	Index  *sqldb.MailIndex
 	Engine *mailsync.Engine
 	Jobs   *jobs.Runner
+	// Outbox sends mail held until its time, with the jobs.
+	Outbox *outbox.Service
 	// Metrics are made when JARVIS_METRICS_ADDR is set, and served there.
 	Metrics *metrics.Metrics
 	// Tracing, when set, makes spans and exports them (serve sets it from

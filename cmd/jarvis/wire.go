@@ -55,6 +55,7 @@ func (m *Main) wireGoogle(ctx context.Context, deps *httpapi.Deps, integrations 
 	calendar := calendarreads.New(calendarreads.Config{Live: m.Google, Index: m.Index, Accounts: integrations, Auditor: auditor,
 		CanRead: google.CanReadCalendar, Writer: m.Google, Changed: changed, Logger: m.Logger.With("component", "calendar")})
 	deps.SignIn, deps.Mail, deps.Labels, deps.Organiser, deps.Calendar, deps.CalendarWriter = m.Google, reads, reads, reads, calendar, calendar
+	m.wireOutbox(deps, integrations, auditor)
 	return m.wireActions(deps, integrations, auditor)
 }
 

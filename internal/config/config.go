@@ -69,6 +69,10 @@ type Config struct {
 	// ApprovalTTL is how long a chat proposal waits for the user's decision.
 	ApprovalTTL time.Duration
 
+	// SendUndo is the undo window: a send without send_at goes this long
+	// after it is asked for, and can be cancelled until then (0: at once).
+	SendUndo time.Duration
+
 	// GmailQuotaPerMinute is each Google account's Gmail budget in quota
 	// units per minute, shared by every replica.
 	GmailQuotaPerMinute int
@@ -94,6 +98,9 @@ type Config struct {
 	PollInterval         time.Duration
 	SyncWorkers          int
 }
+
+// maxSendUndoSeconds bounds the undo window of a send.
+const maxSendUndoSeconds = 600
 
 // Option describes one setting: its environment name, flag, default and meaning.
 type Option struct {
@@ -169,6 +176,15 @@ var Options = []Option{
 		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
+	{Env: "JARVIS_SEND_UNDO_SECONDS", Flag: "send-undo-seconds", Default: "10", Help: "The undo window of a send, in seconds: a message sent without send_at goes this long after it is asked for, and DELETE /gmail/scheduled/{id} cancels it until then. 0 sends at once; at most 600.",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > maxSendUndoSeconds {
+				return fmt.Errorf("must be a whole number of seconds from 0 to %d", maxSendUndoSeconds)
+			}
+			c.SendUndo = time.Duration(n) * time.Second
+			return nil
+		}},
 	{Env: "JARVIS_INDEX_BODIES", Flag: "index-bodies", Default: "true", Help: "Keep each message's text (capped at 32 KiB) in the local index for search; false keeps metadata only.",
 		set: func(c *Config, v string) (err error) { c.IndexBodies, err = parseBool(v); return }},
 	{Env: "JARVIS_GMAIL_PUSH", Flag: "gmail-push", Help: "How Jarvis learns of new mail: push (Pub/Sub pushes to /webhooks/google/pubsub), pull (Jarvis pulls a Pub/Sub subscription) or poll (history every JARVIS_POLL_INTERVAL). Default: push under --sandbox (wired to the sandbox's Pub/Sub), poll otherwise.",
@@ -368,6 +384,9 @@ func (c *Config) ValidateSettings() error {
 	}
 	if c.ApprovalTTL <= 0 {
 		errs = append(errs, errors.New("JARVIS_APPROVAL_TTL must be positive"))
+	}
+	if c.SendUndo < 0 || c.SendUndo > maxSendUndoSeconds*time.Second {
+		errs = append(errs, fmt.Errorf("JARVIS_SEND_UNDO_SECONDS must be from 0 to %d", maxSendUndoSeconds))
 	}
 	return errors.Join(errs...)
 }

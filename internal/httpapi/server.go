@@ -79,6 +79,9 @@ type Deps struct {
 	// (nil: their routes answer 503).
 	Actions  jarvis.ActionService
 	Policies jarvis.PolicyService
+	// Outbox sends mail, held until its time (nil: the sending routes
+	// answer 503).
+	Outbox jarvis.Outbox
 	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
@@ -199,6 +202,7 @@ func (s *Server) registerRoutes() {
 
 	s.registerGoogleRoutes()
 	s.registerCalendarWriteRoutes()
+	s.registerSendRoutes()
 	s.registerAccountRoutes()
 	s.registerSyncRoutes()
 	s.registerEventRoutes()

@@ -75,6 +75,8 @@ type Config struct {
 	Store  Store
 	// Watcher renews Gmail watches (push and pull modes); nil: no watches.
 	Watcher Watcher
+	// Sender sends the mail Jarvis holds; nil: none is.
+	Sender Sender
 	// Calendar syncs calendars; nil: none are.
 	Calendar CalendarSyncer
 	// Channels renews Calendar channels (push mode); nil: no channels.
@@ -219,6 +221,12 @@ func New(cfg Config) (*Runner, error) {
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.PollEvery), func() (river.JobArgs, *river.InsertOpts) { return PollArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "gmail_poll"}),
+	}
+	if cfg.Sender != nil {
+		river.AddWorker(workers, &sendWorker{r: r})
+		river.AddWorker(workers, &sendSweepWorker{r: r})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(sendSweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SendSweepArgs{}, nil }, &river.PeriodicJobOpts{ID: "gmail_send_sweep", RunOnStart: true}))
 	}
 	if cfg.Watcher != nil || cfg.Channels != nil {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

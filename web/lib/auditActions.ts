@@ -8,6 +8,7 @@ export const auditActions: readonly string[] = [
   'gmail.labels.list', 'gmail.threads.list', 'gmail.thread.get', 'gmail.message.get', 'gmail.attachment.get', 'gmail.draft.create',
   'gmail.draft.get', 'gmail.draft.update', 'gmail.draft.delete',
   'gmail.thread.modify', 'gmail.thread.trash', 'gmail.thread.untrash',
+  'gmail.send.scheduled', 'gmail.send.cancelled', 'gmail.message.send',
   'calendar.events.list', 'calendar.freebusy.query',
   'calendar.event.create', 'calendar.event.update', 'calendar.event.delete', 'calendar.event.rsvp',
   'chat.tool_call', 'chat.approval_requested', 'chat.approval_approved', 'chat.approval_rejected', 'chat.conversation_deleted',
