@@ -278,6 +278,14 @@ func TestScheduledSendSurvivesRestart(t *testing.T) {
 		if n := a.Sandbox.Google.Stats()["gmail.drafts.send"]; n != 3 {
 			t.Errorf("%d drafts.send calls for 3 sends", n)
 		}
+		// Each replica writes its audit rows in batches: a send recorded
+		// by one may reach the database after the row's status does.
+		waitFor(t, "one gmail.message.send row per send", func() bool {
+			for _, r := range live[1:] {
+				r.Main.Audit.Flush()
+			}
+			return len(live[0].auditOf(ada, jarvis.AuditGmailMessageSend)) >= 3
+		})
 		if rows := live[0].auditOf(ada, jarvis.AuditGmailMessageSend); len(rows) != 3 {
 			t.Errorf("%d gmail.message.send rows, want 3", len(rows))
 		}
