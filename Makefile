@@ -21,7 +21,7 @@ lint:
 
 test-go:
 	./scripts/services.sh
-	JARVIS_TEST_POSTGRES_URL="$${JARVIS_TEST_POSTGRES_URL:-$(PG_URL)}" $(GO) test -race -count=1 -timeout 12m ./...
+	JARVIS_TEST_POSTGRES_URL="$${JARVIS_TEST_POSTGRES_URL:-$(PG_URL)}" $(GO) test -race -count=1 -timeout 20m ./...
 	cd infra && $(GO) test -vet=off -count=1 ./...   # vetted by lint
 
 test-web:
