@@ -410,8 +410,9 @@ test('team and audit log show what happened', async () => {
   await audit.getByLabel('Action').selectOption('gmail.draft.create');
   await expect(audit.getByRole('cell', { name: 'gmail.draft.create' }).first()).toBeVisible();
   if (chatApproved) {
-    await audit.getByLabel('Action').selectOption('chat.approval_approved');
-    await expect(audit.getByRole('cell', { name: 'chat.approval_approved' }).first()).toBeVisible();
+    // The chat's approval card decides through the approval queue.
+    await audit.getByLabel('Action').selectOption('action.approved');
+    await expect(audit.getByRole('cell', { name: 'action.approved' }).first()).toBeVisible();
   }
   await audit.getByLabel('Action').selectOption('');
   // Every action in the log is in the filter; request ids are labelled.
@@ -582,7 +583,8 @@ test('settings say which feature a refused permission disables', async ({ browse
   await p.getByRole('link', { name: 'Sign in with Google' }).click();
   await p.waitForURL((u) => u.origin === new URL(sandboxURL).origin, { timeout: 20_000 });
   await p.getByLabel('grace@example.com').check();
-  await p.getByRole('checkbox', { name: /calendar/i }).uncheck();
+  // Both calendar permissions: reading, and changing events.
+  for (const box of await p.getByRole('checkbox', { name: /calendar/i }).all()) await box.uncheck();
   await p.getByRole('button', { name: 'Allow' }).click();
   await p.waitForURL((u) => u.origin === new URL(baseURL).origin, { timeout: 20_000 });
   await p.goto('/settings');
