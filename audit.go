@@ -80,6 +80,8 @@ var AuditActions = []string{
 	AuditOrgMemberInvited, AuditOrgInvitationAccepted, AuditOrgInvitationDeclined, AuditOrgInvitationRevoked, AuditOrgMemberLeft,
 	AuditRead, AuditAuthzDenied,
 	AuditActionRequested, AuditActionApproved, AuditActionRejected, AuditActionExpired, AuditActionExecuted, AuditActionFailed, AuditPolicyUpdated,
+	AuditOAuthClientRegistered, AuditOAuthConsentGranted, AuditOAuthConsentDenied, AuditOAuthTokenIssued, AuditOAuthTokenRefreshed,
+	AuditOAuthTokenRevoked, AuditOAuthTokenReuse, AuditOAuthAppRevoked,
 }
 
 // Audit outcomes.

@@ -51,7 +51,8 @@ func (db *DB) ConsumeSignInState(ctx context.Context, state string) (*jarvis.Sig
 
 // DeleteExpired removes server-side state that has expired: sign-in states,
 // idempotency keys, token revocations past their token's expiry, and old
-// rate-limit windows. It returns how many rows it removed.
+// rate-limit windows, and the authorization server's requests, codes and
+// tokens past their expiry. It returns how many rows it removed.
 func (db *DB) DeleteExpired(ctx context.Context) (int64, error) {
 	now := db.now()
 	var total int64
@@ -63,6 +64,9 @@ func (db *DB) DeleteExpired(ctx context.Context) (int64, error) {
 		{`DELETE FROM idempotency_keys WHERE expires_at < $1`, db.ts(now)},
 		{`DELETE FROM revoked_tokens WHERE expires_at < $1`, db.ts(now)},
 		{`DELETE FROM rate_limits WHERE window_start < $1`, now.Add(-time.Hour).Unix()},
+		{`DELETE FROM oauth_requests WHERE expires_at < $1`, ms(now)},
+		{`DELETE FROM oauth_codes WHERE expires_at < $1`, ms(now)},
+		{`DELETE FROM oauth_tokens WHERE expires_at < $1`, ms(now)},
 	} {
 		res, err := db.db.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {

@@ -16,6 +16,8 @@ export const auditActions: readonly string[] = [
   'org.member_invited', 'org.invitation_accepted', 'org.invitation_declined', 'org.invitation_revoked', 'org.member_left',
   'audit.read', 'authz.denied',
   'action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed', 'policy.updated',
+  'oauth.client_registered', 'oauth.consent_granted', 'oauth.consent_denied', 'oauth.token_issued', 'oauth.token_refreshed',
+  'oauth.token_revoked', 'oauth.token_reuse_detected', 'oauth.app_revoked',
 ];
 
 /** filterActions returns the known actions and any others seen in entries, sorted. */
