@@ -61,6 +61,18 @@ const (
 	AuditGmailMessageSend        = "gmail.message.send"
 	AuditGmailSendScheduled      = "gmail.send.scheduled"
 	AuditGmailSendCancelled      = "gmail.send.cancelled"
+
+	// MCP OAuth: every registration, consent decision, token issue,
+	// refresh, revocation and reuse detection, with the client id (never a
+	// token or a code).
+	AuditOAuthClientRegistered = "oauth.client_registered"
+	AuditOAuthConsentGranted   = "oauth.consent_granted"
+	AuditOAuthConsentDenied    = "oauth.consent_denied"
+	AuditOAuthTokenIssued      = "oauth.token_issued"
+	AuditOAuthTokenRefreshed   = "oauth.token_refreshed"
+	AuditOAuthTokenRevoked     = "oauth.token_revoked"
+	AuditOAuthTokenReuse       = "oauth.token_reuse_detected"
+	AuditOAuthAppRevoked       = "oauth.app_revoked"
 )
 
 // AuditActions lists every audit action above, for filters: the API

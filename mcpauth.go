@@ -41,17 +41,3 @@ type MCPConnectedApp struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	LastUsedAt *time.Time `json:"last_used_at" doc:"When the client last used a token at /mcp or refreshed one (to the minute); null if never."`
 }
-
-// MCP OAuth audit actions: every registration, consent decision, token
-// issue, refresh, revocation and reuse detection, with the client id
-// (never a token or a code).
-const (
-	AuditOAuthClientRegistered = "oauth.client_registered"
-	AuditOAuthConsentGranted   = "oauth.consent_granted"
-	AuditOAuthConsentDenied    = "oauth.consent_denied"
-	AuditOAuthTokenIssued      = "oauth.token_issued"
-	AuditOAuthTokenRefreshed   = "oauth.token_refreshed"
-	AuditOAuthTokenRevoked     = "oauth.token_revoked"
-	AuditOAuthTokenReuse       = "oauth.token_reuse_detected"
-	AuditOAuthAppRevoked       = "oauth.app_revoked"
-)

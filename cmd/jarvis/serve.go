@@ -26,6 +26,7 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/logging"
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/metrics"
+	"github.com/jarvis-hq/jarvis/internal/oauthserver"
 	"github.com/jarvis-hq/jarvis/internal/outbox"
 	"github.com/jarvis-hq/jarvis/internal/quota"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
@@ -129,6 +130,9 @@ type Main struct {
 	Jobs   *jobs.Runner
 	// Outbox sends mail held until its time, with the jobs.
 	Outbox *outbox.Service
+	// OAuth is the authorization server of /mcp; it verifies the tokens
+	// it issues (jarvis.MCPTokenVerifier).
+	OAuth *oauthserver.Server
 	// Metrics are made when JARVIS_METRICS_ADDR is set, and served there.
 	Metrics *metrics.Metrics
 	// Tracing, when set, makes spans and exports them (serve sets it from
@@ -237,6 +241,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.wireSync(ctx, bg, &deps); err != nil {
+		return err
+	}
+	if err := m.wireOAuth(&deps, integrations, recorder); err != nil {
 		return err
 	}
 	hc := m.HTTP

@@ -84,6 +84,10 @@ type Config struct {
 	ChatTurnsPerMinute         int
 	AnonymousRequestsPerMinute int
 
+	// OAuthLoopbackClients is JARVIS_OAUTH_ALLOW_LOOPBACK_CLIENTS as given
+	// ("" when not): see AllowLoopbackClients.
+	OAuthLoopbackClients string
+
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
 	SandboxAddr string
@@ -174,6 +178,14 @@ var Options = []Option{
 		set: func(c *Config, v string) (err error) { c.ShutdownDelay, err = parseDuration(v); return }},
 	{Env: "JARVIS_SHUTDOWN_GRACE", Flag: "shutdown-grace", Default: "20s", Help: "After the shutdown delay, how long in-flight requests and running background jobs may finish; jobs still running then are cancelled and retried by another replica.",
 		set: func(c *Config, v string) (err error) { c.ShutdownGrace, err = parseDuration(v); return }},
+	{Env: "JARVIS_OAUTH_ALLOW_LOOPBACK_CLIENTS", Flag: "oauth-allow-loopback-clients", Help: "true lets an MCP client's metadata document (its client_id) be an http URL or live on a loopback or private address: for tests and the offline sandbox, never on the internet. Default: true under --sandbox, false otherwise.",
+		set: func(c *Config, v string) error {
+			if _, err := parseBool(v); v != "" && err != nil {
+				return err
+			}
+			c.OAuthLoopbackClients = v
+			return nil
+		}},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
 	{Env: "JARVIS_SEND_UNDO_SECONDS", Flag: "send-undo-seconds", Default: "10", Help: "The undo window of a send, in seconds: a message sent without send_at goes this long after it is asked for, and DELETE /gmail/scheduled/{id} cancels it until then. 0 sends at once; at most 600.",
@@ -516,6 +528,17 @@ func RandomSecret(read func([]byte) (int, error), n int) (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// AllowLoopbackClients reports whether an MCP client's metadata document
+// may be fetched from http or a non-public address: as
+// JARVIS_OAUTH_ALLOW_LOOPBACK_CLIENTS says, else only under --sandbox.
+func (c *Config) AllowLoopbackClients() bool {
+	if c.OAuthLoopbackClients != "" {
+		ok, _ := parseBool(c.OAuthLoopbackClients)
+		return ok
+	}
+	return c.Sandbox
 }
 
 // IntakeMode is how Jarvis learns of new mail: JARVIS_GMAIL_PUSH, or by

@@ -48,12 +48,18 @@ func (s *Server) authed(h authedHandler) http.Handler {
 	})
 }
 
+// errMCPToken refuses a token issued to an MCP client: it is bound to /mcp.
+var errMCPToken = &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "This is an MCP token: it works only at /mcp, never on the REST API."}
+
 var errNoCredentials = &jarvis.Error{Code: jarvis.EUNAUTHORIZED, Message: "Sign in, or send an access token in the Authorization header."}
 
 func (s *Server) authenticate(r *http.Request) (*jarvis.User, *jarvis.AccessToken, error) {
 	raw, viaCookie, err := credentials(r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if strings.HasPrefix(raw, "jmcp_") {
+		return nil, nil, errMCPToken
 	}
 	tok, err := s.Tokens.Verify(raw)
 	if err != nil {

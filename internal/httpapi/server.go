@@ -35,6 +35,9 @@ type Config struct {
 	// minute to the routes that write without authentication (sign-in start
 	// and callbacks). IPv6 clients are counted per /64.
 	AnonymousRateLimit int
+	// OAuthRegistrationsPerHour is how many OAuth clients an address may
+	// register in an hour (default 20).
+	OAuthRegistrationsPerHour int
 	// CSRFKey keys the CSRF token derived from each session. Replicas
 	// must share it; when empty a random key is made, valid for this
 	// process only.
@@ -82,6 +85,8 @@ type Deps struct {
 	// Outbox sends mail, held until its time (nil: the sending routes
 	// answer 503).
 	Outbox jarvis.Outbox
+	// OAuth is the authorization server of /mcp (nil: its routes answer 503).
+	OAuth OAuthServer
 	// Push takes Pub/Sub's pushes (nil: not in push mode); Syncs reads the
 	// sync state of accounts (nil: no local index).
 	Push  PushIntake
@@ -208,6 +213,7 @@ func (s *Server) registerRoutes() {
 	s.registerEventRoutes()
 	s.registerChatRoutes()
 	s.registerActionRoutes()
+	s.registerOAuthRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/config"
+)
+
+// An MCP client connects over real HTTP with golang.org/x/oauth2:
+// discovery, its metadata document, authorization with PKCE, Google
+// sign-in on the way, consent narrowing the scopes, the code, the token,
+// a refresh, the connected app, revocation. On one database: the store's
+// own test runs on both.
+func TestMCPOAuthFlow(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.OAuthLoopbackClients = "true" }})
+	ctx := context.Background()
+	mux := http.NewServeMux()
+	client := httptest.NewServer(mux)
+	defer client.Close()
+	docURL, redirect := client.URL+"/client.json", client.URL+"/callback"
+	mux.HandleFunc("GET /client.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"client_id": docURL, "client_name": "Flow Client", "redirect_uris": []string{redirect},
+			"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code", "refresh_token"}})
+	})
+
+	// Discovery, as an MCP client does it from /mcp's 401.
+	var prm struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		Bearer               []string `json:"bearer_methods_supported"`
+	}
+	e.json("GET", "/.well-known/oauth-protected-resource/mcp", "", nil, 200, &prm)
+	if prm.Resource != e.URL+"/mcp" || len(prm.AuthorizationServers) != 1 || prm.AuthorizationServers[0] != e.URL || prm.Bearer[0] != "header" {
+		t.Fatalf("protected resource metadata %+v", prm)
+	}
+	var asm struct {
+		Issuer     string   `json:"issuer"`
+		Authorize  string   `json:"authorization_endpoint"`
+		Token      string   `json:"token_endpoint"`
+		Revocation string   `json:"revocation_endpoint"`
+		Methods    []string `json:"code_challenge_methods_supported"`
+		CIMD       bool     `json:"client_id_metadata_document_supported"`
+	}
+	e.json("GET", "/.well-known/oauth-authorization-server", "", nil, 200, &asm)
+	if asm.Issuer != e.URL || len(asm.Methods) != 1 || asm.Methods[0] != "S256" || !asm.CIMD {
+		t.Fatalf("authorization server metadata %+v", asm)
+	}
+	conf := &oauth2.Config{ClientID: docURL, RedirectURL: redirect, Scopes: []string{"mail.read", "mail.compose", "calendar.read"},
+		Endpoint: oauth2.Endpoint{AuthURL: asm.Authorize, TokenURL: asm.Token, AuthStyle: oauth2.AuthStyleInParams}}
+	verifier := oauth2.GenerateVerifier()
+	resource := oauth2.SetAuthURLParam("resource", prm.Resource)
+	authURL := conf.AuthCodeURL("st-42", oauth2.S256ChallengeOption(verifier), resource)
+
+	// Not signed in: Google sign-in first, which comes back to the consent page.
+	resp, _ := e.do("GET", authURL, "", nil, "Accept", "text/html")
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc.Path != "/auth/google/start" || !strings.HasPrefix(loc.Query().Get("redirect"), "/consent?request=") {
+		t.Fatalf("authorize while signed out: %d %s", resp.StatusCode, loc)
+	}
+	consentPath := loc.Query().Get("redirect")
+	au, binding := e.browserStart("?" + loc.RawQuery)
+	back := e.consent(au, "ada@example.com", func(string) bool { return true })
+	resp, _ = e.do("GET", back.String(), "", nil, "Accept", "text/html", "Cookie", binding)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != consentPath {
+		t.Fatalf("sign-in came back to %d %s, want %s", resp.StatusCode, resp.Header.Get("Location"), consentPath)
+	}
+	session, csrf := findCookie(resp, "jarvis_session"), findCookie(resp, "jarvis_csrf")
+	cookie := "jarvis_session=" + session.Value + "; jarvis_csrf=" + csrf.Value
+	write := []string{"Cookie", cookie, "X-CSRF-Token", csrf.Value, "Origin", e.URL}
+
+	// The consent page's data: the client named (unverified), its redirect host, the scopes.
+	id := strings.TrimPrefix(consentPath, "/consent?request=")
+	var req jarvis.MCPAuthRequest
+	e.json("GET", "/oauth/consent/"+id, "", nil, 200, &req, "Cookie", cookie)
+	if req.ClientName != "Flow Client" || req.ClientType != "metadata_document" || req.RedirectHost != strings.TrimPrefix(client.URL, "http://") ||
+		strings.Join(req.Scopes, " ") != "mail.read mail.compose calendar.read" {
+		t.Fatalf("consent request %+v", req)
+	}
+	var accounts struct {
+		Accounts []jarvis.GoogleAccount `json:"accounts"`
+	}
+	e.json("GET", "/accounts", "", nil, 200, &accounts, "Cookie", cookie)
+	// A cookie write without the CSRF header is refused.
+	e.problem("POST", "/oauth/consent/"+id, "", map[string]any{"allow": true}, 403, "forbidden", "Cookie", cookie)
+	e.problem("POST", "/oauth/consent/"+id, "", map[string]any{"allow": true, "scopes": []string{"mail.send"}, "accounts": []string{accounts.Accounts[0].ID}},
+		400, "invalid_request", write...)
+	var answer struct {
+		RedirectTo string `json:"redirect_to"`
+	}
+	e.json("POST", "/oauth/consent/"+id, "", map[string]any{"allow": true, "scopes": []string{"mail.read"}, "accounts": []string{accounts.Accounts[0].ID}},
+		200, &answer, write...)
+	to, _ := url.Parse(answer.RedirectTo)
+	if !strings.HasPrefix(answer.RedirectTo, redirect+"?") || to.Query().Get("state") != "st-42" || to.Query().Get("iss") != e.URL {
+		t.Fatalf("consent sends the browser to %s", answer.RedirectTo)
+	}
+
+	tok, err := conf.Exchange(ctx, to.Query().Get("code"), oauth2.VerifierOption(verifier), resource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Extra("scope") != "mail.read" || !strings.HasPrefix(tok.AccessToken, "jmcp_at_") || time.Until(tok.Expiry) > 15*time.Minute {
+		t.Fatalf("token %+v", tok)
+	}
+	g, err := e.Main.OAuth.VerifyMCPToken(ctx, tok.AccessToken)
+	if err != nil || g.ClientID != docURL || len(g.Accounts) != 1 || g.Accounts[0] != accounts.Accounts[0].ID {
+		t.Fatalf("grant %+v %v", g, err)
+	}
+	// An MCP token never works on the REST API, nor a session token at /mcp.
+	if p := e.problem("GET", "/me", tok.AccessToken, nil, 401, "unauthorized"); !strings.Contains(p["detail"].(string), "/mcp") {
+		t.Fatalf("the REST API's refusal of an MCP token: %v", p)
+	}
+	if _, err := e.Main.OAuth.VerifyMCPToken(ctx, session.Value); !jarvis.IsCode(err, jarvis.EUNAUTHORIZED) {
+		t.Fatalf("a session token at /mcp: %v", err)
+	}
+
+	// Refresh, as x/oauth2 does it when the access token has expired.
+	fresh, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+	if err != nil || fresh.RefreshToken == tok.RefreshToken || fresh.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh: %+v %v", fresh, err)
+	}
+
+	// Settings → Connected apps.
+	var apps struct {
+		Apps []jarvis.MCPConnectedApp `json:"apps"`
+	}
+	e.json("GET", "/settings/apps", "", nil, 200, &apps, "Cookie", cookie)
+	if len(apps.Apps) != 1 || apps.Apps[0].ClientName != "Flow Client" || apps.Apps[0].LastUsedAt == nil || strings.Join(apps.Apps[0].Scopes, " ") != "mail.read" {
+		t.Fatalf("connected apps %+v", apps)
+	}
+
+	// RFC 7009: revoking the refresh token ends the grant.
+	rv, _ := e.do("POST", asm.Revocation, "", "token="+url.QueryEscape(fresh.RefreshToken)+"&client_id="+url.QueryEscape(docURL),
+		"Content-Type", "application/x-www-form-urlencoded")
+	if rv.StatusCode != 200 {
+		t.Fatalf("revoke: %d", rv.StatusCode)
+	}
+	if _, err := e.Main.OAuth.VerifyMCPToken(ctx, fresh.AccessToken); !jarvis.IsCode(err, jarvis.EUNAUTHORIZED) {
+		t.Fatalf("an access token of a revoked grant: %v", err)
+	}
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token(); err == nil {
+		t.Fatal("a revoked refresh token refreshed")
+	}
+	e.problem("DELETE", "/settings/apps/"+apps.Apps[0].ID, "", nil, 403, "forbidden", "Cookie", cookie)
+	e.json("DELETE", "/settings/apps/"+apps.Apps[0].ID, "", nil, 204, nil, write...)
+	e.problem("DELETE", "/settings/apps/"+apps.Apps[0].ID, "", nil, 404, "not_found", write...)
+	e.json("GET", "/settings/apps", "", nil, 200, &apps, "Cookie", cookie)
+	if len(apps.Apps) != 0 {
+		t.Fatalf("apps after revoking: %+v", apps)
+	}
+
+	// A client Jarvis cannot trust is shown to the user, never redirected to.
+	resp, _ = e.do("GET", strings.Replace(authURL, url.QueryEscape(redirect), url.QueryEscape(client.URL+"/elsewhere"), 1), "", nil, "Accept", "text/html")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/consent?error=invalid_redirect_uri") {
+		t.Fatalf("a redirect URI not in the document: %d %s", resp.StatusCode, loc)
+	}
+	e.problem("GET", strings.Replace(authURL, url.QueryEscape(redirect), url.QueryEscape(client.URL+"/elsewhere"), 1), "", nil, 400, "invalid_request")
+	// Any other error goes back to the client, with the state and the issuer.
+	resp, _ = e.do("GET", strings.Replace(authURL, "S256", "plain", 1), "", nil, "Accept", "text/html")
+	if back, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusFound || back.Query().Get("error") != "invalid_request" ||
+		back.Query().Get("state") != "st-42" || back.Query().Get("iss") != e.URL {
+		t.Fatalf("plain PKCE: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Dynamic registration answers 201, and a bad redirect URI 400.
+	e.json("POST", "/oauth/register", "", map[string]any{"client_name": "IDE", "redirect_uris": []string{"http://127.0.0.1:33418/cb"}}, 201, nil)
+	if r, _ := e.do("POST", "/oauth/register", "", map[string]any{"redirect_uris": []string{"http://evil.example/cb"}}); r.StatusCode != 400 {
+		t.Fatalf("register a bad redirect URI: %d", r.StatusCode)
+	}
+	// A token request without the code's verifier: 400 (OAuth's error, not a problem).
+	if r, b := e.do("POST", asm.Token, "", "grant_type=authorization_code&code=jmcp_ac_x&redirect_uri="+url.QueryEscape(redirect)+"&client_id="+url.QueryEscape(docURL),
+		"Content-Type", "application/x-www-form-urlencoded"); r.StatusCode != 400 || !strings.Contains(string(b), `"invalid_request"`) {
+		t.Fatalf("no verifier: %d %s", r.StatusCode, b)
+	}
+	e.Main.Audit.Flush()
+	for _, a := range []string{jarvis.AuditOAuthConsentGranted, jarvis.AuditOAuthTokenIssued, jarvis.AuditOAuthTokenRefreshed, jarvis.AuditOAuthTokenRevoked,
+		jarvis.AuditOAuthAppRevoked, jarvis.AuditOAuthClientRegistered} {
+		// A registration is anonymous; every other row is in the user's org.
+		var n int
+		if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = $1 AND (org_id <> '' OR action = 'oauth.client_registered')`, a).Scan(&n); err != nil || n == 0 {
+			t.Errorf("%s: %d rows in an org (%v)", a, n, err)
+		}
+	}
+}
