@@ -208,6 +208,12 @@ type ActionStore interface {
 	// CountAgentSends counts the user's actions that send mail, asked for
 	// by an agent and approved since the time given.
 	CountAgentSends(ctx context.Context, userID string, since time.Time) (int, error)
+	// InsertActionWithinCap stores an approved action that sends mail
+	// only if the user's agent sends since the time given (as
+	// CountAgentSends counts them) are fewer than limit, counting and
+	// inserting atomically: of concurrent requests no more than limit
+	// are stored. within is false, and nothing stored, at the cap.
+	InsertActionWithinCap(ctx context.Context, a *Action, since time.Time, limit int) (within bool, err error)
 }
 
 // ActionService is the approval queue: every side effect an agent asks
@@ -228,4 +234,48 @@ type ActionService interface {
 	Approve(ctx context.Context, userID, id string) (*Action, error)
 	// Reject rejects a pending action: it can never run.
 	Reject(ctx context.Context, userID, id string) (*Action, error)
+}
+
+// actionIDKey carries the id of the action an executor runs.
+type actionIDKey struct{}
+
+// WithActionID returns ctx carrying the id of the action being executed:
+// the queue sets it for ActionExecutor.Execute, so that an executor can
+// derive what must be the same on every run of the action (a send's
+// idempotency key).
+func WithActionID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, actionIDKey{}, id)
+}
+
+// ActionIDFrom returns the id of the action being executed, "" outside an
+// execution.
+func ActionIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(actionIDKey{}).(string)
+	return id
+}
+
+// ActionIdempotencyKey is the Idempotency-Key of the send an action makes:
+// the same on every run of the action, so that it sends once.
+func ActionIdempotencyKey(actionID string) string { return "action:" + actionID }
+
+// Events on the user's event stream (GET /events) as actions move: the
+// dashboard's pending-actions badge and approvals page follow them. Each
+// carries ActionEvent.
+const (
+	EventActionRequested = "action.requested"
+	EventActionApproved  = "action.approved"
+	EventActionRejected  = "action.rejected"
+	EventActionExpired   = "action.expired"
+	EventActionExecuted  = "action.executed"
+	EventActionFailed    = "action.failed"
+)
+
+// ActionEvent is the data of an action.* event: which action, and where it
+// is now. Never its payload.
+type ActionEvent struct {
+	ActionID      string `json:"action_id"`
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	RequesterType string `json:"requester_type"`
+	ErrorCode     string `json:"error_code,omitempty"`
 }

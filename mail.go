@@ -78,11 +78,13 @@ type Thread struct {
 // HTML when the message has no plain part); HTML is the HTML part as sent,
 // converted to UTF-8, and must be sanitised by whoever renders it.
 type Message struct {
-	ID              string       `json:"id"`
-	ThreadID        string       `json:"-"`
-	From            Address      `json:"from"`
-	To              []Address    `json:"to"`
-	Cc              []Address    `json:"cc"`
+	ID       string    `json:"id"`
+	ThreadID string    `json:"-"`
+	From     Address   `json:"from"`
+	To       []Address `json:"to"`
+	Cc       []Address `json:"cc"`
+	// Bcc is shown only where the user's own message keeps it (a draft).
+	Bcc             []Address    `json:"bcc,omitempty" doc:"Bcc addresses, where the message keeps them: the user's drafts."`
 	Subject         string       `json:"subject"`
 	Date            time.Time    `json:"date"`
 	Snippet         string       `json:"snippet"`

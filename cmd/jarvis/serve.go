@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/actions"
 	"github.com/jarvis-hq/jarvis/internal/audit"
 	"github.com/jarvis-hq/jarvis/internal/cache"
 	"github.com/jarvis-hq/jarvis/internal/config"
@@ -145,6 +146,7 @@ type Main struct {
 	closers  []func() error
 	redis    *cache.Redis
 	events   *events.Bus
+	actions  *actions.Service
 	stop     context.CancelFunc
 }
 

@@ -47,6 +47,10 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	deps.Syncs = index
 	m.events = events.New(bg, m.eventTransport(), m.Logger.With("component", "events"))
 	deps.Events = m.events
+	if m.actions != nil {
+		// The queue tells the dashboards of each step of an action.
+		m.actions.SetNotifier(m.events)
+	}
 	mode := cfg.IntakeMode()
 	// Calendar channels need an address Google can reach: the public URL
 	// that Pub/Sub pushes to in push mode.

@@ -65,6 +65,9 @@ func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations,
 	thread := func(kind string) actions.ThreadOrganiser {
 		return actions.ThreadOrganiser{Kind: kind, Organiser: deps.Organiser, Mail: deps.Mail, Accounts: integrations}
 	}
+	event := func(kind string) actions.EventWriter {
+		return actions.EventWriter{Kind: kind, Writer: deps.CalendarWriter, Events: m.Google, Accounts: integrations}
+	}
 	queue, err := actions.New(actions.Config{
 		Store: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "actions"), TTL: m.Config.ApprovalTTL,
 		Executors: map[string]jarvis.ActionExecutor{
@@ -72,12 +75,22 @@ func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations,
 			jarvis.ActionThreadModify:  thread(jarvis.ActionThreadModify),
 			jarvis.ActionThreadTrash:   thread(jarvis.ActionThreadTrash),
 			jarvis.ActionThreadUntrash: thread(jarvis.ActionThreadUntrash),
+			// Sends go through the outbox, under the action's own
+			// Idempotency-Key: an approved action sends once.
+			jarvis.ActionMessageSend:    actions.MessageSender{Outbox: deps.Outbox, Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},
+			jarvis.ActionDraftSend:      actions.DraftSender{Outbox: deps.Outbox, Mail: deps.Mail, Accounts: integrations},
+			jarvis.ActionScheduleCancel: actions.SendCanceller{Outbox: deps.Outbox},
+			jarvis.ActionEventCreate:    event(jarvis.ActionEventCreate),
+			jarvis.ActionEventUpdate:    event(jarvis.ActionEventUpdate),
+			jarvis.ActionEventDelete:    event(jarvis.ActionEventDelete),
+			jarvis.ActionEventRSVP:      event(jarvis.ActionEventRSVP),
 		},
 	})
 	if err != nil {
 		return err
 	}
 	deps.Actions, deps.Policies = queue, queue
+	m.actions = queue
 	// Meeting-time proposals fall within the owner's effective working hours.
 	m.Google.SetWorkingHours(queue)
 	return nil

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
@@ -46,12 +47,24 @@ type Config struct {
 	Logger    *slog.Logger
 	// TTL is how long a pending action can be decided; DefaultTTL when 0.
 	TTL time.Duration
+	// Notifier, when set, tells the user's open dashboards of each step
+	// of an action (jarvis.EventAction*), so that the pending-actions
+	// badge and the approvals page follow without polling.
+	Notifier Notifier
+}
+
+// Notifier publishes an event to a user's open dashboards (the event bus).
+type Notifier interface {
+	Publish(ctx context.Context, userID, typ string, data any) error
 }
 
 // Service implements jarvis.ActionService and jarvis.PolicyService.
 type Service struct {
 	cfg Config
 	log *slog.Logger
+
+	mu       sync.RWMutex
+	notifier Notifier
 }
 
 var (
@@ -74,7 +87,15 @@ func New(cfg Config) (*Service, error) {
 		cfg.TTL = DefaultTTL
 	}
 	cfg.Executors = maps.Clone(cfg.Executors)
-	return &Service{cfg: cfg, log: cfg.Logger}, nil
+	return &Service{cfg: cfg, log: cfg.Logger, notifier: cfg.Notifier}, nil
+}
+
+// SetNotifier sets where the steps of actions are published (the event
+// bus, which may be made after the queue).
+func (s *Service) SetNotifier(n Notifier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifier = n
 }
 
 // Register adds (or replaces) the executor of a kind.
@@ -117,8 +138,10 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 		r.ID = userID
 		a.Requester.ID = userID
 		a.Policy = jarvis.ActionPolicy{Verdict: jarvis.VerdictOwner, Flags: []string{}}
-	} else {
-		if a.Policy, err = s.judge(ctx, userID, kind, prep); err != nil {
+	}
+	capN := 0
+	if r.Type != jarvis.RequesterUser {
+		if a.Policy, capN, err = s.judge(ctx, userID, kind, prep); err != nil {
 			return nil, err
 		}
 	}
@@ -128,7 +151,22 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 			a.DecidedBy = userID
 		}
 	}
-	if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
+	if a.Policy.Verdict == jarvis.VerdictAutoApproved && a.Sends && capN > 0 {
+		// The cap is counted and the send stored as approved in one
+		// transaction, under the user's lock: of concurrent requests no
+		// more run than the cap allows; the others wait for the owner.
+		within, err := s.cfg.Store.InsertActionWithinCap(ctx, a, now.Add(-24*time.Hour), capN)
+		if err != nil {
+			return nil, err
+		}
+		if !within {
+			a.Status, a.DecidedAt, a.DecidedBy = jarvis.ActionPending, nil, ""
+			a.Policy = jarvis.ActionPolicy{Verdict: jarvis.VerdictApprovalRequired, Flags: append(a.Policy.Flags, jarvis.FlagDailySendCap)}
+			if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, a, jarvis.AuditActionRequested, jarvis.OutcomeSuccess, map[string]any{"verdict": a.Policy.Verdict, "flags": a.Policy.Flags})
@@ -141,11 +179,12 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 	return s.run(ctx, a)
 }
 
-// judge evaluates the user's effective policy on an agent's action.
-func (s *Service) judge(ctx context.Context, userID, kind string, prep *jarvis.PreparedAction) (jarvis.ActionPolicy, error) {
+// judge evaluates the user's effective policy on an agent's action, and
+// returns the daily send cap that applies to it (0: none).
+func (s *Service) judge(ctx context.Context, userID, kind string, prep *jarvis.PreparedAction) (jarvis.ActionPolicy, int, error) {
 	p, err := s.EffectivePolicy(ctx, userID)
 	if err != nil {
-		return jarvis.ActionPolicy{}, err
+		return jarvis.ActionPolicy{}, 0, err
 	}
 	flags := []string{}
 	for _, rcpt := range prep.Recipients {
@@ -160,7 +199,7 @@ func (s *Service) judge(ctx context.Context, userID, kind string, prep *jarvis.P
 	if prep.Sends && p.MaxAgentSendsPerDay > 0 {
 		n, err := s.cfg.Store.CountAgentSends(ctx, userID, s.now().Add(-24*time.Hour))
 		if err != nil {
-			return jarvis.ActionPolicy{}, err
+			return jarvis.ActionPolicy{}, 0, err
 		}
 		if n >= p.MaxAgentSendsPerDay {
 			flags = append(flags, jarvis.FlagDailySendCap)
@@ -170,7 +209,11 @@ func (s *Service) judge(ctx context.Context, userID, kind string, prep *jarvis.P
 	if len(flags) == 0 && slices.Contains(p.AutoApprove, kind) {
 		verdict = jarvis.VerdictAutoApproved
 	}
-	return jarvis.ActionPolicy{Verdict: verdict, Flags: flags}, nil
+	capN := 0
+	if prep.Sends {
+		capN = p.MaxAgentSendsPerDay
+	}
+	return jarvis.ActionPolicy{Verdict: verdict, Flags: flags}, capN, nil
 }
 
 // GetAction returns the user's action. ENOTFOUND for another user's.
@@ -240,7 +283,7 @@ func (s *Service) run(ctx context.Context, a *jarvis.Action) (*jarvis.Action, er
 	if !ok {
 		err = jarvis.Errorf(jarvis.EINTERNAL, "This action can no longer be run.")
 	} else {
-		result, err = exec.Execute(ctx, a.UserID, a.Payload)
+		result, err = exec.Execute(jarvis.WithActionID(ctx, a.ID), a.UserID, a.Payload)
 	}
 	if err != nil {
 		code := jarvis.ErrorCode(err)
@@ -263,8 +306,10 @@ func (s *Service) run(ctx context.Context, a *jarvis.Action) (*jarvis.Action, er
 }
 
 // audit records one step of an action: its kind, id and requester, never
-// its payload.
+// its payload; and publishes it to the user's dashboards as the event of
+// the same name.
 func (s *Service) audit(ctx context.Context, a *jarvis.Action, action, outcome string, extra map[string]any) {
+	s.publish(ctx, a, action)
 	if s.cfg.Auditor == nil {
 		return
 	}
@@ -277,6 +322,21 @@ func (s *Service) audit(ctx context.Context, a *jarvis.Action, action, outcome s
 	}
 	maps.Copy(meta, extra)
 	s.cfg.Auditor.Record(ctx, jarvis.AuditEntry{Action: action, TargetType: "action", TargetID: a.ID, Outcome: outcome, Metadata: meta})
+}
+
+// publish tells the user's open dashboards of a step of an action. A
+// failure is logged: the dashboards catch up on their next read.
+func (s *Service) publish(ctx context.Context, a *jarvis.Action, event string) {
+	s.mu.RLock()
+	n := s.notifier
+	s.mu.RUnlock()
+	if n == nil {
+		return
+	}
+	data := jarvis.ActionEvent{ActionID: a.ID, Kind: a.Kind, Status: a.Status, RequesterType: a.Requester.Type, ErrorCode: a.ErrorCode}
+	if err := n.Publish(context.WithoutCancel(ctx), a.UserID, event, data); err != nil {
+		s.log.WarnContext(ctx, "publish action event", "event", event, "action_id", a.ID, "err", err)
+	}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Clock.Now().UTC() }

@@ -669,3 +669,22 @@ func eventError(ctx context.Context, err error) error {
 	}
 	return upstreamError(ctx, err, "Event")
 }
+
+// GetEvent reads one event (or instance) of the account's primary
+// calendar as Google stores it: what an action about to change it shows
+// the owner. ENOTFOUND when the calendar has no such event.
+func (s *Service) GetEvent(ctx context.Context, userID, account, eventID string) (*jarvis.Event, error) {
+	if account == jarvis.AllAccounts {
+		return nil, jarvis.Invalid("account", "An event is read from one account: name it, or leave account out for the primary.")
+	}
+	if err := validEventID(eventID); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.callContext(ctx)
+	defer cancel()
+	c, err := s.calendarFor(ctx, userID, account)
+	if err != nil {
+		return nil, err
+	}
+	return c.readBack(ctx, eventID)
+}

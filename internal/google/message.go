@@ -60,6 +60,9 @@ func MessageFromGmail(m *gmail.Message) jarvis.Message {
 	msg.From = parseAddress(headerValue(p, "From"))
 	msg.To = appendNonNil(msg.To, parseAddressList(headerValue(p, "To")))
 	msg.Cc = appendNonNil(msg.Cc, parseAddressList(headerValue(p, "Cc")))
+	if bcc := parseAddressList(headerValue(p, "Bcc")); len(bcc) > 0 {
+		msg.Bcc = bcc
+	}
 	msg.Subject = headerText(p, "Subject")
 	msg.MessageIDHeader = squeeze(headerValue(p, "Message-ID"))
 	msg.References = squeeze(headerValue(p, "References"))

@@ -58,6 +58,43 @@ func (db *DB) scanAction(row interface{ Scan(...any) error }) (*jarvis.Action, e
 // its conversation (Requester.ID) and message, which must be the user's:
 // ENOTFOUND otherwise.
 func (db *DB) InsertAction(ctx context.Context, a *jarvis.Action) error {
+	return db.insertAction(ctx, db.db, a)
+}
+
+// execQuerier is a database or a transaction.
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// InsertActionWithinCap stores a (approved, sending mail) only if the
+// user's agent sends since the time given are fewer than limit: the count
+// and the insert are one transaction under the user's lock (the user's
+// row on PostgreSQL; SQLite's write transactions are serial), so that
+// concurrent requests cannot all pass the cap. within is false, and
+// nothing is stored, at the cap.
+func (db *DB) InsertActionWithinCap(ctx context.Context, a *jarvis.Action, since time.Time, limit int) (within bool, err error) {
+	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockUser(ctx, tx, a.UserID); err != nil {
+			return err
+		}
+		n, err := countAgentSends(ctx, db, tx, a.UserID, since)
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			return nil
+		}
+		within = true
+		return db.insertAction(ctx, tx, a)
+	})
+	if err != nil {
+		return false, err
+	}
+	return within, nil
+}
+
+func (db *DB) insertAction(ctx context.Context, q execQuerier, a *jarvis.Action) error {
 	if a.Status != jarvis.ActionPending && a.Status != jarvis.ActionApproved {
 		return fmt.Errorf("insert action: status %q", a.Status)
 	}
@@ -76,7 +113,7 @@ func (db *DB) InsertAction(ctx context.Context, a *jarvis.Action) error {
 	var conv, msg any
 	if a.Requester.Type == jarvis.RequesterAssistant && a.Requester.MessageID != "" {
 		var c string
-		err := db.db.QueryRowContext(ctx, `SELECT conversation_id FROM chat_messages WHERE user_id = $1 AND id = $2`, a.UserID, a.Requester.MessageID).Scan(&c)
+		err := q.QueryRowContext(ctx, `SELECT conversation_id FROM chat_messages WHERE user_id = $1 AND id = $2`, a.UserID, a.Requester.MessageID).Scan(&c)
 		if err != nil {
 			return notFound(err, "Message")
 		}
@@ -86,7 +123,7 @@ func (db *DB) InsertAction(ctx context.Context, a *jarvis.Action) error {
 	if a.Account != nil {
 		account = *a.Account
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO actions (id, user_id, kind, status, summary, requester_type, requester_id, requester_name, requester_tool,
+	_, err = q.ExecContext(ctx, `INSERT INTO actions (id, user_id, kind, status, summary, requester_type, requester_id, requester_name, requester_tool,
 		conversation_id, message_id, account_id, account_email, payload, sends, policy_verdict, policy_flags, created_at, expires_at, decided_at, decided_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		a.ID, a.UserID, a.Kind, a.Status, noNUL(a.Summary), a.Requester.Type, a.Requester.ID, noNUL(a.Requester.Name), noNUL(a.Requester.Tool),
@@ -274,8 +311,12 @@ func (db *DB) ExpireActions(ctx context.Context, userID string) ([]jarvis.Action
 // an agent, approved (by the owner or the policy) since the time given and
 // not failed.
 func (db *DB) CountAgentSends(ctx context.Context, userID string, since time.Time) (int, error) {
+	return countAgentSends(ctx, db, db.db, userID, since)
+}
+
+func countAgentSends(ctx context.Context, db *DB, q execQuerier, userID string, since time.Time) (int, error) {
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM actions WHERE user_id = $1 AND sends AND requester_type <> 'user'
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM actions WHERE user_id = $1 AND sends AND requester_type <> 'user'
 		AND status IN ('approved', 'executed') AND decided_at >= $2`, userID, db.ts(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count agent sends: %w", err)
