@@ -107,6 +107,7 @@ func (m *Main) wireChat(ctx context.Context, deps *httpapi.Deps, auditor jarvis.
 	chat, err := assistant.New(assistant.Config{
 		Model: m.observedModel(provider), Store: m.DB, Mail: deps.Mail, Calendar: deps.Calendar, Accounts: deps.Integrations, Auditor: auditor,
 		ValidateDraft: google.ValidateDraft, Logger: m.Logger.With("component", "assistant"), Actions: deps.Actions,
+		CalendarWriter: deps.CalendarWriter,
 	})
 	if err != nil {
 		return err

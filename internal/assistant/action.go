@@ -52,6 +52,10 @@ func (t *turn) actionOutcome(tool string, a *jarvis.Action, err error, what stri
 		content := map[string]any{"status": "awaiting_approval", "approval_id": a.ID, "action_id": a.ID, "summary": a.Summary, "account": accountEmail(a.Account),
 			"note": "This has NOT been done. The user sees this request in full and decides whether it runs; you cannot approve it. " +
 				"Tell the user it awaits their approval (pending approval, action id " + a.ID + "), and do not say it was done."}
+		if draft == nil && a.Kind == jarvis.ActionMessageSend {
+			draft = &jarvis.DraftInput{}
+			_ = json.Unmarshal(a.Payload, draft)
+		}
 		if draft != nil {
 			content["to"], content["cc"] = draft.To, draft.Cc
 		}

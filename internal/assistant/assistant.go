@@ -105,6 +105,9 @@ type Config struct {
 	// Actions is the approval queue: every action the assistant proposes
 	// is requested there, as the assistant of its conversation.
 	Actions jarvis.ActionService
+	// CalendarWriter proposes meeting times (suggest_meeting_times); the
+	// tool answers unavailable without it.
+	CalendarWriter jarvis.CalendarWriter
 }
 
 // Service implements jarvis.ChatService.

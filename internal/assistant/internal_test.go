@@ -156,7 +156,8 @@ func TestToolSchemas(t *testing.T) {
 			t.Fatalf("%s schema %s", tl.Name, tl.Parameters)
 		}
 	}
-	if got := strings.Join(names, ","); got != "search_threads,get_thread,list_upcoming_events,find_free_time,create_draft,modify_thread,trash_thread" {
+	if got := strings.Join(names, ","); got != "search_threads,get_thread,list_upcoming_events,find_free_time,create_draft,modify_thread,trash_thread,"+
+		"send_email,reply_email,forward_email,send_draft,cancel_scheduled_send,create_event,update_event,cancel_event,rsvp_event,suggest_meeting_times" {
 		t.Fatalf("tools %s", got)
 	}
 	if err := (llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Text: "x"}}, Tools: tb.offer}).Validate(); err != nil {

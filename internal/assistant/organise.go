@@ -14,7 +14,8 @@ const (
 // action (its results answer with an approval, or an action run at once).
 func requestsActions(name string) bool {
 	switch name {
-	case toolCreateDraft, toolModifyThread, toolTrashThread:
+	case toolCreateDraft, toolModifyThread, toolTrashThread, toolSendEmail, toolReplyEmail, toolForwardEmail, toolSendDraft, toolCancelSend,
+		toolCreateEvent, toolUpdateEvent, toolCancelEvent, toolRSVPEvent:
 		return true
 	}
 	return false

@@ -96,7 +96,9 @@ type toolbox struct {
 
 func newToolbox() *toolbox {
 	tb := &toolbox{byName: map[string]*tool{}}
-	for _, t := range []*tool{searchThreadsTool(), getThreadTool(), listEventsTool(), findFreeTimeTool(), createDraftTool(), modifyThreadTool(), trashThreadTool()} {
+	for _, t := range []*tool{searchThreadsTool(), getThreadTool(), listEventsTool(), findFreeTimeTool(), createDraftTool(), modifyThreadTool(), trashThreadTool(),
+		sendEmailTool(), replyEmailTool(), forwardEmailTool(), sendDraftTool(), cancelSendTool(),
+		createEventTool(), updateEventTool(), cancelEventTool(), rsvpEventTool(), suggestMeetingTool()} {
 		tb.list = append(tb.list, t)
 		tb.byName[t.name] = t
 		tb.offer = append(tb.offer, llm.Tool{Name: t.name, Description: t.desc, Parameters: schema(t.params)})
@@ -111,7 +113,7 @@ func (tb *toolbox) call(t *turn, c llm.ToolCall) outcome {
 	tl := tb.byName[c.Name]
 	if tl == nil {
 		o := failed("tool_not_allowed",
-			fmt.Sprintf("There is no tool named %q. Jarvis can search, read, find free time, and ask for drafts and thread changes that the user approves; it cannot delete anything for good.", c.Name),
+			fmt.Sprintf("There is no tool named %q. Jarvis can search, read, find free time and meeting times, and ask for drafts, sends, thread changes and calendar changes that the user approves; it cannot delete anything for good.", c.Name),
 			"Refused: no such tool")
 		o.denied = true
 		return o

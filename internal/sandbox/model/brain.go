@@ -138,6 +138,9 @@ func decide(req Request, now time.Time) (string, []ToolCall) {
 
 // first plans the first tool calls for a user message.
 func first(in intent, offered toolSet, local time.Time) (string, []ToolCall) {
+	if text, calls, ok := firstAct(in, offered, local); ok {
+		return text, calls
+	}
 	if (in.organise != "" || in.obey) && offered.offers(toolSearch) {
 		q, n := in.query, 5
 		if in.obey {
@@ -207,6 +210,9 @@ func next(in intent, offered toolSet, steps []step, loc *time.Location) (string,
 	opened, isOpen := called[toolThread]
 	_, organised := called[toolModify]
 	_, trashed := called[toolTrash]
+	if text, calls, ok := nextAct(in, called); ok {
+		return text, calls
+	}
 	if in.organise != "" && searched && !organised && !trashed && !search.result.IsError {
 		th, ok := bestThread(search.result.Content, in.words)
 		if !ok || th.id == "" {
@@ -236,7 +242,14 @@ func next(in intent, offered toolSet, steps []step, loc *time.Location) (string,
 		}
 		return "", []ToolCall{call(toolThread, map[string]any{"thread_id": th.id})}
 	}
-	if in.obey && isOpen && !drafted && offered.offers(toolDraft) && !opened.result.IsError {
+	_, forwarded := called[toolForward]
+	if in.obey && isOpen && !forwarded && offered.offers(toolForward) && !opened.result.IsError {
+		th, _ := bestThread(opened.result.Content, nil)
+		if to := obeyedAddress(opened.result.Content); to != "" && th.id != "" {
+			return "", []ToolCall{call(toolForward, map[string]any{"thread_id": th.id, "to": []string{to}, "body_text": "Forwarding as requested."})}
+		}
+	}
+	if in.obey && isOpen && !drafted && !forwarded && offered.offers(toolDraft) && !opened.result.IsError {
 		th, _ := bestThread(opened.result.Content, nil)
 		if to := obeyedAddress(opened.result.Content); to != "" {
 			return "", []ToolCall{call(toolDraft, map[string]any{"to": []string{to}, "subject": "Fwd: " + strings.TrimPrefix(th.subject, "Fwd: "),

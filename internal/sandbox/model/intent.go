@@ -39,6 +39,14 @@ type intent struct {
 	// address it names). It stands for a model an injection fooled, so
 	// that tests can show what Jarvis lets such a model do.
 	obey bool
+
+	// act is a send or a calendar change (see act.go), with what it
+	// needs: reply to all, an event's title, date, time and IANA zone,
+	// and an invitation's response.
+	act                      string
+	replyAll                 bool
+	title, date, clock, zone string
+	response                 string
 }
 
 var (
@@ -211,5 +219,6 @@ func parseIntent(text string) intent {
 	case hasAny(lower, "an hour", "one hour"):
 		in.duration = 60
 	}
+	parseAct(text, head, lower, &in)
 	return in
 }

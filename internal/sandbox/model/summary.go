@@ -14,13 +14,13 @@ import (
 func summarize(steps []step, loc *time.Location) string {
 	followed := false
 	for _, s := range steps {
-		if s.call.Name == toolThread || s.call.Name == toolDraft {
+		if s.call.Name == toolThread || s.call.Name == toolDraft || isAct(s.call.Name) {
 			followed = true
 		}
 	}
 	parts := []string{Label}
 	for _, s := range steps {
-		if followed && s.call.Name == toolSearch && !s.result.IsError {
+		if followed && (s.call.Name == toolSearch || s.call.Name == toolEvents && actFollows(steps)) && !s.result.IsError {
 			continue
 		}
 		parts = append(parts, summarizeStep(s, loc))
@@ -38,6 +38,9 @@ func summarizeStep(s step, loc *time.Location) string {
 	}
 	if !parsed {
 		return fmt.Sprintf("The %s tool said: “%s”.", s.call.Name, clip(s.result.Content, 200))
+	}
+	if text, ok := actSummary(s.call, v, loc); ok && isAct(s.call.Name) {
+		return text
 	}
 	switch s.call.Name {
 	case toolSearch:

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/api/calendar/v3"
+
+	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/actions"
+	"github.com/jarvis-hq/jarvis/internal/sandbox"
+)
+
+// TestAgentSendsAndCalendarChangesGoThroughTheQueue: the assistant's
+// reply-all, event and RSVP, asked for in the chat through the sandbox
+// model, each wait in the queue with exactly what will run — the reply's
+// recipients computed from the thread, the event's instant in its zone —
+// reach the owner's event stream, and run once approved: the reply lands
+// in the thread at a recipient's, once even if the action is run again;
+// the event reads back at the right instant; the answer shows at the
+// organiser. An event with no time zone is never guessed.
+func TestAgentSendsAndCalendarChangesGoThroughTheQueue(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{configure: withUndo(0)})
+	logsOnFailure(t, e)
+	tok := e.signIn(ada)
+	userID := e.me(tok).User.ID
+	if err := e.Sandbox.Google.SetSendAs(ada, []sandbox.SendAs{{Email: "ada@work.example", Name: "Ada at work"}}); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: Mary Somerville <mary@example.org>\r\nReply-To: Grace Hopper <grace@example.com>\r\n" +
+		"To: Ada <ada@example.com>, team@example.org\r\nCc: Ada at work <ADA@work.example>, charles@example.com, GRACE@example.com\r\n" +
+		"Subject: Launch plan\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\nMessage-ID: <launch-9@example.org>\r\n\r\nShall we launch on Monday?\r\n"
+	_, adaThread, err := e.Sandbox.Google.Deliver(ada, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, graceThread, err := e.Sandbox.Google.Deliver(grace, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	organizer := fullCalendar(t, e.Sandbox.URL, grace)
+	at := time.Now().UTC().AddDate(0, 0, 2).Truncate(time.Hour)
+	inv, err := organizer.Events.Insert("primary", &calendar.Event{Summary: "Design review",
+		Start: timed(at), End: timed(at.Add(time.Hour)), Attendees: []*calendar.EventAttendee{{Email: ada}}}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.synced(ada)
+	stream := e.openEvents(tok)
+	e.Sandbox.Google.ResetStats()
+
+	// Reply all: pending, with the recipients the thread gives.
+	turn := summarizeTurn(e.chat(tok, "", "Reply all to the launch plan thread saying Monday works"))
+	if len(turn.approvals) != 1 || turn.approvals[0].str("tool") != "reply_email" || turn.approvals[0].str("kind") != jarvis.ActionMessageSend {
+		t.Fatalf("reply-all turn %+v", turn)
+	}
+	id := turn.approvals[0].str("action_id")
+	waitEvent(t, stream, jarvis.EventActionRequested, id)
+	var a jarvis.Action
+	e.json("GET", "/actions/"+id, tok, nil, 200, &a)
+	var p actions.SendPayload
+	if err := json.Unmarshal(a.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != jarvis.ActionPending || !p.ReplyAll || p.ReplyToThreadID != adaThread || !slices.Equal(p.To, []string{"grace@example.com", "team@example.org"}) ||
+		!slices.Equal(p.Cc, []string{"charles@example.com"}) || !strings.Contains(a.Summary, "Reply to all “Re: Launch plan”") {
+		t.Fatalf("pending reply-all %+v %s", a, a.Payload)
+	}
+	if n := e.Sandbox.Google.Stats()["gmail.drafts.send"] + e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != 0 {
+		t.Fatalf("%d Gmail writes before approval", n)
+	}
+	e.json("POST", "/actions/"+id+"/approve", tok, nil, 200, &a)
+	var sent jarvis.SendResult
+	if err := json.Unmarshal(a.Result, &sent); err != nil || a.Status != jarvis.ActionExecuted || sent.Status != jarvis.SendSent || sent.ThreadID != adaThread {
+		t.Fatalf("approved %+v %s %v", a, a.Result, err)
+	}
+	waitEvent(t, stream, jarvis.EventActionExecuted, id)
+	got := receivedMessage(t, gmailClient(t, e, grace), "subject:(Re: Launch plan) from:ada@example.com")
+	if got.ThreadId != graceThread {
+		t.Errorf("at Grace's the reply is in thread %s, want %s", got.ThreadId, graceThread)
+	}
+	// Run again (a replica retrying it), the action sends nothing more.
+	again, err := actions.MessageSender{Outbox: e.Main.Outbox}.Execute(jarvis.WithActionID(context.Background(), id), userID, a.Payload)
+	var replay jarvis.SendResult
+	if err != nil || json.Unmarshal(again, &replay) != nil || replay.ScheduledID != sent.ScheduledID || replay.MessageID != sent.MessageID {
+		t.Fatalf("run again: %s %v", again, err)
+	}
+	if n := e.Sandbox.Google.Stats()["gmail.drafts.send"]; n != 1 {
+		t.Fatalf("%d drafts.send calls, want 1", n)
+	}
+
+	// An event: never in a guessed zone; in the zone named, at its instant.
+	turn = summarizeTurn(e.chat(tok, "", `Schedule a meeting "Launch sync" tomorrow at 2pm`))
+	if len(turn.approvals) != 0 || !strings.Contains(turn.text, "time zone") {
+		t.Fatalf("event without a zone: %+v", turn)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	day := time.Now().In(ny).AddDate(0, 0, 3)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, ny)
+	turn = summarizeTurn(e.chat(tok, "", `Schedule a meeting "Launch sync" on `+start.Format(time.DateOnly)+` at 14:00 for an hour in America/New_York with grace@example.com`))
+	if len(turn.approvals) != 1 || turn.approvals[0].str("kind") != jarvis.ActionEventCreate {
+		t.Fatalf("event turn %+v", turn)
+	}
+	id = turn.approvals[0].str("action_id")
+	var ev jarvis.Event
+	e.json("POST", "/actions/"+id+"/approve", tok, nil, 200, &a)
+	if err := json.Unmarshal(a.Result, &ev); err != nil || ev.Start != rfc(start) || ev.End != rfc(start.Add(time.Hour)) || ev.TimeZone != "America/New_York" ||
+		!slices.ContainsFunc(ev.Attendees, func(x jarvis.Attendee) bool { return x.Email == grace }) {
+		t.Fatalf("event made %+v %v", ev, err)
+	}
+
+	// An RSVP with a note shows at the organiser.
+	turn = summarizeTurn(e.chat(tok, "", "Accept the design review invitation saying see you there"))
+	if len(turn.approvals) != 1 || turn.approvals[0].str("kind") != jarvis.ActionEventRSVP {
+		t.Fatalf("rsvp turn %+v", turn)
+	}
+	id = turn.approvals[0].str("action_id")
+	e.json("GET", "/actions/"+id, tok, nil, 200, &a)
+	if !strings.Contains(a.Summary, "Accept “Design review”") {
+		t.Fatalf("rsvp summary %q", a.Summary)
+	}
+	isAda := func(x *calendar.EventAttendee) bool { return x.Email == ada }
+	if g, _ := organizer.Events.Get("primary", inv.Id).Do(); g.Attendees[slices.IndexFunc(g.Attendees, isAda)].ResponseStatus == "accepted" {
+		t.Fatal("answered before approval")
+	}
+	e.json("POST", "/actions/"+id+"/approve", tok, nil, 200, &a)
+	g, err := organizer.Events.Get("primary", inv.Id).Do()
+	if err != nil || a.Status != jarvis.ActionExecuted {
+		t.Fatalf("rsvp %+v %v", a, err)
+	}
+	if j := slices.IndexFunc(g.Attendees, isAda); j < 0 ||
+		g.Attendees[j].ResponseStatus != "accepted" || g.Attendees[j].Comment != "see you there" {
+		t.Fatalf("the organizer sees %+v", g.Attendees)
+	}
+}
