@@ -55,9 +55,9 @@ func TestActs(t *testing.T) {
 		{"event_id":"e2","summary":"Budget review","start":"2026-12-10T19:00:00Z","time_zone":"America/New_York"}]}</untrusted_content>`
 	for text, want := range map[string]wantCall{
 		"Accept the Budget review invitation saying see you there": {toolRSVP, `{"event_id":"e2","response":"accepted","comment":"see you there"}`},
-		"Decline the standup meeting":                               {toolRSVP, `{"event_id":"e1","response":"declined"}`},
-		"Cancel the budget review meeting":                          {toolCancel, `{"event_id":"e2","send_updates":"all"}`},
-		"Move the budget review meeting to 15:30":                   {toolUpdate, `{"event_id":"e2","start":"2026-12-10T15:30","time_zone":"America/New_York"}`},
+		"Decline the standup meeting":                              {toolRSVP, `{"event_id":"e1","response":"declined"}`},
+		"Cancel the budget review meeting":                         {toolCancel, `{"event_id":"e2","send_updates":"all"}`},
+		"Move the budget review meeting to 15:30":                  {toolUpdate, `{"event_id":"e2","start":"2026-12-10T15:30","time_zone":"America/New_York"}`},
 	} {
 		req := conversation(text, list, events)
 		req.Tools = actTools
