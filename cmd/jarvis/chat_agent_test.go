@@ -232,7 +232,7 @@ func TestForbiddenToolsAreRefused(t *testing.T) {
 		e.Sandbox.Google.ResetStats()
 		e.Sandbox.Model.Script(
 			model.Turn{ToolCalls: []model.ToolCall{
-				{Name: "send_email", Arguments: `{"to":["x@evil.example"],"body":"hi"}`},
+				{Name: "send_without_approval", Arguments: `{"to":["x@evil.example"],"body":"hi"}`},
 				{Name: "delete_thread", Arguments: `{"thread_id":"abc"}`},
 				{Name: "approve_draft", Arguments: `{"approval_id":"x"}`},
 				{Name: "search_threads", Arguments: `{"query":"in:inbox","max_results":100}`},
