@@ -7,6 +7,7 @@ import { describeConnectError } from '@/lib/errors';
 import { missingFeatures } from '@/lib/permissions';
 import type { GoogleAccount } from '@/lib/types';
 import { ConnectButton } from './AccountSwitcher';
+import { ConnectedApps } from './ConnectedApps';
 import { PolicyForm } from './PolicyForm';
 import { useSession } from './Session';
 import { ErrorNotice } from './States';
@@ -172,6 +173,7 @@ export function SettingsPage() {
         <h2 id="policy">What agents may do</h2>
         <PolicyForm />
       </section>
+      <ConnectedApps />
     </>
   );
 }
