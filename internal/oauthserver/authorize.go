@@ -186,6 +186,7 @@ func (s *Server) Decide(ctx context.Context, userID, id string, d jarvis.MCPCons
 	if err != nil {
 		return "", err
 	}
+	s.touched.Delete(userID + "\x00" + r.ClientID) // a new consent's first use is recorded
 	audit.Action, audit.Outcome = jarvis.AuditOAuthConsentGranted, jarvis.OutcomeSuccess
 	audit.Metadata["scopes"], audit.Metadata["accounts"], audit.Metadata["consent_id"], audit.Metadata["grant_id"] = scopes, accounts, consentID, code.ID
 	s.audit(ctx, userID, audit)

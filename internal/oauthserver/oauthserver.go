@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,6 +82,10 @@ type Server struct {
 	resource string
 	log      *slog.Logger
 	clients  *clientResolver
+	// touched remembers when this process last recorded each grant's use
+	// (user and client), so that a busy client costs one write a minute,
+	// not one per call.
+	touched sync.Map
 }
 
 var _ jarvis.MCPTokenVerifier = (*Server)(nil)
@@ -186,11 +191,22 @@ func (s *Server) VerifyMCPToken(ctx context.Context, raw string) (*jarvis.MCPGra
 	if t.Kind != KindAccess || !t.RevokedAt.IsZero() || !now.Before(t.ExpiresAt) || t.Resource != s.resource {
 		return nil, errBadToken
 	}
-	if err := s.cfg.Store.TouchOAuthConsent(ctx, t.UserID, t.ClientID, now); err != nil {
-		s.log.WarnContext(ctx, "record connected app use", "err", err)
-	}
+	s.touch(ctx, t.UserID, t.ClientID, now)
 	return &jarvis.MCPGrant{UserID: t.UserID, ClientID: t.ClientID, ClientName: t.ClientName, TokenID: t.ID,
 		Scopes: t.Scopes, Accounts: t.Accounts, ExpiresAt: t.ExpiresAt}, nil
+}
+
+// touch records that the client used the user's grant, at most once a
+// minute per process (the store skips a write within the minute too).
+func (s *Server) touch(ctx context.Context, userID, clientID string, now time.Time) {
+	key := userID + "\x00" + clientID
+	if last, ok := s.touched.Load(key); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	s.touched.Store(key, now)
+	if err := s.cfg.Store.TouchOAuthConsent(ctx, userID, clientID, now); err != nil {
+		s.log.WarnContext(ctx, "record connected app use", "err", err)
+	}
 }
 
 // ConnectedApps lists the user's connected apps, the latest first.

@@ -451,3 +451,62 @@ func TestMetadataDocumentOnAPrivateAddress(t *testing.T) {
 		}
 	}
 }
+
+// A metadata document is cached as its Cache-Control says, refused past
+// 64 KiB, and never fetched through a redirect.
+func TestMetadataDocumentFetch(t *testing.T) {
+	f := setup(t, sqldb.SQLite)
+	fetches := map[string]int{}
+	var base string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches[r.URL.Path]++
+		doc := map[string]any{"client_id": base + r.URL.Path, "client_name": "C", "redirect_uris": []string{f.redirect}}
+		switch r.URL.Path {
+		case "/cached.json":
+			w.Header().Set("Cache-Control", "public, max-age=600")
+		case "/nostore.json":
+			w.Header().Set("Cache-Control", "no-store")
+		case "/big.json":
+			doc["padding"] = strings.Repeat("x", 65<<10)
+		case "/moved.json":
+			http.Redirect(w, r, "/cached.json", http.StatusFound)
+			return
+		case "/secret.json":
+			doc["token_endpoint_auth_method"] = "client_secret_basic"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(doc)
+	}))
+	defer srv.Close()
+	base = srv.URL
+	ctx := context.Background()
+	authorize := func(path string) error {
+		_, _, err := f.s.Authorize(ctx, f.query(func(q url.Values) { q.Set("client_id", base+path) }))
+		return err
+	}
+	for range 3 {
+		if err := authorize("/cached.json"); err != nil {
+			t.Fatal(err)
+		}
+		if err := authorize("/nostore.json"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fetches["/cached.json"] != 1 || fetches["/nostore.json"] != 3 {
+		t.Fatalf("fetches %v: max-age is one fetch, no-store one per request", fetches)
+	}
+	for _, p := range []string{"/big.json", "/moved.json", "/secret.json"} {
+		if err := authorize(p); !jarvis.IsCode(err, jarvis.EINVALID) {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if fetches["/cached.json"] != 1 {
+		t.Fatal("a redirect was followed")
+	}
+	for cc, want := range map[string]time.Duration{"": 5 * time.Minute, "max-age=60": time.Minute, "max-age=999999": 24 * time.Hour,
+		"no-cache": 0, "private, no-store": 0, "max-age=0": 0, "max-age=x": 0} {
+		if got := oauthserver.CacheTTL(cc); got != want {
+			t.Errorf("CacheTTL(%q) = %v, want %v", cc, got, want)
+		}
+	}
+}

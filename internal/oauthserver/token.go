@@ -285,9 +285,7 @@ func (s *Server) refresh(ctx context.Context, cid, raw, scope string) (*tokenRes
 	} else if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.TouchOAuthConsent(ctx, t.UserID, t.ClientID, now); err != nil {
-		s.log.WarnContext(ctx, "record connected app use", "err", err)
-	}
+	s.touch(ctx, t.UserID, t.ClientID, now)
 	s.audit(ctx, t.UserID, jarvis.AuditEntry{Action: jarvis.AuditOAuthTokenRefreshed, TargetType: "oauth_client",
 		TargetID: t.ClientID, Outcome: jarvis.OutcomeSuccess,
 		Metadata: map[string]any{"client_id": t.ClientID, "grant_id": t.FamilyID, "token_id": access.ID, "scopes": scopes}})

@@ -1,0 +1,4 @@
+package oauthserver
+
+// CacheTTL is cacheTTL, for the tests.
+var CacheTTL = cacheTTL
