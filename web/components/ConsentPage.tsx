@@ -35,8 +35,9 @@ export function ConsentPage() {
       <>
         <h1>Connect an app</h1>
         <div className="notice notice-error" role="alert">
+          {/* Only Jarvis's own words: text from the address bar could be anyone's. */}
           <p>{refused ? consentErrorText(refused) : 'There is no request to answer here.'}</p>
-          {params.get('error_description') && <p className="small">{params.get('error_description')}</p>}
+          <p className="muted small">Jarvis did not send your browser back to the app. Start connecting it again from the app.</p>
         </div>
       </>
     );
