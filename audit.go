@@ -73,6 +73,9 @@ const (
 	AuditOAuthTokenRevoked     = "oauth.token_revoked"
 	AuditOAuthTokenReuse       = "oauth.token_reuse_detected"
 	AuditOAuthAppRevoked       = "oauth.app_revoked"
+	AuditMCPToolCall           = "mcp.tool.call"
+	AuditPersonalTokenCreated  = "mcp.personal_token.created"
+	AuditPersonalTokenRevoked  = "mcp.personal_token.revoked"
 )
 
 // AuditActions lists every audit action above, for filters: the API
@@ -94,6 +97,7 @@ var AuditActions = []string{
 	AuditActionRequested, AuditActionApproved, AuditActionRejected, AuditActionExpired, AuditActionExecuted, AuditActionFailed, AuditPolicyUpdated,
 	AuditOAuthClientRegistered, AuditOAuthConsentGranted, AuditOAuthConsentDenied, AuditOAuthTokenIssued, AuditOAuthTokenRefreshed,
 	AuditOAuthTokenRevoked, AuditOAuthTokenReuse, AuditOAuthAppRevoked,
+	AuditMCPToolCall, AuditPersonalTokenCreated, AuditPersonalTokenRevoked,
 }
 
 // Audit outcomes.

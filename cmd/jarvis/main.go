@@ -23,6 +23,7 @@ Commands:
   keys       generate [--id ID] | rotate
   sandbox    run the local Google (OAuth, Gmail, Calendar) and sandbox model on their own
   chat       talk to a running Jarvis from the terminal
+  mcp        --stdio: serve MCP on stdin/stdout for a local client, with a running Jarvis's tools (JARVIS_URL, JARVIS_TOKEN)
   version    print the version
 
 Configuration comes from the environment (see .env.example); every option
@@ -92,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSandbox(ctx, rest, stdout, stderr, lookup)
 	case "chat":
 		return runChat(ctx, rest, stdin, stdout, stderr, lookup)
+	case "mcp":
+		return runMCP(ctx, rest, stdin, stdout, stderr, lookup)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "-h", "--help":

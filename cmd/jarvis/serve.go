@@ -239,6 +239,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.wireGoogle(ctx, &deps, integrations, recorder); err != nil {
 		return err
 	}
+	if err := m.wireMCP(&deps, integrations, recorder); err != nil {
+		return err
+	}
 	if err := m.wireChat(ctx, &deps, recorder); err != nil {
 		return err
 	}

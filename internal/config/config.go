@@ -69,6 +69,10 @@ type Config struct {
 	// ApprovalTTL is how long a chat proposal waits for the user's decision.
 	ApprovalTTL time.Duration
 
+	// MCPAllowedOrigins are browser origins, besides the public URL's, that
+	// may call /mcp.
+	MCPAllowedOrigins []string
+
 	// SendUndo is the undo window: a send without send_at goes this long
 	// after it is asked for, and can be cancelled until then (0: at once).
 	SendUndo time.Duration
@@ -188,6 +192,8 @@ var Options = []Option{
 		}},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
+	{Env: "JARVIS_MCP_ALLOWED_ORIGINS", Flag: "mcp-allowed-origins", Help: "Comma list of browser origins (https://app.example.com), besides JARVIS_PUBLIC_URL's, whose pages may call /mcp. Requests without an Origin header (desktop and IDE clients) are not affected.",
+		set: func(c *Config, v string) error { c.MCPAllowedOrigins = splitLower(v); return nil }},
 	{Env: "JARVIS_SEND_UNDO_SECONDS", Flag: "send-undo-seconds", Default: "10", Help: "The undo window of a send, in seconds: a message sent without send_at goes this long after it is asked for, and DELETE /gmail/scheduled/{id} cancels it until then. 0 sends at once; at most 600.",
 		set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

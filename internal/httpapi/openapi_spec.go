@@ -38,8 +38,9 @@ type operation struct {
 	resp                       any    // success body type, JSON; nil for none
 	media                      string // success media type when not JSON
 	errors                     []int
-	headers                    []string // request headers it reads
-	upload                     bool     // body also as multipart/form-data: the JSON in "draft", files in "attachments"
+	headers                    []string       // request headers it reads
+	upload                     bool           // body also as multipart/form-data: the JSON in "draft", files in "attachments"
+	also                       map[int]string // other success statuses, with what they mean
 }
 
 func q(name, typ, desc string) param { return param{name: name, in: "query", typ: typ, desc: desc} }
@@ -264,6 +265,9 @@ func buildSpec() map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(typeName(op.resp), op.resp)}}
 		}
 		responses[strconv.Itoa(op.ok)] = ok
+		for c, desc := range op.also {
+			responses[strconv.Itoa(c)] = map[string]any{"description": desc}
+		}
 		for _, c := range append(op.errors, serverErrs(op)...) {
 			if c >= 300 && c < 400 {
 				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c) + ": a redirect"}

@@ -82,6 +82,10 @@ type Deps struct {
 	// (nil: their routes answer 503).
 	Actions  jarvis.ActionService
 	Policies jarvis.PolicyService
+	// MCP serves /mcp (nil: 503) and PersonalTokens the Settings routes
+	// of the tokens local MCP clients use (nil: 503).
+	MCP            http.Handler
+	PersonalTokens jarvis.PersonalTokenService
 	// Outbox sends mail, held until its time (nil: the sending routes
 	// answer 503).
 	Outbox jarvis.Outbox
@@ -214,6 +218,7 @@ func (s *Server) registerRoutes() {
 	s.registerChatRoutes()
 	s.registerActionRoutes()
 	s.registerOAuthRoutes()
+	s.registerMCPRoutes()
 
 	notFound := apiHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, jarvis.Errorf(jarvis.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
@@ -230,7 +235,7 @@ func (s *Server) registerRoutes() {
 }
 
 // apiPrefixes are the first path segments that belong to the API.
-var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/livez/", "/readyz/", "/invitations/", "/actions/", "/settings/policy"}
+var apiPrefixes = []string{"/accounts/", "/auth/", "/gmail/", "/calendar/", "/orgs/", "/chat", "/conversations", "/me/", "/health/", "/ready/", "/livez/", "/readyz/", "/invitations/", "/actions/", "/settings/policy", "/settings/tokens"}
 
 func isAPIPath(p string) bool {
 	for _, pre := range apiPrefixes {

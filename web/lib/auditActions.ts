@@ -18,6 +18,7 @@ export const auditActions: readonly string[] = [
   'action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed', 'policy.updated',
   'oauth.client_registered', 'oauth.consent_granted', 'oauth.consent_denied', 'oauth.token_issued', 'oauth.token_refreshed',
   'oauth.token_revoked', 'oauth.token_reuse_detected', 'oauth.app_revoked',
+  'mcp.tool.call', 'mcp.personal_token.created', 'mcp.personal_token.revoked',
 ];
 
 /** filterActions returns the known actions and any others seen in entries, sorted. */

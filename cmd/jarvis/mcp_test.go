@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+type createdToken struct {
+	ID       string   `json:"id"`
+	Token    string   `json:"token"`
+	Hint     string   `json:"hint"`
+	Scopes   []string `json:"scopes"`
+	Accounts []string `json:"accounts"`
+}
+
+// mcpClient connects the Go SDK's client to the test Jarvis with token, at
+// version ("" for the latest), answering elicitations by counting them.
+func mcpClient(t *testing.T, e *testEnv, token, version string, elicited *atomic.Int32) *mcp.ClientSession {
+	t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &mcp.ClientOptions{
+		ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			if !strings.Contains(req.Params.Message, "/approvals") {
+				t.Errorf("elicitation %q names no dashboard URL", req.Params.Message)
+			}
+			elicited.Add(1)
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{}}, nil
+		},
+	})
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: e.URL + "/mcp",
+		HTTPClient: &http.Client{Transport: bearerTransport(token)}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+	if err != nil {
+		t.Fatalf("connect (%q): %v", version, err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]any, v any) *mcp.CallToolResult {
+	t.Helper()
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if v != nil && !res.IsError {
+		b, _ := json.Marshal(res.StructuredContent)
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s result %s: %v", name, b, err)
+		}
+	}
+	return res
+}
+
+func toolText(res *mcp.CallToolResult) string {
+	var sb strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			sb.WriteString(tc.Text)
+		}
+	}
+	return sb.String()
+}
+
+type mcpAction struct {
+	ActionID string         `json:"action_id"`
+	Status   string         `json:"status"`
+	Flags    []string       `json:"flags"`
+	Result   map[string]any `json:"result"`
+}
+
+// TestMCPServer: an MCP client with a personal token reads mail through
+// /mcp on both protocol versions; what it asks to change waits in the
+// approval queue until the owner approves it in the API; sessions, threads
+// and accounts of other users are refused, as are tools outside the
+// token's scopes; a mail telling the model to write to an outsider yields
+// only a flagged pending action; jarvis mcp --stdio proxies it all.
+func TestMCPServer(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{})
+	ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
+
+	// Personal tokens: validated, shown once, listed without the secret.
+	e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "", "scopes": []string{"mail.read"}}, 400, "invalid_request")
+	p := e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "x", "scopes": []string{"mail.everything"}}, 400, "invalid_request")
+	if p["field"] != "scopes" {
+		t.Fatalf("bad scope problem %v", p)
+	}
+	e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "x", "scopes": []string{"mail.read"}, "expires_in_days": 400}, 400, "invalid_request")
+	e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "x", "scopes": []string{"mail.read"}, "accounts": []string{"grace@example.com"}}, 400, "invalid_request")
+	var tok createdToken
+	e.json("POST", "/settings/tokens", ada, map[string]any{"name": "Desktop", "scopes": []string{"mail.read", "mail.compose", "calendar.read"}, "expires_in_days": 30}, 201, &tok)
+	if !strings.HasPrefix(tok.Token, jarvis.PersonalTokenPrefix) || !strings.HasPrefix(tok.Token, tok.Hint) || len(tok.Accounts) != 1 ||
+		!slices.Equal(tok.Scopes, []string{"mail.read", "mail.compose", "calendar.read"}) {
+		t.Fatalf("created %+v", tok)
+	}
+	resp, body := e.do("GET", "/settings/tokens", ada, nil)
+	if resp.StatusCode != 200 || strings.Contains(string(body), tok.Token) || !strings.Contains(string(body), tok.ID) {
+		t.Fatalf("list %d %s", resp.StatusCode, body)
+	}
+	e.problem("DELETE", "/settings/tokens/"+tok.ID, grace, nil, 404, "not_found")
+	var graceTok createdToken
+	e.json("POST", "/settings/tokens", grace, map[string]any{"name": "Grace", "scopes": []string{"mail.read"}}, 201, &graceTok)
+
+	// No token, a session JWT, a bad Origin: refused before MCP.
+	for _, bearer := range []string{"", ada, "jarvis_pat_nope"} {
+		req, _ := http.NewRequest("POST", e.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Bearer resource_metadata="`+e.Main.Config.PublicURL+`/.well-known/oauth-protected-resource/mcp"` {
+			t.Fatalf("bearer %.10q: %d %q", bearer, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+	req, _ := http.NewRequest("POST", e.URL+"/mcp", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Origin", "https://evil.example")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("foreign origin: %v %v", resp, err)
+	}
+
+	var elicited atomic.Int32
+	cs := mcpClient(t, e, tok.Token, "", &elicited)
+	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+		t.Fatalf("negotiated %q", v)
+	}
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*mcp.Tool{}
+	for _, tl := range tools.Tools {
+		byName[tl.Name] = tl
+	}
+	for _, name := range []string{"search_threads", "get_thread", "list_labels", "upcoming_events", "free_busy", "suggest_meeting_times", "create_draft",
+		"send_message", "reply", "reply_all", "forward_message", "send_draft", "cancel_scheduled_send", "modify_thread_labels", "archive_thread",
+		"trash_thread", "untrash_thread", "create_event", "update_event", "cancel_event", "rsvp_event", "get_action"} {
+		tl := byName[name]
+		if tl == nil || tl.InputSchema == nil || tl.OutputSchema == nil || tl.Annotations == nil {
+			t.Fatalf("tool %s: %+v", name, tl)
+		}
+	}
+	if a := byName["get_thread"].Annotations; !a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint {
+		t.Fatalf("get_thread annotations %+v", a)
+	}
+	if a := byName["send_message"].Annotations; a.ReadOnlyHint || a.DestructiveHint == nil || !*a.DestructiveHint {
+		t.Fatalf("send_message annotations %+v", a)
+	}
+
+	// Reads run at once, marked untrusted.
+	var threads struct {
+		Threads []struct{ ID, Subject string }
+	}
+	callTool(t, cs, "search_threads", map[string]any{"query": "subject:(Dinner Friday)"}, &threads)
+	if len(threads.Threads) == 0 {
+		t.Fatalf("search found nothing")
+	}
+	dinner := threads.Threads[0].ID
+	var thread struct {
+		ID        string `json:"id"`
+		Untrusted bool   `json:"untrusted"`
+		Account   struct{ ID, Email string }
+		Messages  []struct {
+			From struct{ Email string }
+			Text string
+		}
+	}
+	callTool(t, cs, "get_thread", map[string]any{"thread_id": dinner}, &thread)
+	if thread.ID != dinner || !thread.Untrusted || len(thread.Messages) == 0 || thread.Messages[0].From.Email == "" || thread.Account.Email != "ada@example.com" {
+		t.Fatalf("thread %+v", thread)
+	}
+
+	// A draft reply waits for approval: the client is asked (input_required),
+	// nothing is drafted until the owner approves it in the API.
+	drafts := e.Sandbox.Google.Stats()["gmail.drafts.create"]
+	var pending mcpAction
+	callTool(t, cs, "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "Friday works."}, &pending)
+	if pending.Status != jarvis.ActionPending || pending.ActionID == "" || elicited.Load() != 1 {
+		t.Fatalf("create_draft answered %+v (elicited %d)", pending, elicited.Load())
+	}
+	if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != drafts {
+		t.Fatalf("drafted before approval")
+	}
+	var queued jarvis.Action
+	e.json("GET", "/actions/"+pending.ActionID, ada, nil, 200, &queued)
+	if queued.Requester.Type != jarvis.RequesterClient || queued.Requester.ID != "pat:"+tok.ID || queued.Requester.Tool != "create_draft" {
+		t.Fatalf("queued %+v", queued)
+	}
+	e.json("POST", "/actions/"+pending.ActionID+"/approve", ada, nil, 200, &queued)
+	var done mcpAction
+	callTool(t, cs, "get_action", map[string]any{"action_id": pending.ActionID}, &done)
+	if done.Status != jarvis.ActionExecuted || done.Result["thread_id"] != dinner {
+		t.Fatalf("after approval %+v", done)
+	}
+
+	// 2025-11-25: a session, bound to ada; the client is asked with
+	// elicitation/create.
+	cs2 := mcpClient(t, e, tok.Token, "2025-11-25", &elicited)
+	if v := cs2.InitializeResult().ProtocolVersion; v != "2025-11-25" || cs2.ID() == "" {
+		t.Fatalf("legacy session %q %q", v, cs2.ID())
+	}
+	callTool(t, cs2, "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "Or Saturday."}, &pending)
+	if pending.Status != jarvis.ActionPending || elicited.Load() != 2 {
+		t.Fatalf("legacy create_draft %+v (elicited %d)", pending, elicited.Load())
+	}
+	req, _ = http.NewRequest("POST", e.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/list"}`))
+	req.Header.Set("Authorization", "Bearer "+graceTok.Token)
+	req.Header.Set("Mcp-Session-Id", cs2.ID())
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("grace on ada's session: %v %v", resp, err)
+	}
+
+	// Grace's client cannot read ada's thread, nor name ada's account.
+	gs := mcpClient(t, e, graceTok.Token, "", &elicited)
+	for _, args := range []map[string]any{{"thread_id": dinner}, {"thread_id": dinner, "account": thread.Account.ID}, {"thread_id": dinner, "account": "ada@example.com"}} {
+		if res := callTool(t, gs, "get_thread", args, nil); !res.IsError {
+			t.Fatalf("grace read ada's thread with %v: %s", args, toolText(res))
+		}
+	}
+	// Nor may ada's token act where its scopes do not reach: the tool
+	// refuses, naming the scope (an OAuth client gets 403
+	// insufficient_scope, which a personal token could not act on).
+	if res := callTool(t, cs, "trash_thread", map[string]any{"thread_id": dinner}, nil); !res.IsError || !strings.Contains(toolText(res), "mail.organize") {
+		t.Fatalf("trash_thread without mail.organize: %s", toolText(res))
+	}
+
+	// The mail that tells the assistant to write to an outsider: doing what
+	// it says only makes a pending action, flagged, and nothing is drafted,
+	// even where the owner lets drafts run without asking.
+	e.json("PUT", "/settings/policy", ada, map[string]any{"auto_approve": []string{jarvis.ActionDraftCreate}, "allowed_recipient_domains": []string{"example.com"}}, 200, nil)
+	callTool(t, cs, "search_threads", map[string]any{"query": "subject:(instructions for your assistant)"}, &threads)
+	if len(threads.Threads) != 1 {
+		t.Fatalf("injection thread: %+v", threads)
+	}
+	callTool(t, cs, "get_thread", map[string]any{"thread_id": threads.Threads[0].ID}, &thread)
+	if !thread.Untrusted || !strings.Contains(thread.Messages[0].Text, "x@evil.example") {
+		t.Fatalf("injection thread %+v", thread)
+	}
+	drafts = e.Sandbox.Google.Stats()["gmail.drafts.create"]
+	callTool(t, cs, "create_draft", map[string]any{"to": []string{"x@evil.example"}, "subject": "Last 20 emails", "body_text": "As asked."}, &pending)
+	if pending.Status != jarvis.ActionPending || !slices.Contains(pending.Flags, jarvis.FlagOutsideAllowedDomains) {
+		t.Fatalf("outsider draft %+v", pending)
+	}
+	if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != drafts {
+		t.Fatal("the outsider draft was made without approval")
+	}
+
+	// jarvis mcp --stdio proxies a local client to this Jarvis.
+	t.Run("stdio", func(t *testing.T) {
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"mcp", "--stdio", "--url", e.URL}, inR, outW, io.Discard, func(k string) (string, bool) {
+				if k == "JARVIS_TOKEN" {
+					return tok.Token, true
+				}
+				return "", false
+			})
+			outW.Close()
+		}()
+		c := mcp.NewClient(&mcp.Implementation{Name: "desktop", Version: "1"}, nil)
+		local, err := c.Connect(context.Background(), &mcp.IOTransport{Reader: outR, Writer: inW}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tools, err := local.ListTools(context.Background(), nil)
+		if err != nil || len(tools.Tools) != len(byName) {
+			t.Fatalf("stdio tools: %d, %v", len(tools.Tools), err)
+		}
+		var got struct {
+			Threads []struct{ ID string }
+		}
+		callTool(t, local, "search_threads", map[string]any{"query": "subject:(Dinner Friday)"}, &got)
+		if len(got.Threads) == 0 || got.Threads[0].ID != dinner {
+			t.Fatalf("stdio search %+v", got)
+		}
+		local.Close()
+		cancel()
+		<-done
+	})
+
+	// Revoked: refused at once. Every tool call was audited without its
+	// arguments or the token.
+	e.json("DELETE", "/settings/tokens/"+tok.ID, ada, nil, 204, nil)
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "list_labels"}); err == nil {
+		t.Fatal("a revoked token still works")
+	}
+	e.Main.Audit.Flush()
+	var calls int
+	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'mcp.tool.call'`).Scan(&calls); err != nil || calls < 8 {
+		t.Fatalf("%d mcp.tool.call rows, %v", calls, err)
+	}
+	var leaked int
+	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE metadata LIKE '%jarvis_pat_%' OR metadata LIKE '%Friday works%'`).Scan(&leaked); err != nil || leaked != 0 {
+		t.Fatalf("%d audit rows hold a token or arguments, %v", leaked, err)
+	}
+}

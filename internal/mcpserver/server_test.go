@@ -1,0 +1,101 @@
+package mcpserver
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarvis-hq/jarvis"
+)
+
+// staticVerifier accepts one token for one grant, as the authorization
+// server's verifier does for its access tokens.
+type staticVerifier struct {
+	token string
+	grant jarvis.MCPGrant
+}
+
+func (v staticVerifier) VerifyMCPToken(_ context.Context, raw string) (*jarvis.MCPGrant, error) {
+	if raw != v.token {
+		return nil, errInvalidToken
+	}
+	g := v.grant
+	return &g, nil
+}
+
+// countingLimiter allows limit events per bucket, forever.
+type countingLimiter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *countingLimiter) Allow(_ context.Context, bucket string, limit int, _ time.Duration) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n[bucket]++
+	return l.n[bucket] <= limit, 30 * time.Second, nil
+}
+
+func newTestServer(t *testing.T, clientLimit int) *Server {
+	t.Helper()
+	s, err := New(Config{PublicURL: "https://jarvis.example", AllowedOrigins: []string{"https://app.example"},
+		Verifiers: []jarvis.MCPTokenVerifier{staticVerifier{token: "oauth-token", grant: jarvis.MCPGrant{UserID: "u1", ClientID: "https://client.example/meta.json",
+			Scopes: []string{jarvis.ScopeMailRead}, Accounts: []string{"a1"}, ExpiresAt: time.Now().Add(time.Hour)}}},
+		Limiter: &countingLimiter{n: map[string]int{}}, ClientRateLimit: clientLimit, MaxRequestBytes: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func post(s *Server, body string, headers ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("POST", "/mcp", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json, text/event-stream")
+	r.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	return w
+}
+
+// /mcp refuses before the MCP layer: no token (401 pointing at the
+// resource metadata), a foreign Origin, a body too large, a tool outside
+// the OAuth grant's scopes (403 insufficient_scope naming it), and a client
+// past its rate.
+func TestServerRefusals(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, 3)
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"trash_thread","arguments":{"thread_id":"abc"}}}`
+	auth := []string{"Authorization", "Bearer oauth-token"}
+
+	w := post(s, call)
+	if w.Code != 401 || w.Header().Get("WWW-Authenticate") != `Bearer resource_metadata="https://jarvis.example/.well-known/oauth-protected-resource/mcp"` {
+		t.Fatalf("no token: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	if w := post(s, call, "Authorization", "Bearer other"); w.Code != 401 {
+		t.Fatalf("unknown token: %d", w.Code)
+	}
+	if w := post(s, call, append(auth, "Origin", "https://evil.example")...); w.Code != 403 {
+		t.Fatalf("foreign origin: %d", w.Code)
+	}
+	if w := post(s, `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"`+strings.Repeat("x", 5000)+`"}}`, auth...); w.Code != 413 {
+		t.Fatalf("large body: %d", w.Code)
+	}
+	w = post(s, call, append(auth, "Origin", "https://app.example")...)
+	if w.Code != 403 || !strings.Contains(w.Header().Get("WWW-Authenticate"), `error="insufficient_scope", scope="mail.organize"`) {
+		t.Fatalf("missing scope: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	// The same in a batch.
+	if w := post(s, "["+call+"]", auth...); w.Code != 403 {
+		t.Fatalf("missing scope in a batch: %d", w.Code)
+	}
+	if w := post(s, call, auth...); w.Code != 429 || w.Header().Get("Retry-After") != "30" {
+		t.Fatalf("past the client's rate: %d %q", w.Code, w.Header().Get("Retry-After"))
+	}
+}
