@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,6 +131,30 @@ func TestMCPOAuthFlow(t *testing.T) {
 	if err != nil || fresh.RefreshToken == tok.RefreshToken || fresh.AccessToken == tok.AccessToken {
 		t.Fatalf("refresh: %+v %v", fresh, err)
 	}
+
+	// At /mcp the Go SDK's client reads with the access token, on the
+	// account consented to; a tool outside the consented scopes is 403
+	// insufficient_scope naming the scope, as the client can step up.
+	var elicited atomic.Int32
+	cs := mcpClient(t, e, fresh.AccessToken, "", &elicited)
+	var found struct {
+		Account struct{ ID string }
+		Threads []struct{ ID string }
+	}
+	callTool(t, cs, "search_threads", map[string]any{"query": "subject:(Dinner Friday)"}, &found)
+	if len(found.Threads) == 0 || found.Account.ID != accounts.Accounts[0].ID {
+		t.Fatalf("search over OAuth: %+v", found)
+	}
+	call, _ := http.NewRequest("POST", e.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_draft","arguments":{"body_text":"x"}}}`))
+	call.Header.Set("Authorization", "Bearer "+fresh.AccessToken)
+	call.Header.Set("Content-Type", "application/json")
+	call.Header.Set("Accept", "application/json, text/event-stream")
+	call.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	if r, err := http.DefaultClient.Do(call); err != nil || r.StatusCode != 403 ||
+		!strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope", scope="mail.compose"`) {
+		t.Fatalf("create_draft without mail.compose: %v %v", r, err)
+	}
+	cs.Close()
 
 	// Settings → Connected apps.
 	var apps struct {

@@ -239,9 +239,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.wireGoogle(ctx, &deps, integrations, recorder); err != nil {
 		return err
 	}
-	if err := m.wireMCP(&deps, integrations, recorder); err != nil {
-		return err
-	}
 	if err := m.wireChat(ctx, &deps, recorder); err != nil {
 		return err
 	}
@@ -249,6 +246,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.wireOAuth(&deps, integrations, recorder); err != nil {
+		return err
+	}
+	// /mcp takes personal tokens and the authorization server's.
+	if err := m.wireMCP(&deps, integrations, recorder, m.OAuth); err != nil {
 		return err
 	}
 	hc := m.HTTP
