@@ -8,6 +8,7 @@ import { missingFeatures } from '@/lib/permissions';
 import type { GoogleAccount } from '@/lib/types';
 import { ConnectButton } from './AccountSwitcher';
 import { ConnectedApps } from './ConnectedApps';
+import { PersonalTokens } from './PersonalTokens';
 import { PolicyForm } from './PolicyForm';
 import { useSession } from './Session';
 import { ErrorNotice } from './States';
@@ -174,6 +175,10 @@ export function SettingsPage() {
         <PolicyForm />
       </section>
       <ConnectedApps />
+      <section className="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">Personal tokens</h2>
+        <PersonalTokens accounts={accounts} />
+      </section>
     </>
   );
 }
