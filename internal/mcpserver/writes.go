@@ -179,7 +179,6 @@ type sendDraftIn struct {
 }
 
 type cancelSendIn struct {
-	Account     string `json:"account,omitempty" jsonschema:"the account's id or email; default: the primary (or the token's first account)"`
 	ScheduledID string `json:"scheduled_id" jsonschema:"the scheduled send's id"`
 }
 
@@ -318,9 +317,8 @@ func (s *Server) addWriteTools() {
 	addTool(s, &mcp.Tool{Name: "cancel_scheduled_send", Description: "Cancel a send Jarvis holds (in its undo window or scheduled); its draft stays in Drafts." + pendingNote,
 		Annotations: asks("Cancel a scheduled send", false, true)},
 		func(ctx context.Context, c *call, in cancelSendIn) (*mcp.CallToolResult, actionOut, error) {
-			return run(ctx, c, in.Account, func(_ context.Context, _ *call, acct *jarvis.AccountRef) (string, any, error) {
-				return jarvis.ActionScheduleCancel, map[string]any{"account": acct.ID, "scheduled_id": in.ScheduledID}, nil
-			})
+			// The send names its account: ask refuses one the grant lacks.
+			return s.ask(ctx, c, jarvis.ActionScheduleCancel, map[string]any{"scheduled_id": in.ScheduledID})
 		})
 	thread := func(kind string, add, remove []string) func(_ context.Context, _ *call, acct *jarvis.AccountRef, threadID string) (string, any, error) {
 		return func(_ context.Context, _ *call, acct *jarvis.AccountRef, threadID string) (string, any, error) {
