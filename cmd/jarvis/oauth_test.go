@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -215,5 +218,32 @@ func TestMCPOAuthFlow(t *testing.T) {
 		if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = $1 AND (org_id <> '' OR action = 'oauth.client_registered')`, a).Scan(&n); err != nil || n == 0 {
 			t.Errorf("%s: %d rows in an org (%v)", a, n, err)
 		}
+	}
+}
+
+// JARVIS_OAUTH_CLIENT_CA_FILE: a missing file or one without a certificate
+// stops serve with the variable named; a PEM certificate is trusted.
+func TestOAuthClientCAFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if roots, err := clientCAs(""); roots != nil || err != nil {
+		t.Fatalf("empty: %v %v", roots, err)
+	}
+	if _, err := clientCAs(dir + "/missing.pem"); err == nil || !strings.Contains(err.Error(), "JARVIS_OAUTH_CLIENT_CA_FILE") {
+		t.Fatalf("missing file: %v", err)
+	}
+	_ = os.WriteFile(dir+"/empty.pem", []byte("not a certificate"), 0o600)
+	if _, err := clientCAs(dir + "/empty.pem"); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("no certificate: %v", err)
+	}
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	_ = os.WriteFile(dir+"/ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	roots, err := clientCAs(dir + "/ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Certificate().Verify(x509.VerifyOptions{Roots: roots}); err != nil {
+		t.Fatalf("the file's certificate is not trusted: %v", err)
 	}
 }

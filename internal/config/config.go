@@ -91,6 +91,10 @@ type Config struct {
 	// OAuthLoopbackClients is JARVIS_OAUTH_ALLOW_LOOPBACK_CLIENTS as given
 	// ("" when not): see AllowLoopbackClients.
 	OAuthLoopbackClients string
+	// OAuthClientCAFile names a PEM file of certificate authorities
+	// trusted, besides the system's, when fetching MCP clients' metadata
+	// documents (a private CA, a test's); empty: the system's only.
+	OAuthClientCAFile string
 
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
@@ -190,6 +194,8 @@ var Options = []Option{
 			c.OAuthLoopbackClients = v
 			return nil
 		}},
+	{Env: "JARVIS_OAUTH_CLIENT_CA_FILE", Flag: "oauth-client-ca-file", Help: "A PEM file of certificate authorities trusted, besides the system's, when Jarvis fetches an MCP client's metadata document (a private CA, or a test's). Empty: the system's only.",
+		set: func(c *Config, v string) error { c.OAuthClientCAFile = v; return nil }},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
 	{Env: "JARVIS_MCP_ALLOWED_ORIGINS", Flag: "mcp-allowed-origins", Help: "Comma list of browser origins (https://app.example.com), besides JARVIS_PUBLIC_URL's, whose pages may call /mcp. Requests without an Origin header (desktop and IDE clients) are not affected.",

@@ -2,6 +2,8 @@ package oauthserver
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,8 +82,9 @@ func PublicAddress(ip netip.Addr) bool {
 // NewMetadataClient returns the HTTP client that fetches metadata
 // documents: no proxy, no redirects, short timeouts, and — unless
 // allowLoopback — a dialer that refuses every address but a public one,
-// checked after DNS on the address really dialled.
-func NewMetadataClient(allowLoopback bool) *http.Client {
+// checked after DNS on the address really dialled. roots, when not nil,
+// are the certificate authorities its TLS trusts instead of the system's.
+func NewMetadataClient(allowLoopback bool, roots *x509.CertPool) *http.Client {
 	dialer := &net.Dialer{Timeout: documentTimeout}
 	if !allowLoopback {
 		dialer.Control = func(network, address string, _ syscall.RawConn) error {
@@ -101,6 +104,7 @@ func NewMetadataClient(allowLoopback bool) *http.Client {
 		Transport: &http.Transport{
 			Proxy:                  nil,
 			DialContext:            dialer.DialContext,
+			TLSClientConfig:        &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:    documentTimeout,
 			ResponseHeaderTimeout:  documentTimeout,
 			MaxResponseHeaderBytes: 16 << 10,

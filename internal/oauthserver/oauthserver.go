@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -70,6 +71,10 @@ type Config struct {
 	// MetadataClient fetches metadata documents; nil: a client that
 	// refuses non-public addresses at dial time (see NewMetadataClient).
 	MetadataClient *http.Client
+	// MetadataRootCAs, when not nil, are the certificate authorities
+	// trusted when fetching metadata documents (the system's and a
+	// private one, JARVIS_OAUTH_CLIENT_CA_FILE); nil: the system's.
+	MetadataRootCAs *x509.CertPool
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 	// Lifetimes; zero: 15 minutes, 30 days, 10 minutes, 10 minutes.
@@ -116,7 +121,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	hc := cfg.MetadataClient
 	if hc == nil {
-		hc = NewMetadataClient(cfg.AllowLoopbackClients)
+		hc = NewMetadataClient(cfg.AllowLoopbackClients, cfg.MetadataRootCAs)
 	}
 	s := &Server{cfg: cfg, resource: cfg.Issuer + "/mcp", log: cfg.Logger}
 	s.clients = newClientResolver(hc, cfg.Store, cfg.AllowLoopbackClients, s.now)

@@ -3,6 +3,7 @@ package oauthserver_test
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,10 @@ type fixture struct {
 }
 
 func newServer(t *testing.T, f *fixture, iss string, allowLoopback bool) *oauthserver.Server {
+	return newServerWith(t, f, iss, allowLoopback, nil)
+}
+
+func newServerWith(t *testing.T, f *fixture, iss string, allowLoopback bool, roots *x509.CertPool) *oauthserver.Server {
 	t.Helper()
 	kr, err := vault.GenerateKey("k1")
 	if err != nil {
@@ -46,7 +51,7 @@ func newServer(t *testing.T, f *fixture, iss string, allowLoopback bool) *oauths
 	}
 	keys, _ := vault.ParseKeys(kr)
 	s, err := oauthserver.New(oauthserver.Config{Issuer: iss, Store: sqldb.NewOAuthServer(f.db), Accounts: sqldb.NewIntegrations(f.db, vault.Cipher{Keys: keys}),
-		Users: f.db, Auditor: audit.New(f.db, audit.Options{}), AllowLoopbackClients: allowLoopback})
+		Users: f.db, Auditor: audit.New(f.db, audit.Options{}), AllowLoopbackClients: allowLoopback, MetadataRootCAs: roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +440,7 @@ func TestMetadataDocumentOnAPrivateAddress(t *testing.T) {
 		}
 	}
 	// The dialer's own check, for a name that resolves to such an address.
-	resp, err := oauthserver.NewMetadataClient(false).Get(tls.URL)
+	resp, err := oauthserver.NewMetadataClient(false, nil).Get(tls.URL)
 	if err == nil {
 		resp.Body.Close()
 		t.Fatal("the metadata client dialled a loopback address")
@@ -508,5 +513,29 @@ func TestMetadataDocumentFetch(t *testing.T) {
 		if got := oauthserver.CacheTTL(cc); got != want {
 			t.Errorf("CacheTTL(%q) = %v, want %v", cc, got, want)
 		}
+	}
+}
+
+// A metadata document over https, as MCP SDKs require of a client id, from
+// a server whose certificate a private authority signed: trusted only
+// when that authority is configured (JARVIS_OAUTH_CLIENT_CA_FILE).
+func TestMetadataDocumentOverTLS(t *testing.T) {
+	f := setup(t, sqldb.SQLite)
+	var id string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"client_id": id, "client_name": "TLS client", "redirect_uris": []string{f.redirect}})
+	}))
+	defer srv.Close()
+	id = srv.URL + "/client.json"
+	q := f.query(func(q url.Values) { q.Set("client_id", id) })
+	if _, _, err := newServer(t, f, issuer, true).Authorize(context.Background(), q); !jarvis.IsCode(err, jarvis.EINVALID) {
+		t.Fatalf("a certificate of an unknown authority: %v", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	req, redirect, err := newServerWith(t, f, issuer, true, roots).Authorize(context.Background(), q)
+	if err != nil || redirect != "" || req.ClientName != "TLS client" {
+		t.Fatalf("with the authority trusted: %+v %q %v", req, redirect, err)
 	}
 }
