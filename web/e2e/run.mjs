@@ -76,10 +76,19 @@ if (!process.env.JARVIS_E2E_URL) {
   // The log goes straight to a file: a pipe that nobody drains would block the server.
   const log = openSync(join(tmp, 'jarvis.log'), 'w');
   const url = `http://127.0.0.1:${port}`;
+  // A certificate for an MCP client's metadata document served over https
+  // on 127.0.0.1 (as the SDKs require of a client id), which this Jarvis
+  // trusts through JARVIS_OAUTH_CLIENT_CA_FILE.
+  const cert = join(dataDir, 'client-cert.pem');
+  const key = join(dataDir, 'client-key.pem');
+  const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const tls = ssl.status === 0 ? { JARVIS_OAUTH_CLIENT_CA_FILE: cert } : {};
+  if (ssl.status === 0) Object.assign(process.env, { JARVIS_E2E_CLIENT_CERT: cert, JARVIS_E2E_CLIENT_KEY: key });
   server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
     // A short undo window keeps the send tests quick (and still long enough to undo).
-    env: { JARVIS_SEND_UNDO_SECONDS: '5', ...process.env, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
+    env: { JARVIS_SEND_UNDO_SECONDS: '5', ...process.env, ...tls, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
     stdio: ['ignore', log, log],
   });
   try {
