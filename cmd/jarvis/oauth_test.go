@@ -5,15 +5,20 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"golang.org/x/oauth2"
 
 	"github.com/jarvis-hq/jarvis"
@@ -245,5 +250,107 @@ func TestOAuthClientCAFile(t *testing.T) {
 	}
 	if _, err := srv.Certificate().Verify(x509.VerifyOptions{Roots: roots}); err != nil {
 		t.Fatalf("the file's certificate is not trusted: %v", err)
+	}
+}
+
+// browserSession signs a browser in with Google and returns its cookie
+// header and CSRF token.
+func (e *testEnv) browserSession(email string) (cookie, csrf string) {
+	e.t.Helper()
+	au, binding := e.browserStart("")
+	back := e.consent(au, email, func(string) bool { return true })
+	resp, _ := e.do("GET", back.String(), "", nil, "Accept", "text/html", "Cookie", binding)
+	session, c := findCookie(resp, "jarvis_session"), findCookie(resp, "jarvis_csrf")
+	if session == nil || c == nil {
+		e.t.Fatalf("browser sign-in set no session: %d", resp.StatusCode)
+	}
+	return "jarvis_session=" + session.Value + "; jarvis_csrf=" + c.Value, c.Value
+}
+
+// The official Go SDK's client connects to /mcp from scratch with its own
+// OAuth handler: discovery from the 401, registration by a metadata
+// document over https (a private CA, JARVIS_OAUTH_CLIENT_CA_FILE) and
+// by dynamic registration, PKCE, the user's consent, the token with iss
+// checked (RFC 9207), and a tool call.
+func TestGoSDKConnectsWithOAuth(t *testing.T) {
+	t.Parallel()
+	var docURL string
+	redirect := "http://127.0.0.1:1/callback" // never reached: the fetcher reads the redirect itself
+	docs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"client_id": docURL, "client_name": "Go SDK (document)", "redirect_uris": []string{redirect},
+			"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none"})
+	}))
+	defer docs.Close()
+	docURL = docs.URL + "/client.json"
+	caFile := t.TempDir() + "/ca.pem"
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: docs.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startEnv(t, envOptions{configure: func(c *config.Config) { c.OAuthLoopbackClients, c.OAuthClientCAFile = "true", caFile }})
+	cookie, csrf := e.browserSession("ada@example.com")
+	var accounts struct {
+		Accounts []jarvis.GoogleAccount `json:"accounts"`
+	}
+	e.json("GET", "/accounts", "", nil, 200, &accounts, "Cookie", cookie)
+	// The user at the browser: signed in, they allow mail.read for their account.
+	consent := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+		resp, body := e.do("GET", args.URL, "", nil, "Accept", "text/html", "Cookie", cookie)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/consent?request=") {
+			return nil, fmt.Errorf("authorize: %d %s %s", resp.StatusCode, loc, body)
+		}
+		var answer struct {
+			RedirectTo string `json:"redirect_to"`
+		}
+		e.json("POST", "/oauth/consent/"+strings.TrimPrefix(loc, "/consent?request="), "",
+			map[string]any{"allow": true, "scopes": []string{"mail.read"}, "accounts": []string{accounts.Accounts[0].ID}}, 200, &answer,
+			"Cookie", cookie, "X-CSRF-Token", csrf, "Origin", e.URL)
+		u, err := url.Parse(answer.RedirectTo)
+		if err != nil {
+			return nil, err
+		}
+		q := u.Query()
+		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  auth.AuthorizationCodeHandlerConfig
+	}{
+		{"metadata document", auth.AuthorizationCodeHandlerConfig{ClientIDMetadataDocumentConfig: &auth.ClientIDMetadataDocumentConfig{URL: docURL}}},
+		{"dynamic registration", auth.AuthorizationCodeHandlerConfig{DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{
+			Metadata: &oauthex.ClientRegistrationMetadata{ClientName: "Go SDK (dynamic)", RedirectURIs: []string{redirect},
+				GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "none"}}}},
+	} {
+		cfg := tc.cfg
+		cfg.RedirectURL, cfg.AuthorizationCodeFetcher = redirect, consent
+		h, err := auth.NewAuthorizationCodeHandler(&cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mcp.NewClient(&mcp.Implementation{Name: "go-sdk", Version: "1"}, nil)
+		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: e.URL + "/mcp", OAuthHandler: h}, nil)
+		if err != nil {
+			t.Fatalf("%s: connect: %v", tc.name, err)
+		}
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "list_accounts", Arguments: map[string]any{}})
+		if err != nil || res.IsError {
+			t.Fatalf("%s: list_accounts: %+v %v", tc.name, res, err)
+		}
+		if b, _ := json.Marshal(res.StructuredContent); !strings.Contains(string(b), "ada@example.com") {
+			t.Fatalf("%s: list_accounts answered %s", tc.name, b)
+		}
+		cs.Close()
+	}
+	var apps struct {
+		Apps []jarvis.MCPConnectedApp `json:"apps"`
+	}
+	e.json("GET", "/settings/apps", "", nil, 200, &apps, "Cookie", cookie)
+	names := []string{}
+	for _, a := range apps.Apps {
+		names = append(names, a.ClientName)
+	}
+	if len(apps.Apps) != 2 || !slices.Contains(names, "Go SDK (document)") || !slices.Contains(names, "Go SDK (dynamic)") {
+		t.Fatalf("connected apps %v", names)
 	}
 }
