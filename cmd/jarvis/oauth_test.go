@@ -205,6 +205,12 @@ func TestMCPOAuthFlow(t *testing.T) {
 		back.Query().Get("state") != "st-42" || back.Query().Get("iss") != e.URL {
 		t.Fatalf("plain PKCE: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// A browser-based client's preflight is answered, without credentials.
+	pre, _ := e.do("OPTIONS", "/oauth/register", "", nil, "Origin", "https://inspector.example", "Access-Control-Request-Method", "POST")
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "*" || pre.Header.Get("Access-Control-Allow-Credentials") != "" ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
+	}
 	// Dynamic registration answers 201, and a bad redirect URI 400.
 	e.json("POST", "/oauth/register", "", map[string]any{"client_name": "IDE", "redirect_uris": []string{"http://127.0.0.1:33418/cb"}}, 201, nil)
 	if r, _ := e.do("POST", "/oauth/register", "", map[string]any{"redirect_uris": []string{"http://evil.example/cb"}}); r.StatusCode != 400 {

@@ -43,6 +43,11 @@ func (s *Server) registerOAuthRoutes() {
 	s.handle("POST /oauth/token", s.oauthRoute(s.oauthEndpoint(func(o OAuthServer) http.HandlerFunc { return o.ServeToken })))
 	s.handle("POST /oauth/revoke", s.oauthRoute(s.oauthEndpoint(func(o OAuthServer) http.HandlerFunc { return o.ServeRevoke })))
 	s.handle("POST /oauth/register", s.oauthRoute(s.registerClient))
+	// Preflights of browser-based clients (an MCP inspector in a web page):
+	// these answers carry no cookie and read none.
+	for _, p := range []string{"/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/mcp", "/oauth/token", "/oauth/revoke", "/oauth/register"} {
+		s.handle("OPTIONS "+p, s.oauthRoute(preflight))
+	}
 	s.handle("GET /oauth/consent/{id}", s.oauthRoute(s.authed(s.getConsent).ServeHTTP))
 	s.handle("POST /oauth/consent/{id}", s.oauthRoute(s.authed(s.decideConsent).ServeHTTP))
 	s.handle("GET /settings/apps", s.oauthRoute(s.authed(s.listApps).ServeHTTP))
@@ -64,6 +69,16 @@ func (s *Server) oauthRoute(h http.HandlerFunc) http.Handler {
 // (no cookie is ever read by these routes).
 func publicCORS(w http.ResponseWriter) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
+}
+
+// preflight answers a CORS preflight of a public OAuth route.
+func preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	publicCORS(w)
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, MCP-Protocol-Version")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) asMetadata(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,15 @@ var oauthOperations = []operation{
 		params: []param{path("id", "")}, ok: 204, errors: authErrs(403, 404)},
 }
 
+func init() {
+	// The CORS preflights of the public OAuth routes.
+	for _, p := range []string{"/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/mcp", "/oauth/token", "/oauth/revoke", "/oauth/register"} {
+		oauthOperations = append(oauthOperations, operation{method: "OPTIONS", path: p, tag: "oauth", ok: 204, errors: errs(),
+			summary: "CORS preflight for browser-based MCP clients: Access-Control-Allow-Origin *, methods GET, POST, OPTIONS, headers Content-Type, Authorization, MCP-Protocol-Version (no cookie is read)"})
+	}
+	operations = append(operations, oauthOperations...)
+}
+
 func scopeList() string {
 	out := ""
 	for i, s := range jarvis.MCPScopes {
@@ -64,5 +73,3 @@ func scopeList() string {
 	}
 	return out
 }
-
-func init() { operations = append(operations, oauthOperations...) }
