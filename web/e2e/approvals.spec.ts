@@ -3,13 +3,13 @@ import { expectAccessible, expectNoCSPViolations, shot, signedInPage } from './h
 
 // The approval queue from the dashboard: the badge, the Approvals page, the
 // policy form.
-// One signed-in browser, as dashboard.spec.ts; each part runs once the
-// server offers its routes.
+// One signed-in browser, as dashboard.spec.ts.
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 let routes = new Set<string>();
-const needs = (...rs: string[]) => test.skip(!rs.every((r) => routes.has(r)), `the server does not offer ${rs.join(', ')} yet`);
+// Every route a test uses must be in /openapi.json: a missing one fails the test, never skips it.
+const needs = (...rs: string[]) => expect(rs.filter((r) => !routes.has(r)), 'routes missing from /openapi.json').toEqual([]);
 // A run-unique tag, so that a repeated run against the same server finds its own mail and events.
 const tag = Date.now().toString(36);
 
@@ -56,6 +56,43 @@ test('the approvals page: a badge counts what waits, approve and reject', async 
   const byTag = (s: string) => all.actions.find((a: { summary: string; payload: { subject?: string } }) => (a.payload.subject || a.summary).includes(s));
   expect(byTag(`Gears ${tag}`).status).toBe('rejected');
   expect(byTag(`Punch cards ${tag}`).status).toBe('executed');
+});
+
+test('an agent’s send waits; approved from the Approvals page, and every tab’s badge follows live', async () => {
+  needs('GET /actions', 'POST /actions/{id}/approve', 'POST /gmail/messages');
+  // Two tabs: the Approvals page, and the chat where the assistant asks.
+  // The Approvals tab learns of the request only from the event stream.
+  const chat = await page.context().newPage();
+  await page.goto('/approvals');
+  await expect(page.getByRole('heading', { level: 1, name: 'Approvals' })).toBeVisible();
+  const nav = (p: Page) => p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ });
+  const count = (p: Page) => async () => Number((await nav(p).innerText()).match(/\d+/)?.[0] || 0);
+  const before = await count(page)();
+  await chat.goto('/assistant');
+  await chat.getByLabel('Message to Jarvis').fill(`Send an email to grace@example.com about Cogs ${tag} saying the cogs shipped`);
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.approval').first()).toBeVisible({ timeout: 45_000 });
+  await expect(chat.locator('.approval').first()).toContainText('grace@example.com');
+  await expect(chat.locator('.turn-text.typing')).toHaveCount(0, { timeout: 30_000 });
+  const card = page.getByRole('article').filter({ hasText: `Cogs ${tag}` });
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('Send an email');
+  await expect(card.getByLabel('Message to be sent')).toContainText(/the cogs shipped/i);
+  await expect.poll(count(page)).toBe(before + 1);
+  await expect.poll(count(chat)).toBe(before + 1);
+  await card.getByRole('button', { name: /^Approve/ }).click();
+  await expect(card.getByRole('status')).toContainText(/Done|Approved/);
+  // The chat tab did not decide: its badge follows from the stream.
+  await expect.poll(count(chat)).toBe(before);
+  const all = await (await page.request.get('/actions')).json();
+  const sent = all.actions.find((a: { summary: string }) => a.summary.includes(`Cogs ${tag}`));
+  expect(sent.kind).toBe('gmail.message.send');
+  expect(sent.status).toBe('executed');
+  // What ran is what was shown: one send, to the address shown, through the outbox.
+  expect(sent.result.scheduled_id).toBeTruthy();
+  expect(sent.result.to).toEqual(['grace@example.com']);
+  await chat.close();
+  await expectNoCSPViolations(page);
 });
 
 test('the policy form saves what agents may do', async () => {

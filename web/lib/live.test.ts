@@ -49,6 +49,16 @@ describe('useLive', () => {
     expect(FakeSource.all[0].closed).toBe(true);
   });
 
+  it('hands on every step of an action the server streams', () => {
+    const got: LiveEvent[] = [];
+    const h = renderHook(() => useLive((e) => got.push(e)));
+    for (const t of ['action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed']) {
+      act(() => FakeSource.all[0].emit(t, { action_id: 'a1', kind: 'gmail.message.send', status: 'pending', requester_type: 'assistant' }));
+    }
+    expect(got.map((e) => e.type)).toEqual(['action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed']);
+    h.unmount();
+  });
+
   it('reconnects after an error with a growing delay, and asks for a reload', () => {
     const got: LiveEvent[] = [];
     const h = renderHook(() => useLive((e) => got.push(e)));

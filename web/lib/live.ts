@@ -7,12 +7,16 @@ export type LiveEvent =
   | { type: 'mail.changed'; data: { account_id: string; thread_ids?: string[] } }
   | { type: 'calendar.changed'; data: { account_id: string } }
   | { type: 'sync.progress'; data: { account_id: string; phase: string; done: number; total: number } }
-  | { type: 'action.requested' | 'action.decided'; data: { action_id?: string; status?: string } }
+  | { type: ActionEventType; data: { action_id: string; kind: string; status: string; requester_type: string; error_code?: string } }
   | { type: 'reload'; data: Record<string, never> };
+
+/** The steps of an action the server streams (named as their audit rows). */
+export const actionEventTypes = ['action.requested', 'action.approved', 'action.rejected', 'action.expired', 'action.executed', 'action.failed'] as const;
+export type ActionEventType = (typeof actionEventTypes)[number];
 
 type Listener = (e: LiveEvent) => void;
 
-const types: LiveEvent['type'][] = ['mail.changed', 'calendar.changed', 'sync.progress', 'action.requested', 'action.decided', 'reload'];
+const types: LiveEvent['type'][] = ['mail.changed', 'calendar.changed', 'sync.progress', ...actionEventTypes, 'reload'];
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
 let retry = 1000;

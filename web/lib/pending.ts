@@ -2,12 +2,13 @@
 
 // The number of actions waiting for the owner's decision, for the badge in
 // the navigation: read from GET /actions?status=pending on load, again
-// whenever the event stream says an action was requested or decided (or
-// the stream reconnected), and after each decision made here.
+// whenever the event stream says an action moved (requested, approved,
+// rejected, expired, executed, failed — from any agent, replica or tab) or
+// the stream reconnected, and after each decision made here.
 
 import { useEffect, useState } from 'react';
 import { api } from './api';
-import { useLive } from './live';
+import { actionEventTypes, useLive } from './live';
 
 type Listener = (n: number | null) => void;
 const listeners = new Set<Listener>();
@@ -39,7 +40,7 @@ export function refreshPending(): Promise<void> {
 }
 
 /** The stream's event types that change the pending count. */
-export const actionEvents = new Set(['action.requested', 'action.decided', 'approval.required', 'reload']);
+export const actionEvents = new Set<string>([...actionEventTypes, 'approval.required', 'reload']);
 
 /** usePendingCount is the live number of pending actions (null until known); it keeps the event stream open. */
 export function usePendingCount(): number | null {
