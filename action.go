@@ -10,6 +10,7 @@ import (
 // execution is recorded under, except where the audit names differ.
 const (
 	ActionDraftCreate    = "gmail.draft.create"
+	ActionDraftUpdate    = "gmail.draft.update"
 	ActionDraftSend      = "gmail.draft.send"
 	ActionMessageSend    = "gmail.message.send"
 	ActionThreadModify   = "gmail.thread.modify"
@@ -89,7 +90,7 @@ const (
 var ActionStatuses = []string{ActionPending, ActionApproved, ActionRejected, ActionExpired, ActionExecuted, ActionFailed}
 
 // ActionKinds lists the kinds an action can have.
-var ActionKinds = []string{ActionDraftCreate, ActionDraftSend, ActionMessageSend, ActionThreadModify, ActionThreadTrash, ActionThreadUntrash,
+var ActionKinds = []string{ActionDraftCreate, ActionDraftUpdate, ActionDraftSend, ActionMessageSend, ActionThreadModify, ActionThreadTrash, ActionThreadUntrash,
 	ActionEventCreate, ActionEventUpdate, ActionEventDelete, ActionEventRSVP, ActionScheduleCancel}
 
 // Requester types: who asked for an action.

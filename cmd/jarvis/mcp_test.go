@@ -51,7 +51,10 @@ func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	if v != nil && !res.IsError {
+	if v != nil && res.IsError {
+		t.Fatalf("%s failed: %s", name, toolText(res))
+	}
+	if v != nil {
 		b, _ := json.Marshal(res.StructuredContent)
 		if err := json.Unmarshal(b, v); err != nil {
 			t.Fatalf("%s result %s: %v", name, b, err)
@@ -145,7 +148,7 @@ func TestMCPServer(t *testing.T) {
 	for _, tl := range tools.Tools {
 		byName[tl.Name] = tl
 	}
-	for _, name := range []string{"search_threads", "get_thread", "list_labels", "upcoming_events", "free_busy", "suggest_meeting_times", "create_draft",
+	for _, name := range []string{"search_threads", "get_thread", "list_labels", "upcoming_events", "free_busy", "suggest_meeting_times", "create_draft", "update_draft",
 		"send_message", "reply", "reply_all", "forward_message", "send_draft", "cancel_scheduled_send", "modify_thread_labels", "archive_thread",
 		"trash_thread", "untrash_thread", "create_event", "update_event", "cancel_event", "rsvp_event", "get_action"} {
 		tl := byName[name]
@@ -206,6 +209,19 @@ func TestMCPServer(t *testing.T) {
 		t.Fatalf("after approval %+v", done)
 	}
 
+	// Rewriting the draft asks too, and runs on approval.
+	draftID, _ := done.Result["draft_id"].(string)
+	callTool(t, cs, "update_draft", map[string]any{"draft_id": draftID, "reply_to_thread_id": dinner, "body_text": "Friday works, 8pm?"}, &pending)
+	if pending.Status != jarvis.ActionPending {
+		t.Fatalf("update_draft answered %+v", pending)
+	}
+	e.json("POST", "/actions/"+pending.ActionID+"/approve", ada, nil, 200, &queued)
+	var draft jarvis.Draft
+	e.json("GET", "/gmail/drafts/"+draftID, ada, nil, 200, &draft)
+	if queued.Status != jarvis.ActionExecuted || draft.ThreadID != dinner || draft.Message == nil || !strings.Contains(draft.Message.Text, "8pm") {
+		t.Fatalf("after rewriting: %+v, draft %+v", queued, draft)
+	}
+
 	// 2025-11-25: a session, bound to ada; the client is asked with
 	// elicitation/create.
 	cs2 := mcpClient(t, e, tok.Token, "2025-11-25", &elicited)
@@ -213,7 +229,7 @@ func TestMCPServer(t *testing.T) {
 		t.Fatalf("legacy session %q %q", v, cs2.ID())
 	}
 	callTool(t, cs2, "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "Or Saturday."}, &pending)
-	if pending.Status != jarvis.ActionPending || elicited.Load() != 2 {
+	if pending.Status != jarvis.ActionPending || elicited.Load() != 3 {
 		t.Fatalf("legacy create_draft %+v (elicited %d)", pending, elicited.Load())
 	}
 	req, _ = http.NewRequest("POST", e.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/list"}`))
@@ -269,24 +285,43 @@ func TestMCPServer(t *testing.T) {
 
 	// jarvis mcp --stdio proxies a local client to this Jarvis.
 	t.Run("stdio", func(t *testing.T) {
-		inR, inW := io.Pipe()
-		outR, outW := io.Pipe()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"mcp", "--stdio", "--url", e.URL}, inR, outW, io.Discard, func(k string) (string, bool) {
-				if k == "JARVIS_TOKEN" {
-					return tok.Token, true
+		// proxy runs jarvis mcp --stdio and connects a desktop client to it
+		// at version, asking the user when ask is true.
+		proxy := func(version string, ask bool, asked *atomic.Int32) *mcp.ClientSession {
+			inR, inW := io.Pipe()
+			outR, outW := io.Pipe()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"mcp", "--stdio", "--url", e.URL}, inR, outW, io.Discard, func(k string) (string, bool) {
+					if k == "JARVIS_TOKEN" {
+						return tok.Token, true
+					}
+					return "", false
+				})
+				outW.Close()
+			}()
+			var opts mcp.ClientOptions
+			if ask {
+				opts.ElicitationHandler = func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					asked.Add(1)
+					return &mcp.ElicitResult{Action: "accept", Content: map[string]any{}}, nil
 				}
-				return "", false
+			}
+			local, err := mcp.NewClient(&mcp.Implementation{Name: "desktop", Version: "1"}, &opts).Connect(context.Background(),
+				&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				local.Close()
+				cancel()
+				<-done
 			})
-			outW.Close()
-		}()
-		c := mcp.NewClient(&mcp.Implementation{Name: "desktop", Version: "1"}, nil)
-		local, err := c.Connect(context.Background(), &mcp.IOTransport{Reader: outR, Writer: inW}, nil)
-		if err != nil {
-			t.Fatal(err)
+			return local
 		}
+		var asked atomic.Int32
+		local := proxy("", true, &asked)
 		tools, err := local.ListTools(context.Background(), nil)
 		if err != nil || len(tools.Tools) != len(byName) {
 			t.Fatalf("stdio tools: %d, %v", len(tools.Tools), err)
@@ -298,9 +333,22 @@ func TestMCPServer(t *testing.T) {
 		if len(got.Threads) == 0 || got.Threads[0].ID != dinner {
 			t.Fatalf("stdio search %+v", got)
 		}
-		local.Close()
-		cancel()
-		<-done
+		// The approval question reaches the desktop app through the proxy,
+		// as input_required on 2026-07-28 and as elicitation/create on
+		// 2025-11-25; an app that cannot be asked gets the pending action.
+		var asking mcpAction
+		callTool(t, local, "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "From the desktop."}, &asking)
+		if asking.Status != jarvis.ActionPending || asked.Load() != 1 {
+			t.Fatalf("stdio create_draft %+v (asked %d)", asking, asked.Load())
+		}
+		callTool(t, proxy("2025-11-25", true, &asked), "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "Again."}, &asking)
+		if asking.Status != jarvis.ActionPending || asked.Load() != 2 {
+			t.Fatalf("stdio create_draft on 2025-11-25 %+v (asked %d)", asking, asked.Load())
+		}
+		callTool(t, proxy("2025-11-25", false, nil), "create_draft", map[string]any{"reply_to_thread_id": dinner, "body_text": "Unasked."}, &asking)
+		if asking.Status != jarvis.ActionPending || asked.Load() != 2 {
+			t.Fatalf("stdio create_draft, nobody to ask: %+v", asking)
+		}
 	})
 
 	// Revoked: refused at once. Every tool call was audited without its

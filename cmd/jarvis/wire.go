@@ -72,6 +72,7 @@ func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations,
 		Store: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "actions"), TTL: m.Config.ApprovalTTL,
 		Executors: map[string]jarvis.ActionExecutor{
 			jarvis.ActionDraftCreate:   actions.DraftCreator{Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},
+			jarvis.ActionDraftUpdate:   actions.DraftUpdater{Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},
 			jarvis.ActionThreadModify:  thread(jarvis.ActionThreadModify),
 			jarvis.ActionThreadTrash:   thread(jarvis.ActionThreadTrash),
 			jarvis.ActionThreadUntrash: thread(jarvis.ActionThreadUntrash),

@@ -33,8 +33,6 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-type localSessionKey struct{}
-
 // Proxy serves MCP on t (stdio, for a local desktop client) with the
 // tools of the Jarvis at cfg.URL, calling them there over Streamable HTTP
 // with the token. A tool that asks the user (an action waiting for
@@ -54,14 +52,14 @@ func Proxy(ctx context.Context, cfg ProxyConfig, t mcp.Transport) error {
 	}
 	withToken := *hc
 	withToken.Transport = bearer{token: cfg.Token, next: next}
+	// Jarvis's questions (an action waiting for approval) pass through as
+	// they are: the proxy returns them to the local client, which answers
+	// (itself on 2026-07-28; through elicitation/create, asked by the local
+	// server, on older versions), and the retry carries the answers back.
 	client := mcp.NewClient(&mcp.Implementation{Name: "jarvis-mcp-stdio", Version: ServerVersion}, &mcp.ClientOptions{
-		ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			local, _ := ctx.Value(localSessionKey{}).(*mcp.ServerSession)
-			if local == nil || !localCanElicit(local) {
-				// Nobody to ask here: the action stays pending, for the dashboard.
-				return &mcp.ElicitResult{Action: "cancel"}, nil
-			}
-			return local.Elicit(ctx, req.Params)
+		MultiRoundTrip: &mcp.MultiRoundTripOptions{Disabled: true},
+		ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "cancel"}, nil
 		},
 	})
 	remote, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: strings.TrimSuffix(cfg.URL, "/") + "/mcp", HTTPClient: &withToken}, nil)
@@ -84,8 +82,19 @@ func Proxy(ctx context.Context, cfg ProxyConfig, t mcp.Transport) error {
 			return fmt.Errorf("listing Jarvis's tools: %w", err)
 		}
 		local.AddTool(tool, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			ctx = context.WithValue(ctx, localSessionKey{}, req.Session)
-			return remote.CallTool(ctx, &mcp.CallToolParams{Name: req.Params.Name, Arguments: req.Params.Arguments})
+			res, err := remote.CallTool(ctx, &mcp.CallToolParams{Name: req.Params.Name, Arguments: req.Params.Arguments,
+				InputResponses: req.Params.InputResponses, RequestState: req.Params.RequestState})
+			if err != nil || res.InputRequests == nil || canElicit(req) {
+				return res, err
+			}
+			// A local client that cannot be asked: the questions are
+			// cancelled, and the action stays pending for the dashboard.
+			cancelled := mcp.InputResponseMap{}
+			for k := range res.InputRequests {
+				cancelled[k] = &mcp.ElicitResult{Action: "cancel"}
+			}
+			return remote.CallTool(ctx, &mcp.CallToolParams{Name: req.Params.Name, Arguments: req.Params.Arguments,
+				InputResponses: cancelled, RequestState: res.RequestState})
 		})
 	}
 	ss, err := local.Connect(ctx, t, nil)
@@ -93,9 +102,4 @@ func Proxy(ctx context.Context, cfg ProxyConfig, t mcp.Transport) error {
 		return err
 	}
 	return ss.Wait()
-}
-
-func localCanElicit(ss *mcp.ServerSession) bool {
-	p := ss.InitializeParams()
-	return p != nil && p.Capabilities != nil && p.Capabilities.Elicitation != nil
 }

@@ -20,7 +20,7 @@ var toolScopes = map[string]string{
 	"list_accounts": "", "get_action": "",
 	"search_threads": jarvis.ScopeMailRead, "get_thread": jarvis.ScopeMailRead, "list_labels": jarvis.ScopeMailRead,
 	"upcoming_events": jarvis.ScopeCalendarRead, "free_busy": jarvis.ScopeCalendarRead, "suggest_meeting_times": jarvis.ScopeCalendarRead,
-	"create_draft": jarvis.ScopeMailCompose,
+	"create_draft": jarvis.ScopeMailCompose, "update_draft": jarvis.ScopeMailCompose,
 	"send_message": jarvis.ScopeMailSend, "reply": jarvis.ScopeMailSend, "reply_all": jarvis.ScopeMailSend, "forward_message": jarvis.ScopeMailSend,
 	"send_draft": jarvis.ScopeMailSend, "cancel_scheduled_send": jarvis.ScopeMailSend,
 	"modify_thread_labels": jarvis.ScopeMailOrganize, "archive_thread": jarvis.ScopeMailOrganize,

@@ -145,6 +145,17 @@ type draftIn struct {
 	ForwardMessageID string   `json:"forward_message_id,omitempty" jsonschema:"forward this message (its text and attachments are quoted)"`
 }
 
+type draftUpdateIn struct {
+	Account         string   `json:"account,omitempty" jsonschema:"the account's id or email; default: the primary (or the token's first account)"`
+	DraftID         string   `json:"draft_id" jsonschema:"the draft's id, as create_draft's result gave it"`
+	To              []string `json:"to,omitempty"`
+	Cc              []string `json:"cc,omitempty"`
+	Bcc             []string `json:"bcc,omitempty"`
+	Subject         string   `json:"subject,omitempty"`
+	BodyText        string   `json:"body_text" jsonschema:"the message's new text"`
+	ReplyToThreadID string   `json:"reply_to_thread_id,omitempty" jsonschema:"keep the draft a reply in this thread"`
+}
+
 type sendIn struct {
 	Account  string   `json:"account,omitempty" jsonschema:"the account's id or email to send from; default: the primary (or the token's first account)"`
 	To       []string `json:"to"`
@@ -286,6 +297,14 @@ func (s *Server) addWriteTools() {
 				return jarvis.ActionDraftCreate, map[string]any{"account": acct.ID, "to": nonNil(in.To), "cc": nonNil(in.Cc), "bcc": nonNil(in.Bcc),
 					"subject": in.Subject, "body_text": in.BodyText, "reply_to_thread_id": in.ReplyToThreadID, "reply_all": in.ReplyAll,
 					"forward_message_id": in.ForwardMessageID}, nil
+			})
+		})
+	addTool(s, &mcp.Tool{Name: "update_draft", Description: "Replace a draft's content (recipients, subject, text) with what is given." + pendingNote,
+		Annotations: asks("Rewrite a draft", true, true)},
+		func(ctx context.Context, c *call, in draftUpdateIn) (*mcp.CallToolResult, actionOut, error) {
+			return run(ctx, c, in.Account, func(_ context.Context, _ *call, acct *jarvis.AccountRef) (string, any, error) {
+				return jarvis.ActionDraftUpdate, map[string]any{"account": acct.ID, "draft_id": in.DraftID, "to": nonNil(in.To), "cc": nonNil(in.Cc),
+					"bcc": nonNil(in.Bcc), "subject": in.Subject, "body_text": in.BodyText, "reply_to_thread_id": in.ReplyToThreadID}, nil
 			})
 		})
 	addTool(s, &mcp.Tool{Name: "send_message", Description: "Send a new message." + pendingNote, Annotations: asks("Send a message", true, false)},

@@ -13,6 +13,7 @@ import { ErrorNotice } from './States';
 const kindTitles: Record<string, string> = {
   'gmail.message.send': 'Send an email',
   'gmail.draft.create': 'Save a draft',
+  'gmail.draft.update': 'Rewrite a draft',
   'gmail.draft.send': 'Send a draft',
   'gmail.thread.modify': 'Change a thread’s labels',
   'gmail.thread.trash': 'Move a thread to the trash',

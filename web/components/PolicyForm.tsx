@@ -10,7 +10,7 @@ import { ErrorNotice, Loading } from './States';
 
 /** The action kinds an owner may let agents run without asking. */
 export const autoKinds = [
-  'gmail.draft.create', 'gmail.thread.modify', 'gmail.thread.trash', 'gmail.thread.untrash',
+  'gmail.draft.create', 'gmail.draft.update', 'gmail.thread.modify', 'gmail.thread.trash', 'gmail.thread.untrash',
   'gmail.message.send', 'gmail.draft.send', 'gmail.send.cancel',
   'calendar.event.create', 'calendar.event.update', 'calendar.event.delete', 'calendar.event.rsvp',
 ];
