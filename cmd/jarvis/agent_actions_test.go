@@ -138,3 +138,96 @@ func TestAgentSendsAndCalendarChangesGoThroughTheQueue(t *testing.T) {
 		t.Fatalf("the organizer sees %+v", g.Attendees)
 	}
 }
+
+// TestClientActionsRunWhatWasShown: actions an outside client asks for —
+// sending a draft, cancelling a send, changing and cancelling an event —
+// show the owner whom they reach (a draft's Bcc and an event's guests
+// count for the allowed domains), run exactly what was shown (a draft
+// edited since is not sent), once, and an event without a time zone is
+// refused when asked for.
+func TestClientActionsRunWhatWasShown(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{})
+	logsOnFailure(t, e)
+	tok := e.signIn(ada)
+	userID := e.me(tok).User.ID
+	ctx := context.Background()
+	q := e.Main.actions
+	client := jarvis.Requester{Type: jarvis.RequesterClient, ID: "https://client.example/app", Name: "Client"}
+	e.json("PUT", "/settings/policy", tok, map[string]any{"allowed_recipient_domains": []string{"example.com"}}, 200, nil)
+	e.Sandbox.Google.ResetStats()
+
+	var dr draftBody
+	e.json("POST", "/gmail/draft", tok, map[string]any{"to": []string{grace}, "bcc": []string{"spy@evil.example"}, "subject": "Gears", "body_text": "Late."}, 201, &dr)
+	a, err := q.Request(ctx, userID, client, jarvis.ActionDraftSend, json.RawMessage(`{"draft_id":"`+dr.DraftID+`"}`))
+	if err != nil || a.Status != jarvis.ActionPending || !slices.Equal(a.Policy.Flags, []string{jarvis.FlagOutsideAllowedDomains}) ||
+		!strings.Contains(a.Summary, "spy@evil.example") || !strings.Contains(string(a.Payload), dr.MessageID) {
+		t.Fatalf("draft send %+v %s %v", a, a.Payload, err)
+	}
+	// Edited after it was shown: approving sends nothing.
+	e.json("PUT", "/gmail/drafts/"+dr.DraftID, tok, map[string]any{"to": []string{grace}, "subject": "Gears", "body_text": "Very late."}, 200, nil)
+	e.problem("POST", "/actions/"+a.ID+"/approve", tok, nil, 409, "conflict")
+	e.json("GET", "/actions/"+a.ID, tok, nil, 200, &a)
+	if a.Status != jarvis.ActionFailed || e.Sandbox.Google.Stats()["gmail.drafts.send"] != 0 {
+		t.Fatalf("edited draft: %+v, %d sends", a, e.Sandbox.Google.Stats()["gmail.drafts.send"])
+	}
+	// The draft as it is now, scheduled for later: held once, however often run.
+	later := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	a, err = q.Request(ctx, userID, client, jarvis.ActionDraftSend, json.RawMessage(`{"draft_id":"`+dr.DraftID+`","send_at":"`+later.Format(time.RFC3339)+`"}`))
+	if err != nil || len(a.Policy.Flags) != 0 {
+		t.Fatalf("draft send %+v %v", a, err)
+	}
+	e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+	var held jarvis.SendResult
+	if err := json.Unmarshal(a.Result, &held); err != nil || held.Status != jarvis.SendScheduled || !held.SendAt.Equal(later) {
+		t.Fatalf("held %+v %v", a, err)
+	}
+	again, err := actions.DraftSender{Outbox: e.Main.Outbox, Mail: e.Main.Google}.Execute(jarvis.WithActionID(ctx, a.ID), userID, a.Payload)
+	var replay jarvis.SendResult
+	if err != nil || json.Unmarshal(again, &replay) != nil || replay.ScheduledID != held.ScheduledID {
+		t.Fatalf("run again %s %v", again, err)
+	}
+	if _, err := (actions.MessageSender{Outbox: e.Main.Outbox}).Execute(ctx, userID, a.Payload); !jarvis.IsCode(err, jarvis.EINTERNAL) {
+		t.Fatalf("a send outside the queue: %v", err)
+	}
+	// Cancelled by an action: nothing goes, the draft stays.
+	a, err = q.Request(ctx, userID, client, jarvis.ActionScheduleCancel, json.RawMessage(`{"scheduled_id":"`+held.ScheduledID+`"}`))
+	if err != nil || a.Status != jarvis.ActionPending || !strings.Contains(a.Summary, "Cancel sending “Gears”") {
+		t.Fatalf("cancel %+v %v", a, err)
+	}
+	e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+	var list struct{ Sends []jarvis.SendResult }
+	e.json("GET", "/gmail/scheduled", tok, nil, 200, &list)
+	if a.Status != jarvis.ActionExecuted || len(list.Sends) != 0 || e.Sandbox.Google.Stats()["gmail.drafts.send"] != 0 {
+		t.Fatalf("cancelled %+v, still held %+v", a, list.Sends)
+	}
+	if _, err := q.Request(ctx, userID, client, jarvis.ActionScheduleCancel, json.RawMessage(`{"scheduled_id":"`+held.ScheduledID+`"}`)); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		t.Fatalf("cancel again: %v", err)
+	}
+
+	// Events: no time zone, no request; guests Google mails count for the domains.
+	start := time.Now().UTC().AddDate(0, 0, 4).Truncate(time.Hour)
+	if _, err := q.Request(ctx, userID, client, jarvis.ActionEventCreate, json.RawMessage(`{"summary":"x","start":"`+start.Format("2006-01-02T15:04")+
+		`","end":"`+start.Add(time.Hour).Format("2006-01-02T15:04")+`"}`)); !jarvis.IsCode(err, jarvis.EINVALID) || !strings.Contains(err.Error(), "time_zone") {
+		t.Fatalf("event without a zone: %v", err)
+	}
+	var ev jarvis.Event
+	e.json("POST", "/calendar/events", tok, map[string]any{"summary": "Board prep", "start": start.Format(time.RFC3339), "end": start.Add(time.Hour).Format(time.RFC3339),
+		"time_zone": "UTC", "attendees": []string{"lin@example.net"}}, 201, &ev)
+	a, err = q.Request(ctx, userID, client, jarvis.ActionEventUpdate, json.RawMessage(`{"event_id":"`+ev.ID+`","summary":"Board prep (moved)","send_updates":"all"}`))
+	if err != nil || !slices.Equal(a.Policy.Flags, []string{jarvis.FlagOutsideAllowedDomains}) || !strings.Contains(a.Summary, "Change “Board prep”") {
+		t.Fatalf("update %+v %v", a, err)
+	}
+	e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+	if err := json.Unmarshal(a.Result, &ev); err != nil || ev.Summary != "Board prep (moved)" {
+		t.Fatalf("updated %+v %v", ev, err)
+	}
+	a, err = q.Request(ctx, userID, client, jarvis.ActionEventDelete, json.RawMessage(`{"event_id":"`+ev.ID+`"}`))
+	if err != nil || len(a.Policy.Flags) != 0 {
+		t.Fatalf("delete (no one mailed) %+v %v", a, err)
+	}
+	e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+	if err := json.Unmarshal(a.Result, &ev); err != nil || ev.Status != "cancelled" {
+		t.Fatalf("cancelled %+v %v", ev, err)
+	}
+}

@@ -169,7 +169,8 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 	} else if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, a, jarvis.AuditActionRequested, jarvis.OutcomeSuccess, map[string]any{"verdict": a.Policy.Verdict, "flags": a.Policy.Flags})
+	// The audit row is written later, in a batch: it keeps its own copy.
+	s.audit(ctx, a, jarvis.AuditActionRequested, jarvis.OutcomeSuccess, map[string]any{"verdict": a.Policy.Verdict, "flags": slices.Clone(a.Policy.Flags)})
 	if a.Status == jarvis.ActionPending {
 		return a, nil
 	}
