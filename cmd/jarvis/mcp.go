@@ -27,7 +27,7 @@ func (m *Main) wireMCP(deps *httpapi.Deps, integrations *sqldb.Integrations, aud
 		Verifiers: append([]jarvis.MCPTokenVerifier{pats}, verifiers...),
 		Limiter:   deps.Limiter,
 		Mail:      deps.Mail, Labels: deps.Labels, Calendar: deps.Calendar, CalendarWriter: deps.CalendarWriter, Actions: deps.Actions,
-		Accounts: integrations, Auditor: auditor, Logger: m.Logger.With("component", "mcp"),
+		Accounts: integrations, Users: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "mcp"),
 	})
 	if err != nil {
 		return err

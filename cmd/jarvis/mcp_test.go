@@ -362,6 +362,10 @@ func TestMCPServer(t *testing.T) {
 	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'mcp.tool.call'`).Scan(&calls); err != nil || calls < 8 {
 		t.Fatalf("%d mcp.tool.call rows, %v", calls, err)
 	}
+	// Each in its user's org, with the request's id, in sessions too.
+	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE action = 'mcp.tool.call' AND (org_id = '' OR org_id IS NULL OR request_id = '' OR request_id IS NULL)`).Scan(&calls); err != nil || calls != 0 {
+		t.Fatalf("%d mcp.tool.call rows without org or request id, %v", calls, err)
+	}
 	var leaked int
 	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE metadata LIKE '%jarvis_pat_%' OR metadata LIKE '%Friday works%'`).Scan(&leaked); err != nil || leaked != 0 {
 		t.Fatalf("%d audit rows hold a token or arguments, %v", leaked, err)

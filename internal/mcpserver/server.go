@@ -42,6 +42,11 @@ type LabelService interface {
 	ListLabels(ctx context.Context, userID, account string) (*jarvis.LabelList, error)
 }
 
+// UserFinder finds a user by id; ENOTFOUND when there is none.
+type UserFinder interface {
+	FindUserByID(ctx context.Context, id string) (*jarvis.User, error)
+}
+
 // Config configures the MCP server.
 type Config struct {
 	// PublicURL is Jarvis's external URL: /mcp's resource is PublicURL/mcp,
@@ -70,8 +75,11 @@ type Config struct {
 	CalendarWriter jarvis.CalendarWriter
 	Actions        jarvis.ActionService
 	Accounts       AccountLister
-	Auditor        jarvis.Auditor
-	Logger         *slog.Logger
+	// Users finds the grant's user (nil: not looked up): a deleted user's
+	// token is refused, and audit rows land in the user's personal org.
+	Users   UserFinder
+	Auditor jarvis.Auditor
+	Logger  *slog.Logger
 }
 
 // Server serves /mcp.
@@ -157,10 +165,19 @@ func grantTokenInfo(ctx context.Context, _ string, _ *http.Request) (*auth.Token
 	if exp.IsZero() {
 		exp = time.Now().Add(time.Hour)
 	}
-	return &auth.TokenInfo{UserID: g.UserID, Scopes: g.Scopes, Expiration: exp, Extra: map[string]any{grantKey: g}}, nil
+	// The request's id and client go along: a session's tool calls run
+	// in the session's context, not the request's, and are audited with
+	// them.
+	return &auth.TokenInfo{UserID: g.UserID, Scopes: g.Scopes, Expiration: exp, Extra: map[string]any{grantKey: g,
+		requestIDKey: jarvis.RequestIDFromContext(ctx), clientKey: jarvis.ClientFromContext(ctx), userKey: jarvis.UserFromContext(ctx)}}, nil
 }
 
-const grantKey = "jarvis_grant"
+const (
+	grantKey     = "jarvis_grant"
+	requestIDKey = "jarvis_request_id"
+	clientKey    = "jarvis_client"
+	userKey      = "jarvis_user"
+)
 
 // ServeHTTP serves /mcp: Origin, token, rate limits, session ownership and
 // scope are checked before the SDK sees the request.
@@ -180,6 +197,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(r.Context(), "verifying an MCP token", "err", err)
 		httpError(w, http.StatusServiceUnavailable, "service_unavailable", "Tokens cannot be checked right now.")
 		return
+	}
+	if s.cfg.Users != nil {
+		u, err := s.cfg.Users.FindUserByID(r.Context(), g.UserID)
+		if jarvis.ErrorCode(err) == jarvis.ENOTFOUND {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata=%q`, s.metadata))
+			httpError(w, http.StatusUnauthorized, "unauthorized", "The token's user no longer exists.")
+			return
+		} else if err != nil {
+			s.log.ErrorContext(r.Context(), "finding an MCP token's user", "err", err)
+			httpError(w, http.StatusServiceUnavailable, "service_unavailable", "Tokens cannot be checked right now.")
+			return
+		}
+		r = r.WithContext(jarvis.NewContextWithUser(r.Context(), u))
 	}
 	if wait, ok := s.allow(r.Context(), g); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))

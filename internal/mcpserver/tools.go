@@ -71,6 +71,15 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, h func(ctx context.Context, c 
 		if g == nil {
 			return nil, zero, errors.New("unauthenticated")
 		}
+		if id, _ := req.Extra.TokenInfo.Extra[requestIDKey].(string); id != "" {
+			ctx = jarvis.NewContextWithRequestID(ctx, id)
+		}
+		if cl, ok := req.Extra.TokenInfo.Extra[clientKey].(jarvis.Client); ok {
+			ctx = jarvis.NewContextWithClient(ctx, cl)
+		}
+		if u, _ := req.Extra.TokenInfo.Extra[userKey].(*jarvis.User); u != nil && u.ID == g.UserID {
+			ctx = jarvis.NewContextWithUser(ctx, u)
+		}
 		if scope != "" && !g.HasScope(scope) {
 			s.auditCall(ctx, g, t.Name, jarvis.OutcomeDenied, "insufficient_scope")
 			return nil, zero, fmt.Errorf("insufficient_scope: %s needs the scope %s, which this token was not granted", t.Name, scope)
