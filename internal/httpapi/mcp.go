@@ -22,6 +22,7 @@ func (s *Server) registerMCPRoutes() {
 	s.handle("POST /mcp", mcp)
 	s.handle("GET /mcp", mcp)
 	s.handle("DELETE /mcp", mcp)
+	s.handle("OPTIONS /mcp", mcp)
 	s.handle("POST /settings/tokens", s.authed(s.createPersonalToken))
 	s.handle("GET /settings/tokens", s.authed(s.listPersonalTokens))
 	s.handle("DELETE /settings/tokens/{id}", s.authed(s.revokePersonalToken))
@@ -38,6 +39,7 @@ func init() {
 			also: map[int]string{202: "Accepted: a notification or response", 204: "No Content"}},
 		operation{method: "GET", path: "/mcp", summary: "The server's event stream of a 2025-11-25 session (Mcp-Session-Id)", tag: "mcp", ok: 200, media: "text/event-stream", errors: mcpErrs},
 		operation{method: "DELETE", path: "/mcp", summary: "End a 2025-11-25 session (Mcp-Session-Id)", tag: "mcp", ok: 204, errors: mcpErrs},
+		operation{method: "OPTIONS", path: "/mcp", summary: "CORS preflight of a page of JARVIS_PUBLIC_URL's origin or one in JARVIS_MCP_ALLOWED_ORIGINS (403 for any other)", tag: "mcp", ok: 204, errors: errs(403)},
 		operation{method: "POST", path: "/settings/tokens", summary: "Make a personal token for a local MCP client (jarvis mcp --stdio): scoped, limited to some Google accounts, expiring (at most 365 days); the token is in this answer only. 400 naming the field; audit mcp.personal_token.created", tag: "mcp", auth: true,
 			body: jarvis.NewPersonalToken{}, ok: 201, resp: jarvis.CreatedPersonalToken{}, errors: authErrs(400, 403, 409, 413, 503)},
 		operation{method: "GET", path: "/settings/tokens", summary: "The caller's live personal tokens, newest first (never the tokens themselves), with their last use", tag: "mcp", auth: true,

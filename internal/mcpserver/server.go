@@ -183,8 +183,27 @@ const (
 // scope are checked before the SDK sees the request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if o := r.Header.Get("Origin"); o != "" && !s.allowedOrigin(o) {
-		httpError(w, http.StatusForbidden, "forbidden", "This origin may not call /mcp.")
+	if o := r.Header.Get("Origin"); o != "" {
+		if !s.allowedOrigin(o) {
+			httpError(w, http.StatusForbidden, "forbidden", "This origin may not call /mcp.")
+			return
+		}
+		// A page of an allowed origin may read the answer: CORS, with the
+		// bearer token in a header (no cookie is ever read here).
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", o)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "POST, GET, DELETE")
+			h.Set("Access-Control-Allow-Headers", corsHeaders(r.Header.Get("Access-Control-Request-Headers")))
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	if r.Method == http.MethodOptions {
+		httpError(w, http.StatusForbidden, "forbidden", "A preflight names its Origin.")
 		return
 	}
 	g, err := s.verify(r)
@@ -250,6 +269,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.ServeHTTP(&sessionRecorder{ResponseWriter: w, s: s, userID: g.UserID}, r)
+}
+
+// corsAllowed are the request headers a page may send to /mcp.
+var corsAllowed = []string{"authorization", "content-type", "accept", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id"}
+
+// corsHeaders answers a preflight's Access-Control-Request-Headers: those
+// of corsAllowed it asks for, and the Mcp-Param-* headers of tools.
+func corsHeaders(asked string) string {
+	out := slices.Clone(corsAllowed)
+	for _, h := range strings.Split(asked, ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if strings.HasPrefix(h, "mcp-param-") && len(h) <= 100 && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // verify finds the grant of the request's bearer token.

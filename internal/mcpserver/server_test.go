@@ -99,3 +99,36 @@ func TestServerRefusals(t *testing.T) {
 		t.Fatalf("past the client's rate: %d %q", w.Code, w.Header().Get("Retry-After"))
 	}
 }
+
+// A page of an allowed origin passes CORS; any other origin is refused.
+func TestServerCORS(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, 100)
+	pre := func(origin string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("OPTIONS", "/mcp", nil)
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		r.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-param-region")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		return w
+	}
+	for _, o := range []string{"https://jarvis.example", "https://app.example"} {
+		w := pre(o)
+		if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != o || !strings.Contains(w.Header().Get("Access-Control-Allow-Headers"), "mcp-param-region") {
+			t.Fatalf("preflight from %s: %d %v", o, w.Code, w.Header())
+		}
+	}
+	if w := pre("https://evil.example"); w.Code != 403 || w.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from a foreign origin: %d %v", w.Code, w.Header())
+	}
+	if w := pre(""); w.Code != 403 {
+		t.Fatalf("preflight without an origin: %d", w.Code)
+	}
+	w := post(s, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, "Origin", "https://app.example")
+	if w.Code != 401 || w.Header().Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Fatalf("a page's request without a token: %d %v", w.Code, w.Header())
+	}
+}
