@@ -260,45 +260,48 @@ func TestCalendarSeriesScopes(t *testing.T) {
 // shows at the organizer.
 func TestCalendarRSVPShowsAtTheOrganizer(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, envOptions{})
-	const ada, grace = "ada@example.com", "grace@example.com"
-	tok := e.signIn(ada)
-	e.synced(ada)
-	organizer := fullCalendar(t, e.Sandbox.URL, grace)
-	at := time.Now().UTC().AddDate(0, 0, 2).Truncate(time.Hour)
-	inv, err := organizer.Events.Insert("primary", &calendar.Event{Summary: "Design review",
-		Start: timed(at), End: timed(at.Add(time.Hour)), Attendees: []*calendar.EventAttendee{{Email: ada}}}).Do()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev jarvis.Event
-	e.json("POST", "/calendar/events/"+inv.Id+"/rsvp", tok, map[string]any{"response": "tentative", "comment": "Might be late"}, 200, &ev)
-	i := slices.IndexFunc(ev.Attendees, func(a jarvis.Attendee) bool { return a.Email == ada })
-	if i < 0 || ev.Attendees[i].ResponseStatus != "tentative" || ev.Attendees[i].Comment != "Might be late" || !ev.Attendees[i].Self {
-		t.Fatalf("rsvp answered %+v", ev.Attendees)
-	}
-	g, err := organizer.Events.Get("primary", inv.Id).Do()
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := slices.IndexFunc(g.Attendees, func(a *calendar.EventAttendee) bool { return a.Email == ada })
-	if j < 0 || g.Attendees[j].ResponseStatus != "tentative" || g.Attendees[j].Comment != "Might be late" {
-		t.Fatalf("the organizer sees %+v", g.Attendees)
-	}
-	e.json("POST", "/calendar/events/"+inv.Id+"/rsvp", tok, map[string]any{"response": "accepted"}, 200, &ev)
-	if g, _ = organizer.Events.Get("primary", inv.Id).Do(); g.Attendees[j].ResponseStatus != "accepted" || g.Attendees[j].Comment != "" {
-		t.Fatalf("the organizer sees %+v after the second answer", g.Attendees[j])
-	}
-	if rows := e.auditOf(ada, jarvis.AuditCalendarEventRSVP); len(rows) != 2 || rows[0].Metadata["response"] == nil {
-		t.Fatalf("rsvp audit rows %+v", rows)
-	}
-	// The guest cannot change the event itself; an event without the user
-	// as a guest takes no answer.
-	e.problem("PATCH", "/calendar/events/"+inv.Id, tok, map[string]any{"summary": "Mine now"}, 403, "forbidden")
-	var own jarvis.Event
-	e.json("POST", "/calendar/events", tok, map[string]any{"summary": "Alone", "start": at.Format(time.RFC3339),
-		"end": at.Add(time.Hour).Format(time.RFC3339), "time_zone": "UTC"}, 201, &own)
-	e.problem("POST", "/calendar/events/"+own.ID+"/rsvp", tok, map[string]any{"response": "declined"}, 409, "conflict")
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		t.Parallel()
+		e := startEnv(t, envOptions{dialect: d})
+		const ada, grace = "ada@example.com", "grace@example.com"
+		tok := e.signIn(ada)
+		e.synced(ada)
+		organizer := fullCalendar(t, e.Sandbox.URL, grace)
+		at := time.Now().UTC().AddDate(0, 0, 2).Truncate(time.Hour)
+		inv, err := organizer.Events.Insert("primary", &calendar.Event{Summary: "Design review",
+			Start: timed(at), End: timed(at.Add(time.Hour)), Attendees: []*calendar.EventAttendee{{Email: ada}}}).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev jarvis.Event
+		e.json("POST", "/calendar/events/"+inv.Id+"/rsvp", tok, map[string]any{"response": "tentative", "comment": "Might be late"}, 200, &ev)
+		i := slices.IndexFunc(ev.Attendees, func(a jarvis.Attendee) bool { return a.Email == ada })
+		if i < 0 || ev.Attendees[i].ResponseStatus != "tentative" || ev.Attendees[i].Comment != "Might be late" || !ev.Attendees[i].Self {
+			t.Fatalf("rsvp answered %+v", ev.Attendees)
+		}
+		g, err := organizer.Events.Get("primary", inv.Id).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := slices.IndexFunc(g.Attendees, func(a *calendar.EventAttendee) bool { return a.Email == ada })
+		if j < 0 || g.Attendees[j].ResponseStatus != "tentative" || g.Attendees[j].Comment != "Might be late" {
+			t.Fatalf("the organizer sees %+v", g.Attendees)
+		}
+		e.json("POST", "/calendar/events/"+inv.Id+"/rsvp", tok, map[string]any{"response": "accepted"}, 200, &ev)
+		if g, _ = organizer.Events.Get("primary", inv.Id).Do(); g.Attendees[j].ResponseStatus != "accepted" || g.Attendees[j].Comment != "" {
+			t.Fatalf("the organizer sees %+v after the second answer", g.Attendees[j])
+		}
+		if rows := e.auditOf(ada, jarvis.AuditCalendarEventRSVP); len(rows) != 2 || rows[0].Metadata["response"] == nil {
+			t.Fatalf("rsvp audit rows %+v", rows)
+		}
+		// The guest cannot change the event itself; an event without the user
+		// as a guest takes no answer.
+		e.problem("PATCH", "/calendar/events/"+inv.Id, tok, map[string]any{"summary": "Mine now"}, 403, "forbidden")
+		var own jarvis.Event
+		e.json("POST", "/calendar/events", tok, map[string]any{"summary": "Alone", "start": at.Format(time.RFC3339),
+			"end": at.Add(time.Hour).Format(time.RFC3339), "time_zone": "UTC"}, 201, &own)
+		e.problem("POST", "/calendar/events/"+own.ID+"/rsvp", tok, map[string]any{"response": "declined"}, 409, "conflict")
+	})
 }
 
 // Proposals are free for the user and the attendees, within the default
