@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/actions"
@@ -83,8 +84,13 @@ func TestDailyCapHoldsUnderConcurrentRequests(t *testing.T) {
 func TestActionEventsArePublished(t *testing.T) {
 	ctx := context.Background()
 	db := sqldbtest.Open(t, sqldb.SQLite)
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var clockMu sync.Mutex
+	clock := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
+	db.Now = clock
 	send, b := &fakeSend{}, &bus{}
-	q, err := actions.New(actions.Config{Store: db, Executors: map[string]jarvis.ActionExecutor{jarvis.ActionMessageSend: send}})
+	q, err := actions.New(actions.Config{Store: db, Clock: jarvis.ClockFunc(clock), TTL: time.Hour,
+		Executors: map[string]jarvis.ActionExecutor{jarvis.ActionMessageSend: send}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +108,13 @@ func TestActionEventsArePublished(t *testing.T) {
 	}
 	send.fail = &jarvis.Error{Code: jarvis.EUPSTREAM, Message: "Gmail is unavailable."}
 	_, _ = q.Approve(ctx, ada.ID, a3.ID)
+	a4, _ := q.Request(ctx, ada.ID, agent, jarvis.ActionMessageSend, payload)
+	clockMu.Lock()
+	now = now.Add(2 * time.Hour)
+	clockMu.Unlock()
+	if _, err := q.ListActions(ctx, ada.ID, jarvis.ActionFilter{}); err != nil {
+		t.Fatal(err)
+	}
 	want := []string{
 		ada.ID + " action.requested " + a1.ID + " pending",
 		ada.ID + " action.requested " + a2.ID + " pending",
@@ -111,6 +124,8 @@ func TestActionEventsArePublished(t *testing.T) {
 		ada.ID + " action.rejected " + a2.ID + " rejected",
 		ada.ID + " action.approved " + a3.ID + " approved",
 		ada.ID + " action.failed " + a3.ID + " failed",
+		ada.ID + " action.requested " + a4.ID + " pending",
+		ada.ID + " action.expired " + a4.ID + " expired",
 	}
 	if !slices.Equal(b.e, want) {
 		t.Fatalf("events\n%v\nwant\n%v", b.e, want)
