@@ -268,7 +268,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stateless.ServeHTTP(w, r)
 		return
 	}
-	s.sessions.ServeHTTP(&sessionRecorder{ResponseWriter: w, s: s, userID: g.UserID}, r)
+	sid := r.Header.Get("Mcp-Session-Id")
+	if r.Method == http.MethodPost && sid == "" && s.liveSessions(g.UserID) >= maxSessionsPerUser {
+		w.Header().Set("Retry-After", "60")
+		httpError(w, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("At most %d open MCP sessions per user: end one (DELETE /mcp) or use protocol %s, which needs none.", maxSessionsPerUser, statelessVersion))
+		return
+	}
+	s.sessions.ServeHTTP(&sessionRecorder{ResponseWriter: w, s: s, userID: g.UserID, ending: r.Method == http.MethodDelete, id: sid}, r)
 }
 
 // corsAllowed are the request headers a page may send to /mcp.
@@ -354,6 +360,29 @@ func (s *Server) ownsSession(id, userID string) bool {
 	return true
 }
 
+// maxSessionsPerUser bounds the 2025-11-25 sessions a user may hold open
+// on one replica: each holds server state until it ends or idles out.
+const maxSessionsPerUser = 50
+
+// liveSessions counts the user's sessions used within the session timeout.
+func (s *Server) liveSessions(userID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, now := 0, time.Now()
+	for _, o := range s.owner {
+		if o.userID == userID && now.Sub(o.seen) < s.cfg.SessionTimeout {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) forgetSession(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.owner, id)
+}
+
 // bindSession records the user who opened a session, forgetting sessions
 // idle past the session timeout.
 func (s *Server) bindSession(id, userID string) {
@@ -380,12 +409,17 @@ type sessionRecorder struct {
 	s      *Server
 	userID string
 	done   bool
+	// ending is a DELETE of session id: forgotten once the SDK ends it.
+	ending bool
+	id     string
 }
 
 func (w *sessionRecorder) WriteHeader(code int) {
 	if !w.done {
 		w.done = true
-		if id := w.Header().Get("Mcp-Session-Id"); id != "" && code < 300 {
+		if w.ending && code < 300 {
+			w.s.forgetSession(w.id)
+		} else if id := w.Header().Get("Mcp-Session-Id"); id != "" && code < 300 {
 			w.s.bindSession(id, w.userID)
 		}
 	}

@@ -132,3 +132,35 @@ func TestServerCORS(t *testing.T) {
 		t.Fatalf("a page's request without a token: %d %v", w.Code, w.Header())
 	}
 }
+
+// A user may hold maxSessionsPerUser sessions open; ending one makes room.
+func TestSessionCap(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, 1000)
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	auth := []string{"Authorization", "Bearer oauth-token", "Mcp-Protocol-Version", ""}
+	var first string
+	for i := range maxSessionsPerUser {
+		w := post(s, initialize, auth...)
+		if w.Code != 200 || w.Header().Get("Mcp-Session-Id") == "" {
+			t.Fatalf("session %d: %d %s", i, w.Code, w.Body)
+		}
+		if first == "" {
+			first = w.Header().Get("Mcp-Session-Id")
+		}
+	}
+	if w := post(s, initialize, auth...); w.Code != 429 {
+		t.Fatalf("one session too many: %d", w.Code)
+	}
+	r := httptest.NewRequest("DELETE", "/mcp", nil)
+	r.Header.Set("Authorization", "Bearer oauth-token")
+	r.Header.Set("Mcp-Session-Id", first)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != 204 {
+		t.Fatalf("ending a session: %d %s", w.Code, w.Body)
+	}
+	if w := post(s, initialize, auth...); w.Code != 200 {
+		t.Fatalf("a session after ending one: %d", w.Code)
+	}
+}
