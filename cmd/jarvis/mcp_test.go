@@ -24,18 +24,21 @@ type createdToken struct {
 }
 
 // mcpClient connects the Go SDK's client to the test Jarvis with token, at
-// version ("" for the latest), answering elicitations by counting them.
+// version ("" for the latest), answering elicitations by counting them
+// (nil: a client that cannot be asked).
 func mcpClient(t *testing.T, e *testEnv, token, version string, elicited *atomic.Int32) *mcp.ClientSession {
 	t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &mcp.ClientOptions{
-		ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	var opts mcp.ClientOptions
+	if elicited != nil {
+		opts.ElicitationHandler = func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			if !strings.Contains(req.Params.Message, "/approvals") {
 				t.Errorf("elicitation %q names no dashboard URL", req.Params.Message)
 			}
 			elicited.Add(1)
 			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{}}, nil
-		},
-	})
+		}
+	}
+	c := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &opts)
 	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: e.URL + "/mcp",
 		HTTPClient: &http.Client{Transport: bearerTransport(token)}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
@@ -350,6 +353,52 @@ func TestMCPServer(t *testing.T) {
 			t.Fatalf("stdio create_draft, nobody to ask: %+v", asking)
 		}
 	})
+
+	// Every tool that asks makes a payload its executor takes: each is a
+	// pending action (the policy no longer auto-approves anything).
+	e.json("PUT", "/settings/policy", ada, map[string]any{}, 200, nil)
+	var writer createdToken
+	e.json("POST", "/settings/tokens", ada, map[string]any{"name": "Writer", "scopes": []string{"mail.read", "mail.send", "mail.organize", "calendar.read", "calendar.write"}}, 201, &writer)
+	ws := mcpClient(t, e, writer.Token, "", nil)
+	var events struct {
+		Events []struct{ ID string }
+	}
+	callTool(t, ws, "upcoming_events", map[string]any{"days": 30}, &events)
+	if len(events.Events) == 0 {
+		t.Fatal("no upcoming events")
+	}
+	var msgs struct {
+		Messages []struct{ ID string }
+	}
+	callTool(t, ws, "get_thread", map[string]any{"thread_id": dinner}, &msgs)
+	event := events.Events[0].ID
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"send_message", map[string]any{"to": []string{"grace@example.com"}, "subject": "Hi", "body_text": "Hello."}},
+		{"reply", map[string]any{"thread_id": dinner, "body_text": "Yes."}},
+		{"reply_all", map[string]any{"thread_id": dinner, "body_text": "Yes, all."}},
+		{"forward_message", map[string]any{"message_id": msgs.Messages[0].ID, "to": []string{"grace@example.com"}}},
+		{"send_draft", map[string]any{"draft_id": draftID}},
+		{"modify_thread_labels", map[string]any{"thread_id": dinner, "add_labels": []string{"STARRED"}}},
+		{"archive_thread", map[string]any{"thread_id": dinner}},
+		{"trash_thread", map[string]any{"thread_id": dinner}},
+		{"untrash_thread", map[string]any{"thread_id": dinner}},
+		{"create_event", map[string]any{"summary": "Review", "start": "2027-01-05T10:00", "end": "2027-01-05T11:00", "time_zone": "Europe/London"}},
+		{"update_event", map[string]any{"event_id": event, "summary": "Renamed"}},
+		{"cancel_event", map[string]any{"event_id": event}},
+		{"rsvp_event", map[string]any{"event_id": event, "response": "tentative"}},
+	} {
+		var a mcpAction
+		callTool(t, ws, c.tool, c.args, &a)
+		if a.Status != jarvis.ActionPending || a.ActionID == "" {
+			t.Fatalf("%s: %+v", c.tool, a)
+		}
+	}
+	if res := callTool(t, ws, "cancel_scheduled_send", map[string]any{"scheduled_id": "nope"}, nil); !res.IsError || !strings.Contains(toolText(res), "scheduled_id") {
+		t.Fatalf("cancelling no send: %s", toolText(res))
+	}
 
 	// Revoked: refused at once. Every tool call was audited without its
 	// arguments or the token.
