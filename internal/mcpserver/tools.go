@@ -31,15 +31,6 @@ var toolScopes = map[string]string{
 
 func toolScope(name string) string { return toolScopes[name] }
 
-// ToolScopes returns each tool's name and scope, for the README's table.
-func ToolScopes() map[string]string {
-	out := make(map[string]string, len(toolScopes))
-	for k, v := range toolScopes {
-		out[k] = v
-	}
-	return out
-}
-
 // call is one tool call: the grant it runs under.
 type call struct {
 	grant *jarvis.MCPGrant

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -127,8 +128,8 @@ func canElicit(req *mcp.CallToolRequest) bool {
 }
 
 func isField(err error, field string) bool {
-	je, ok := err.(*jarvis.Error)
-	return ok && je.Field == field
+	var je *jarvis.Error
+	return errors.As(err, &je) && je.Field == field
 }
 
 // Inputs of the tools that ask.
