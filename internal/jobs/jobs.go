@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -177,6 +178,43 @@ func (WatchArgs) InsertOpts() river.InsertOpts {
 type Runner struct {
 	cfg    Config
 	client *river.Client[*sql.Tx]
+	// channels serializes the Calendar channel renewals of each account.
+	channels accountLocks
+}
+
+// accountLocks is a lock per account id, held by one goroutine at a time.
+type accountLocks struct {
+	mu   sync.Mutex
+	held map[string]chan struct{} // closed when released
+}
+
+// lock waits until no one else holds the account's lock and takes it, or
+// returns ctx's error. The function it returns releases the lock.
+func (l *accountLocks) lock(ctx context.Context, id string) (func(), error) {
+	for {
+		l.mu.Lock()
+		busy, ok := l.held[id]
+		if !ok {
+			if l.held == nil {
+				l.held = map[string]chan struct{}{}
+			}
+			done := make(chan struct{})
+			l.held[id] = done
+			l.mu.Unlock()
+			return func() {
+				l.mu.Lock()
+				delete(l.held, id)
+				l.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 func driver(cfg Config) riverdriver.Driver[*sql.Tx] {
@@ -437,16 +475,27 @@ func (r *Runner) channelIfLapsed(ctx context.Context, accountID string) {
 	if r.cfg.Channels == nil {
 		return
 	}
-	st, err := r.cfg.Store.State(ctx, accountID)
-	if err != nil || st.CalendarChannelID != "" && st.CalendarChannelExpiry.After(r.cfg.Now().Add(time.Hour)) {
-		return
-	}
-	r.renewChannel(ctx, accountID)
+	_ = r.renewChannel(ctx, accountID, func(st mailsync.State) bool {
+		return st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(r.cfg.Now().Add(time.Hour))
+	})
 }
 
 // renewChannel renews one account's Calendar channel (the renewer records
-// it).
-func (r *Runner) renewChannel(ctx context.Context, accountID string) error {
+// it) if due says the account's state, read afresh, needs it. Renewals of
+// one account in this process take turns, so that a calendar sync's first
+// channel and the periodic renewal, when they meet, open one channel, not
+// two. (Replicas may still meet: the later channel then replaces and stops
+// the earlier one.)
+func (r *Runner) renewChannel(ctx context.Context, accountID string, due func(mailsync.State) bool) error {
+	unlock, err := r.channels.lock(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := r.cfg.Store.State(ctx, accountID)
+	if err != nil || !due(st) {
+		return err
+	}
 	if _, err := r.cfg.Channels.RenewChannel(ctx, accountID); err != nil {
 		r.cfg.Logger.Warn("calendar channel renewal failed", "account_id", accountID, "err", err)
 		return err
@@ -576,9 +625,12 @@ func (w *watchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error
 		}
 		jitter = time.Duration(rand.Int64N(int64(time.Hour)))
 		// A calendar not synced yet gets its channel from its first sync.
-		if w.r.cfg.Channels != nil && !st.CalendarSyncedAt.IsZero() &&
-			(st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(now.Add(24*time.Hour-jitter))) {
-			if err := w.r.renewChannel(ctx, a.ID); err != nil {
+		channelDue := func(st mailsync.State) bool {
+			return !st.CalendarSyncedAt.IsZero() &&
+				(st.CalendarChannelID == "" || !st.CalendarChannelExpiry.After(now.Add(24*time.Hour-jitter)))
+		}
+		if w.r.cfg.Channels != nil && channelDue(st) {
+			if err := w.r.renewChannel(ctx, a.ID, channelDue); err != nil {
 				failed = err
 			}
 		}
