@@ -44,7 +44,7 @@ func TestErrorStatuses(t *testing.T) {
 	for code, status := range map[string]int{
 		jarvis.EINVALID: 400, jarvis.EUNAUTHORIZED: 401, jarvis.EFORBIDDEN: 403, jarvis.ESCOPEMISSING: 403, jarvis.ENOTFOUND: 404,
 		jarvis.ECONFLICT: 409, jarvis.EIDEMPOTENCY: 409, jarvis.EREAUTH: 409, jarvis.ETOOLARGE: 413, jarvis.ERATELIMITED: 429,
-		jarvis.ESIGNUPCLOSED: 403, jarvis.EUPSTREAM: 502, jarvis.EUPSTREAMTIMEOUT: 504, jarvis.ELLM: 503, jarvis.EINTERNAL: 500, "unknown": 500,
+		jarvis.ESIGNUPCLOSED: 403, jarvis.EUPSTREAM: 502, jarvis.EUPSTREAMTIMEOUT: 504, jarvis.ELLM: 503, jarvis.EUNAVAILABLE: 503, jarvis.EINTERNAL: 500, "unknown": 500,
 	} {
 		if got := ErrorStatus(code); got != status {
 			t.Errorf("%s → %d, want %d", code, got, status)
@@ -54,6 +54,20 @@ func TestErrorStatuses(t *testing.T) {
 	p := problemFor(r, &jarvis.Error{Code: jarvis.ERATELIMITED, Message: "slow", RetryAfter: 1500 * time.Millisecond})
 	if p.RetryAfter != 2 || p.Status != 429 {
 		t.Fatalf("problem %+v", p)
+	}
+	// A database that cannot serve (the storage layer's classification):
+	// 503 with Retry-After in the header and the body, the cause unsaid.
+	s := New(Config{}, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	w := httptest.NewRecorder()
+	s.Error(w, r, &jarvis.Error{Code: jarvis.EUNAVAILABLE, Message: "The database is unavailable right now.", RetryAfter: 5 * time.Second,
+		Err: errors.New("database unavailable (admin_shutdown): FATAL: terminating connection (SQLSTATE 57P01)")})
+	var got Problem
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != 503 || w.Header().Get("Retry-After") != "5" || got.Code != "service_unavailable" || got.RetryAfter != 5 ||
+		strings.Contains(w.Body.String(), "57P01") {
+		t.Fatalf("unavailable: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 	p = problemFor(r, errors.New("pq: password authentication failed for user root"))
 	if p.Code != "internal" || strings.Contains(p.Detail, "password") {

@@ -96,12 +96,10 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		if sdb, err = sql.Open("sqlite", p.driverDSN); err != nil {
 			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
 		}
-		if pool.Tracer != nil {
-			// The registered driver (sql.Open connects nothing), traced.
-			drv := sdb.Driver()
-			sdb.Close()
-			sdb = sql.OpenDB(tracedConnector{Connector: dsnConnector{dsn: p.driverDSN, drv: drv}, tracer: pool.Tracer.Tracer(tracerName), system: "sqlite"})
-		}
+		// The registered driver (sql.Open connects nothing), wrapped.
+		drv := sdb.Driver()
+		sdb.Close()
+		sdb = sql.OpenDB(tracedConnector{Connector: dsnConnector{dsn: p.driverDSN, drv: drv}, tracer: tracer(pool), system: "sqlite"})
 		// WAL lets readers run beside the one writer; _txlock=immediate takes
 		// the write lock at BEGIN so that transactions queue on the busy
 		// timeout instead of failing with SQLITE_BUSY on upgrade.
@@ -113,11 +111,7 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open %s database: %w", p.dialect, err)
 		}
-		var conn driver.Connector = unavailableConnector{c}
-		if pool.Tracer != nil {
-			conn = tracedConnector{Connector: conn, tracer: pool.Tracer.Tracer(tracerName), system: "postgresql"}
-		}
-		sdb = sql.OpenDB(conn)
+		sdb = sql.OpenDB(tracedConnector{Connector: c, tracer: tracer(pool), system: "postgresql"})
 		sdb.SetMaxOpenConns(p.maxConns)
 		sdb.SetMaxIdleConns(idle)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
@@ -132,6 +126,14 @@ func OpenPool(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		privateSidecars(p.path)
 	}
 	return &DB{db: sdb, dialect: p.dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// tracer is the pool's tracer, or nil.
+func tracer(pool Pool) trace.Tracer {
+	if pool.Tracer == nil {
+		return nil
+	}
+	return pool.Tracer.Tracer(tracerName)
 }
 
 // CheckURL reports whether dsn is a database URL Open accepts: postgres://…,

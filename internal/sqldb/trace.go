@@ -20,8 +20,12 @@ const tracerName = "github.com/jarvis-hq/jarvis/internal/sqldb"
 // maxQueryText bounds the SQL text recorded on a span.
 const maxQueryText = 2000
 
-// tracedConnector makes a client span of each query and statement its
-// connections run within a traced context (a request, a job): named by the
+// tracedConnector wraps every connection of the pool. Each error its
+// connections return passes through Unavailable, so that a database that
+// cannot serve (down, restarting, out of connections, busy) is
+// service_unavailable whichever query meets it, at the storage boundary.
+// When a tracer is set it also makes a client span of each query and
+// statement run within a traced context (a request, a job): named by the
 // SQL operation (SELECT, INSERT, …), with db.system.name and the SQL text,
 // which holds $N placeholders and never a value (values are arguments,
 // which are not recorded). A query outside any trace — River polling for
@@ -30,16 +34,25 @@ const maxQueryText = 2000
 // query, at its first row), not when its rows are read.
 type tracedConnector struct {
 	driver.Connector
-	tracer trace.Tracer
-	system string // postgresql or sqlite
+	tracer trace.Tracer // nil: no spans
+	system string       // postgresql or sqlite
 }
 
 func (c tracedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, Unavailable(err)
 	}
 	return &tracedConn{Conn: conn, c: c}, nil
+}
+
+// unavailable is Unavailable(err), unless ctx has ended: then the error is
+// the caller's own deadline or cancellation, not the database's state.
+func unavailable(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return Unavailable(err)
 }
 
 // dsnConnector is a connector for a driver that has none of its own.
@@ -60,7 +73,7 @@ type tracedConn struct {
 }
 
 func (c *tracedConn) start(ctx context.Context, query string) (context.Context, trace.Span) {
-	if !trace.SpanContextFromContext(ctx).IsValid() {
+	if c.c.tracer == nil || !trace.SpanContextFromContext(ctx).IsValid() {
 		return ctx, nil
 	}
 	if len(query) > maxQueryText {
@@ -91,7 +104,7 @@ func (c *tracedConn) QueryContext(ctx context.Context, query string, args []driv
 	ctx, span := c.start(ctx, query)
 	rows, err := q.QueryContext(ctx, query, args)
 	end(span, err)
-	return rows, err
+	return rows, unavailable(ctx, err)
 }
 
 func (c *tracedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -102,26 +115,42 @@ func (c *tracedConn) ExecContext(ctx context.Context, query string, args []drive
 	ctx, span := c.start(ctx, query)
 	res, err := e.ExecContext(ctx, query, args)
 	end(span, err)
-	return res, err
+	return res, unavailable(ctx, err)
 }
 
 func (c *tracedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		return p.PrepareContext(ctx, query)
+		st, err := p.PrepareContext(ctx, query)
+		return st, unavailable(ctx, err)
 	}
-	return c.Conn.Prepare(query)
+	st, err := c.Conn.Prepare(query)
+	return st, Unavailable(err)
 }
 
 func (c *tracedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	var tx driver.Tx
+	var err error
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = c.Conn.Begin() //nolint:staticcheck // the driver has nothing newer
 	}
-	return c.Conn.Begin() //nolint:staticcheck // the driver has nothing newer
+	if err != nil {
+		return nil, unavailable(ctx, err)
+	}
+	return unavailableTx{tx}, nil
 }
+
+// unavailableTx classifies the errors of a transaction's end as its
+// connection's (see Unavailable).
+type unavailableTx struct{ tx driver.Tx }
+
+func (t unavailableTx) Commit() error   { return Unavailable(t.tx.Commit()) }
+func (t unavailableTx) Rollback() error { return Unavailable(t.tx.Rollback()) }
 
 func (c *tracedConn) Ping(ctx context.Context) error {
 	if p, ok := c.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
+		return unavailable(ctx, p.Ping(ctx))
 	}
 	return nil
 }

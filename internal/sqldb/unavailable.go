@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -32,6 +33,10 @@ const UnavailableRetryAfter = 5 * time.Second
 //   - connection_refused: nothing listens at the address;
 //   - timeout: the network did not answer in time;
 //   - network: another network failure while connecting or talking;
+//   - connection_lost: the server closed the connection mid-conversation
+//     (io.EOF or io.ErrUnexpectedEOF from the driver's read, pgconn's
+//     ErrConnClosed, or database/sql's driver.ErrBadConn once its retries
+//     are spent), as when PostgreSQL is stopped;
 //   - database_busy: SQLite still locked after its busy timeout.
 //
 // Authentication failures, a missing database and SQL errors are not
@@ -66,6 +71,10 @@ func UnavailableReason(err error) string {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return "connection_refused"
 	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, driver.ErrBadConn) {
+		return "connection_lost"
+	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
 		if netErr.Timeout() {
@@ -95,17 +104,4 @@ func Unavailable(err error) error {
 	}
 	return &jarvis.Error{Code: jarvis.EUNAVAILABLE, Message: "The database is unavailable right now. Try again shortly.",
 		RetryAfter: UnavailableRetryAfter, Err: fmt.Errorf("database unavailable (%s): %w", reason, err)}
-}
-
-// unavailableConnector marks the failures to open a connection that mean
-// the database cannot serve now, so that every query that needed the new
-// connection fails with service_unavailable rather than an internal error.
-type unavailableConnector struct{ driver.Connector }
-
-func (c unavailableConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
-		return nil, Unavailable(err)
-	}
-	return conn, nil
 }

@@ -3,8 +3,10 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -31,6 +33,10 @@ func TestUnavailableReason(t *testing.T) {
 		{&pgconn.PgError{Code: "08006"}, "connection_exception"},
 		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, "connection_refused"},
 		{&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, "network"},
+		{fmt.Errorf("query: %w", io.ErrUnexpectedEOF), "connection_lost"},
+		{fmt.Errorf("failed to receive message: %w", io.EOF), "connection_lost"},
+		{fmt.Errorf("exec: %w", pgconn.ErrConnClosed), "connection_lost"},
+		{driver.ErrBadConn, "connection_lost"},
 		{&pgconn.PgError{Code: "28P01", Message: "too many connections"}, ""}, // a wrong password needs an operator
 		{&pgconn.PgError{Code: "23505"}, ""},
 		{errors.New("too many clients already"), ""},
@@ -129,5 +135,35 @@ func TestSQLiteBusyIsUnavailable(t *testing.T) {
 	_, err = b.BeginTx(ctx, nil)
 	if got := sqldb.UnavailableReason(err); got != "database_busy" {
 		t.Fatalf("second writer: %v, reason %q", err, got)
+	}
+}
+
+// A connection PostgreSQL ends under a query (as stopping the server does
+// to every session: FATAL 57P01) is service_unavailable with a Retry-After
+// whatever runs the query: the classification is the pool's, not each
+// storage method's. The pool then carries on with a new connection.
+func TestConnectionEndedIsUnavailable(t *testing.T) {
+	if len(sqldbtest.Dialects(t)) < 2 {
+		t.Skip("PostgreSQL is not configured")
+	}
+	ctx := context.Background()
+	db := sqldbtest.Open(t, sqldb.Postgres)
+	_, err := db.SQL().ExecContext(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+	var je *jarvis.Error
+	if !errors.As(err, &je) || je.Code != jarvis.EUNAVAILABLE || je.RetryAfter <= 0 || sqldb.UnavailableReason(err) != "admin_shutdown" {
+		t.Fatalf("query on a connection the server ended: %v", err)
+	}
+	if _, err := db.EnsureUser(ctx, "ada@example.com", "Ada"); err != nil {
+		t.Fatalf("after the ended connection: %v", err)
+	}
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_terminate_backend(pg_backend_pid())"); !jarvis.IsCode(err, jarvis.EUNAVAILABLE) {
+		t.Fatalf("in a transaction: %v", err)
+	}
+	if err := tx.Commit(); !jarvis.IsCode(err, jarvis.EUNAVAILABLE) {
+		t.Fatalf("commit on an ended connection: %v", err)
 	}
 }
