@@ -144,9 +144,79 @@ func postgresURL(tb testing.TB, user *url.Userinfo, schema string, maxConns int)
 }
 
 // Open returns a migrated database of the dialect, closed when the test ends.
+// A SQLite one is a copy of a database migrated once per test process (see
+// SQLiteCopy).
 func Open(tb testing.TB, dialect sqldb.Dialect) *sqldb.DB {
 	tb.Helper()
+	if dialect == sqldb.SQLite {
+		return OpenURL(tb, SQLiteCopy(tb, "migrated", func(ctx context.Context, dsn string) error {
+			db, err := sqldb.Open(ctx, dsn)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			_, err = db.MigrateUp(ctx)
+			return err
+		}))
+	}
 	return OpenURL(tb, URL(tb, dialect))
+}
+
+// templates are the SQLite databases SQLiteCopy copies, by key.
+var templates = struct {
+	mu sync.Mutex
+	m  map[string]*template
+}{m: map[string]*template{}}
+
+type template struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// SQLiteCopy returns the URL of a new SQLite database, removed when the
+// test ends, that is a copy of the one prepare makes from an empty database
+// at the URL it is given (and closes), once per test process for each key.
+// Migrating a SQLite database under the race detector takes about a second,
+// which a suite pays once instead of for every test.
+func SQLiteCopy(tb testing.TB, key string, prepare func(ctx context.Context, dsn string) error) string {
+	tb.Helper()
+	templates.mu.Lock()
+	tpl := templates.m[key]
+	if tpl == nil {
+		tpl = &template{}
+		templates.m[key] = tpl
+	}
+	templates.mu.Unlock()
+	tpl.once.Do(func() {
+		dir, err := os.MkdirTemp("", "jarvis-template-")
+		if err != nil {
+			tpl.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "jarvis.db")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if tpl.err = prepare(ctx, "sqlite:"+path); tpl.err != nil {
+			return
+		}
+		// Closed, the database is one file: its write-ahead log is
+		// checkpointed into it and removed.
+		if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+			tpl.err = errors.New("the write-ahead log is still there: close the database in prepare")
+			return
+		}
+		tpl.data, tpl.err = os.ReadFile(path)
+	})
+	if tpl.err != nil {
+		tb.Fatalf("prepare the SQLite template %s: %v", key, tpl.err)
+	}
+	path := filepath.Join(tb.TempDir(), "jarvis.db")
+	if err := os.WriteFile(path, tpl.data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return "sqlite:" + path
 }
 
 // OpenURL opens and migrates the database at url, closed when the test ends.
