@@ -110,6 +110,9 @@ type Main struct {
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers; default 10 s.
 	ReadHeaderTimeout time.Duration
+	// ScheduleJobsEvery, when set, is how often due jobs are made runnable
+	// beside River's 5-second pass (see jobs.Config.ScheduleEvery).
+	ScheduleJobsEvery time.Duration
 
 	DB         *sqldb.DB
 	API        *httpapi.Server

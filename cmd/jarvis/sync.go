@@ -78,7 +78,7 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	}
 	runner, err := jobs.New(jobs.Config{DB: m.DB.SQL(), SQLite: m.DB.Dialect() == sqldb.SQLite, Syncer: m.Engine, Store: index,
 		Watcher: watcher, PollEvery: cfg.PollInterval, QuietAfter: quiet, Workers: cfg.SyncWorkers, Logger: m.Logger,
-		Calendar: m.Engine, Channels: renewer, Tracer: m.tracer(), Sender: outboxSender{m.Outbox}})
+		Calendar: m.Engine, Channels: renewer, Tracer: m.tracer(), Sender: outboxSender{m.Outbox}, ScheduleEvery: m.ScheduleJobsEvery})
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,12 @@ type Config struct {
 	// Tracer, when set, carries the enqueuer's trace into each job and
 	// makes a span of each run (see tracing); nil: none.
 	Tracer trace.TracerProvider
+	// ScheduleEvery, when set, is how often this process makes the jobs
+	// whose time has come (follow-ups, snoozed and retried jobs) runnable,
+	// beside River's own pass, which its elected leader makes every 5
+	// seconds: a job then starts within about ScheduleEvery, and the fetch
+	// poll, of its time. 0: River's pass only.
+	ScheduleEvery time.Duration
 }
 
 // SyncArgs is the job that syncs one account. It is unique per account
@@ -180,6 +186,12 @@ type Runner struct {
 	client *river.Client[*sql.Tx]
 	// channels serializes the Calendar channel renewals of each account.
 	channels accountLocks
+	exec     riverdriver.Executor
+	// stopSchedule ends the ScheduleEvery pass; scheduled is closed when it
+	// has. scheduleMu guards both.
+	scheduleMu   sync.Mutex
+	stopSchedule context.CancelFunc
+	scheduled    chan struct{}
 }
 
 // accountLocks is a lock per account id, held by one goroutine at a time.
@@ -274,7 +286,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Tracer != nil {
 		middleware = append(middleware, &tracing{tracer: cfg.Tracer.Tracer(tracerName)})
 	}
-	client, err := river.NewClient(driver(cfg), &river.Config{
+	drv := driver(cfg)
+	r.exec = drv.GetExecutor()
+	client, err := river.NewClient(drv, &river.Config{
 		Middleware:        middleware,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -297,15 +311,63 @@ func New(cfg Config) (*Runner, error) {
 }
 
 // Start starts working jobs until Stop.
-func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return err
+	}
+	r.scheduleMu.Lock()
+	defer r.scheduleMu.Unlock()
+	if r.cfg.ScheduleEvery > 0 && r.stopSchedule == nil {
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		r.stopSchedule, r.scheduled = cancel, make(chan struct{})
+		go r.schedule(ctx, r.scheduled)
+	}
+	return nil
+}
+
+// schedule makes the jobs whose time has come runnable every
+// ScheduleEvery, as River's leader does every 5 seconds, until ctx ends.
+func (r *Runner) schedule(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(r.cfg.ScheduleEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := r.cfg.Now()
+		if _, err := r.exec.JobSchedule(ctx, &riverdriver.JobScheduleParams{Max: 1000, Now: &now}); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("schedule due jobs", "err", err)
+		}
+	}
+}
+
+// endSchedule stops the ScheduleEvery pass and waits for it.
+func (r *Runner) endSchedule() {
+	r.scheduleMu.Lock()
+	defer r.scheduleMu.Unlock()
+	if r.stopSchedule != nil {
+		r.stopSchedule()
+		<-r.scheduled
+		r.stopSchedule = nil
+	}
+}
 
 // Stop stops taking jobs and waits for those running to end, or for ctx.
-func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
+func (r *Runner) Stop(ctx context.Context) error {
+	r.endSchedule()
+	return r.client.Stop(ctx)
+}
 
 // StopAndCancel stops taking jobs and cancels those running, then waits
 // for them to return, or for ctx. A cancelled job is not lost: River
 // records the attempt as failed and retries it, on any replica.
-func (r *Runner) StopAndCancel(ctx context.Context) error { return r.client.StopAndCancel(ctx) }
+func (r *Runner) StopAndCancel(ctx context.Context) error {
+	r.endSchedule()
+	return r.client.StopAndCancel(ctx)
+}
 
 // EnqueueSync asks for a sync of the account (with a follow-up when its job
 // is there already, as EnqueueSyncTx does).
