@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/config"
+	"github.com/jarvis-hq/jarvis/internal/jobs"
 	"github.com/jarvis-hq/jarvis/internal/logging"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -90,7 +91,9 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 	if o.dialect == "" {
 		o.dialect = sqldb.SQLite
 	}
-	if o.dbURL == "" {
+	if o.dbURL == "" && o.dialect == sqldb.SQLite {
+		o.dbURL = sqldbtest.SQLiteCopy(t, "jarvis", migrateAll)
+	} else if o.dbURL == "" {
 		o.dbURL = sqldbtest.URL(t, o.dialect)
 	}
 	if o.secrets == nil {
@@ -118,7 +121,10 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 		o.configure(cfg)
 	}
 	cfg.ApplyDefaults()
-	m := &Main{Config: cfg, Logger: logging.New(logs, "json", "debug"), Migrate: true, Listener: ln}
+	// Jobs start within a tenth of a second of their time, not of River's
+	// five-second pass: follow-ups, snoozes and retries are what tests
+	// wait for most.
+	m := &Main{Config: cfg, Logger: logging.New(logs, "json", "debug"), Migrate: true, Listener: ln, ScheduleJobsEvery: 100 * time.Millisecond}
 	m.HTTP.Observe = observed.record
 	if o.main != nil {
 		o.main(m)
@@ -132,6 +138,20 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// migrateAll brings a new database to the schema serve --migrate makes:
+// Jarvis's tables and River's.
+func migrateAll(ctx context.Context, dsn string) error {
+	db, err := sqldb.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, db.SQL(), db.Dialect() == sqldb.SQLite)
 }
 
 // do sends a request with an optional bearer token and JSON body and
