@@ -2,17 +2,10 @@ package calendarreads
 
 import (
 	"context"
-	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
-
-// defaultSettle bounds how long a write waits for the index to have it.
-const defaultSettle = 2 * time.Second
-
-// settlePoll is how often the wait looks at the account's sync state: one
-// read of one row.
-const settlePoll = 20 * time.Millisecond
 
 var _ jarvis.CalendarWriter = (*Service)(nil)
 
@@ -76,28 +69,11 @@ func (s *Service) settle(ctx context.Context, accountID string) bool {
 		s.cfg.Logger.WarnContext(ctx, "schedule the calendar sync after a change", "account_id", accountID, "err", err)
 		return false
 	}
-	wait := s.cfg.Settle
-	if wait == 0 {
-		wait = defaultSettle
-	}
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(settlePoll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-deadline.C:
-			return false
-		case <-tick.C:
-			st, err := s.cfg.Index.State(ctx, accountID)
-			if err != nil || st.CalendarSyncToken == "" {
-				return false
-			}
-			if st.CalendarSyncedPushes >= mark {
-				return true
-			}
+	return mailsync.Settle(ctx, s.cfg.Settle, func() (bool, bool) {
+		st, err := s.cfg.Index.State(ctx, accountID)
+		if err != nil || st.CalendarSyncToken == "" {
+			return false, false
 		}
-	}
+		return st.CalendarSyncedPushes >= mark, true
+	})
 }

@@ -2,17 +2,10 @@ package mailreads
 
 import (
 	"context"
-	"time"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/mailsync"
 )
-
-// defaultSettle bounds how long a change waits for the index to have it.
-const defaultSettle = 2 * time.Second
-
-// settlePoll is how often the wait looks at the account's sync state: one
-// read of one row.
-const settlePoll = 20 * time.Millisecond
 
 // ModifyThread changes the thread's labels in Gmail, then brings the index
 // up to the change (see settle).
@@ -61,24 +54,5 @@ func (s *Service) settle(ctx context.Context, c *jarvis.ThreadChange) bool {
 		s.cfg.Logger.WarnContext(ctx, "schedule the sync after a change", "account_id", accountID, "err", err)
 		return false
 	}
-	wait := s.cfg.Settle
-	if wait == 0 {
-		wait = defaultSettle
-	}
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(settlePoll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-deadline.C:
-			return false
-		case <-tick.C:
-			if ok, servable := reached(); ok || !servable {
-				return ok
-			}
-		}
-	}
+	return mailsync.Settle(ctx, s.cfg.Settle, reached)
 }
