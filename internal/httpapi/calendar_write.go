@@ -148,17 +148,12 @@ func (s *Server) eventTarget(w http.ResponseWriter, r *http.Request) (id, accoun
 	if !s.canWriteCalendar(w, r) {
 		return "", "", false
 	}
-	id = r.PathValue("id")
-	if err := (jarvis.EventTarget{EventID: id}).Validate(); err != nil {
-		s.Error(w, r, jarvis.Invalid("id", "id must be an event id, as GET /calendar/upcoming lists it."))
-		return "", "", false
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
-		return "", "", false
-	}
-	return id, account, true
+	return s.itemTarget(w, r, func(id string) error {
+		if err := (jarvis.EventTarget{EventID: id}).Validate(); err != nil {
+			return jarvis.Invalid("id", "id must be an event id, as GET /calendar/upcoming lists it.")
+		}
+		return nil
+	})
 }
 
 // decodeValid reads a JSON body into in and validates it, or answers the

@@ -6,78 +6,50 @@ import (
 	"github.com/jarvis-hq/jarvis"
 )
 
-// draftID reads the {id} of a draft route.
-func draftID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
+// validDraftID checks the {id} of a draft route.
+func validDraftID(id string) error {
 	if !jarvis.IsDraftID(id) {
-		return "", jarvis.Invalid("id", "id is not a Gmail draft id (as Jarvis answered it: letters, digits, - and _).")
+		return jarvis.Invalid("id", "id is not a Gmail draft id (as Jarvis answered it: letters, digits, - and _).")
 	}
-	return id, nil
+	return nil
 }
 
 // getDraft answers a draft of one of the user's accounts with its message
 // decoded. 404 for a draft the account does not have.
 func (s *Server) getDraft(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	id, err := draftID(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
+	id, account, ok := s.itemTarget(w, r, validDraftID)
+	if !ok {
 		return
 	}
 	d, err := s.Mail.GetDraft(r.Context(), u.ID, account, id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.reply(w, r, http.StatusOK, d, err)
 }
 
 // updateDraft replaces a draft's content with the request's, JSON or
 // multipart/form-data with files as POST /gmail/drafts takes it, and
 // answers the draft. 404 for a draft the account does not have.
 func (s *Server) updateDraft(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	id, err := draftID(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
+	id, account, ok := s.itemTarget(w, r, validDraftID)
+	if !ok {
 		return
 	}
 	in, _, err := readDraft(w, r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
+	if err == nil {
+		err = validDraftIDs(in)
 	}
-	if err := validDraftIDs(in); err != nil {
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	d, err := s.Mail.UpdateDraft(r.Context(), u.ID, account, id, in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.reply(w, r, http.StatusOK, d, err)
 }
 
 // deleteDraft deletes a draft: 204. 404 for a draft the account does not
 // have.
 func (s *Server) deleteDraft(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	id, err := draftID(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
+	id, account, ok := s.itemTarget(w, r, validDraftID)
+	if !ok {
 		return
 	}
 	if err := s.Mail.DeleteDraft(r.Context(), u.ID, account, id); err != nil {

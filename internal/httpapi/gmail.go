@@ -114,22 +114,40 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request, u *jarvis.U
 }
 
 func (s *Server) getThread(w http.ResponseWriter, r *http.Request, u *jarvis.User) {
-	id := r.PathValue("id")
-	if err := validGmailID("id", id); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
+	id, account, ok := s.itemTarget(w, r, validThreadID)
+	if !ok {
 		return
 	}
 	t, err := s.Mail.GetThread(r.Context(), u.ID, account, id)
+	s.reply(w, r, http.StatusOK, t, err)
+}
+
+// validThreadID checks the {id} of a thread route.
+func validThreadID(id string) error { return validGmailID("id", id) }
+
+// itemTarget reads the {id} of an item's route, checked by valid, and the
+// account the request names (the primary when none), or answers the
+// problem.
+func (s *Server) itemTarget(w http.ResponseWriter, r *http.Request, valid func(id string) error) (id, account string, ok bool) {
+	id = r.PathValue("id")
+	err := valid(id)
+	if err == nil {
+		account, err = accountParam(r, false)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return "", "", false
+	}
+	return id, account, true
+}
+
+// reply answers v with status, or err's problem.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, status, v)
 }
 
 // getAttachment sends an attachment as a download, never rendered inline.

@@ -56,15 +56,5 @@ func (s *Server) organiseTarget(w http.ResponseWriter, r *http.Request) (id, acc
 		s.unavailable(w, r, jarvis.EUPSTREAM, "Gmail changes")
 		return "", "", false
 	}
-	id = r.PathValue("id")
-	if err := validGmailID("id", id); err != nil {
-		s.Error(w, r, err)
-		return "", "", false
-	}
-	account, err := accountParam(r, false)
-	if err != nil {
-		s.Error(w, r, err)
-		return "", "", false
-	}
-	return id, account, true
+	return s.itemTarget(w, r, validThreadID)
 }
