@@ -63,19 +63,9 @@ func (s *Service) CreateEvent(ctx context.Context, userID, account string, in ja
 // new series for following), read back, and writes a
 // calendar.event.update audit row.
 func (s *Service) UpdateEvent(ctx context.Context, userID, account, eventID string, in jarvis.EventUpdate) (*jarvis.Event, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	if err := validEventID(eventID); err != nil {
-		return nil, err
-	}
 	send := sendUpdates(in.SendUpdates, jarvis.SendUpdatesNone)
 	meta := map[string]any{"scope": in.Scope, "send_updates": send}
-	return s.calendarWrite(ctx, userID, account, jarvis.AuditCalendarEventUpdate, eventID, meta, func(ctx context.Context, c *calCall) (string, error) {
-		cur, err := c.get(ctx, eventID)
-		if err != nil {
-			return "", err
-		}
+	return s.eventChange(ctx, userID, account, jarvis.AuditCalendarEventUpdate, eventID, in, meta, func(ctx context.Context, c *calCall, cur *calendar.Event) (string, error) {
 		target, series, err := c.scoped(ctx, cur, in.Scope)
 		if err != nil {
 			return "", err
@@ -85,16 +75,7 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, account, eventID stri
 		case jarvis.ScopeFollowing:
 			return c.split(ctx, series, cur, in, send)
 		case jarvis.ScopeSeries:
-			patch := &calendar.Event{}
-			if err := applyUpdate(patch, series, in); err != nil {
-				return "", err
-			}
-			if cur.Id != series.Id && (in.Start != nil || in.End != nil) {
-				if err := shiftSeries(patch, series, cur); err != nil {
-					return "", err
-				}
-			}
-			return series.Id, c.patch(ctx, series.Id, patch, in.Meet != nil, send)
+			return c.patchSeries(ctx, series, cur, in, send)
 		}
 		patch := &calendar.Event{}
 		if err := applyUpdate(patch, cur, in); err != nil {
@@ -110,19 +91,9 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, account, eventID stri
 // the event read back — cancelled, or the series ended early — and writes
 // a calendar.event.delete audit row.
 func (s *Service) DeleteEvent(ctx context.Context, userID, account, eventID string, in jarvis.EventDelete) (*jarvis.Event, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	if err := validEventID(eventID); err != nil {
-		return nil, err
-	}
 	send := sendUpdates(in.SendUpdates, jarvis.SendUpdatesNone)
 	meta := map[string]any{"scope": in.Scope, "send_updates": send}
-	return s.calendarWrite(ctx, userID, account, jarvis.AuditCalendarEventDelete, eventID, meta, func(ctx context.Context, c *calCall) (string, error) {
-		cur, err := c.get(ctx, eventID)
-		if err != nil {
-			return "", err
-		}
+	return s.eventChange(ctx, userID, account, jarvis.AuditCalendarEventDelete, eventID, in, meta, func(ctx context.Context, c *calCall, cur *calendar.Event) (string, error) {
 		if cur.Status == "cancelled" {
 			return "", jarvis.Errorf(jarvis.ENOTFOUND, "Event not found: it is cancelled already.")
 		}
@@ -159,19 +130,9 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, account, eventID stri
 // ECONFLICT when the account is not among the guests. It writes a
 // calendar.event.rsvp audit row with the response.
 func (s *Service) RSVP(ctx context.Context, userID, account, eventID string, in jarvis.EventRSVP) (*jarvis.Event, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	if err := validEventID(eventID); err != nil {
-		return nil, err
-	}
 	send := sendUpdates(in.SendUpdates, jarvis.SendUpdatesAll)
 	meta := map[string]any{"response": in.Response, "send_updates": send, "comment": in.Comment != ""}
-	return s.calendarWrite(ctx, userID, account, jarvis.AuditCalendarEventRSVP, eventID, meta, func(ctx context.Context, c *calCall) (string, error) {
-		cur, err := c.get(ctx, eventID)
-		if err != nil {
-			return "", err
-		}
+	return s.eventChange(ctx, userID, account, jarvis.AuditCalendarEventRSVP, eventID, in, meta, func(ctx context.Context, c *calCall, cur *calendar.Event) (string, error) {
 		list := make([]*calendar.EventAttendee, 0, len(cur.Attendees))
 		found := false
 		for _, a := range cur.Attendees {
@@ -186,6 +147,25 @@ func (s *Service) RSVP(ctx context.Context, userID, account, eventID string, in 
 			return "", jarvis.Errorf(jarvis.ECONFLICT, "%s is not a guest of this event: only guests answer an invitation.", c.g.Email)
 		}
 		return cur.Id, c.patch(ctx, cur.Id, &calendar.Event{Attendees: list}, false, send)
+	})
+}
+
+// eventChange checks the change and the id of the event it names, then
+// runs it (see calendarWrite) on the event as Google has it now.
+func (s *Service) eventChange(ctx context.Context, userID, account, action, eventID string, in interface{ Validate() error }, meta map[string]any,
+	change func(ctx context.Context, c *calCall, cur *calendar.Event) (string, error)) (*jarvis.Event, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if err := validEventID(eventID); err != nil {
+		return nil, err
+	}
+	return s.calendarWrite(ctx, userID, account, action, eventID, meta, func(ctx context.Context, c *calCall) (string, error) {
+		cur, err := c.get(ctx, eventID)
+		if err != nil {
+			return "", err
+		}
+		return change(ctx, c, cur)
 	})
 }
 
@@ -262,6 +242,21 @@ func (c *calCall) patch(ctx context.Context, id string, patch *calendar.Event, c
 	return eventError(ctx, err)
 }
 
+// patchSeries applies the change to the whole series; from an instance
+// cur, a new start or end moves every instance by as much as it moves cur.
+func (c *calCall) patchSeries(ctx context.Context, series, cur *calendar.Event, in jarvis.EventUpdate, send string) (string, error) {
+	patch := &calendar.Event{}
+	if err := applyUpdate(patch, series, in); err != nil {
+		return "", err
+	}
+	if cur.Id != series.Id && (in.Start != nil || in.End != nil) {
+		if err := shiftSeries(patch, series, cur); err != nil {
+			return "", err
+		}
+	}
+	return series.Id, c.patch(ctx, series.Id, patch, in.Meet != nil, send)
+}
+
 // scope is where a change applies.
 type scope struct{ kind string }
 
@@ -300,16 +295,7 @@ func (c *calCall) split(ctx context.Context, series, inst *calendar.Event, in ja
 	}
 	if before == 0 {
 		// Splitting at the first instance changes the whole series.
-		patch := &calendar.Event{}
-		if err := applyUpdate(patch, series, in); err != nil {
-			return "", err
-		}
-		if in.Start != nil || in.End != nil {
-			if err := shiftSeries(patch, series, inst); err != nil {
-				return "", err
-			}
-		}
-		return series.Id, c.patch(ctx, series.Id, patch, in.Meet != nil, send)
+		return c.patchSeries(ctx, series, inst, in, send)
 	}
 	old, rest := splitRules(series.Recurrence, inst.OriginalStartTime, before)
 	// The new series: the old one's content from the instance's original
