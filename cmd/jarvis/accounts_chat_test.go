@@ -6,7 +6,6 @@ import (
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/model"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // The assistant of a user with two Google accounts: searches and calendars
@@ -15,7 +14,7 @@ import (
 // counts both calendars.
 func TestAssistantWithSeveralAccounts(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada := e.signIn("ada@example.com")
 		grace := e.connect(ada, "grace@example.com")

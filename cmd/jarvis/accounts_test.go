@@ -12,7 +12,6 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 type accountBody struct {
@@ -80,7 +79,7 @@ func (e *testEnv) connect(tok, email string) accountBody {
 // consent.
 func TestSeveralGoogleAccounts(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ctx := context.Background()
 		tok := e.signIn("ada@example.com")
@@ -314,7 +313,7 @@ func TestSeveralGoogleAccounts(t *testing.T) {
 // finished only by the user who started it.
 func TestGoogleAccountsOfAnotherUser(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
 		graceAccount := e.accounts(grace)[0]

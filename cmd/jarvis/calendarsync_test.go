@@ -20,7 +20,6 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // fullCalendar returns a Calendar client acting as the sandbox user with
@@ -139,7 +138,7 @@ func pushEnv(t *testing.T, d sqldb.Dialect) *testEnv {
 // notification and a calendar sync job — no poll, no request.
 func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := pushEnv(t, d)
 		const ada = "ada@example.com"
 		account := e.accountOf(ada)
@@ -233,7 +232,7 @@ func TestCalendarChangesReachTheIndexByChannel(t *testing.T) {
 // Jarvis has not open, is refused and records nothing.
 func TestCalendarChannelTokenChecked(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := pushEnv(t, d)
 		const ada = "ada@example.com"
 		account := e.synced(ada)
@@ -276,7 +275,7 @@ func TestCalendarChannelTokenChecked(t *testing.T) {
 // meanwhile are in, nothing is lost.
 func TestCalendarSyncTokenExpiredResyncs(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d})
 		const ada = "ada@example.com"
@@ -338,7 +337,7 @@ func TestCalendarSyncTokenExpiredResyncs(t *testing.T) {
 // each leave the index equal to the calendar.
 func TestCalendarRecurringInstancesInTheWindow(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d})
 		const ada = "ada@example.com"
@@ -447,7 +446,7 @@ func calendarCalls(e *testEnv) int64 {
 // Google.
 func TestUpcomingFromTheIndex(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
 		const ada = "ada@example.com"
@@ -532,7 +531,7 @@ func TestUpcomingFromTheIndex(t *testing.T) {
 // window afresh, so that an event it has reached (which no increment would
 // name, since it did not change) is indexed and those it has left are not.
 func TestCalendarWindowRollsForward(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
 		const ada = "ada@example.com"
@@ -586,7 +585,7 @@ func TestCalendarWindowRollsForward(t *testing.T) {
 // instances indexed, also when the old series alone changes later: the new
 // series' instances are not taken for the old one's.
 func TestCalendarSplitSeries(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, configure: func(c *config.Config) { c.PollInterval = time.Hour }})
 		const ada = "ada@example.com"

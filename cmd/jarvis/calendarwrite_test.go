@@ -47,7 +47,7 @@ func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // answers the event as Google stored it and writes its audit row.
 func TestCalendarEventCreateUpdateDelete(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		const ada = "ada@example.com"
 		tok := e.signIn(ada)
@@ -135,7 +135,7 @@ func TestCalendarEventCreateUpdateDelete(t *testing.T) {
 // series scopes change one or all.
 func TestCalendarSeriesScopes(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		const ada = "ada@example.com"
 		tok := e.signIn(ada)

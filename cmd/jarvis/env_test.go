@@ -140,6 +140,24 @@ func startEnv(t testing.TB, o envOptions) *testEnv {
 	}}
 }
 
+// oneDialect is the database of an end-to-end test that does not test the
+// store (internal/sqldb holds the store to both databases): PostgreSQL when
+// the suite has it, SQLite otherwise. Under the race detector SQLite runs
+// the same test about twice as long.
+func oneDialect(t testing.TB) sqldb.Dialect {
+	t.Helper()
+	ds := sqldbtest.Dialects(t)
+	return ds[len(ds)-1]
+}
+
+// oneDB runs fn as a subtest on oneDialect, where sqldbtest.Each runs it
+// on every database.
+func oneDB(t *testing.T, fn func(t *testing.T, d sqldb.Dialect)) {
+	t.Helper()
+	d := oneDialect(t)
+	t.Run(string(d), func(t *testing.T) { fn(t, d) })
+}
+
 // migrateAll brings a new database to the schema serve --migrate makes:
 // Jarvis's tables and River's.
 func migrateAll(ctx context.Context, dsn string) error {

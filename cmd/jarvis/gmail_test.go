@@ -67,7 +67,7 @@ func (e *testEnv) findThread(tok, q string) string {
 }
 
 func TestGmailRoutes(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 
@@ -141,7 +141,7 @@ func TestGmailRoutes(t *testing.T) {
 }
 
 func TestMessageHTMLIsSanitised(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		raw := "From: Mallory <m@example.net>\r\nTo: ada@example.com\r\nSubject: Styled news\r\nMessage-ID: <x1@example.net>\r\n" +
@@ -313,7 +313,7 @@ func TestDraftsAndIdempotency(t *testing.T) {
 // Input that must never reach Google (SECURITY.md lines 24–26).
 func TestDraftAndIDValidation(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		e.synced("ada@example.com")
@@ -383,7 +383,7 @@ func TestDraftAndIDValidation(t *testing.T) {
 // Google's 400 names the input it rejected: Jarvis reports that field, not
 // always "q"; and every label listing writes an audit row.
 func TestGoogleRejectionNamesTheField(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		e.Sandbox.Google.ResetStats()

@@ -31,7 +31,7 @@ type eventsBody struct {
 }
 
 func TestCalendarUpcoming(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		var ev eventsBody
@@ -77,7 +77,7 @@ func TestCalendarUpcoming(t *testing.T) {
 // A refused scope: that route answers 403 scope_missing, the others work
 // (SECURITY.md line 7).
 func TestRefusedScope(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		au, _ := e.startURL("")
 		loc := e.consent(au, "ada@example.com", func(s string) bool { return !strings.Contains(s, "calendar") })
@@ -102,7 +102,7 @@ func TestRefusedScope(t *testing.T) {
 // audit row (line 9); disconnecting revokes and deletes (line 10).
 func TestRefreshReauthAndDisconnect(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		tok = e.signIn("ada@example.com") // the second consent brings no refresh token
@@ -162,7 +162,7 @@ func TestRefreshReauthAndDisconnect(t *testing.T) {
 // shown A's mail (SECURITY.md line 19).
 func TestMovedCiphertextMeansReconnect(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		ada, grace := e.signIn("ada@example.com"), e.signIn("grace@example.com")
 		adaID, graceID := e.me(ada).User.ID, e.me(grace).User.ID
@@ -216,7 +216,7 @@ func TestMovedCiphertextMeansReconnect(t *testing.T) {
 // deadline, then a clear code; 400/401/403 never retried (SECURITY.md line 28).
 func TestUpstreamFailures(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		fail := func(rules ...string) {
@@ -252,7 +252,7 @@ func TestUpstreamFailures(t *testing.T) {
 }
 
 func TestUpstreamTimeout(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		e.Main.Google.SetCallTimeout(300 * time.Millisecond)
 		tok := e.signIn("ada@example.com")

@@ -21,7 +21,6 @@ import (
 
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // tamperingProxy stands between Jarvis and the sandbox like an attacker on
@@ -129,7 +128,7 @@ func (p *tamperingProxy) token(w http.ResponseWriter, r *http.Request) {
 // An id_token with a wrong iss, aud or nonce, an expired one, or a bad
 // signature is refused, and no user is made (SECURITY.md line 6).
 func TestIDTokenIsVerified(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e0 := startEnv(t, envOptions{dialect: d})
 		proxy := newTamperingProxy(t, e0.Sandbox.URL)
 		e := startEnv(t, envOptions{dialect: d, sandbox: e0.Sandbox, configure: func(c *config.Config) { c.GoogleBaseURL = proxy.srv.URL }})

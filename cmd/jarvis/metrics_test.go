@@ -17,7 +17,6 @@ import (
 
 	"github.com/jarvis-hq/jarvis/internal/config"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // scrape reads the metrics of e with Prometheus's text parser.
@@ -75,7 +74,7 @@ var idLike = regexp.MustCompile(`@|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-|[0-9a-fA-F]{12
 // (Google-backed ones through the sandbox, a chat turn), and checks every
 // family with its labels, none of which names anyone or anything.
 func TestMetrics(t *testing.T) {
-	sqldbtest.Each(t, testMetrics)
+	oneDB(t, testMetrics)
 }
 
 func testMetrics(t *testing.T, d sqldb.Dialect) {

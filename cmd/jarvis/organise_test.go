@@ -75,7 +75,7 @@ func rowHas(r *jarvis.ThreadSummary, l string) bool { return r != nil && slices.
 // listing from the index shows the change.
 func TestOrganiseThreads(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		const ada, grace = "ada@example.com", "grace@example.com"
 		tok := e.signIn(ada)
@@ -172,7 +172,7 @@ func TestOrganiseThreads(t *testing.T) {
 // Google; another user's thread or account is not found.
 func TestOrganiseValidation(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		adaID := e.synced("ada@example.com")

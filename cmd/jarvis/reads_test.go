@@ -14,7 +14,6 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // liveListing is a one-thread listing the index cannot answer (it does not
@@ -125,7 +124,7 @@ func gmailCalls(sb *sandbox.Server) map[string]int64 {
 // its first sync, are asked of Gmail; account=all merges every account.
 func TestThreadListingsFromTheIndex(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		ctx := context.Background()
 		e := startEnv(t, envOptions{dialect: d, sandboxCfg: sandbox.Config{Generate: 50, Seed: 4}})
 		const ada, grace = "ada@example.com", "grace@example.com"

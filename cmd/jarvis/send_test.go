@@ -92,7 +92,7 @@ func (e *testEnv) pending(tok string) []jarvis.SendResult {
 // Idempotency-Key answers the first answer and sends nothing more.
 func TestSendUndoWindow(t *testing.T) {
 	t.Parallel()
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d, configure: withUndo(3 * time.Second)})
 		logsOnFailure(t, e)
 		tok, graceTok := e.signIn(ada), e.signIn(grace)

@@ -19,7 +19,7 @@ import (
 // Login CSRF: a callback link made in the attacker's browser signs no other
 // browser in, and is spent by the attempt (SECURITY.md line 39).
 func TestSignInBoundToBrowser(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		noSession := func(resp *http.Response) {
 			t.Helper()

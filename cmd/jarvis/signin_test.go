@@ -14,7 +14,7 @@ import (
 )
 
 func TestSignInAPI(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		me := e.me(tok)
@@ -72,7 +72,7 @@ func TestAuthorizeURLUsesPKCE(t *testing.T) {
 
 // Bad state, reused codes: 400, and nothing stored (SECURITY.md lines 1, 3).
 func TestCallbackRefusesBadStateAndReusedCode(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		code, state := e.authorize("ada@example.com")
 		other := startEnv(t, envOptions{sandbox: e.Sandbox})
@@ -118,7 +118,7 @@ func TestCallbackRefusesBadStateAndReusedCode(t *testing.T) {
 // The browser flow: cookies, no code left in the URL, no caching, and a
 // CSRF check on cookie-authenticated writes (SECURITY.md lines 4, 5).
 func TestBrowserSignIn(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		previousCSRF := ""
 		for _, tc := range []struct{ redirect, want string }{
@@ -187,7 +187,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 // Who may sign in: closed by default, allowlists, and people added by email.
 func TestSignInAllowlist(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		closed := func(c *config.Config) { c.OpenSignup = false }
 		e := startEnv(t, envOptions{dialect: d, configure: closed})
 		code, state := e.authorize("ada@example.com")
@@ -231,7 +231,7 @@ func TestSignInAllowlist(t *testing.T) {
 // user already linked to Google — a recycled Workspace address — never signs
 // into that user nor overwrites the link: 409 and an audit row naming why.
 func TestSignInRefusesAnotherIdentityWithTheSameEmail(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		before := e.me(tok)
@@ -281,7 +281,7 @@ func TestSignInRefusesAnotherIdentityWithTheSameEmail(t *testing.T) {
 // account comes back to the same user, and another one with the email is
 // still refused, even with no Google connection left to compare with.
 func TestDisconnectKeepsTheIdentity(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		tok := e.signIn("ada@example.com")
 		id := e.me(tok).User.ID
@@ -307,7 +307,7 @@ func TestDisconnectKeepsTheIdentity(t *testing.T) {
 
 // Every refusal of the callback writes an auth.sign_in_refused row.
 func TestEveryRefusedCallbackIsAudited(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d})
 		code, _ := e.authorize("ada@example.com")
 		e.problem("POST", "/auth/google/callback", "", map[string]string{"code": code}, 400, "invalid_request")

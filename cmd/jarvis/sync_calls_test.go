@@ -10,7 +10,6 @@ import (
 	"github.com/jarvis-hq/jarvis/internal/mailsync"
 	"github.com/jarvis-hq/jarvis/internal/sandbox"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
-	"github.com/jarvis-hq/jarvis/internal/sqldb/sqldbtest"
 )
 
 // The first sync of a mailbox, run by its job as connecting the account
@@ -20,7 +19,7 @@ import (
 // 100, each message fetched once, and one watch — however the job, its
 // follow-ups and the periodic renewals interleave.
 func TestFirstSyncMakesOnlyTheCallsItNeeds(t *testing.T) {
-	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		e := startEnv(t, envOptions{dialect: d, sandboxCfg: sandbox.Config{Generate: 180, Seed: 3}, configure: func(c *config.Config) {
 			c.GmailPush, c.PubSubTopic, c.PubSubServiceAccount = "push", sandbox.DefaultPushTopic, sandbox.DefaultPushAccount
 			c.PollInterval = time.Hour // no poll within the test: only the first sync's own calls
