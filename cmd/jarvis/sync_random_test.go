@@ -123,10 +123,11 @@ func TestSyncRandomized(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	seed := uint64(envInt(t, "JARVIS_SYNC_SEED", time.Now().UnixNano()))
-	ops := int(envInt(t, "JARVIS_SYNC_OPS", 150))
+	ops := int(envInt(t, "JARVIS_SYNC_OPS", 80))
 	t.Logf("seed %d, %d operations (reproduce: JARVIS_SYNC_SEED=%d JARVIS_SYNC_OPS=%d go test -run TestSyncRandomized ./cmd/jarvis)", seed, ops, seed, ops)
 	bin := jarvisBinary(t)
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		t.Parallel() // each run has its own sandbox, database and processes
 		procs := 1
 		if d == sqldb.Postgres {
 			procs = 2
