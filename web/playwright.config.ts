@@ -14,7 +14,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  // In CI a stray test.only would run one test and call the suite passed; a skipped test fails any run.
+  forbidOnly: Boolean(process.env.CI),
+  reporter: [['list'], ['./e2e/no-skips.ts']],
   use: {
     baseURL,
     browserName: 'chromium',

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, expectNoCSPViolations, sandboxURL, shot, signedInPage } from './helpers';
+import { expectAccessible, expectNoCSPViolations, sandboxURL, shot, signedInPage, needs as needRoutes } from './helpers';
 
 // The calendar's writes from the dashboard: an event in a chosen time zone,
 // a series edited and an occurrence cancelled, an invitation answered, a time found.
@@ -9,7 +9,7 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 let routes = new Set<string>();
 // Every route a test uses must be in /openapi.json: a missing one fails the test, never skips it.
-const needs = (...rs: string[]) => expect(rs.filter((r) => !routes.has(r)), 'routes missing from /openapi.json').toEqual([]);
+const needs = (...rs: string[]) => needRoutes(routes, ...rs);
 // A run-unique tag, so that a repeated run against the same server finds its own mail and events.
 const tag = Date.now().toString(36);
 

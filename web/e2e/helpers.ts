@@ -107,6 +107,14 @@ export async function serverRoutes(page: Page): Promise<Set<string>> {
   return new Set(Object.entries(spec.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
 }
 
+/**
+ * needs fails the test when the server's /openapi.json lacks any of these
+ * routes: a test whose feature is missing must fail, never skip.
+ */
+export function needs(routes: Set<string>, ...rs: string[]) {
+  expect(rs.filter((r) => !routes.has(r)), 'routes missing from /openapi.json').toEqual([]);
+}
+
 /** A signed-in page of its own for a spec file, watching CSP, with the server's routes. */
 export async function signedInPage(browser: Browser, email = 'ada@example.com'): Promise<{ page: Page; routes: Set<string> }> {
   const page = await (await browser.newContext()).newPage();

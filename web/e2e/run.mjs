@@ -83,12 +83,16 @@ if (!process.env.JARVIS_E2E_URL) {
   const key = join(dataDir, 'client-key.pem');
   const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  const tls = ssl.status === 0 ? { JARVIS_OAUTH_CLIENT_CA_FILE: cert } : {};
-  if (ssl.status === 0) Object.assign(process.env, { JARVIS_E2E_CLIENT_CERT: cert, JARVIS_E2E_CLIENT_KEY: key });
+  if (ssl.status !== 0) {
+    console.error('openssl could not make the certificate that the MCP metadata-document test needs: install openssl.');
+    stop();
+    process.exit(1);
+  }
+  Object.assign(process.env, { JARVIS_E2E_CLIENT_CERT: cert, JARVIS_E2E_CLIENT_KEY: key });
   server = spawn(resolve(bin), ['serve', '--sandbox', '--migrate', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dataDir, 'jarvis.db')}`], {
     cwd: dataDir,
     // A short undo window keeps the send tests quick (and still long enough to undo).
-    env: { JARVIS_SEND_UNDO_SECONDS: '5', ...process.env, ...tls, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
+    env: { JARVIS_SEND_UNDO_SECONDS: '5', ...process.env, JARVIS_OAUTH_CLIENT_CA_FILE: cert, JARVIS_SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`, JARVIS_PUBLIC_URL: url },
     stdio: ['ignore', log, log],
   });
   try {
