@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The dashboard's tests: the committed export is fresh, the unit tests
-# (Vitest) pass, and the browser suite (Playwright on Debian's Chromium)
-# passes against a real `jarvis serve --sandbox`.
+# The dashboard's tests: the committed export is fresh, the sources (tests and
+# browser specs included) type-check, the unit tests (Vitest) pass, and the
+# browser suite (Playwright on Debian's Chromium) passes against a real
+# `jarvis serve --sandbox`.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 NEXT_TELEMETRY_DISABLED=1
@@ -10,7 +11,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run --silent check-fresh
+# The type check (which alone checks the tests' and browser specs' types: the
+# export's build checks only the app's) runs beside the unit tests, which
+# leave a core free.
+npm run --silent typecheck &
+typecheck=$!
 npm test
+wait "$typecheck" || { echo "typecheck failed"; exit 1; }
 
 if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
   echo "installing Debian's chromium for the browser tests"
