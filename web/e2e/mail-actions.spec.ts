@@ -69,12 +69,10 @@ test('send a new message, and undo another within its window', async () => {
   await c.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(c.getByText('Message sent.')).toBeVisible();
   await expect(toast()).toContainText('Message sent.');
-  const [sent] = await sentWith(`Notes ${tag}`);
-  expect(sent.to).toEqual(['lovelace@elsewhere.test']);
-  expect(sent.raw).toContain('The notes, as promised.');
 
   // Another, undone at once: it comes back to the composer, and sending it
-  // again sends it once — the undone send never went.
+  // again sends it once — the undone send never went. (The first goes out
+  // when its undo window closes, meanwhile.)
   await c.getByRole('button', { name: 'New message' }).click();
   await c.getByLabel('To', { exact: true }).fill('lovelace@elsewhere.test');
   await c.getByLabel('Subject').fill(`Second thoughts ${tag}`);
@@ -87,6 +85,9 @@ test('send a new message, and undo another within its window', async () => {
   await shot(page, 'undo');
   await c.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(c.getByText('Message sent.')).toBeVisible();
+  const [sent] = await sentWith(`Notes ${tag}`);
+  expect(sent.to).toEqual(['lovelace@elsewhere.test']);
+  expect(sent.raw).toContain('The notes, as promised.');
   const again = await sentWith(`Second thoughts ${tag}`);
   expect(again).toHaveLength(1);
   await expectNoCSPViolations(page);
@@ -191,12 +192,8 @@ test('reply all and forward from the thread view', async () => {
   await shot(page, 'reply-all');
   await r.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(r.getByText('Message sent.')).toBeVisible();
-  const replies = await sentWith(`Re: ${subject}`);
-  expect(replies).toHaveLength(1);
-  expect(replies[0].to.sort()).toEqual(['babbage@engines.test', 'exhibit-team@elsewhere.test', 'lovelace@elsewhere.test']);
-  expect(replies[0].raw).toMatch(new RegExp(`In-Reply-To: <plans-${tag}@example.com>`));
 
-  // Forward: the attachment goes along.
+  // Forward (while the reply waits out its undo window): the attachment goes along.
   await page.reload();
   await page.getByRole('button', { name: 'Forward' }).click();
   const f = page.getByRole('region', { name: 'Forward' });
@@ -205,6 +202,10 @@ test('reply all and forward from the thread view', async () => {
   await f.getByLabel('Message').fill('For the exhibit.');
   await f.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(f.getByText('Message sent.')).toBeVisible();
+  const replies = await sentWith(`Re: ${subject}`);
+  expect(replies).toHaveLength(1);
+  expect(replies[0].to.sort()).toEqual(['babbage@engines.test', 'exhibit-team@elsewhere.test', 'lovelace@elsewhere.test']);
+  expect(replies[0].raw).toMatch(new RegExp(`In-Reply-To: <plans-${tag}@example.com>`));
   const [fwd] = await sentWith(`Fwd: ${subject}`);
   expect(fwd.to).toEqual(['curator@elsewhere.test']);
   expect(fwd.raw).toContain('floor-plan.pdf');
