@@ -7,6 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../web"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 NEXT_TELEMETRY_DISABLED=1
 
+# The Jarvis that the browser suite runs is built meanwhile (npm ci mostly
+# waits on the network), unless JARVIS_BIN names one or a server is given.
+build=
+if [ -z "${JARVIS_BIN:-}" ] && [ -z "${JARVIS_E2E_URL:-}" ]; then
+  mkdir -p e2e/.tmp
+  (cd .. && go build -o web/e2e/.tmp/jarvis ./cmd/jarvis) >e2e/.tmp/go-build.log 2>&1 &
+  build=$!
+  trap 'kill "$build" 2>/dev/null || true' EXIT
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
@@ -26,5 +36,9 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
   else
     sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
   fi
+fi
+if [ -n "$build" ]; then
+  wait "$build" || { cat e2e/.tmp/go-build.log; echo "building jarvis failed"; exit 1; }
+  export JARVIS_BIN="$PWD/e2e/.tmp/jarvis"
 fi
 npm run e2e

@@ -21,6 +21,11 @@ test.afterAll(async () => {
   await page.context().close();
 });
 
+/** The number of pending actions, from the server. */
+async function pendingNow(): Promise<number> {
+  return ((await (await page.request.get('/actions?status=pending')).json()).actions || []).length;
+}
+
 test('the approvals page: a badge counts what waits, approve and reject', async () => {
   needs('GET /actions', 'POST /actions/{id}/approve', 'POST /actions/{id}/reject');
   const ask = async (text: string) => {
@@ -45,6 +50,8 @@ test('the approvals page: a badge counts what waits, approve and reject', async 
   await expectAccessible(page, 'approvals');
   await shot(page, 'approvals', true);
   const count = async () => Number((await nav.getByRole('link', { name: /Approvals/ }).innerText()).match(/\d+/)?.[0] || 0);
+  // The badge has caught up with both requests (it follows the event stream) before it is read.
+  await expect.poll(count).toBe(await pendingNow());
   const before = await count();
   await card(`Punch cards ${tag}`).getByRole('button', { name: /^Approve/ }).click();
   await expect(card(`Punch cards ${tag}`).getByRole('status')).toContainText(/Done|Approved/);
@@ -67,6 +74,8 @@ test('an agentâ€™s send waits; approved from the Approvals page, and every tabâ€
   await expect(page.getByRole('heading', { level: 1, name: 'Approvals' })).toBeVisible();
   const nav = (p: Page) => p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ });
   const count = (p: Page) => async () => Number((await nav(p).innerText()).match(/\d+/)?.[0] || 0);
+  // The badge has loaded (it shows no number for none) before it is read.
+  await expect.poll(count(page)).toBe(await pendingNow());
   const before = await count(page)();
   await chat.goto('/assistant');
   await chat.getByLabel('Message to Jarvis').fill(`Send an email to grace@example.com about Cogs ${tag} saying the cogs shipped`);

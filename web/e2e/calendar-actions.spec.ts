@@ -66,6 +66,8 @@ test('create an event in another time zone, edit the series, cancel one occurren
   await expect(page.getByRole('status').filter({ hasText: 'is saved' })).toBeVisible();
   const renamed = page.locator('.event').filter({ hasText: `Design review (v2) ${tag}` });
   await expect(renamed.nth(1)).toBeVisible({ timeout: 30_000 });
+  // Every occurrence renamed (the agenda may redraw them one refresh at a time) before counting.
+  await expect.poll(async () => (await items.count()) === 0 && (await renamed.count()) > 1, { timeout: 30_000, message: 'every occurrence renamed' }).toBe(true);
   const before = await renamed.count();
 
   // Cancel one occurrence: the others stay.
