@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '@/lib/api';
 import { useLive } from '@/lib/live';
 import { actionEvents } from '@/lib/pending';
@@ -27,6 +27,8 @@ export function ApprovalsPage() {
   const [list, setList] = useState<Action[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
+  const shown = useRef<Action[] | null>(null);
+  shown.current = list;
   useLive((e) => {
     if (actionEvents.has(e.type)) setAttempt((a) => a + 1);
   });
@@ -34,13 +36,21 @@ export function ApprovalsPage() {
   useEffect(() => {
     const ctl = new AbortController();
     setError(null);
-    api.actions(view === 'all' ? undefined : 'pending', ctl.signal).then((r) => {
+    api.actions(view === 'all' ? undefined : 'pending', ctl.signal).then(async (r) => {
+      const fresh = r.actions || [];
+      const ids = new Set(fresh.map((a) => a.id));
+      // A card shown as waiting that left the queue was decided — here, with the answer to
+      // Approve still on its way (the event stream can be quicker), or elsewhere: it stays,
+      // as the server has it now.
+      const left = view === 'all' ? [] : (shown.current || []).filter((a) => !ids.has(a.id) && a.status === 'pending');
+      const now = new Map<string, Action>();
+      for (const a of await Promise.all(left.map((x) => api.action(x.id, ctl.signal).catch(() => null)))) if (a) now.set(a.id, a);
+      if (ctl.signal.aborted) return;
       // Decided cards stay on the page until it is left: merge, keeping what is shown.
       setList((cur) => {
-        const fresh = r.actions || [];
         if (!cur || view === 'all') return fresh;
-        const ids = new Set(fresh.map((a) => a.id));
-        return [...fresh, ...cur.filter((a) => !ids.has(a.id) && a.status !== 'pending')];
+        const kept = cur.filter((a) => !ids.has(a.id)).map((a) => (a.status === 'pending' ? now.get(a.id) : a));
+        return [...fresh, ...kept.filter((a): a is Action => Boolean(a) && a!.status !== 'pending')];
       });
     }, (err) => {
       if (!ctl.signal.aborted) setError(err);

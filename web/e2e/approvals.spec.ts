@@ -89,8 +89,21 @@ test('an agentâ€™s send waits; approved from the Approvals page, and every tabâ€
   await expect(card.getByLabel('Message to be sent')).toContainText(/the cogs shipped/i);
   await expect.poll(count(page)).toBe(before + 1);
   await expect.poll(count(chat)).toBe(before + 1);
+  // The answer to Approve arrives only after the stream has made the page read the queue again
+  // (as it may under load): the card stays, with its outcome.
+  let relisted = () => {};
+  let approving = false;
+  const listed = new Promise<void>((r) => { relisted = r; });
+  page.on('requestfinished', (r) => { if (approving && /\/actions\?status=pending/.test(r.url())) relisted(); });
+  await page.route('**/actions/*/approve', async (route) => {
+    approving = true;
+    const res = await route.fetch();
+    await Promise.race([listed, new Promise((r) => setTimeout(r, 15_000))]);
+    await route.fulfill({ response: res });
+  });
   await card.getByRole('button', { name: /^Approve/ }).click();
   await expect(card.getByRole('status')).toContainText(/Done|Approved/);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   // The chat tab did not decide: its badge follows from the stream.
   await expect.poll(count(chat)).toBe(before);
   const all = await (await page.request.get('/actions')).json();
