@@ -130,6 +130,7 @@ func TestHelpOutput(t *testing.T) {
 			[]string{"-encryption-keys jarvis keys generate", "alias of"}},
 		{[]string{"sandbox", "-h"}, []string{"--addr VALUE", "default 127.0.0.1:8090"}, nil},
 		{[]string{"chat", "-h"}, []string{"--token VALUE", "--url VALUE", "default http://127.0.0.1:8080"}, []string{"-token jarvis token"}},
+		{[]string{"mcp", "-h"}, []string{"--stdio\n", "--url VALUE", "JARVIS_TOKEN", "personal token"}, []string{"--addr"}},
 	}
 	for _, tc := range cases {
 		err, out, _ := runCLI(t, map[string]string{"JARVIS_TOKEN": "secret-token-value"}, tc.args...)
