@@ -2,6 +2,8 @@ package jarvis
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -258,6 +260,15 @@ func ActionIDFrom(ctx context.Context) string {
 // ActionIdempotencyKey is the Idempotency-Key of the send an action makes:
 // the same on every run of the action, so that it sends once.
 func ActionIdempotencyKey(actionID string) string { return "action:" + actionID }
+
+// ActionEventID is the Google Calendar event id an action that creates an
+// event gives it: the same on every run of the action, so that a re-run
+// meets the event the first run made (Google answers 409) instead of
+// making a second. Lower-case hex is base32hex, as Google requires.
+func ActionEventID(actionID string) string {
+	sum := sha256.Sum256([]byte("jarvis-action-event:" + actionID))
+	return hex.EncodeToString(sum[:16])
+}
 
 // Events on the user's event stream (GET /events) as actions move: the
 // dashboard's pending-actions badge and approvals page follow them. Each

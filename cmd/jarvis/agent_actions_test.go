@@ -230,4 +230,61 @@ func TestClientActionsRunWhatWasShown(t *testing.T) {
 	if err := json.Unmarshal(a.Result, &ev); err != nil || ev.Status != "cancelled" {
 		t.Fatalf("cancelled %+v %v", ev, err)
 	}
+
+	// Run again, as after a crash between running an action and recording
+	// its outcome: the event is created once, under the id the action
+	// gives it (Google answers 409 to the re-run, which reads it back);
+	// a change and a cancellation run again leave it as the first run did.
+	a, err = q.Request(ctx, userID, client, jarvis.ActionEventCreate, json.RawMessage(`{"summary":"Offsite","start":"`+start.Format("2006-01-02T15:04")+
+		`","end":"`+start.Add(time.Hour).Format("2006-01-02T15:04")+`","time_zone":"UTC"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+	var made jarvis.Event
+	if err := json.Unmarshal(a.Result, &made); err != nil || a.Status != jarvis.ActionExecuted || made.ID != jarvis.ActionEventID(a.ID) {
+		t.Fatalf("created %+v %s %v", a, a.Result, err)
+	}
+	rerun := func(kind string, act *jarvis.Action) *jarvis.Event {
+		t.Helper()
+		out, err := actions.EventWriter{Kind: kind, Writer: e.Main.Google}.Execute(jarvis.WithActionID(ctx, act.ID), userID, act.Payload)
+		var ev jarvis.Event
+		if err != nil || json.Unmarshal(out, &ev) != nil {
+			t.Fatalf("%s run again: %s %v", kind, out, err)
+		}
+		return &ev
+	}
+	created := e.Sandbox.Google.Stats()["calendar.events.insert"]
+	if again := rerun(jarvis.ActionEventCreate, a); again.ID != made.ID || again.Summary != "Offsite" || again.Status == "cancelled" {
+		t.Fatalf("create run again: %+v, first %+v", again, made)
+	}
+	day, err := e.Main.Google.Events(ctx, userID, "", start, start.Add(time.Hour), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range day.Events {
+		if x.Summary == "Offsite" {
+			n++
+		}
+	}
+	if n != 1 || e.Sandbox.Google.Stats()["calendar.events.insert"] != created+1 { // the re-run's insert, refused
+		t.Fatalf("after a re-run, %d events named Offsite: %+v", n, day.Events)
+	}
+	up, err := q.Request(ctx, userID, client, jarvis.ActionEventUpdate, json.RawMessage(`{"event_id":"`+made.ID+`","summary":"Offsite (Fri)"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.json("POST", "/actions/"+up.ID+"/approve", tok, nil, 200, &up)
+	if again := rerun(jarvis.ActionEventUpdate, up); again.ID != made.ID || again.Summary != "Offsite (Fri)" {
+		t.Fatalf("update run again: %+v", again)
+	}
+	del, err := q.Request(ctx, userID, client, jarvis.ActionEventDelete, json.RawMessage(`{"event_id":"`+made.ID+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.json("POST", "/actions/"+del.ID+"/approve", tok, nil, 200, &del)
+	if again := rerun(jarvis.ActionEventDelete, del); again.ID != made.ID || again.Status != "cancelled" {
+		t.Fatalf("delete run again: %+v", again)
+	}
 }

@@ -144,6 +144,15 @@ func (w EventWriter) target(ctx context.Context, userID string, t *jarvis.EventT
 
 // Execute makes the change as prepared and answers the event as Google
 // stored it, read back, as the REST route does.
+//
+// A run again of the same action (a crash between running it and
+// recording its outcome) changes nothing more: a create gives the event
+// the id jarvis.ActionEventID derives from the action's, and Google's 409
+// on the re-run reads back the event the first run made; an update (a
+// patch to the same values), an RSVP (the same answer) and a delete (an
+// event cancelled already answers itself, run as an action) are
+// idempotent by nature. The exception is an update with scope following,
+// which splits the series: run again, it splits the new series once more.
 func (w EventWriter) Execute(ctx context.Context, userID string, payload json.RawMessage) (json.RawMessage, error) {
 	bad := jarvis.Errorf(jarvis.EINTERNAL, "The stored payload cannot be read.")
 	var ev *jarvis.Event

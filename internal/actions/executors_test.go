@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,13 @@ func TestExecutorsRefuseBeforeAsking(t *testing.T) {
 	}
 	if jarvis.ActionIdempotencyKey("01a2") != "action:01a2" || jarvis.ActionIDFrom(jarvis.WithActionID(ctx, "01a2")) != "01a2" {
 		t.Fatal("action key")
+	}
+	// The event id an action gives the event it creates: the same on every
+	// run, of Google's alphabet (base32hex, lower case) and length (5–1024),
+	// and another for another action.
+	id := jarvis.ActionEventID("01a2")
+	if id != jarvis.ActionEventID("01a2") || id == jarvis.ActionEventID("01a3") || len(id) < 5 || len(id) > 1024 ||
+		strings.Trim(id, "0123456789abcdefghijklmnopqrstuv") != "" {
+		t.Fatalf("action event id %q", id)
 	}
 }

@@ -39,6 +39,13 @@ func (s *Service) CreateEvent(ctx context.Context, userID, account string, in ja
 	if in.Meet {
 		ev.ConferenceData = meetRequest()
 	}
+	// Run as an action of the queue, the event takes an id derived from
+	// the action's: a re-run of the action (after a crash between
+	// creating and recording) meets Google's 409 for that id and answers
+	// the event the first run made, so it is created once.
+	if aid := jarvis.ActionIDFrom(ctx); aid != "" {
+		ev.Id = jarvis.ActionEventID(aid)
+	}
 	meta := map[string]any{"send_updates": sendUpdates(in.SendUpdates, jarvis.SendUpdatesNone), "attendees": len(ev.Attendees), "recurring": len(in.Recurrence) > 0}
 	return s.calendarWrite(ctx, userID, account, jarvis.AuditCalendarEventCreate, "", meta, func(ctx context.Context, c *calCall) (string, error) {
 		call := c.svc.Events.Insert("primary", ev).SendUpdates(sendUpdates(in.SendUpdates, jarvis.SendUpdatesNone)).Context(ctx)
@@ -46,6 +53,11 @@ func (s *Service) CreateEvent(ctx context.Context, userID, account string, in ja
 			call = call.ConferenceDataVersion(1)
 		}
 		out, err := call.Do()
+		var ge *googleapi.Error
+		if ev.Id != "" && errors.As(err, &ge) && ge.Code == http.StatusConflict {
+			meta["existing"] = true
+			return ev.Id, nil
+		}
 		if err != nil {
 			return "", eventError(ctx, err)
 		}
@@ -95,6 +107,13 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, account, eventID stri
 	meta := map[string]any{"scope": in.Scope, "send_updates": send}
 	return s.eventChange(ctx, userID, account, jarvis.AuditCalendarEventDelete, eventID, in, meta, func(ctx context.Context, c *calCall, cur *calendar.Event) (string, error) {
 		if cur.Status == "cancelled" {
+			if jarvis.ActionIDFrom(ctx) != "" {
+				// An action run again (its first run cancelled the event,
+				// then the outcome was not recorded): the event is as the
+				// action wants it, so it answers the event, not an error.
+				meta["already"] = true
+				return cur.Id, nil
+			}
 			return "", jarvis.Errorf(jarvis.ENOTFOUND, "Event not found: it is cancelled already.")
 		}
 		target, series, err := c.scoped(ctx, cur, in.Scope)
