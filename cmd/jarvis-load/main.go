@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "bench":
 		fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 		o.register(fs)
-		fs.StringVar(&o.rates, "rates", "25,50,75,100,125,150,200", "request rates to sweep, per second, comma-separated")
+		fs.StringVar(&o.rates, "rates", "50,100,150,200,300,400,500", "request rates to sweep, per second, comma-separated")
 		fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long each rate runs")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err

@@ -167,7 +167,7 @@ func writeKnee(b *strings.Builder, lead string, runs []*Run, m func(*Run) *veget
 		fmt.Fprintf(b, "%s: up to **%.0f requests a second** p99 stays under %s (%s) with errors beyond the injected faults under %.1f %%; at %.0f/s %s.\n",
 			lead, best.Rate, ms(p99Target), ms(m(best).Latencies.P99), 100*errorTarget, first.Rate, why(first, m))
 	case best != nil:
-		fmt.Fprintf(b, "%s is beyond the rates swept: at %.0f requests a second, the highest, p99 is still %s with %.3f %% errors beyond the faults.\n",
+		fmt.Fprintf(b, "%s: beyond the rates swept; at %.0f requests a second, the highest, p99 is still %s with %.3f %% errors beyond the faults.\n",
 			lead, best.Rate, ms(m(best).Latencies.P99), 100*best.ErrorRate())
 	default:
 		fmt.Fprintf(b, "%s: no rate met the target (p99 under %s, errors beyond the faults under %.1f %%): at %.0f/s %s.\n",
