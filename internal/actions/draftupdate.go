@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/jarvis-hq/jarvis"
 )
@@ -44,26 +43,14 @@ func (d DraftUpdater) Prepare(ctx context.Context, userID string, payload json.R
 	if _, err := d.Mail.GetDraft(ctx, userID, acct.ID, p.DraftID); err != nil {
 		return nil, err
 	}
-	if p.ReplyToThreadID != "" && len(p.To)+len(p.Cc)+len(p.Bcc) == 0 {
-		if p.To, err = d.Mail.ReplyRecipients(ctx, userID, acct.ID, p.ReplyToThreadID); err != nil {
-			return nil, err
-		}
-	}
-	for _, l := range []*[]string{&p.To, &p.Cc, &p.Bcc} {
-		if *l == nil {
-			*l = []string{}
-		}
-	}
-	if d.Validate != nil {
-		if err := d.Validate(p.DraftInput); err != nil {
-			return nil, err
-		}
+	rcpts, err := prepareDraft(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
+	if err != nil {
+		return nil, err
 	}
 	b, err := canonical(p)
 	if err != nil {
 		return nil, err
 	}
-	rcpts := slices.Concat(p.To, p.Cc, p.Bcc)
 	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: rcpts,
 		Summary: fmt.Sprintf("Rewrite a draft as %s to %s", quoted(p.Subject), listOf(rcpts))}, nil
 }

@@ -93,28 +93,41 @@ func (d DraftCreator) Prepare(ctx context.Context, userID string, payload json.R
 		return nil, err
 	}
 	p.Account = acct.ID
-	if p.ReplyToThreadID != "" && len(p.To)+len(p.Cc)+len(p.Bcc) == 0 {
-		if p.To, err = d.Mail.ReplyRecipients(ctx, userID, acct.ID, p.ReplyToThreadID); err != nil {
-			return nil, err
-		}
-	}
-	for _, l := range []*[]string{&p.To, &p.Cc, &p.Bcc} {
-		if *l == nil {
-			*l = []string{}
-		}
-	}
-	if d.Validate != nil {
-		if err := d.Validate(p.DraftInput); err != nil {
-			return nil, err
-		}
+	rcpts, err := prepareDraft(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
+	if err != nil {
+		return nil, err
 	}
 	b, err := canonical(p)
 	if err != nil {
 		return nil, err
 	}
-	rcpts := slices.Concat(p.To, p.Cc, p.Bcc)
 	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: rcpts,
 		Summary: fmt.Sprintf("Create a draft %s to %s", quoted(p.Subject), listOf(rcpts))}, nil
+}
+
+// prepareDraft makes a draft's content exact: a reply that names no one
+// gets the reply rule's recipients (so that the owner sees whom it goes
+// to), absent lists become empty, and the draft is checked as drafting
+// will check it. It returns every recipient.
+func prepareDraft(ctx context.Context, mail jarvis.MailService, validate func(jarvis.DraftInput) error, userID, accountID string, in *jarvis.DraftInput) ([]string, error) {
+	if in.ReplyToThreadID != "" && len(in.To)+len(in.Cc)+len(in.Bcc) == 0 {
+		to, err := mail.ReplyRecipients(ctx, userID, accountID, in.ReplyToThreadID)
+		if err != nil {
+			return nil, err
+		}
+		in.To = to
+	}
+	for _, l := range []*[]string{&in.To, &in.Cc, &in.Bcc} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if validate != nil {
+		if err := validate(*in); err != nil {
+			return nil, err
+		}
+	}
+	return slices.Concat(in.To, in.Cc, in.Bcc), nil
 }
 
 // Execute makes the draft as prepared.
