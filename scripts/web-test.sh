@@ -8,11 +8,17 @@ cd "$(dirname "$0")/../web"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 NEXT_TELEMETRY_DISABLED=1
 
 # The Jarvis that the browser suite runs is built meanwhile (npm ci mostly
-# waits on the network), unless JARVIS_BIN names one or a server is given.
+# waits on the network), unless JARVIS_BIN names one or a server is given;
+# so is the Go SDK's MCP client that e2e/mcp-go-sdk.spec.ts drives, unless
+# JARVIS_E2E_GOCLIENT names one.
 build=
-if [ -z "${JARVIS_BIN:-}" ] && [ -z "${JARVIS_E2E_URL:-}" ]; then
+if [ -z "${JARVIS_E2E_GOCLIENT:-}" ] || [ -z "${JARVIS_BIN:-}${JARVIS_E2E_URL:-}" ]; then
   mkdir -p e2e/.tmp
-  (cd .. && go build -o web/e2e/.tmp/jarvis ./cmd/jarvis) >e2e/.tmp/go-build.log 2>&1 &
+  (
+    cd ..
+    [ -n "${JARVIS_E2E_GOCLIENT:-}" ] || go build -o web/e2e/.tmp/goclient ./web/e2e/goclient || exit 1
+    [ -n "${JARVIS_BIN:-}${JARVIS_E2E_URL:-}" ] || go build -o web/e2e/.tmp/jarvis ./cmd/jarvis || exit 1
+  ) >e2e/.tmp/go-build.log 2>&1 &
   build=$!
   trap 'kill "$build" 2>/dev/null || true' EXIT
 fi
@@ -38,7 +44,8 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
   fi
 fi
 if [ -n "$build" ]; then
-  wait "$build" || { cat e2e/.tmp/go-build.log; echo "building jarvis failed"; exit 1; }
-  export JARVIS_BIN="$PWD/e2e/.tmp/jarvis"
+  wait "$build" || { cat e2e/.tmp/go-build.log; echo "building jarvis or the Go SDK client failed"; exit 1; }
+  [ -n "${JARVIS_BIN:-}${JARVIS_E2E_URL:-}" ] || export JARVIS_BIN="$PWD/e2e/.tmp/jarvis"
+  [ -n "${JARVIS_E2E_GOCLIENT:-}" ] || export JARVIS_E2E_GOCLIENT="$PWD/e2e/.tmp/goclient"
 fi
 npm run e2e

@@ -1,4 +1,5 @@
-// `npm run e2e`: build Jarvis (unless JARVIS_BIN names a binary), start
+// `npm run e2e`: build Jarvis (unless JARVIS_BIN names a binary) and the Go
+// SDK's MCP client (unless JARVIS_E2E_GOCLIENT names one), start
 // `jarvis serve --sandbox` on free ports with a fresh database, wait for it,
 // run the Playwright suite against it, and stop it. JARVIS_E2E_URL and
 // JARVIS_E2E_SANDBOX_URL point the suite at servers that are already running.
@@ -59,6 +60,13 @@ const stop = () => {
 };
 process.on('SIGINT', () => { stop(); process.exit(130); });
 process.on('SIGTERM', () => { stop(); process.exit(143); });
+
+// The Go SDK's MCP client that e2e/mcp-go-sdk.spec.ts drives, built once for the suite.
+if (!process.env.JARVIS_E2E_GOCLIENT) {
+  process.env.JARVIS_E2E_GOCLIENT = join(tmp, 'goclient');
+  console.log('Building the Go SDK client…');
+  run('go', ['build', '-o', process.env.JARVIS_E2E_GOCLIENT, './web/e2e/goclient'], { cwd: repo });
+}
 
 if (!process.env.JARVIS_E2E_URL) {
   if (!process.env.JARVIS_E2E_SKIP_FRESH) {
