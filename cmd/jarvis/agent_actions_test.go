@@ -288,3 +288,67 @@ func TestClientActionsRunWhatWasShown(t *testing.T) {
 		t.Fatalf("delete run again: %+v", again)
 	}
 }
+
+// A client's draft reply is shown as what it will be: a reply with the
+// thread's subject ("Re: …") and the recipients Gmail's rule gives it —
+// everyone on the thread for a reply-all — and approved, it is made in
+// that thread with those recipients.
+func TestClientDraftRepliesAreShownAsReplies(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{})
+	logsOnFailure(t, e)
+	tok := e.signIn(ada)
+	userID := e.me(tok).User.ID
+	raw := "From: Mary Somerville <mary@example.org>\r\nReply-To: Grace Hopper <grace@example.com>\r\n" +
+		"To: Ada <ada@example.com>, team@example.org\r\nCc: charles@example.com\r\n" +
+		"Subject: Orbit tables\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\nMessage-ID: <orbit-1@example.org>\r\n\r\nCan you check them?\r\n"
+	_, thread, err := e.Sandbox.Google.Deliver(ada, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	q := e.Main.actions
+	client := jarvis.Requester{Type: jarvis.RequesterClient, ID: "https://client.example/app", Name: "Client"}
+	for _, tc := range []struct {
+		payload, summary string
+		to, cc           []string
+	}{
+		{`{"reply_to_thread_id":"` + thread + `","body_text":"Checked."}`, "Create a reply draft “Re: Orbit tables” to grace@example.com",
+			[]string{"grace@example.com"}, []string{}},
+		{`{"reply_to_thread_id":"` + thread + `","reply_all":true,"body_text":"All checked."}`,
+			"Create a reply draft “Re: Orbit tables” to grace@example.com, team@example.org, charles@example.com",
+			[]string{"grace@example.com", "team@example.org"}, []string{"charles@example.com"}},
+	} {
+		a, err := q.Request(ctx, userID, client, jarvis.ActionDraftCreate, json.RawMessage(tc.payload))
+		if err != nil || a.Summary != tc.summary {
+			t.Fatalf("request %s: %+v %v", tc.payload, a, err)
+		}
+		e.json("POST", "/actions/"+a.ID+"/approve", tok, nil, 200, &a)
+		var d jarvis.Draft
+		if err := json.Unmarshal(a.Result, &d); err != nil || a.Status != jarvis.ActionExecuted || d.ThreadID != thread {
+			t.Fatalf("approved %+v %s %v", a, a.Result, err)
+		}
+		var got jarvis.Draft
+		e.json("GET", "/gmail/drafts/"+d.DraftID, tok, nil, 200, &got)
+		if got.Message.Subject != "Re: Orbit tables" || !slices.Equal(emails(got.Message.To), tc.to) || !slices.Equal(emails(got.Message.Cc), tc.cc) {
+			t.Fatalf("draft %+v", got.Message)
+		}
+	}
+	for payload, field := range map[string]string{
+		`{"reply_to_thread_id":"not-an-id","body_text":"x"}`:        "reply_to_thread_id",
+		`{"reply_all":true,"to":["a@example.com"],"body_text":"x"}`: "reply_all",
+		`{"body_text":"nobody"}`:                                    "to",
+	} {
+		if _, err := q.Request(ctx, userID, client, jarvis.ActionDraftCreate, json.RawMessage(payload)); !jarvis.IsCode(err, jarvis.EINVALID) || !strings.Contains(err.Error(), field) {
+			t.Fatalf("%s: %v, want EINVALID naming %s", payload, err, field)
+		}
+	}
+}
+
+func emails(as []jarvis.Address) []string {
+	out := []string{}
+	for _, a := range as {
+		out = append(out, a.Email)
+	}
+	return out
+}

@@ -43,7 +43,7 @@ func (d DraftUpdater) Prepare(ctx context.Context, userID string, payload json.R
 	if _, err := d.Mail.GetDraft(ctx, userID, acct.ID, p.DraftID); err != nil {
 		return nil, err
 	}
-	rcpts, err := prepareDraft(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
+	m, err := prepareMessage(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
 	if err != nil {
 		return nil, err
 	}
@@ -51,8 +51,8 @@ func (d DraftUpdater) Prepare(ctx context.Context, userID string, payload json.R
 	if err != nil {
 		return nil, err
 	}
-	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: rcpts,
-		Summary: fmt.Sprintf("Rewrite a draft as %s to %s", quoted(p.Subject), listOf(rcpts))}, nil
+	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: m.rcpts,
+		Summary: fmt.Sprintf("Rewrite a draft as %s to %s", quoted(m.subject), listOf(m.rcpts))}, nil
 }
 
 // Execute replaces the draft's content as prepared.

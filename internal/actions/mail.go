@@ -80,9 +80,8 @@ type DraftCreator struct {
 	Validate func(jarvis.DraftInput) error
 }
 
-// Prepare resolves the account, gives a reply that names no one the reply
-// rule's recipients (so that the owner sees whom it goes to) and checks
-// the draft.
+// Prepare resolves the account, makes the draft's content exact (see
+// prepareMessage) and checks it.
 func (d DraftCreator) Prepare(ctx context.Context, userID string, payload json.RawMessage) (*jarvis.PreparedAction, error) {
 	var p DraftPayload
 	if err := decodePayload(payload, &p); err != nil {
@@ -93,7 +92,7 @@ func (d DraftCreator) Prepare(ctx context.Context, userID string, payload json.R
 		return nil, err
 	}
 	p.Account = acct.ID
-	rcpts, err := prepareDraft(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
+	m, err := prepareMessage(ctx, d.Mail, d.Validate, userID, acct.ID, &p.DraftInput)
 	if err != nil {
 		return nil, err
 	}
@@ -101,33 +100,124 @@ func (d DraftCreator) Prepare(ctx context.Context, userID string, payload json.R
 	if err != nil {
 		return nil, err
 	}
-	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: rcpts,
-		Summary: fmt.Sprintf("Create a draft %s to %s", quoted(p.Subject), listOf(rcpts))}, nil
+	what := "a draft"
+	switch m.kind {
+	case "Reply", "Reply to all":
+		what = "a reply draft"
+	case "Forward":
+		what = "a forward draft"
+	}
+	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: m.rcpts,
+		Summary: fmt.Sprintf("Create %s %s to %s", what, quoted(m.subject), listOf(m.rcpts))}, nil
 }
 
-// prepareDraft makes a draft's content exact: a reply that names no one
-// gets the reply rule's recipients (so that the owner sees whom it goes
-// to), absent lists become empty, and the draft is checked as drafting
-// will check it. It returns every recipient.
-func prepareDraft(ctx context.Context, mail jarvis.MailService, validate func(jarvis.DraftInput) error, userID, accountID string, in *jarvis.DraftInput) ([]string, error) {
-	if in.ReplyToThreadID != "" && len(in.To)+len(in.Cc)+len(in.Bcc) == 0 {
-		to, err := mail.ReplyRecipients(ctx, userID, accountID, in.ReplyToThreadID)
-		if err != nil {
-			return nil, err
+// composed is a message's content made exact: everyone it goes to, what
+// kind of message it is ("Reply", "Reply to all", "Forward" or "Send")
+// and the subject it will carry, for the action's summary.
+type composed struct {
+	rcpts   []string
+	kind    string
+	subject string
+}
+
+// prepareMessage makes a message's or a draft's content exact, as the
+// owner will see it: a reply or reply-all that names no one gets the
+// recipients Gmail's rule gives it from the thread (Reply-To honoured,
+// the user's own addresses and duplicates removed), absent lists become
+// empty, the content is checked as drafting will check it, and the
+// subject is the one Gmail will show (a reply's "Re: …", a forward's
+// "Fwd: …" when none is given). EINVALID names the field.
+func prepareMessage(ctx context.Context, mail jarvis.MailService, validate func(jarvis.DraftInput) error, userID, accountID string, in *jarvis.DraftInput) (composed, error) {
+	var out composed
+	if in.ReplyToThreadID != "" && !jarvis.IsGmailID(in.ReplyToThreadID) {
+		return out, jarvis.Invalid("reply_to_thread_id", "reply_to_thread_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
+	}
+	if in.ForwardMessageID != "" && !jarvis.IsGmailID(in.ForwardMessageID) {
+		return out, jarvis.Invalid("forward_message_id", "forward_message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
+	}
+	if in.ReplyAll && in.ReplyToThreadID == "" {
+		return out, jarvis.Invalid("reply_all", "reply_all needs reply_to_thread_id: the thread to reply in.")
+	}
+	if in.ReplyToThreadID != "" && in.ForwardMessageID == "" {
+		switch {
+		case in.ReplyAll && len(in.To)+len(in.Cc) == 0:
+			all, err := mail.ReplyAllRecipients(ctx, userID, accountID, in.ReplyToThreadID)
+			if err != nil {
+				return out, err
+			}
+			in.To, in.Cc = all.To, all.Cc
+		case !in.ReplyAll && len(in.To)+len(in.Cc)+len(in.Bcc) == 0:
+			to, err := mail.ReplyRecipients(ctx, userID, accountID, in.ReplyToThreadID)
+			if err != nil {
+				return out, err
+			}
+			in.To = to
 		}
-		in.To = to
 	}
 	for _, l := range []*[]string{&in.To, &in.Cc, &in.Bcc} {
 		if *l == nil {
 			*l = []string{}
 		}
 	}
+	if in.RemoveAttachmentIDs == nil && in.ForwardMessageID != "" {
+		in.RemoveAttachmentIDs = []string{}
+	}
+	out.rcpts = slices.Concat(in.To, in.Cc, in.Bcc)
+	if len(out.rcpts) == 0 {
+		return out, jarvis.Invalid("to", "At least one recipient is required in to, cc or bcc.")
+	}
 	if validate != nil {
 		if err := validate(*in); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
-	return slices.Concat(in.To, in.Cc, in.Bcc), nil
+	out.kind, out.subject = "Send", strings.TrimSpace(in.Subject)
+	switch {
+	case in.ForwardMessageID != "":
+		out.kind = "Forward"
+		if out.subject == "" {
+			msg, err := mail.GetMessage(ctx, userID, accountID, in.ForwardMessageID)
+			if err != nil {
+				return out, err
+			}
+			out.subject = msg.Subject
+		}
+		if !hasPrefixFold(out.subject, "Fwd:", "Fw:") {
+			out.subject = "Fwd: " + out.subject
+		}
+	case in.ReplyToThreadID != "":
+		out.kind = "Reply"
+		if in.ReplyAll {
+			out.kind = "Reply to all"
+		}
+		if out.subject == "" {
+			th, err := mail.GetThread(ctx, userID, accountID, in.ReplyToThreadID)
+			if err != nil {
+				return out, err
+			}
+			out.subject = th.Subject
+			for _, m := range th.Messages {
+				if !slices.Contains(m.Labels, "DRAFT") {
+					out.subject = m.Subject // the latest that is not a draft is the one replied to
+				}
+			}
+		}
+		if !hasPrefixFold(out.subject, "Re:", "Aw:") {
+			out.subject = "Re: " + out.subject
+		}
+	}
+	return out, nil
+}
+
+// hasPrefixFold reports whether s starts with one of the prefixes, in any
+// case, as Gmail recognises a reply's or a forward's subject.
+func hasPrefixFold(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Execute makes the draft as prepared.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jarvis-hq/jarvis"
@@ -35,20 +34,13 @@ type MessageSender struct {
 	Now func() time.Time
 }
 
-// Prepare resolves the account, gives a reply or reply-all that names no
-// one the recipients Gmail's rule gives it from the thread (Reply-To
-// honoured, the user's own addresses and duplicates removed), and checks
-// the message as POST /gmail/messages does.
+// Prepare checks send_at, resolves the account and makes the message's
+// content exact (see prepareMessage), checked as POST /gmail/messages
+// checks it.
 func (m MessageSender) Prepare(ctx context.Context, userID string, payload json.RawMessage) (*jarvis.PreparedAction, error) {
 	var p SendPayload
 	if err := decodePayload(payload, &p); err != nil {
 		return nil, err
-	}
-	if p.ReplyToThreadID != "" && !jarvis.IsGmailID(p.ReplyToThreadID) {
-		return nil, jarvis.Invalid("reply_to_thread_id", "reply_to_thread_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
-	}
-	if p.ForwardMessageID != "" && !jarvis.IsGmailID(p.ForwardMessageID) {
-		return nil, jarvis.Invalid("forward_message_id", "forward_message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
 	}
 	if err := jarvis.ValidateSendAt(p.SendAt, now(m.Now)); err != nil {
 		return nil, err
@@ -58,72 +50,20 @@ func (m MessageSender) Prepare(ctx context.Context, userID string, payload json.
 		return nil, err
 	}
 	p.Account = acct.ID
-	if p.ReplyToThreadID != "" && p.ForwardMessageID == "" {
-		switch {
-		case p.ReplyAll && len(p.To)+len(p.Cc) == 0:
-			all, err := m.Mail.ReplyAllRecipients(ctx, userID, acct.ID, p.ReplyToThreadID)
-			if err != nil {
-				return nil, err
-			}
-			p.To, p.Cc = all.To, all.Cc
-		case !p.ReplyAll && len(p.To)+len(p.Cc)+len(p.Bcc) == 0:
-			if p.To, err = m.Mail.ReplyRecipients(ctx, userID, acct.ID, p.ReplyToThreadID); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, l := range []*[]string{&p.To, &p.Cc, &p.Bcc} {
-		if *l == nil {
-			*l = []string{}
-		}
-	}
-	if p.RemoveAttachmentIDs == nil && p.ForwardMessageID != "" {
-		p.RemoveAttachmentIDs = []string{}
-	}
-	rcpts := slices.Concat(p.To, p.Cc, p.Bcc)
-	if len(rcpts) == 0 {
-		return nil, jarvis.Invalid("to", "A message needs at least one recipient in to, cc or bcc.")
-	}
-	if m.Validate != nil {
-		if err := m.Validate(p.DraftInput); err != nil {
-			return nil, err
-		}
+	msg, err := prepareMessage(ctx, m.Mail, m.Validate, userID, acct.ID, &p.DraftInput)
+	if err != nil {
+		return nil, err
 	}
 	if p.SendAt != nil {
 		t := p.SendAt.UTC()
 		p.SendAt = &t
 	}
-	subject := p.Subject
-	verb := "Send"
-	switch {
-	case p.ForwardMessageID != "":
-		verb = "Forward"
-		if subject == "" {
-			if msg, err := m.Mail.GetMessage(ctx, userID, acct.ID, p.ForwardMessageID); err == nil {
-				subject = "Fwd: " + msg.Subject
-			} else {
-				return nil, err
-			}
-		}
-	case p.ReplyToThreadID != "":
-		verb = "Reply"
-		if p.ReplyAll {
-			verb = "Reply to all"
-		}
-		if subject == "" {
-			th, err := m.Mail.GetThread(ctx, userID, acct.ID, p.ReplyToThreadID)
-			if err != nil {
-				return nil, err
-			}
-			subject = "Re: " + strings.TrimPrefix(th.Subject, "Re: ")
-		}
-	}
 	b, err := canonical(p)
 	if err != nil {
 		return nil, err
 	}
-	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: rcpts, Sends: true,
-		Summary: fmt.Sprintf("%s %s to %s%s", verb, quoted(subject), listOf(rcpts), when(p.SendAt))}, nil
+	return &jarvis.PreparedAction{Payload: b, Account: acct, Recipients: msg.rcpts, Sends: true,
+		Summary: fmt.Sprintf("%s %s to %s%s", msg.kind, quoted(msg.subject), listOf(msg.rcpts), when(p.SendAt))}, nil
 }
 
 // Execute sends the message as prepared, under the action's own
