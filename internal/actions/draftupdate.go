@@ -35,6 +35,9 @@ func (d DraftUpdater) Prepare(ctx context.Context, userID string, payload json.R
 	if p.DraftID == "" || len(p.DraftID) > 256 {
 		return nil, jarvis.Invalid("draft_id", "draft_id is required: a draft's id, as Jarvis gave it.")
 	}
+	if err := checkReferences(p.DraftInput); err != nil {
+		return nil, err
+	}
 	acct, err := resolveAccount(ctx, d.Accounts, userID, p.Account)
 	if err != nil {
 		return nil, err

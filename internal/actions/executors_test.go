@@ -21,6 +21,7 @@ func TestExecutorsRefuseBeforeAsking(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	send := actions.MessageSender{Now: now}
 	draft := actions.DraftSender{Now: now}
+	drafter := actions.DraftCreator{}
 	create := actions.EventWriter{Kind: jarvis.ActionEventCreate}
 	update := actions.EventWriter{Kind: jarvis.ActionEventUpdate}
 	rsvp := actions.EventWriter{Kind: jarvis.ActionEventRSVP}
@@ -35,7 +36,9 @@ func TestExecutorsRefuseBeforeAsking(t *testing.T) {
 		{"bad forward id", send, `{"to":["a@example.com"],"forward_message_id":"zz"}`, "forward_message_id"},
 		{"send_at past", send, `{"to":["a@example.com"],"send_at":"2026-11-30T09:00:00Z"}`, "send_at"},
 		{"send_at far", send, `{"to":["a@example.com"],"send_at":"2028-12-01T09:00:00Z"}`, "send_at"},
+		{"reply_all without a thread", send, `{"to":["a@example.com"],"reply_all":true}`, "reply_all"},
 		{"not json", send, `[1]`, "payload"},
+		{"draft reply in a bad thread id", drafter, `{"reply_to_thread_id":"../x","body_text":"x"}`, "reply_to_thread_id"},
 		{"bad draft id", draft, `{"draft_id":"r/1"}`, "draft_id"},
 		{"draft send_at past", draft, `{"draft_id":"r-1","send_at":"2026-11-30T09:00:00Z"}`, "send_at"},
 		{"cancel without id", actions.SendCanceller{}, `{}`, "scheduled_id"},

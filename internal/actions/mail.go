@@ -87,6 +87,9 @@ func (d DraftCreator) Prepare(ctx context.Context, userID string, payload json.R
 	if err := decodePayload(payload, &p); err != nil {
 		return nil, err
 	}
+	if err := checkReferences(p.DraftInput); err != nil {
+		return nil, err
+	}
 	acct, err := resolveAccount(ctx, d.Accounts, userID, p.Account)
 	if err != nil {
 		return nil, err
@@ -120,6 +123,21 @@ type composed struct {
 	subject string
 }
 
+// checkReferences refuses a malformed thread or message id, and reply_all
+// without a thread, before anything is read.
+func checkReferences(in jarvis.DraftInput) error {
+	if in.ReplyToThreadID != "" && !jarvis.IsGmailID(in.ReplyToThreadID) {
+		return jarvis.Invalid("reply_to_thread_id", "reply_to_thread_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
+	}
+	if in.ForwardMessageID != "" && !jarvis.IsGmailID(in.ForwardMessageID) {
+		return jarvis.Invalid("forward_message_id", "forward_message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
+	}
+	if in.ReplyAll && in.ReplyToThreadID == "" {
+		return jarvis.Invalid("reply_all", "reply_all needs reply_to_thread_id: the thread to reply in.")
+	}
+	return nil
+}
+
 // prepareMessage makes a message's or a draft's content exact, as the
 // owner will see it: a reply or reply-all that names no one gets the
 // recipients Gmail's rule gives it from the thread (Reply-To honoured,
@@ -129,15 +147,6 @@ type composed struct {
 // "Fwd: …" when none is given). EINVALID names the field.
 func prepareMessage(ctx context.Context, mail jarvis.MailService, validate func(jarvis.DraftInput) error, userID, accountID string, in *jarvis.DraftInput) (composed, error) {
 	var out composed
-	if in.ReplyToThreadID != "" && !jarvis.IsGmailID(in.ReplyToThreadID) {
-		return out, jarvis.Invalid("reply_to_thread_id", "reply_to_thread_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
-	}
-	if in.ForwardMessageID != "" && !jarvis.IsGmailID(in.ForwardMessageID) {
-		return out, jarvis.Invalid("forward_message_id", "forward_message_id is not a Gmail id (hexadecimal digits, as Jarvis listed it).")
-	}
-	if in.ReplyAll && in.ReplyToThreadID == "" {
-		return out, jarvis.Invalid("reply_all", "reply_all needs reply_to_thread_id: the thread to reply in.")
-	}
 	if in.ReplyToThreadID != "" && in.ForwardMessageID == "" {
 		switch {
 		case in.ReplyAll && len(in.To)+len(in.Cc) == 0:

@@ -42,6 +42,9 @@ func (m MessageSender) Prepare(ctx context.Context, userID string, payload json.
 	if err := decodePayload(payload, &p); err != nil {
 		return nil, err
 	}
+	if err := checkReferences(p.DraftInput); err != nil {
+		return nil, err
+	}
 	if err := jarvis.ValidateSendAt(p.SendAt, now(m.Now)); err != nil {
 		return nil, err
 	}
