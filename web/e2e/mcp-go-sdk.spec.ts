@@ -177,15 +177,17 @@ test('the Go SDK with a metadata document: consent in the browser, a draft reply
     expect(asked.status).toBe('pending');
     await page.goto('/approvals');
     await expect(page.getByRole('heading', { level: 1, name: 'Approvals' })).toBeVisible();
+    // The card names the reply by the subject the draft will have.
+    const subject = thread.subject.startsWith('Re:') ? thread.subject : `Re: ${thread.subject}`;
     const card = page.getByRole('article').filter({ hasText: tag });
     await expect(card).toContainText(`asked by A client (${name})`);
+    await expect(card).toContainText(`Create a reply draft “${subject}”`);
     await expect(card).toContainText('In reply to');
     await card.getByRole('button', { name: /^Approve/ }).click();
     await expect(card.getByRole('status')).toContainText(/Done|Approved/);
     await expect.poll(async () => (await c.call<{ status: string }>('get_action', { action_id: asked.action_id })).status).toBe('executed');
 
     // The draft is in the same thread, a "Re:" of its subject, through MCP and through the REST route.
-    const subject = thread.subject.startsWith('Re:') ? thread.subject : `Re: ${thread.subject}`;
     const after = await c.call<{ id: string; messages: { subject: string; text: string; labels: string[] }[] }>('get_thread', { account, thread_id: thread.id });
     expect(after.messages.length).toBe(thread.messages.length + 1);
     const draft = after.messages.find((m) => m.text.includes(body));
