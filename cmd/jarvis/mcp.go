@@ -24,9 +24,12 @@ func (m *Main) wireMCP(deps *httpapi.Deps, integrations *sqldb.Integrations, aud
 	}
 	srv, err := mcpserver.New(mcpserver.Config{
 		PublicURL: m.Config.PublicURL, AllowedOrigins: m.Config.MCPAllowedOrigins,
-		Verifiers: append([]jarvis.MCPTokenVerifier{pats}, verifiers...),
-		Limiter:   deps.Limiter,
-		Mail:      deps.Mail, Labels: deps.Labels, Calendar: deps.Calendar, CalendarWriter: deps.CalendarWriter, Actions: deps.Actions,
+		Verifiers:       append([]jarvis.MCPTokenVerifier{pats}, verifiers...),
+		Limiter:         deps.Limiter,
+		ClientRateLimit: m.Config.MCPClientRequestsPerMinute, UserRateLimit: m.Config.MCPUserRequestsPerMinute,
+		MaxRequestBytes: m.Config.MCPMaxRequestBytes, CallTimeout: m.Config.MCPCallTimeout,
+		SessionTimeout: m.Config.MCPSessionIdleTimeout, SessionsPerUser: m.Config.MCPSessionsPerUser,
+		Mail: deps.Mail, Labels: deps.Labels, Calendar: deps.Calendar, CalendarWriter: deps.CalendarWriter, Actions: deps.Actions,
 		Accounts: integrations, Users: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "mcp"),
 	})
 	if err != nil {

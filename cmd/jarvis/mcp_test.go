@@ -13,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/jarvis-hq/jarvis"
+	"github.com/jarvis-hq/jarvis/internal/config"
 )
 
 type createdToken struct {
@@ -418,5 +419,34 @@ func TestMCPServer(t *testing.T) {
 	var leaked int
 	if err := e.Main.DB.SQL().QueryRow(`SELECT COUNT(*) FROM audit_logs WHERE metadata LIKE '%jarvis_pat_%' OR metadata LIKE '%Friday works%'`).Scan(&leaked); err != nil || leaked != 0 {
 		t.Fatalf("%d audit rows hold a token or arguments, %v", leaked, err)
+	}
+}
+
+// The /mcp limits come from the configuration: a smaller body limit is
+// 413, one session per user refuses a second with 429, and a client's
+// rate of 3 a minute refuses the fourth request with Retry-After.
+func TestMCPLimitsFromConfiguration(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, envOptions{configure: func(c *config.Config) {
+		c.MCPMaxRequestBytes, c.MCPSessionsPerUser, c.MCPClientRequestsPerMinute = 1024, 1, 3
+	}})
+	ada := e.signIn("ada@example.com")
+	var tok createdToken
+	e.json("POST", "/settings/tokens", ada, map[string]any{"name": "Desktop", "scopes": []string{"mail.read"}}, 201, &tok)
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"},"pad":"`
+	mcpHeaders := []string{"Accept", "application/json, text/event-stream"}
+	freshWindow(t)
+	if resp, body := e.do("POST", "/mcp", tok.Token, initialize+strings.Repeat("x", 1024)+`"}}`, mcpHeaders...); resp.StatusCode != 413 {
+		t.Fatalf("a body past 1024 bytes: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := e.do("POST", "/mcp", tok.Token, initialize+`"}}`, mcpHeaders...); resp.StatusCode != 200 || resp.Header.Get("Mcp-Session-Id") == "" {
+		t.Fatalf("the first session: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := e.do("POST", "/mcp", tok.Token, initialize+`"}}`, mcpHeaders...); resp.StatusCode != 429 || !strings.Contains(string(body), "At most 1 open MCP session") {
+		t.Fatalf("a second session: %d %s", resp.StatusCode, body)
+	}
+	resp, body := e.do("POST", "/mcp", tok.Token, initialize+`"}}`, mcpHeaders...)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || strings.Contains(string(body), "open MCP session") {
+		t.Fatalf("a fourth request in the minute: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }

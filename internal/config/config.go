@@ -72,6 +72,16 @@ type Config struct {
 	// MCPAllowedOrigins are browser origins, besides the public URL's, that
 	// may call /mcp.
 	MCPAllowedOrigins []string
+	// The limits of /mcp: requests a minute per client of a user and per
+	// user, a request body's size, one tool call's time, how long a
+	// 2025-11-25 session may idle, and how many a user may hold open on a
+	// replica.
+	MCPClientRequestsPerMinute int
+	MCPUserRequestsPerMinute   int
+	MCPMaxRequestBytes         int64
+	MCPCallTimeout             time.Duration
+	MCPSessionIdleTimeout      time.Duration
+	MCPSessionsPerUser         int
 
 	// SendUndo is the undo window: a send without send_at goes this long
 	// after it is asked for, and can be cancelled until then (0: at once).
@@ -113,6 +123,17 @@ type Config struct {
 
 // maxSendUndoSeconds bounds the undo window of a send.
 const maxSendUndoSeconds = 600
+
+// The bounds of JARVIS_MCP_MAX_REQUEST_BYTES, JARVIS_MCP_CALL_TIMEOUT and
+// JARVIS_MCP_SESSION_IDLE_TIMEOUT.
+const (
+	minMCPRequestBytes = 1 << 10
+	maxMCPRequestBytes = 64 << 20
+	minMCPCallTimeout  = time.Second
+	maxMCPCallTimeout  = 10 * time.Minute
+	minMCPSessionIdle  = time.Minute
+	maxMCPSessionIdle  = 24 * time.Hour
+)
 
 // Option describes one setting: its environment name, flag, default and meaning.
 type Option struct {
@@ -200,6 +221,31 @@ var Options = []Option{
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
 	{Env: "JARVIS_MCP_ALLOWED_ORIGINS", Flag: "mcp-allowed-origins", Help: "Comma list of browser origins (https://app.example.com), besides JARVIS_PUBLIC_URL's, whose pages may call /mcp. Requests without an Origin header (desktop and IDE clients) are not affected.",
 		set: func(c *Config, v string) error { c.MCPAllowedOrigins = splitLower(v); return nil }},
+	{Env: "JARVIS_MCP_CLIENT_REQUESTS_PER_MINUTE", Flag: "mcp-client-requests-per-minute", Default: "120", Help: "How many /mcp requests each MCP client may make a minute for one user, shared by all replicas; past it 429 with Retry-After.",
+		set: func(c *Config, v string) (err error) {
+			c.MCPClientRequestsPerMinute, err = parseCount(v, 1000000)
+			return
+		}},
+	{Env: "JARVIS_MCP_USER_REQUESTS_PER_MINUTE", Flag: "mcp-user-requests-per-minute", Default: "300", Help: "How many /mcp requests each user may make a minute across all their MCP clients, shared by all replicas.",
+		set: func(c *Config, v string) (err error) {
+			c.MCPUserRequestsPerMinute, err = parseCount(v, 1000000)
+			return
+		}},
+	{Env: "JARVIS_MCP_MAX_REQUEST_BYTES", Flag: "mcp-max-request-bytes", Default: "1048576", Help: "The largest /mcp request body, in bytes, from 1024 to 67108864 (64 MiB); a larger one is 413.",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < minMCPRequestBytes || n > maxMCPRequestBytes {
+				return fmt.Errorf("%q is not a whole number of bytes from %d to %d", v, minMCPRequestBytes, maxMCPRequestBytes)
+			}
+			c.MCPMaxRequestBytes = n
+			return nil
+		}},
+	{Env: "JARVIS_MCP_CALL_TIMEOUT", Flag: "mcp-call-timeout", Default: "30s", Help: "How long one MCP tool call may take, from 1s to 10m; then it fails as upstream_timeout.",
+		set: func(c *Config, v string) (err error) { c.MCPCallTimeout, err = parseDuration(v); return }},
+	{Env: "JARVIS_MCP_SESSION_IDLE_TIMEOUT", Flag: "mcp-session-idle-timeout", Default: "30m", Help: "How long a 2025-11-25 MCP session may go unused before it is closed, from 1m to 24h.",
+		set: func(c *Config, v string) (err error) { c.MCPSessionIdleTimeout, err = parseDuration(v); return }},
+	{Env: "JARVIS_MCP_SESSIONS_PER_USER", Flag: "mcp-sessions-per-user", Default: "50", Help: "How many 2025-11-25 MCP sessions each user may hold open on one replica; past it 429 (protocol 2026-07-28 needs none).",
+		set: func(c *Config, v string) (err error) { c.MCPSessionsPerUser, err = parseCount(v, 100000); return }},
 	{Env: "JARVIS_SEND_UNDO_SECONDS", Flag: "send-undo-seconds", Default: "10", Help: "The undo window of a send, in seconds: a message sent without send_at goes this long after it is asked for, and DELETE /gmail/scheduled/{id} cancels it until then. 0 sends at once; at most 600.",
 		set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
@@ -411,6 +457,12 @@ func (c *Config) ValidateSettings() error {
 	}
 	if c.SendUndo < 0 || c.SendUndo > maxSendUndoSeconds*time.Second {
 		errs = append(errs, fmt.Errorf("JARVIS_SEND_UNDO_SECONDS must be from 0 to %d", maxSendUndoSeconds))
+	}
+	if c.MCPCallTimeout < minMCPCallTimeout || c.MCPCallTimeout > maxMCPCallTimeout {
+		errs = append(errs, fmt.Errorf("JARVIS_MCP_CALL_TIMEOUT must be from 1s to 10m, not %s", c.MCPCallTimeout))
+	}
+	if c.MCPSessionIdleTimeout < minMCPSessionIdle || c.MCPSessionIdleTimeout > maxMCPSessionIdle {
+		errs = append(errs, fmt.Errorf("JARVIS_MCP_SESSION_IDLE_TIMEOUT must be from 1m to 24h, not %s", c.MCPSessionIdleTimeout))
 	}
 	return errors.Join(errs...)
 }

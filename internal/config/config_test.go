@@ -161,3 +161,53 @@ func TestMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+// The MCP limits: defaults, values, and bad values named at start.
+func TestMCPLimitSettings(t *testing.T) {
+	valid := map[string]string{"GOOGLE_CLIENT_ID": "id", "GOOGLE_CLIENT_SECRET": "s"}
+	c, err := Load(lookup(valid), nil)
+	if err != nil || c.MCPClientRequestsPerMinute != 120 || c.MCPUserRequestsPerMinute != 300 || c.MCPMaxRequestBytes != 1<<20 ||
+		c.MCPCallTimeout != 30*time.Second || c.MCPSessionIdleTimeout != 30*time.Minute || c.MCPSessionsPerUser != 50 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c.ApplyDefaults()
+	if err := c.ValidateSettings(); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{"JARVIS_MCP_CLIENT_REQUESTS_PER_MINUTE": "3", "JARVIS_MCP_USER_REQUESTS_PER_MINUTE": "10", "JARVIS_MCP_MAX_REQUEST_BYTES": "65536",
+		"JARVIS_MCP_CALL_TIMEOUT": "2m", "JARVIS_MCP_SESSION_IDLE_TIMEOUT": "5m", "JARVIS_MCP_SESSIONS_PER_USER": "2"}
+	c, err = Load(lookup(set), nil)
+	if err != nil || c.MCPClientRequestsPerMinute != 3 || c.MCPUserRequestsPerMinute != 10 || c.MCPMaxRequestBytes != 65536 ||
+		c.MCPCallTimeout != 2*time.Minute || c.MCPSessionIdleTimeout != 5*time.Minute || c.MCPSessionsPerUser != 2 {
+		t.Fatalf("set: %+v, %v", c, err)
+	}
+	bad := map[string]string{"JARVIS_MCP_CLIENT_REQUESTS_PER_MINUTE": "0", "JARVIS_MCP_USER_REQUESTS_PER_MINUTE": "many",
+		"JARVIS_MCP_SESSIONS_PER_USER": "-1"}
+	_, err = Load(lookup(bad), nil)
+	for name, v := range bad {
+		if err == nil || !strings.Contains(err.Error(), name+`: "`+v+`" is not a whole number from 1 to`) {
+			t.Errorf("error %v does not name %s=%s", err, name, v)
+		}
+	}
+	for _, v := range []string{"1MiB", "100", "1073741824"} {
+		_, err = Load(lookup(map[string]string{"JARVIS_MCP_MAX_REQUEST_BYTES": v}), nil)
+		if err == nil || !strings.Contains(err.Error(), `JARVIS_MCP_MAX_REQUEST_BYTES: "`+v+`" is not a whole number of bytes from 1024 to 67108864`) {
+			t.Errorf("JARVIS_MCP_MAX_REQUEST_BYTES=%s: %v", v, err)
+		}
+	}
+	_, err = Load(lookup(map[string]string{"JARVIS_MCP_CALL_TIMEOUT": "30", "JARVIS_MCP_SESSION_IDLE_TIMEOUT": "half an hour"}), nil)
+	if err == nil || !strings.Contains(err.Error(), `JARVIS_MCP_CALL_TIMEOUT: "30" is not a duration`) ||
+		!strings.Contains(err.Error(), `JARVIS_MCP_SESSION_IDLE_TIMEOUT: "half an hour" is not a duration`) {
+		t.Errorf("durations that are not: %v", err)
+	}
+	for name, v := range map[string]string{"JARVIS_MCP_CALL_TIMEOUT": "0s", "JARVIS_MCP_SESSION_IDLE_TIMEOUT": "48h"} {
+		c, err := Load(lookup(map[string]string{"GOOGLE_CLIENT_ID": "id", "GOOGLE_CLIENT_SECRET": "s", name: v}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ApplyDefaults()
+		if err := c.ValidateSettings(); err == nil || !strings.Contains(err.Error(), name+" must be from") {
+			t.Errorf("%s=%s: %v", name, v, err)
+		}
+	}
+}

@@ -68,6 +68,10 @@ type Config struct {
 	CallTimeout time.Duration
 	// SessionTimeout closes a 2025-11-25 session idle this long (default 30 min).
 	SessionTimeout time.Duration
+	// SessionsPerUser bounds the 2025-11-25 sessions a user may hold open
+	// on one replica, each holding server state until it ends or idles out
+	// (default 50).
+	SessionsPerUser int
 
 	Mail           jarvis.MailService
 	Labels         LabelService
@@ -125,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = 30 * time.Minute
+	}
+	if cfg.SessionsPerUser <= 0 {
+		cfg.SessionsPerUser = 50
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, owner: map[string]sessionOwner{}}
 	if s.log == nil {
@@ -269,9 +276,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid := r.Header.Get("Mcp-Session-Id")
-	if r.Method == http.MethodPost && sid == "" && s.liveSessions(g.UserID) >= maxSessionsPerUser {
+	if r.Method == http.MethodPost && sid == "" && s.liveSessions(g.UserID) >= s.cfg.SessionsPerUser {
 		w.Header().Set("Retry-After", "60")
-		httpError(w, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("At most %d open MCP sessions per user: end one (DELETE /mcp) or use protocol %s, which needs none.", maxSessionsPerUser, statelessVersion))
+		httpError(w, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("At most %d open MCP sessions per user: end one (DELETE /mcp) or use protocol %s, which needs none.", s.cfg.SessionsPerUser, statelessVersion))
 		return
 	}
 	s.sessions.ServeHTTP(&sessionRecorder{ResponseWriter: w, s: s, userID: g.UserID, ending: r.Method == http.MethodDelete, id: sid}, r)
@@ -359,10 +366,6 @@ func (s *Server) ownsSession(id, userID string) bool {
 	s.owner[id] = o
 	return true
 }
-
-// maxSessionsPerUser bounds the 2025-11-25 sessions a user may hold open
-// on one replica: each holds server state until it ends or idles out.
-const maxSessionsPerUser = 50
 
 // liveSessions counts the user's sessions used within the session timeout.
 func (s *Server) liveSessions(userID string) int {

@@ -39,12 +39,18 @@ func (l *countingLimiter) Allow(_ context.Context, bucket string, limit int, _ t
 	return l.n[bucket] <= limit, 30 * time.Second, nil
 }
 
-func newTestServer(t *testing.T, clientLimit int) *Server {
+// newTestServer builds a server with a 4 KiB request limit and the
+// client's rate; configure changes the rest.
+func newTestServer(t *testing.T, clientLimit int, configure ...func(*Config)) *Server {
 	t.Helper()
-	s, err := New(Config{PublicURL: "https://jarvis.example", AllowedOrigins: []string{"https://app.example"},
+	cfg := Config{PublicURL: "https://jarvis.example", AllowedOrigins: []string{"https://app.example"},
 		Verifiers: []jarvis.MCPTokenVerifier{staticVerifier{token: "oauth-token", grant: jarvis.MCPGrant{UserID: "u1", ClientID: "https://client.example/meta.json",
 			Scopes: []string{jarvis.ScopeMailRead}, Accounts: []string{"a1"}, ExpiresAt: time.Now().Add(time.Hour)}}},
-		Limiter: &countingLimiter{n: map[string]int{}}, ClientRateLimit: clientLimit, MaxRequestBytes: 4096})
+		Limiter: &countingLimiter{n: map[string]int{}}, ClientRateLimit: clientLimit, MaxRequestBytes: 4096}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +139,18 @@ func TestServerCORS(t *testing.T) {
 	}
 }
 
-// A user may hold maxSessionsPerUser sessions open; ending one makes room.
+// A user may hold SessionsPerUser sessions open (50 unless configured);
+// ending one makes room.
 func TestSessionCap(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, 1000)
+	if s := newTestServer(t, 1000); s.cfg.SessionsPerUser != 50 {
+		t.Fatalf("default sessions per user %d", s.cfg.SessionsPerUser)
+	}
+	s := newTestServer(t, 1000, func(c *Config) { c.SessionsPerUser = 2 })
 	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
 	auth := []string{"Authorization", "Bearer oauth-token", "Mcp-Protocol-Version", ""}
 	var first string
-	for i := range maxSessionsPerUser {
+	for i := range 2 {
 		w := post(s, initialize, auth...)
 		if w.Code != 200 || w.Header().Get("Mcp-Session-Id") == "" {
 			t.Fatalf("session %d: %d %s", i, w.Code, w.Body)
@@ -149,8 +159,8 @@ func TestSessionCap(t *testing.T) {
 			first = w.Header().Get("Mcp-Session-Id")
 		}
 	}
-	if w := post(s, initialize, auth...); w.Code != 429 {
-		t.Fatalf("one session too many: %d", w.Code)
+	if w := post(s, initialize, auth...); w.Code != 429 || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "At most 2 open MCP sessions") {
+		t.Fatalf("one session too many: %d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 	r := httptest.NewRequest("DELETE", "/mcp", nil)
 	r.Header.Set("Authorization", "Bearer oauth-token")
@@ -162,5 +172,21 @@ func TestSessionCap(t *testing.T) {
 	}
 	if w := post(s, initialize, auth...); w.Code != 200 {
 		t.Fatalf("a session after ending one: %d", w.Code)
+	}
+}
+
+// A user's rate across clients is enforced as configured, apart from the
+// client's.
+func TestUserRateLimit(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, 1000, func(c *Config) { c.UserRateLimit = 2 })
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	for i := range 2 {
+		if w := post(s, list, "Authorization", "Bearer oauth-token"); w.Code == 429 {
+			t.Fatalf("request %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	if w := post(s, list, "Authorization", "Bearer oauth-token"); w.Code != 429 || w.Header().Get("Retry-After") != "30" {
+		t.Fatalf("past the user's rate: %d %q", w.Code, w.Header().Get("Retry-After"))
 	}
 }
