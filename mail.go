@@ -93,9 +93,57 @@ type Message struct {
 	Attachments     []Attachment `json:"attachments"`
 	Labels          []string     `json:"labels"`
 	MessageIDHeader string       `json:"message_id_header"`
+	// Authentication is what Gmail found when it checked the sender on
+	// receiving the message.
+	Authentication Authentication `json:"authentication" doc:"What Gmail's own check of the sender found when the message arrived (its Authentication-Results header from mx.google.com; any such header the sender wrote is ignored). A From whose dmarc is not pass may be forged. verified_by is empty for mail Gmail did not receive: the user's own sent mail and drafts, and mail inserted or imported as it was."`
 	// References is the message's References header, for threading replies.
 	References string `json:"-"`
 }
+
+// Authentication is the verdict of the receiving mail server's checks of a
+// message's sender (RFC 8601 Authentication-Results), as far as Jarvis can
+// trust it: only the header the receiving server itself added counts.
+// Results are RFC 8601's lowercase words: pass, fail, softfail, neutral,
+// none, temperror, permerror, policy.
+type Authentication struct {
+	// VerifiedBy is the server whose results these are (Gmail's
+	// mx.google.com), or "" when the message has no such header: then every
+	// result is "none".
+	VerifiedBy string `json:"verified_by" doc:"The receiving server whose check this is: mx.google.com. Empty when Gmail did not check the message (the user's own sent mail and drafts, mail inserted as it was): then every result is none."`
+	// SPF is whether the sending server may send for the envelope sender's
+	// domain.
+	SPF string `json:"spf" enum:"pass,fail,softfail,neutral,none,temperror,permerror,policy" doc:"SPF: whether the sending server may send mail for the envelope sender's domain (spf_domain)."`
+	// DKIM is pass when any signature verified, else the first result.
+	DKIM string `json:"dkim" enum:"pass,fail,softfail,neutral,none,temperror,permerror,policy" doc:"DKIM: pass when one of the message's signatures verified (dkim_domain names its domain), else the first signature's result; none when unsigned."`
+	// DMARC is whether the From domain's policy check passed: SPF or DKIM
+	// passed for a domain aligned with the From address.
+	DMARC string `json:"dmarc" enum:"pass,fail,softfail,neutral,none,temperror,permerror,policy" doc:"DMARC: pass when SPF or DKIM passed for the From address's own domain (from_domain); fail means the From may be forged; none when the domain publishes no DMARC policy."`
+	// FromDomain is the domain DMARC checked (header.from).
+	FromDomain string `json:"from_domain,omitempty" doc:"The From domain DMARC checked."`
+	// DKIMDomain is the signing domain of the DKIM result reported.
+	DKIMDomain string `json:"dkim_domain,omitempty" doc:"The domain that signed the message (of the DKIM result given)."`
+	// SPFDomain is the envelope sender's domain (smtp.mailfrom).
+	SPFDomain string `json:"spf_domain,omitempty" doc:"The envelope sender's domain SPF checked."`
+	// SenderVerified is true when DMARC passed for the From address's own
+	// domain: the From is the sender's.
+	SenderVerified bool `json:"sender_verified" doc:"True when Gmail's DMARC check passed for the From address's domain: the From can be believed. False for the user's own mail too (nothing was checked)."`
+}
+
+// Authentication results (RFC 8601 section 2.7).
+const (
+	AuthPass      = "pass"
+	AuthFail      = "fail"
+	AuthSoftfail  = "softfail"
+	AuthNeutral   = "neutral"
+	AuthNone      = "none"
+	AuthTemperror = "temperror"
+	AuthPermerror = "permerror"
+	AuthPolicy    = "policy"
+)
+
+// GmailAuthServID is the authserv-id of Gmail's receiving servers: the
+// only Authentication-Results a message in Gmail carries that Jarvis trusts.
+const GmailAuthServID = "mx.google.com"
 
 // Attachment describes a part of a message that is downloaded separately.
 type Attachment struct {

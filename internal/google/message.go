@@ -35,14 +35,18 @@ import (
 //   - Attachments lists every part that has an attachmentId, inline cid:
 //     images and the parts of attached messages included, in part order.
 //   - References is the References header, or else In-Reply-To.
+//   - Authentication is Gmail's own check of the sender, from the topmost
+//     Authentication-Results header when its authserv-id is mx.google.com
+//     (see authenticationFromGmail).
 //
 // To, Cc, Labels and Attachments are empty, not nil, when there are none.
 func MessageFromGmail(m *gmail.Message) jarvis.Message {
 	msg := jarvis.Message{
-		To:          []jarvis.Address{},
-		Cc:          []jarvis.Address{},
-		Attachments: []jarvis.Attachment{},
-		Labels:      []string{},
+		To:             []jarvis.Address{},
+		Cc:             []jarvis.Address{},
+		Attachments:    []jarvis.Attachment{},
+		Labels:         []string{},
+		Authentication: noAuthentication(),
 	}
 	if m == nil {
 		return msg
@@ -58,6 +62,7 @@ func MessageFromGmail(m *gmail.Message) jarvis.Message {
 		return msg
 	}
 	msg.From = parseAddress(headerValue(p, "From"))
+	msg.Authentication = authenticationFromGmail(p, msg.From.Email)
 	msg.To = appendNonNil(msg.To, parseAddressList(headerValue(p, "To")))
 	msg.Cc = appendNonNil(msg.Cc, parseAddressList(headerValue(p, "Cc")))
 	if bcc := parseAddressList(headerValue(p, "Bcc")); len(bcc) > 0 {

@@ -283,6 +283,7 @@ func TestMessageFields(t *testing.T) {
 		Snippet:         `Tom & Jerry said "hi" <3 it's > fine`,
 		Labels:          []string{"INBOX", "UNREAD", "IMPORTANT"},
 		MessageIDHeader: "<abc@mail.example.com>",
+		Authentication:  jarvis.Authentication{SPF: "none", DKIM: "none", DMARC: "none"},
 		References:      "<root@example.com> <parent@example.com>",
 		HTML:            `<p>Hi <img src="cid:img1@mail"></p>`,
 		Text:            "Hi",

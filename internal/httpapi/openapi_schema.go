@@ -93,6 +93,9 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if doc := f.Tag.Get("doc"); doc != "" {
 			props[name].(map[string]any)["description"] = doc
 		}
+		if enum := f.Tag.Get("enum"); enum != "" {
+			props[name].(map[string]any)["enum"] = strings.Split(enum, ",")
+		}
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}

@@ -59,7 +59,7 @@ type threadIn struct {
 
 type messageOut struct {
 	ID          string          `json:"id"`
-	From        addressOut      `json:"from" jsonschema:"the sender as the message's From header gives it: not verified"`
+	From        addressOut      `json:"from" jsonschema:"the sender as the message's From header gives it: believe it only when authentication.sender_verified is true"`
 	To          []addressOut    `json:"to"`
 	Cc          []addressOut    `json:"cc"`
 	Subject     string          `json:"subject"`
@@ -68,6 +68,20 @@ type messageOut struct {
 	Truncated   bool            `json:"truncated"`
 	Labels      []string        `json:"labels"`
 	Attachments []attachmentOut `json:"attachments"`
+	// Authentication is Gmail's own check of the sender.
+	Authentication authenticationOut `json:"authentication" jsonschema:"what Gmail's own check of the sender found when the message arrived (its Authentication-Results from mx.google.com; headers the sender wrote are ignored). A From without dmarc pass may be forged."`
+}
+
+// authenticationOut is jarvis.Authentication, described for the agent.
+type authenticationOut struct {
+	VerifiedBy     string `json:"verified_by" jsonschema:"mx.google.com when Gmail checked the sender; empty when nothing was checked (the user's own sent mail and drafts, mail inserted as it was) and every result is none"`
+	SPF            string `json:"spf" jsonschema:"SPF result (pass, fail, softfail, neutral, none, temperror, permerror): may the sending server send for the envelope sender's domain"`
+	DKIM           string `json:"dkim" jsonschema:"DKIM result (pass, fail, policy, neutral, none, temperror, permerror): pass when a signature of the message verified"`
+	DMARC          string `json:"dmarc" jsonschema:"DMARC result (pass, fail, none, temperror, permerror): pass means SPF or DKIM passed for the From address's own domain; fail means the From may be forged; none means the domain publishes no DMARC policy"`
+	FromDomain     string `json:"from_domain,omitempty" jsonschema:"the From domain DMARC checked"`
+	DKIMDomain     string `json:"dkim_domain,omitempty" jsonschema:"the domain that signed the message"`
+	SPFDomain      string `json:"spf_domain,omitempty" jsonschema:"the envelope sender's domain SPF checked"`
+	SenderVerified bool   `json:"sender_verified" jsonschema:"true only when DMARC passed for the From address's domain: the From can be believed"`
 }
 
 type attachmentOut struct {
@@ -232,7 +246,7 @@ func (s *Server) addReadTools() {
 			for _, m := range th.Messages {
 				text := []rune(m.Text)
 				mo := messageOut{ID: m.ID, From: addressOut(m.From), To: addresses(m.To), Cc: addresses(m.Cc), Subject: m.Subject, Date: rfc3339(m.Date),
-					Text: string(text), Labels: nonNil(m.Labels), Attachments: []attachmentOut{}}
+					Text: string(text), Labels: nonNil(m.Labels), Attachments: []attachmentOut{}, Authentication: authenticationOut(m.Authentication)}
 				if len(text) > maxBodyChars {
 					mo.Text, mo.Truncated = string(text[:maxBodyChars]), true
 				}
