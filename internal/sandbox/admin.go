@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
 )
 
@@ -138,7 +139,16 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 				return
 			}
 		}
-		id, threadID, err := s.Deliver(r.PathValue("email"), raw)
+		verdict := mailbox.VerdictPass
+		switch r.URL.Query().Get("spoofed") {
+		case "", "false":
+		case "true":
+			verdict = mailbox.VerdictSpoofed
+		default:
+			wire.BadRequest(w, "spoofed", "spoofed must be true or false.")
+			return
+		}
+		id, threadID, err := s.deliver(r.PathValue("email"), raw, verdict)
 		if err != nil {
 			wire.NotFound(w)
 			return
@@ -181,13 +191,25 @@ func (s *Server) ExpireAccount(email string) (int, error) {
 }
 
 // Deliver adds a message (RFC 5322 bytes) to an account's inbox as if it
-// had just arrived (INBOX, UNREAD, a messagesAdded history record). It
-// returns the message and thread ids.
+// had just arrived (INBOX, UNREAD, a messagesAdded history record), with
+// Gmail's Authentication-Results on top: SPF, DKIM and DMARC pass for its
+// From. It returns the message and thread ids.
 func (s *Server) Deliver(email string, raw []byte) (id, threadID string, err error) {
+	return s.deliver(email, raw, mailbox.VerdictPass)
+}
+
+// DeliverSpoofed is Deliver for a message whose From is forged: Gmail's
+// check finds SPF softfail, no DKIM signature and DMARC fail (the domain's
+// policy p=none lets it into the inbox).
+func (s *Server) DeliverSpoofed(email string, raw []byte) (id, threadID string, err error) {
+	return s.deliver(email, raw, mailbox.VerdictSpoofed)
+}
+
+func (s *Server) deliver(email string, raw []byte, verdict mailbox.Verdict) (id, threadID string, err error) {
 	a, err := s.account(email)
 	if err != nil {
 		return "", "", err
 	}
-	v := a.mail.Deliver(raw)
+	v := a.mail.Deliver(mailbox.Received(raw, verdict))
 	return v.ID, v.ThreadID, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jarvis-hq/jarvis/internal/sandbox/calendar"
+	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
 	"github.com/jarvis-hq/jarvis/internal/sandbox/wire"
 )
 
@@ -39,7 +40,7 @@ func newCalendar(now func() time.Time) calendarBook { return calendar.NewBook(no
 func (s *Server) calendarMail(m calendar.Mail) {
 	s.count("calendar.mail")
 	if a := s.byEmail[strings.ToLower(m.To)]; a != nil {
-		a.mail.Deliver(append([]byte("Delivered-To: "+a.email+"\r\n"), m.Raw...))
+		a.mail.Deliver(append([]byte("Delivered-To: "+a.email+"\r\n"), mailbox.Received(m.Raw, mailbox.VerdictPass)...))
 		return
 	}
 	item := outboxItem{From: m.From, To: []string{m.To}, Time: s.now(), Raw: string(m.Raw)}

@@ -246,7 +246,7 @@ func (s *Server) send(acct *account, raw []byte, threadID string) (mailbox.Messa
 	received := mailbox.StripHeader(raw, "Bcc")
 	for _, r := range rcpts {
 		if b := s.byEmail[r]; b != nil && b != acct {
-			b.mail.Deliver(append([]byte("Delivered-To: "+b.email+"\r\n"), received...))
+			b.mail.Deliver(append([]byte("Delivered-To: "+b.email+"\r\n"), mailbox.Received(received, mailbox.VerdictPass)...))
 		}
 	}
 	if len(external) > 0 {

@@ -7,7 +7,8 @@ import (
 
 // adaMail is the primary account's mailbox: long work threads, replies,
 // newsletters, receipts, mail in several languages and charsets, an
-// invitation, attachments, spam and a prompt-injection attempt.
+// invitation, attachments, spam, a prompt-injection attempt and a phishing
+// mail whose forged From fails Gmail's DMARC check.
 func adaMail(now time.Time) [][]byte {
 	w := &writer{now: now, host: "example.com"}
 	team := []person{charles, grace, mary}
@@ -153,6 +154,10 @@ func adaMail(now time.Time) [][]byte {
 	w.thread("Security alert: new sign-in",
 		msg{from: bank, to: []person{ada}, ago: 36 * hour, labels: read,
 			text: "We noticed a new sign-in to your Northwind Bank account from a new device. If this was you, there is nothing to do."},
+	)
+	w.thread("Action required: confirm your account details",
+		msg{from: bank, to: []person{ada}, ago: 9 * hour, labels: unread, spoofed: true,
+			text: "Dear customer,\n\nWe could not verify your recent sign-in. Your account will be locked within 24 hours unless you confirm your details at https://northwind-bank.example.account-check.example/login\n\nNorthwind Bank Security"},
 	)
 	w.thread("Flight confirmation: LHR to SFO",
 		msg{from: airline, to: []person{ada}, ago: 10 * day, labels: starred,

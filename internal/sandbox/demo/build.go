@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"mime/quotedprintable"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/jarvis-hq/jarvis/internal/sandbox/mailbox"
 )
 
 // Account is one demo account and its messages, oldest first.
@@ -62,6 +65,9 @@ type msg struct {
 	labels  string // X-Gmail-Labels
 	extra   []string
 	invite  string // a text/calendar REQUEST body
+	// spoofed marks a message whose From is forged: Gmail's check of it
+	// failed DMARC.
+	spoofed bool
 }
 
 // writer assembles messages for one mailbox.
@@ -110,6 +116,14 @@ func (w *writer) render(m msg, subject, id string, refs []string) []byte {
 	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	if m.labels != "" {
 		h("X-Gmail-Labels", m.labels)
+	}
+	if !slices.Contains(strings.Split(m.labels, ","), sent) {
+		// Gmail's check of the sender, on top of a message it received.
+		verdict := mailbox.VerdictPass
+		if m.spoofed {
+			verdict = mailbox.VerdictSpoofed
+		}
+		b.WriteString(mailbox.AuthenticationResults(m.from.email, verdict))
 	}
 	h("Date", w.now.Add(-m.ago).Format(time.RFC1123Z))
 	h("From", m.from.String())

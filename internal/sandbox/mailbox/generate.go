@@ -556,6 +556,16 @@ func (g *generator) build(i int, mode buildMode) built {
 		to, cc = to[:1], to[1:]
 	}
 	var v string
+	if m.from != -1 && mode != buildHead {
+		// Gmail's check of a received message's sender, on top of it:
+		// spam fails DMARC, the rest passes.
+		verdict := VerdictPass
+		if t.kind == kindSpam {
+			verdict = VerdictSpoofed
+		}
+		v = authResultsValue(from.email, verdict)
+		hd("Authentication-Results", v, strings.ReplaceAll(v, "\r\n", ""))
+	}
 	v, out.from = addressList(cs, []contact{from})
 	hd("From", v, out.from)
 	v, out.to = addressList(cs, to)
