@@ -206,11 +206,21 @@ func TestMCPServer(t *testing.T) {
 	if queued.Requester.Type != jarvis.RequesterClient || queued.Requester.ID != "pat:"+tok.ID || queued.Requester.Tool != "create_draft" {
 		t.Fatalf("queued %+v", queued)
 	}
+	// The owner approves the subject the reply gets, as drafting gives it.
+	var shown struct{ Subject string }
+	if err := json.Unmarshal(queued.Payload, &shown); err != nil || !strings.HasPrefix(shown.Subject, "Re: ") || !strings.Contains(queued.Summary, shown.Subject) {
+		t.Fatalf("queued payload %s, summary %q", queued.Payload, queued.Summary)
+	}
 	e.json("POST", "/actions/"+pending.ActionID+"/approve", ada, nil, 200, &queued)
 	var done mcpAction
 	callTool(t, cs, "get_action", map[string]any{"action_id": pending.ActionID}, &done)
 	if done.Status != jarvis.ActionExecuted || done.Result["thread_id"] != dinner {
 		t.Fatalf("after approval %+v", done)
+	}
+	var made jarvis.Draft
+	e.json("GET", "/gmail/drafts/"+done.Result["draft_id"].(string), ada, nil, 200, &made)
+	if made.ThreadID != dinner || made.Message == nil || made.Message.Subject != shown.Subject {
+		t.Fatalf("the draft made %+v, approved subject %q", made, shown.Subject)
 	}
 
 	// Rewriting the draft asks too, and runs on approval.

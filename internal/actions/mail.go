@@ -144,7 +144,8 @@ func checkReferences(in jarvis.DraftInput) error {
 // the user's own addresses and duplicates removed), absent lists become
 // empty, the content is checked as drafting will check it, and the
 // subject is the one Gmail will show (a reply's "Re: …", a forward's
-// "Fwd: …" when none is given). EINVALID names the field.
+// "Fwd: …" when none is given), in the payload too. EINVALID names the
+// field.
 func prepareMessage(ctx context.Context, mail jarvis.MailService, validate func(jarvis.DraftInput) error, userID, accountID string, in *jarvis.DraftInput) (composed, error) {
 	var out composed
 	if in.ReplyToThreadID != "" && in.ForwardMessageID == "" {
@@ -214,6 +215,11 @@ func prepareMessage(ctx context.Context, mail jarvis.MailService, validate func(
 		if !hasPrefixFold(out.subject, "Re:", "Aw:") {
 			out.subject = "Re: " + out.subject
 		}
+	}
+	if out.kind != "Send" {
+		// The payload carries the subject shown, which drafting keeps as it
+		// is: the owner approves the subject the message will have.
+		in.Subject = out.subject
 	}
 	return out, nil
 }
