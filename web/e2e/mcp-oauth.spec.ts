@@ -218,7 +218,7 @@ test('a draft reply asked for through MCP lands in its thread once approved on t
   await expect(card).toContainText('Save a draft');
   await expect(card).toContainText(`asked by A client (${p.name})`);
   await expect(card).toContainText('grace@example.com');
-  await expect(card).toContainText(`Re: ${subject}`);
+  await expect(card.locator('dt', { hasText: /^Subject$/ }).locator('xpath=following-sibling::dd[1]')).toHaveText(`Re: ${subject}`);
   await expect(card.getByRole('link', { name: 'the thread' })).toHaveAttribute('href', new RegExp(`id=${threadID}`));
   await expect(card.getByLabel('Message to be sent')).toHaveText(body);
   await card.getByRole('button', { name: /^Approve/ }).click();
