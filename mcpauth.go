@@ -40,4 +40,5 @@ type MCPConnectedApp struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	LastUsedAt *time.Time `json:"last_used_at" doc:"When the client last used a token at /mcp or refreshed one (to the minute); null if never."`
+	ExpiresAt  time.Time  `json:"expires_at" doc:"When the latest authorization ends (JARVIS_OAUTH_REFRESH_LIFETIME, 90 days by default, after consent): then the app's refresh is refused and it must be connected again."`
 }

@@ -21,6 +21,7 @@ func (m *Main) wireOAuth(deps *httpapi.Deps, integrations *sqldb.Integrations, a
 	as, err := oauthserver.New(oauthserver.Config{
 		Issuer: m.Config.PublicURL, Store: sqldb.NewOAuthServer(m.DB), Accounts: integrations, Users: m.DB, Auditor: auditor,
 		Logger: m.Logger.With("component", "oauthserver"), AllowLoopbackClients: m.Config.AllowLoopbackClients(), MetadataRootCAs: roots,
+		RefreshLifetime: m.Config.OAuthRefreshLifetime,
 	})
 	if err != nil {
 		return err

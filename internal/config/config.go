@@ -105,6 +105,9 @@ type Config struct {
 	// trusted, besides the system's, when fetching MCP clients' metadata
 	// documents (a private CA, a test's); empty: the system's only.
 	OAuthClientCAFile string
+	// OAuthRefreshLifetime is how long an MCP client's grant lasts from the
+	// user's consent, however often its refresh token is rotated.
+	OAuthRefreshLifetime time.Duration
 
 	// Sandbox runs the built-in local Google (and model) beside Jarvis.
 	Sandbox     bool
@@ -217,6 +220,8 @@ var Options = []Option{
 		}},
 	{Env: "JARVIS_OAUTH_CLIENT_CA_FILE", Flag: "oauth-client-ca-file", Help: "A PEM file of certificate authorities trusted, besides the system's, when Jarvis fetches an MCP client's metadata document (a private CA, or a test's). Empty: the system's only.",
 		set: func(c *Config, v string) error { c.OAuthClientCAFile = v; return nil }},
+	{Env: "JARVIS_OAUTH_REFRESH_LIFETIME", Flag: "oauth-refresh-lifetime", Default: "2160h", Help: "How long an MCP client's authorization lasts from the user's consent, however often it refreshes its token (2160h: 90 days), from 1h to 8760h; then the token endpoint answers invalid_grant and the user connects the app again.",
+		set: func(c *Config, v string) (err error) { c.OAuthRefreshLifetime, err = parseDuration(v); return }},
 	{Env: "JARVIS_APPROVAL_TTL", Flag: "approval-ttl", Default: "24h", Help: "How long a chat proposal can be approved or rejected; then it expires.",
 		set: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v); return }},
 	{Env: "JARVIS_MCP_ALLOWED_ORIGINS", Flag: "mcp-allowed-origins", Help: "Comma list of browser origins (https://app.example.com), besides JARVIS_PUBLIC_URL's, whose pages may call /mcp. Requests without an Origin header (desktop and IDE clients) are not affected.",
@@ -457,6 +462,9 @@ func (c *Config) ValidateSettings() error {
 	}
 	if c.SendUndo < 0 || c.SendUndo > maxSendUndoSeconds*time.Second {
 		errs = append(errs, fmt.Errorf("JARVIS_SEND_UNDO_SECONDS must be from 0 to %d", maxSendUndoSeconds))
+	}
+	if c.OAuthRefreshLifetime < time.Hour || c.OAuthRefreshLifetime > 365*24*time.Hour {
+		errs = append(errs, fmt.Errorf("JARVIS_OAUTH_REFRESH_LIFETIME must be from 1h to 8760h (365 days), not %s", c.OAuthRefreshLifetime))
 	}
 	if c.MCPCallTimeout < minMCPCallTimeout || c.MCPCallTimeout > maxMCPCallTimeout {
 		errs = append(errs, fmt.Errorf("JARVIS_MCP_CALL_TIMEOUT must be from 1s to 10m, not %s", c.MCPCallTimeout))

@@ -211,3 +211,33 @@ func TestMCPLimitSettings(t *testing.T) {
 		}
 	}
 }
+
+// An MCP client's authorization lasts 90 days unless configured; a
+// lifetime that is not a duration, or out of bounds, is named.
+func TestOAuthRefreshLifetime(t *testing.T) {
+	valid := map[string]string{"GOOGLE_CLIENT_ID": "id", "GOOGLE_CLIENT_SECRET": "s"}
+	c, err := Load(lookup(valid), nil)
+	if err != nil || c.OAuthRefreshLifetime != 90*24*time.Hour {
+		t.Fatalf("default: %v, %v", c.OAuthRefreshLifetime, err)
+	}
+	valid["JARVIS_OAUTH_REFRESH_LIFETIME"] = "720h"
+	if c, err = Load(lookup(valid), nil); err != nil || c.OAuthRefreshLifetime != 30*24*time.Hour {
+		t.Fatalf("set: %v, %v", c.OAuthRefreshLifetime, err)
+	}
+	c.ApplyDefaults()
+	if err := c.ValidateSettings(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(lookup(map[string]string{"JARVIS_OAUTH_REFRESH_LIFETIME": "90d"}), nil); err == nil ||
+		!strings.Contains(err.Error(), `JARVIS_OAUTH_REFRESH_LIFETIME: "90d" is not a duration`) {
+		t.Fatalf("not a duration: %v", err)
+	}
+	for _, v := range []string{"30m", "9000h"} {
+		valid["JARVIS_OAUTH_REFRESH_LIFETIME"] = v
+		c, _ := Load(lookup(valid), nil)
+		c.ApplyDefaults()
+		if err := c.ValidateSettings(); err == nil || !strings.Contains(err.Error(), "JARVIS_OAUTH_REFRESH_LIFETIME must be from 1h to 8760h") {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+}

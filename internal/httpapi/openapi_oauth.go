@@ -48,7 +48,7 @@ var oauthOperations = []operation{
 		params: []param{path("id", "the request parameter of /consent")}, ok: 200, resp: jarvis.MCPAuthRequest{}, errors: authErrs(404)},
 	{method: "POST", path: "/oauth/consent/{id}", summary: "Allow or deny an authorization request, once. Allowing grants a non-empty subset of the scopes asked for and of the user's Google accounts (400 naming scopes or accounts otherwise) and records the consent (a connected app); the answer says where to send the browser: the redirect URI with code, state and iss, or error=access_denied. Audited oauth.consent_granted or oauth.consent_denied with the client id", tag: "oauth", auth: true,
 		params: []param{path("id", "")}, body: jarvis.MCPConsentDecision{}, ok: 200, resp: consentAnswer{}, errors: authErrs(400, 403, 404, 413)},
-	{method: "GET", path: "/settings/apps", summary: "The user's connected apps (MCP clients they allowed): client id and name, scopes, accounts, created and last used", tag: "oauth", auth: true,
+	{method: "GET", path: "/settings/apps", summary: "The user's connected apps (MCP clients they allowed): client id and name, scopes, accounts, created, last used, and when the latest authorization expires (expires_at)", tag: "oauth", auth: true,
 		ok: 200, resp: appsResponse{}, errors: authErrs()},
 	{method: "DELETE", path: "/settings/apps/{id}", summary: "Revoke a connected app: its consent, every token it holds and any code not yet exchanged. Audited oauth.app_revoked. Another user's is 404", tag: "oauth", auth: true,
 		params: []param{path("id", "")}, ok: 204, errors: authErrs(403, 404)},

@@ -78,7 +78,13 @@ type Config struct {
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 	// Lifetimes; zero: 15 minutes, 30 days, 10 minutes, 10 minutes.
+	// RefreshTTL is how long a refresh token lasts unused: each rotation
+	// issues a new one.
 	AccessTTL, RefreshTTL, CodeTTL, RequestTTL time.Duration
+	// RefreshLifetime is how long a grant (a family of rotated refresh
+	// tokens) lasts from the user's consent, however often it is refreshed;
+	// then the user must connect the app again. Zero: 90 days.
+	RefreshLifetime time.Duration
 }
 
 // Server is the authorization server.
@@ -112,6 +118,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RefreshTTL <= 0 {
 		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.RefreshLifetime <= 0 {
+		cfg.RefreshLifetime = 90 * 24 * time.Hour
 	}
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = 10 * time.Minute
@@ -214,9 +223,15 @@ func (s *Server) touch(ctx context.Context, userID, clientID string, now time.Ti
 	}
 }
 
-// ConnectedApps lists the user's connected apps, the latest first.
+// ConnectedApps lists the user's connected apps, the latest first, each
+// with the end of its latest grant: RefreshLifetime after the consent
+// (updated_at), which issued that grant's code.
 func (s *Server) ConnectedApps(ctx context.Context, userID string) ([]jarvis.MCPConnectedApp, error) {
-	return s.cfg.Store.OAuthConsents(ctx, userID)
+	apps, err := s.cfg.Store.OAuthConsents(ctx, userID)
+	for i := range apps {
+		apps[i].ExpiresAt = apps[i].UpdatedAt.Add(s.cfg.RefreshLifetime)
+	}
+	return apps, err
 }
 
 // RevokeApp withdraws the user's consent to a connected app and revokes

@@ -12,7 +12,9 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,15 +45,21 @@ func newServer(t *testing.T, f *fixture, iss string, allowLoopback bool) *oauths
 	return newServerWith(t, f, iss, allowLoopback, nil)
 }
 
-func newServerWith(t *testing.T, f *fixture, iss string, allowLoopback bool, roots *x509.CertPool) *oauthserver.Server {
+// newServerWith builds a server of the fixture's database; configure
+// changes its configuration (a clock, lifetimes).
+func newServerWith(t *testing.T, f *fixture, iss string, allowLoopback bool, roots *x509.CertPool, configure ...func(*oauthserver.Config)) *oauthserver.Server {
 	t.Helper()
 	kr, err := vault.GenerateKey("k1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := vault.ParseKeys(kr)
-	s, err := oauthserver.New(oauthserver.Config{Issuer: iss, Store: sqldb.NewOAuthServer(f.db), Accounts: sqldb.NewIntegrations(f.db, vault.Cipher{Keys: keys}),
-		Users: f.db, Auditor: audit.New(f.db, audit.Options{}), AllowLoopbackClients: allowLoopback, MetadataRootCAs: roots})
+	cfg := oauthserver.Config{Issuer: iss, Store: sqldb.NewOAuthServer(f.db), Accounts: sqldb.NewIntegrations(f.db, vault.Cipher{Keys: keys}),
+		Users: f.db, Auditor: audit.New(f.db, audit.Options{}), AllowLoopbackClients: allowLoopback, MetadataRootCAs: roots}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	s, err := oauthserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +141,7 @@ func (f *fixture) code(s *oauthserver.Server, scopes []string) string {
 type tokenAnswer struct {
 	Status       int
 	Error        string `json:"error"`
+	Description  string `json:"error_description"`
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int    `json:"expires_in"`
@@ -538,4 +547,116 @@ func TestMetadataDocumentOverTLS(t *testing.T) {
 	if err != nil || redirect != "" || req.ClientName != "TLS client" {
 		t.Fatalf("with the authority trusted: %+v %q %v", req, redirect, err)
 	}
+}
+
+// fakeClock is a clock that moves only when told.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// A grant lasts RefreshLifetime from the consent however often it is
+// refreshed: then refresh is invalid_grant saying the authorization
+// expired and the user must connect again, and no access token outlives
+// it. A refresh token unused for RefreshTTL (30 days) expires sooner.
+// Connected apps show when the latest grant ends.
+func TestGrantLifetime(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		f := setup(t, d)
+		day := 24 * time.Hour
+		t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		clock := &fakeClock{now: t0}
+		f.s = newServerWith(t, f, issuer, true, nil, func(c *oauthserver.Config) { c.Now, c.RefreshLifetime = clock.Now, 60*day })
+		at := func(d time.Duration) { clock.Set(t0.Add(d)) }
+
+		tok := f.exchange(f.s, f.code(f.s, []string{"mail.read"}), nil)
+		if tok.Status != 200 {
+			t.Fatalf("exchange: %+v", tok)
+		}
+		apps, err := f.s.ConnectedApps(context.Background(), f.user.ID)
+		if err != nil || len(apps) != 1 || !apps[0].ExpiresAt.Equal(t0.Add(60*day)) {
+			t.Fatalf("connected apps %+v, %v", apps, err)
+		}
+		rt := tok.RefreshToken
+		for _, when := range []time.Duration{25 * day, 50 * day} {
+			at(when)
+			r := f.refresh(rt)
+			if r.Status != 200 || r.ExpiresIn != 900 {
+				t.Fatalf("refresh at day %d: %+v", when/day, r)
+			}
+			rt = r.RefreshToken
+		}
+		// Five minutes before the end, the access token lasts five minutes.
+		at(60*day - 5*time.Minute)
+		last := f.refresh(rt)
+		if last.Status != 200 || last.ExpiresIn != 300 || !f.live(last.AccessToken) {
+			t.Fatalf("refresh near the end: %+v", last)
+		}
+		at(60 * day)
+		r := f.refresh(last.RefreshToken)
+		if r.Status != 400 || r.Error != "invalid_grant" || !strings.Contains(r.Description, "authorization expired") ||
+			!strings.Contains(r.Description, "60 days") || !strings.Contains(r.Description, "connect the app to Jarvis again") {
+			t.Fatalf("refresh past the grant's lifetime: %+v", r)
+		}
+		if f.live(last.AccessToken) {
+			t.Fatal("an access token outlived its grant")
+		}
+
+		// Connecting again starts a new grant, shown in connected apps; its
+		// refresh token left unused for 31 days has expired.
+		tok = f.exchange(f.s, f.code(f.s, []string{"mail.read"}), nil)
+		if tok.Status != 200 || tok.ExpiresIn != 900 {
+			t.Fatalf("a new grant: %+v", tok)
+		}
+		if apps, _ := f.s.ConnectedApps(context.Background(), f.user.ID); len(apps) != 1 || !apps[0].ExpiresAt.Equal(t0.Add(120*day)) {
+			t.Fatalf("connected apps after connecting again %+v", apps)
+		}
+		at(91 * day)
+		if r := f.refresh(tok.RefreshToken); r.Status != 400 || r.Error != "invalid_grant" || strings.Contains(r.Description, "authorization expired") {
+			t.Fatalf("a refresh token unused for 31 days: %+v", r)
+		}
+	})
+}
+
+// Tokens stored before grants had a recorded start take the oldest stored
+// token of their family as its start.
+func TestGrantStartMigration(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		f := setup(t, d)
+		ctx := context.Background()
+		if err := f.db.MigrateDownTo(ctx, 23); err != nil {
+			t.Fatal(err)
+		}
+		for i, created := range []int64{5000, 1000, 9000} {
+			family := "fam-a"
+			if i == 2 {
+				family = "fam-b"
+			}
+			if _, err := f.db.SQL().ExecContext(ctx, `INSERT INTO oauth_tokens (id, token_hash, kind, family_id, user_id, client_id, resource, created_at, expires_at)
+				VALUES ($1, $2, 'refresh', $3, $4, 'c', 'r', $5, $6)`, "t"+strconv.Itoa(i), "h"+strconv.Itoa(i), family, f.user.ID, created, created+1000); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.db.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]int64{"t0": 1000, "t1": 1000, "t2": 9000} {
+			var got int64
+			if err := f.db.SQL().QueryRowContext(ctx, `SELECT grant_created_at FROM oauth_tokens WHERE id = $1`, id).Scan(&got); err != nil || got != want {
+				t.Errorf("%s: grant_created_at %d, %v; want %d", id, got, err, want)
+			}
+		}
+	})
 }

@@ -64,6 +64,9 @@ type Token struct {
 	Resource   string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// GrantCreatedAt is when the grant (the family) began: the user's
+	// consent, which issued the code. The grant ends RefreshLifetime later.
+	GrantCreatedAt time.Time
 	// UsedAt is when a refresh token was exchanged (zero: not yet);
 	// RevokedAt when the token was revoked (zero: live).
 	UsedAt    time.Time

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,7 +198,7 @@ func (s *Server) exchangeCode(ctx context.Context, cid, raw, redirectURI, verifi
 			Metadata: map[string]any{"client_id": code.ClientID, "grant_type": "authorization_code", "grant_id": code.ID, "tokens_revoked": n}})
 		return nil, invalidGrant("The code was already used: the tokens issued from it are revoked.")
 	}
-	resp, access, err := s.issue(ctx, code.ID, code.UserID, code.ClientID, code.ClientName, code.Scopes, code.Accounts, nil)
+	resp, access, err := s.issue(ctx, code.ID, code.CreatedAt, code.UserID, code.ClientID, code.ClientName, code.Scopes, code.Accounts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -207,17 +208,21 @@ func (s *Server) exchangeCode(ctx context.Context, cid, raw, redirectURI, verifi
 	return resp, nil
 }
 
-// issue makes an access and a refresh token of the family and stores
-// them — or, with rotate, exchanges the refresh token rotate for them
-// (false: it was used or revoked meanwhile, and nothing is stored).
-func (s *Server) issue(ctx context.Context, family, userID, cid, name string, scopes, accounts []string, rotate *Token) (*tokenResponse, *Token, error) {
+// issue makes an access and a refresh token of the family, which began
+// at granted, and stores them — or, with rotate, exchanges the refresh
+// token rotate for them (false: it was used or revoked meanwhile, and
+// nothing is stored). The access token does not outlive the grant.
+func (s *Server) issue(ctx context.Context, family string, granted time.Time, userID, cid, name string, scopes, accounts []string, rotate *Token) (*tokenResponse, *Token, error) {
 	now := s.now()
 	rawAccess, rawRefresh := newSecret(AccessPrefix), newSecret(RefreshPrefix)
 	mk := func(kind, raw string) *Token {
 		return &Token{ID: newID(), Hash: hashSecret(raw), Kind: kind, FamilyID: family, UserID: userID, ClientID: cid, ClientName: name,
-			Scopes: scopes, Accounts: accounts, Resource: s.resource, CreatedAt: now, ExpiresAt: now.Add(s.ttl(kind))}
+			Scopes: scopes, Accounts: accounts, Resource: s.resource, CreatedAt: now, ExpiresAt: now.Add(s.ttl(kind)), GrantCreatedAt: granted}
 	}
 	access, refresh := mk(KindAccess, rawAccess), mk(KindRefresh, rawRefresh)
+	if end := s.grantEnd(access); end.Before(access.ExpiresAt) {
+		access.ExpiresAt = end
+	}
 	if rotate != nil {
 		ok, err := s.cfg.Store.RotateOAuthRefresh(ctx, rotate.Hash, now, access, refresh)
 		if err != nil {
@@ -229,11 +234,39 @@ func (s *Server) issue(ctx context.Context, family, userID, cid, name string, sc
 	} else if err := s.cfg.Store.InsertOAuthTokens(ctx, access, refresh); err != nil {
 		return nil, nil, err
 	}
-	return &tokenResponse{AccessToken: rawAccess, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshToken: rawRefresh,
+	return &tokenResponse{AccessToken: rawAccess, TokenType: "Bearer", ExpiresIn: int(access.ExpiresAt.Sub(now).Seconds()), RefreshToken: rawRefresh,
 		Scope: strings.Join(scopes, " ")}, access, nil
 }
 
 var errRotated = errors.New("refresh token used meanwhile")
+
+// grantEnd is when t's grant ends: RefreshLifetime after the consent
+// that began it, however often its refresh token was rotated.
+func (s *Server) grantEnd(t *Token) time.Time {
+	granted := t.GrantCreatedAt
+	if granted.IsZero() {
+		granted = t.CreatedAt
+	}
+	return granted.Add(s.cfg.RefreshLifetime)
+}
+
+// errGrantExpired answers a refresh past its grant's end.
+func (s *Server) errGrantExpired() error {
+	return invalidGrant("The authorization expired: an app's access lasts " + lifetimeText(s.cfg.RefreshLifetime) +
+		" from the user's consent. The user must connect the app to Jarvis again.")
+}
+
+// lifetimeText says d in days when it is whole days.
+func lifetimeText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d%day == 0:
+		return strconv.Itoa(int(d/day)) + " days"
+	}
+	return d.String()
+}
 
 func (s *Server) ttl(kind string) time.Duration {
 	if kind == KindAccess {
@@ -259,6 +292,9 @@ func (s *Server) refresh(ctx context.Context, cid, raw, scope string) (*tokenRes
 	if !t.UsedAt.IsZero() {
 		return nil, s.reuse(ctx, t)
 	}
+	if t.RevokedAt.IsZero() && !now.Before(s.grantEnd(t)) {
+		return nil, s.errGrantExpired()
+	}
 	if !t.RevokedAt.IsZero() || !now.Before(t.ExpiresAt) {
 		return nil, invalidGrant("The refresh token is unknown, expired or revoked.")
 	}
@@ -278,7 +314,7 @@ func (s *Server) refresh(ctx context.Context, cid, raw, scope string) (*tokenRes
 		}
 		scopes = asked
 	}
-	resp, access, err := s.issue(ctx, t.FamilyID, t.UserID, t.ClientID, t.ClientName, scopes, t.Accounts, t)
+	resp, access, err := s.issue(ctx, t.FamilyID, t.GrantCreatedAt, t.UserID, t.ClientID, t.ClientName, scopes, t.Accounts, t)
 	if errors.Is(err, errRotated) {
 		// Two exchanges of one refresh token raced: the loser is a replay.
 		return nil, s.reuse(ctx, t)

@@ -171,9 +171,9 @@ func insertToken(ctx context.Context, ex interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 }, t *oauthserver.Token) error {
 	_, err := ex.ExecContext(ctx, `INSERT INTO oauth_tokens (id, token_hash, kind, family_id, user_id, client_id, client_name, scopes, accounts,
-		resource, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		resource, created_at, expires_at, grant_created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		t.ID, t.Hash, t.Kind, t.FamilyID, t.UserID, t.ClientID, t.ClientName, jsonList(t.Scopes), jsonList(t.Accounts), t.Resource,
-		ms(t.CreatedAt), ms(t.ExpiresAt))
+		ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.GrantCreatedAt))
 	return err
 }
 
@@ -197,15 +197,17 @@ func (o *OAuthServer) InsertOAuthTokens(ctx context.Context, ts ...*oauthserver.
 func (o *OAuthServer) OAuthToken(ctx context.Context, hash string) (*oauthserver.Token, error) {
 	var t oauthserver.Token
 	var scopes, accounts string
-	var created, expires, used, revoked int64
+	var created, expires, used, revoked, grantCreated int64
 	err := o.db.db.QueryRowContext(ctx, `SELECT id, kind, family_id, user_id, client_id, client_name, scopes, accounts, resource,
-		created_at, expires_at, used_at, revoked_at FROM oauth_tokens WHERE token_hash = $1`, hash).
-		Scan(&t.ID, &t.Kind, &t.FamilyID, &t.UserID, &t.ClientID, &t.ClientName, &scopes, &accounts, &t.Resource, &created, &expires, &used, &revoked)
+		created_at, expires_at, used_at, revoked_at, grant_created_at FROM oauth_tokens WHERE token_hash = $1`, hash).
+		Scan(&t.ID, &t.Kind, &t.FamilyID, &t.UserID, &t.ClientID, &t.ClientName, &scopes, &accounts, &t.Resource, &created, &expires, &used, &revoked,
+			&grantCreated)
 	if err != nil {
 		return nil, notFound(Unavailable(err), "Token")
 	}
 	t.Hash, t.Scopes, t.Accounts = hash, parseList(scopes), parseList(accounts)
 	t.CreatedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = fromMS(created), fromMS(expires), fromMS(used), fromMS(revoked)
+	t.GrantCreatedAt = fromMS(grantCreated)
 	return &t, nil
 }
 
