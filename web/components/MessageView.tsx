@@ -119,6 +119,11 @@ export function MessageView({ message, account, headingId, collapsed = false, on
             {badge}
             {from.name || from.email}{from.name && <span className="muted small"> &lt;{from.email}&gt;</span>}
           </h2>
+          {message.authentication?.dmarc === 'fail' && (
+            <p className="sender-warning small" title={`Gmail's DMARC check failed for ${message.authentication.from_domain || 'the sender\'s domain'}: this From may be forged.`}>
+              Gmail could not verify this sender
+            </p>
+          )}
           <dl>
             {message.to?.length > 0 && (<><dt>To</dt><dd><People list={message.to} /></dd></>)}
             {message.cc?.length > 0 && (<><dt>Cc</dt><dd><People list={message.cc} /></dd></>)}

@@ -25,6 +25,15 @@ describe('a long thread', () => {
     expect(openMessages(null)).toEqual([]);
   });
 
+  it('warns quietly when Gmail could not verify the sender, and only then', () => {
+    const auth = (dmarc: string) => ({ verified_by: 'mx.google.com', spf: 'pass', dkim: 'none', dmarc, from_domain: 'example.com', sender_verified: dmarc === 'pass' });
+    const { unmount } = render(<MessageView message={{ ...msg('f'), authentication: auth('fail') }} headingId="m0" />);
+    expect(screen.getByText('Gmail could not verify this sender').getAttribute('title')).toContain('example.com');
+    unmount();
+    render(<MessageView message={{ ...msg('p'), authentication: auth('pass') }} headingId="m1" />);
+    expect(screen.queryByText('Gmail could not verify this sender')).toBeNull();
+  });
+
   it('shows a collapsed message as one line that expands', () => {
     const onExpand = vi.fn();
     render(<MessageView message={msg('a')} headingId="m0" collapsed onExpand={onExpand} />);

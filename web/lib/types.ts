@@ -115,6 +115,22 @@ export interface Attachment {
   content_id?: string;
 }
 
+/**
+ * Gmail's own check of a message's sender when it arrived (its
+ * Authentication-Results from mx.google.com). verified_by is "" for mail
+ * Gmail did not check: the user's own sent mail and drafts.
+ */
+export interface Authentication {
+  verified_by: string;
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  from_domain?: string;
+  dkim_domain?: string;
+  spf_domain?: string;
+  sender_verified: boolean;
+}
+
 export interface Message {
   id: string;
   from: Person;
@@ -128,6 +144,8 @@ export interface Message {
   attachments: Attachment[];
   labels: string[];
   message_id_header: string;
+  /** Gmail's check of the sender; a From whose dmarc is not pass may be forged. */
+  authentication?: Authentication;
   /** A draft's id in Gmail's Drafts (set on messages that are drafts). */
   draft_id?: string;
   /** The Reply-To header's addresses, when the message has one. */
