@@ -33,10 +33,7 @@ func (w EventWriter) Prepare(ctx context.Context, userID string, payload json.Ra
 	switch w.Kind {
 	case jarvis.ActionEventCreate:
 		var p jarvis.EventCreateAction
-		if err := decodePayload(payload, &p); err != nil {
-			return nil, err
-		}
-		if err := p.Validate(); err != nil {
+		if err := decodeValid(payload, &p); err != nil {
 			return nil, err
 		}
 		acct, err := resolveAccount(ctx, w.Accounts, userID, p.Account)
@@ -62,13 +59,7 @@ func (w EventWriter) Prepare(ctx context.Context, userID string, payload json.Ra
 		return prepared(p, acct, rcpts, summary)
 	case jarvis.ActionEventUpdate:
 		var p jarvis.EventUpdateAction
-		if err := decodePayload(payload, &p); err != nil {
-			return nil, err
-		}
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		acct, ev, err := w.target(ctx, userID, &p.EventTarget)
+		acct, ev, err := w.target(ctx, userID, payload, &p, &p.EventTarget)
 		if err != nil {
 			return nil, err
 		}
@@ -86,13 +77,7 @@ func (w EventWriter) Prepare(ctx context.Context, userID string, payload json.Ra
 		return prepared(p, acct, rcpts, summary)
 	case jarvis.ActionEventDelete:
 		var p jarvis.EventDeleteAction
-		if err := decodePayload(payload, &p); err != nil {
-			return nil, err
-		}
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		acct, ev, err := w.target(ctx, userID, &p.EventTarget)
+		acct, ev, err := w.target(ctx, userID, payload, &p, &p.EventTarget)
 		if err != nil {
 			return nil, err
 		}
@@ -107,13 +92,7 @@ func (w EventWriter) Prepare(ctx context.Context, userID string, payload json.Ra
 		return prepared(p, acct, rcpts, summary)
 	case jarvis.ActionEventRSVP:
 		var p jarvis.EventRSVPAction
-		if err := decodePayload(payload, &p); err != nil {
-			return nil, err
-		}
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		acct, ev, err := w.target(ctx, userID, &p.EventTarget)
+		acct, ev, err := w.target(ctx, userID, payload, &p, &p.EventTarget)
 		if err != nil {
 			return nil, err
 		}
@@ -127,9 +106,21 @@ func (w EventWriter) Prepare(ctx context.Context, userID string, payload json.Ra
 	return nil, jarvis.Invalid("kind", "%q is not a calendar action.", w.Kind)
 }
 
-// target resolves the account of an event change and reads the event
-// (ENOTFOUND when the account's calendar has no such event).
-func (w EventWriter) target(ctx context.Context, userID string, t *jarvis.EventTarget) (*jarvis.AccountRef, *jarvis.Event, error) {
+// decodeValid decodes a payload into p and checks it as the REST route does.
+func decodeValid(payload json.RawMessage, p interface{ Validate() error }) error {
+	if err := decodePayload(payload, p); err != nil {
+		return err
+	}
+	return p.Validate()
+}
+
+// target decodes and checks the payload of a change to an event into p,
+// whose target is t, resolves the account (t.Account becomes its id) and
+// reads the event (ENOTFOUND when the account's calendar has no such event).
+func (w EventWriter) target(ctx context.Context, userID string, payload json.RawMessage, p interface{ Validate() error }, t *jarvis.EventTarget) (*jarvis.AccountRef, *jarvis.Event, error) {
+	if err := decodeValid(payload, p); err != nil {
+		return nil, nil, err
+	}
 	acct, err := resolveAccount(ctx, w.Accounts, userID, t.Account)
 	if err != nil {
 		return nil, nil, err
