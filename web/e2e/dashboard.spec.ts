@@ -208,6 +208,19 @@ test('inline cid: images come from the attachment route; attachments download', 
   expect(await page.locator('.mail-text').first().evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
 });
 
+test('a forged sender is marked in the thread, a verified one is not', async () => {
+  await page.goto('/?q=' + encodeURIComponent('confirm your account details'));
+  await page.getByRole('link', { name: /confirm your account details/ }).first().click();
+  const warning = page.locator('.sender-warning');
+  await expect(warning).toHaveText('Gmail could not verify this sender');
+  await expect(warning).toHaveAttribute('title', /northwind-bank\.example/);
+
+  await page.goto('/?q=' + encodeURIComponent('Security alert: new sign-in'));
+  await page.getByRole('link', { name: /Security alert: new sign-in/ }).first().click();
+  await expect(page.getByRole('heading', { name: /Northwind Bank/ })).toBeVisible();
+  await expect(page.locator('.sender-warning')).toHaveCount(0);
+});
+
 test('reply makes exactly one draft in the thread, even on a double click', async () => {
   await page.goto('/');
   const items = page.getByRole('list', { name: 'Threads' }).getByRole('listitem');
