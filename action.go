@@ -170,7 +170,22 @@ type Action struct {
 	DecidedBy string          `json:"decided_by" doc:"The user id of who decided, or policy; empty while pending."`
 	Result    json.RawMessage `json:"result" doc:"What the action made, as the REST route for the same operation answers; null until executed."`
 	ErrorCode string          `json:"error_code" doc:"The error code of a failed action."`
+	// RunAttempts counts the runs of an approved action: the first, and
+	// each run again after an interrupted one (see ActionStore).
+	RunAttempts int `json:"-"`
+	// RunLeaseUntil is, while the action is approved, until when its
+	// current run holds it: past it, the run was interrupted.
+	RunLeaseUntil *time.Time `json:"-"`
 }
+
+// ErrorCodeInterrupted is the error code of an approved action whose runs
+// were interrupted (the process running it died before recording how it
+// went) MaxActionRuns times: it is failed and never run again.
+const ErrorCodeInterrupted = "interrupted"
+
+// MaxActionRuns is how many times an approved action is run in all, the
+// first run included, before it is failed as interrupted.
+const MaxActionRuns = 3
 
 // ActionFilter selects a user's actions, newest first.
 type ActionFilter struct {
@@ -190,7 +205,8 @@ type ActionPage struct {
 // another user's action is ENOTFOUND.
 type ActionStore interface {
 	// InsertAction stores a (pending or approved) action, filling its id and
-	// creation time.
+	// creation time. An approved action is stored running: under the
+	// lease a.RunLeaseUntil, its first run counted.
 	InsertAction(ctx context.Context, a *Action) error
 	FindAction(ctx context.Context, userID, id string) (*Action, error)
 	// ListActions returns a page of the user's actions, newest first. A
@@ -199,8 +215,17 @@ type ActionStore interface {
 	ListActions(ctx context.Context, userID string, f ActionFilter) (*ActionPage, error)
 	// DecideAction moves a pending, unexpired action to approved or
 	// rejected in one compare-and-set: of two racing decisions one wins.
-	// ECONFLICT once decided, EEXPIRED past its expiry.
-	DecideAction(ctx context.Context, userID, id, status, decidedBy string) (*Action, error)
+	// Approved, it is running: under a lease until leaseUntil, its first
+	// run counted, in the same statement. ECONFLICT once decided, EEXPIRED
+	// past its expiry.
+	DecideAction(ctx context.Context, userID, id, status, decidedBy string, leaseUntil time.Time) (*Action, error)
+	// ClaimInterruptedAction takes one approved action, of any user, whose
+	// run lease lapsed before now: in one compare-and-set, so that of
+	// replicas sweeping at once exactly one takes it. Under maxRuns runs it
+	// is leased until leaseUntil, its run counted, and returned approved
+	// to be run again; at maxRuns it is failed with ErrorCodeInterrupted
+	// and returned failed. nil when there is none.
+	ClaimInterruptedAction(ctx context.Context, now, leaseUntil time.Time, maxRuns int) (*Action, error)
 	// FinishAction records how an approved action went: its result, or
 	// failed with the error code (errorCode non-empty). ECONFLICT unless
 	// it is approved.

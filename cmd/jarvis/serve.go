@@ -113,6 +113,10 @@ type Main struct {
 	// ScheduleJobsEvery, when set, is how often due jobs are made runnable
 	// beside River's 5-second pass (see jobs.Config.ScheduleEvery).
 	ScheduleJobsEvery time.Duration
+	// ActionRuns, when set, changes how approved actions interrupted by a
+	// dying process are found and run again (tests make it fast and
+	// inject the deaths); the defaults otherwise.
+	ActionRuns ActionRuns
 
 	DB         *sqldb.DB
 	API        *httpapi.Server
@@ -151,6 +155,16 @@ type Main struct {
 	events   *events.Bus
 	actions  *actions.Service
 	stop     context.CancelFunc
+}
+
+// ActionRuns is how interrupted actions are found and run again.
+type ActionRuns struct {
+	// Lease is how long a run holds its action (actions.DefaultRunLease).
+	Lease time.Duration
+	// SweepEvery is how often they are looked for (jobs.DefaultActionSweepEvery).
+	SweepEvery time.Duration
+	// Interrupt abandons runs, as a dying process would (see actions.Config).
+	Interrupt func(a *jarvis.Action, step string) bool
 }
 
 // NewMain returns a Main for cfg, logging to w.

@@ -76,9 +76,15 @@ func (m *Main) wireSync(ctx, bg context.Context, deps *httpapi.Deps) error {
 	if channels != "" {
 		renewer = m.Engine
 	}
+	var sweeper jobs.ActionSweeper
+	if m.actions != nil {
+		// Approved actions whose process died mid-run are run again.
+		sweeper = m.actions
+	}
 	runner, err := jobs.New(jobs.Config{DB: m.DB.SQL(), SQLite: m.DB.Dialect() == sqldb.SQLite, Syncer: m.Engine, Store: index,
 		Watcher: watcher, PollEvery: cfg.PollInterval, QuietAfter: quiet, Workers: cfg.SyncWorkers, Logger: m.Logger,
-		Calendar: m.Engine, Channels: renewer, Tracer: m.tracer(), Sender: outboxSender{m.Outbox}, ScheduleEvery: m.ScheduleJobsEvery})
+		Calendar: m.Engine, Channels: renewer, Tracer: m.tracer(), Sender: outboxSender{m.Outbox}, ScheduleEvery: m.ScheduleJobsEvery,
+		Actions: sweeper, ActionSweepEvery: m.ActionRuns.SweepEvery})
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,7 @@ func (m *Main) wireActions(deps *httpapi.Deps, integrations *sqldb.Integrations,
 	}
 	queue, err := actions.New(actions.Config{
 		Store: m.DB, Auditor: auditor, Logger: m.Logger.With("component", "actions"), TTL: m.Config.ApprovalTTL,
+		RunLease: m.ActionRuns.Lease, Interrupt: m.ActionRuns.Interrupt,
 		Executors: map[string]jarvis.ActionExecutor{
 			jarvis.ActionDraftCreate:   actions.DraftCreator{Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},
 			jarvis.ActionDraftUpdate:   actions.DraftUpdater{Mail: deps.Mail, Accounts: integrations, Validate: google.ValidateDraft},

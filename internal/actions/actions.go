@@ -6,6 +6,15 @@
 // or left pending for the owner to approve or reject, once, before it
 // expires. Every step is audited.
 //
+// An approved action runs under a lease (RunLease, a little longer than a
+// run may take), taken with the decision: a process that dies before
+// recording how the run went leaves the action approved with its lease
+// lapsing. Sweep, on any replica, takes such an action (one replica wins)
+// and runs it again — the executors are safe to run again: a send keeps
+// its Idempotency-Key, a created event its id — up to
+// jarvis.MaxActionRuns runs in all; then it is failed as
+// jarvis.ErrorCodeInterrupted, audited, and never runs again.
+//
 // Expiry is marked lazily: a pending action past its expiry reads as
 // expired everywhere at once, can never be decided (the decision's
 // compare-and-set checks the time), and is marked expired — with its
@@ -29,12 +38,23 @@ import (
 // DefaultTTL is how long an action waits for its owner by default.
 const DefaultTTL = 24 * time.Hour
 
+// runTimeout bounds one run of an action's executor.
+const runTimeout = 2 * time.Minute
+
+// DefaultRunLease is how long a run holds its action by default: longer
+// than runTimeout, so that a live run records its outcome before anyone
+// can think it interrupted.
+const DefaultRunLease = runTimeout + time.Minute
+
 // Store is the storage the queue needs.
 type Store interface {
 	jarvis.ActionStore
 	jarvis.PolicyStore
 	// ListOrgsForUser lists the orgs whose policies are the user's floor.
 	ListOrgsForUser(ctx context.Context, userID string) ([]jarvis.OrgWithRole, error)
+	// FindUserByID reads the owner of an action a sweep runs again, whose
+	// audit rows are theirs.
+	FindUserByID(ctx context.Context, id string) (*jarvis.User, error)
 }
 
 // Config is what the queue is built from.
@@ -51,7 +71,21 @@ type Config struct {
 	// of an action (jarvis.EventAction*), so that the pending-actions
 	// badge and the approvals page follow without polling.
 	Notifier Notifier
+	// RunLease is how long a run holds its action before a sweep may
+	// think it interrupted and run it again; DefaultRunLease when 0.
+	RunLease time.Duration
+	// Interrupt, for fault-injection tests, is asked at two steps of each
+	// run: before the executor (step "execute") and before the outcome is
+	// recorded (step "finish"). true abandons the run there, leaving the
+	// action approved under its lease, as a process that died would.
+	Interrupt func(a *jarvis.Action, step string) bool
 }
+
+// Steps of a run, as Config.Interrupt names them.
+const (
+	StepExecute = "execute"
+	StepFinish  = "finish"
+)
 
 // Notifier publishes an event to a user's open dashboards (the event bus).
 type Notifier interface {
@@ -85,6 +119,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
+	}
+	if cfg.RunLease <= 0 {
+		cfg.RunLease = DefaultRunLease
 	}
 	cfg.Executors = maps.Clone(cfg.Executors)
 	return &Service{cfg: cfg, log: cfg.Logger, notifier: cfg.Notifier}, nil
@@ -146,7 +183,8 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 		}
 	}
 	if a.Policy.Verdict != jarvis.VerdictApprovalRequired {
-		a.Status, a.DecidedAt, a.DecidedBy = jarvis.ActionApproved, &now, jarvis.DecidedByPolicy
+		lease := now.Add(s.cfg.RunLease)
+		a.Status, a.DecidedAt, a.DecidedBy, a.RunLeaseUntil = jarvis.ActionApproved, &now, jarvis.DecidedByPolicy, &lease
 		if r.Type == jarvis.RequesterUser {
 			a.DecidedBy = userID
 		}
@@ -160,7 +198,7 @@ func (s *Service) Request(ctx context.Context, userID string, r jarvis.Requester
 			return nil, err
 		}
 		if !within {
-			a.Status, a.DecidedAt, a.DecidedBy = jarvis.ActionPending, nil, ""
+			a.Status, a.DecidedAt, a.DecidedBy, a.RunLeaseUntil = jarvis.ActionPending, nil, "", nil
 			a.Policy = jarvis.ActionPolicy{Verdict: jarvis.VerdictApprovalRequired, Flags: append(a.Policy.Flags, jarvis.FlagDailySendCap)}
 			if err := s.cfg.Store.InsertAction(ctx, a); err != nil {
 				return nil, err
@@ -232,7 +270,9 @@ func (s *Service) ListActions(ctx context.Context, userID string, f jarvis.Actio
 // Approve decides the user's pending action and runs its stored payload,
 // exactly. ENOTFOUND for another user's action, ECONFLICT once decided,
 // EEXPIRED past its expiry. When the execution fails the action is failed
-// (never retried) and the executor's error is returned with it.
+// (never retried) and the executor's error is returned with it. Should
+// this process die before the outcome is recorded, Sweep runs the action
+// again.
 func (s *Service) Approve(ctx context.Context, userID, id string) (*jarvis.Action, error) {
 	a, err := s.decide(ctx, userID, id, jarvis.ActionApproved)
 	if err != nil {
@@ -254,7 +294,7 @@ func (s *Service) Reject(ctx context.Context, userID, id string) (*jarvis.Action
 }
 
 func (s *Service) decide(ctx context.Context, userID, id, status string) (*jarvis.Action, error) {
-	a, err := s.cfg.Store.DecideAction(ctx, userID, id, status, userID)
+	a, err := s.cfg.Store.DecideAction(ctx, userID, id, status, userID, s.now().Add(s.cfg.RunLease))
 	if jarvis.IsCode(err, jarvis.EEXPIRED) {
 		s.expire(ctx, userID)
 	}
@@ -273,11 +313,20 @@ func (s *Service) expire(ctx context.Context, userID string) {
 	}
 }
 
-// run executes an approved action and records the outcome, even when the
-// caller goes away: the decision is taken.
+// errInterrupted is what a run abandoned by Config.Interrupt returns.
+var errInterrupted = jarvis.Errorf(jarvis.EUNAVAILABLE, "The action was interrupted; it will be run again shortly.")
+
+// run executes an approved action, which holds its run lease, and records
+// the outcome, even when the caller goes away: the decision is taken. An
+// outcome another run of the action recorded first (a sweep that thought
+// this run interrupted) stands: this one's is neither recorded nor
+// audited.
 func (s *Service) run(ctx context.Context, a *jarvis.Action) (*jarvis.Action, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runTimeout)
 	defer cancel()
+	if s.interrupted(a, StepExecute) {
+		return a, errInterrupted
+	}
 	exec, ok := s.cfg.Executors[a.Kind]
 	var result json.RawMessage
 	var err error
@@ -286,24 +335,107 @@ func (s *Service) run(ctx context.Context, a *jarvis.Action) (*jarvis.Action, er
 	} else {
 		result, err = exec.Execute(jarvis.WithActionID(ctx, a.ID), a.UserID, a.Payload)
 	}
+	if s.interrupted(a, StepFinish) {
+		return a, errInterrupted
+	}
+	var extra map[string]any
+	if a.RunAttempts > 1 {
+		extra = map[string]any{"run": a.RunAttempts}
+	}
 	if err != nil {
 		code := jarvis.ErrorCode(err)
 		done, ferr := s.cfg.Store.FinishAction(ctx, a.UserID, a.ID, nil, code)
+		if s.finishedElsewhere(ctx, a, ferr) {
+			return s.current(ctx, a), err
+		}
 		if ferr != nil {
 			s.log.ErrorContext(ctx, "store action failure", "action_id", a.ID, "err", ferr)
 			done = a
 		}
-		s.audit(ctx, done, jarvis.AuditActionFailed, jarvis.OutcomeFailure, map[string]any{"error_code": code})
+		extra = withMeta(extra, "error_code", code)
+		s.audit(ctx, done, jarvis.AuditActionFailed, jarvis.OutcomeFailure, extra)
 		return done, err
 	}
 	done, ferr := s.cfg.Store.FinishAction(ctx, a.UserID, a.ID, result, "")
+	if s.finishedElsewhere(ctx, a, ferr) {
+		return s.current(ctx, a), nil
+	}
 	if ferr != nil {
 		s.log.ErrorContext(ctx, "store action result", "action_id", a.ID, "err", ferr)
 		done = a
 		done.Status, done.Result = jarvis.ActionExecuted, result
 	}
-	s.audit(ctx, done, jarvis.AuditActionExecuted, jarvis.OutcomeSuccess, nil)
+	s.audit(ctx, done, jarvis.AuditActionExecuted, jarvis.OutcomeSuccess, extra)
 	return done, nil
+}
+
+func withMeta(m map[string]any, k string, v any) map[string]any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	m[k] = v
+	return m
+}
+
+// interrupted asks Config.Interrupt whether to abandon the run at step.
+func (s *Service) interrupted(a *jarvis.Action, step string) bool {
+	return s.cfg.Interrupt != nil && s.cfg.Interrupt(a, step)
+}
+
+// finishedElsewhere reports whether recording a run's outcome failed
+// because another run recorded its own first (ECONFLICT: the action is no
+// longer approved).
+func (s *Service) finishedElsewhere(ctx context.Context, a *jarvis.Action, err error) bool {
+	if !jarvis.IsCode(err, jarvis.ECONFLICT) {
+		return false
+	}
+	s.log.InfoContext(ctx, "another run of the action recorded its outcome first", "action_id", a.ID)
+	return true
+}
+
+// current reads the action as it is now; a as given if it cannot.
+func (s *Service) current(ctx context.Context, a *jarvis.Action) *jarvis.Action {
+	now, err := s.cfg.Store.FindAction(ctx, a.UserID, a.ID)
+	if err != nil {
+		return a
+	}
+	return now
+}
+
+// maxSweep bounds the actions one sweep takes.
+const maxSweep = 100
+
+// Sweep runs again the approved actions, of every user, whose run was
+// interrupted (their run lease lapsed, here or on another replica), each
+// taken by one replica only and run as Approve runs it, audited and
+// published; one interrupted jarvis.MaxActionRuns times is failed as
+// jarvis.ErrorCodeInterrupted, audited and published, and never runs
+// again. The actions are taken one at a time, each when its run starts,
+// until there are none or ctx ends. It returns how many it took.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	n := 0
+	for ; n < maxSweep && ctx.Err() == nil; n++ {
+		now := s.now()
+		a, err := s.cfg.Store.ClaimInterruptedAction(ctx, now, now.Add(s.cfg.RunLease), jarvis.MaxActionRuns)
+		if err != nil {
+			return n, err
+		}
+		if a == nil {
+			return n, nil
+		}
+		actx := ctx
+		if u, err := s.cfg.Store.FindUserByID(ctx, a.UserID); err == nil {
+			actx = jarvis.NewContextWithUser(ctx, u) // the audit rows are the owner's
+		}
+		if a.Status == jarvis.ActionFailed {
+			s.log.WarnContext(ctx, "an approved action was interrupted too often: failed", "action_id", a.ID, "kind", a.Kind, "runs", a.RunAttempts)
+			s.audit(actx, a, jarvis.AuditActionFailed, jarvis.OutcomeFailure, map[string]any{"error_code": a.ErrorCode, "run": a.RunAttempts})
+			continue
+		}
+		s.log.InfoContext(ctx, "run an interrupted action again", "action_id", a.ID, "kind", a.Kind, "run", a.RunAttempts)
+		_, _ = s.run(actx, a)
+	}
+	return n, ctx.Err()
 }
 
 // audit records one step of an action: its kind, id and requester, never

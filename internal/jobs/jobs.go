@@ -78,6 +78,11 @@ type Config struct {
 	Watcher Watcher
 	// Sender sends the mail Jarvis holds; nil: none is.
 	Sender Sender
+	// Actions runs again the approved actions whose run was interrupted,
+	// every ActionSweepEvery (DefaultActionSweepEvery when 0) and once at
+	// start; nil: no sweep.
+	Actions          ActionSweeper
+	ActionSweepEvery time.Duration
 	// Calendar syncs calendars; nil: none are.
 	Calendar CalendarSyncer
 	// Channels renews Calendar channels (push mode); nil: no channels.
@@ -277,6 +282,14 @@ func New(cfg Config) (*Runner, error) {
 		river.AddWorker(workers, &sendSweepWorker{r: r})
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(sendSweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SendSweepArgs{}, nil }, &river.PeriodicJobOpts{ID: "gmail_send_sweep", RunOnStart: true}))
+	}
+	if cfg.Actions != nil {
+		if cfg.ActionSweepEvery <= 0 {
+			cfg.ActionSweepEvery = DefaultActionSweepEvery
+		}
+		river.AddWorker(workers, &actionSweepWorker{r: r})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ActionSweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return ActionSweepArgs{}, nil }, &river.PeriodicJobOpts{ID: "action_sweep", RunOnStart: true}))
 	}
 	if cfg.Watcher != nil || cfg.Channels != nil {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

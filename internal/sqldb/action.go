@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -17,7 +18,8 @@ import (
 const MaxActionPage = 100
 
 const actionColumns = `id, user_id, kind, status, summary, requester_type, requester_id, requester_name, requester_tool, COALESCE(message_id, ''),
-	account_id, account_email, payload, sends, policy_verdict, policy_flags, created_at, expires_at, decided_at, decided_by, result, error_code`
+	account_id, account_email, payload, sends, policy_verdict, policy_flags, created_at, expires_at, decided_at, decided_by, result, error_code,
+	run_attempts, run_lease_until`
 
 // scanAction reads an action; a pending one past its expiry reads as
 // expired (it is marked so when next decided or listed by the service).
@@ -25,11 +27,11 @@ func (db *DB) scanAction(row interface{ Scan(...any) error }) (*jarvis.Action, e
 	var a jarvis.Action
 	var payload, flags string
 	var result sql.NullString
-	var decided sql.NullTime
+	var decided, lease sql.NullTime
 	var account jarvis.AccountRef
 	if err := row.Scan(&a.ID, &a.UserID, &a.Kind, &a.Status, &a.Summary, &a.Requester.Type, &a.Requester.ID, &a.Requester.Name, &a.Requester.Tool,
 		&a.Requester.MessageID, &account.ID, &account.Email, &payload, &a.Sends, &a.Policy.Verdict, &flags, &a.CreatedAt, &a.ExpiresAt, &decided,
-		&a.DecidedBy, &result, &a.ErrorCode); err != nil {
+		&a.DecidedBy, &result, &a.ErrorCode, &a.RunAttempts, &lease); err != nil {
 		return nil, err
 	}
 	if account.ID != "" {
@@ -45,7 +47,7 @@ func (db *DB) scanAction(row interface{ Scan(...any) error }) (*jarvis.Action, e
 	if result.Valid && result.String != "" {
 		a.Result = json.RawMessage(result.String)
 	}
-	a.CreatedAt, a.ExpiresAt, a.DecidedAt = a.CreatedAt.UTC(), a.ExpiresAt.UTC(), timePtr(decided)
+	a.CreatedAt, a.ExpiresAt, a.DecidedAt, a.RunLeaseUntil = a.CreatedAt.UTC(), a.ExpiresAt.UTC(), timePtr(decided), timePtr(lease)
 	if a.Status == jarvis.ActionPending && !db.now().Before(a.ExpiresAt) {
 		a.Status = jarvis.ActionExpired
 	}
@@ -54,7 +56,9 @@ func (db *DB) scanAction(row interface{ Scan(...any) error }) (*jarvis.Action, e
 
 // InsertAction stores a of a.UserID, filling its id (when empty) and
 // creation time. Its status is pending, or approved for an action that
-// runs at once (DecidedAt and DecidedBy set). An assistant's action names
+// runs at once (DecidedAt and DecidedBy set), which is stored running:
+// under its lease RunLeaseUntil (required), its first run counted. An
+// assistant's action names
 // its conversation (Requester.ID) and message, which must be the user's:
 // ENOTFOUND otherwise.
 func (db *DB) InsertAction(ctx context.Context, a *jarvis.Action) error {
@@ -98,6 +102,14 @@ func (db *DB) insertAction(ctx context.Context, q execQuerier, a *jarvis.Action)
 	if a.Status != jarvis.ActionPending && a.Status != jarvis.ActionApproved {
 		return fmt.Errorf("insert action: status %q", a.Status)
 	}
+	var lease any
+	a.RunAttempts = 0
+	if a.Status == jarvis.ActionApproved {
+		if a.RunLeaseUntil == nil {
+			return errors.New("insert action: an approved action is stored with its run lease")
+		}
+		lease, a.RunAttempts = db.ts(*a.RunLeaseUntil), 1
+	}
 	if a.ID == "" {
 		a.ID = newID()
 	}
@@ -124,11 +136,12 @@ func (db *DB) insertAction(ctx context.Context, q execQuerier, a *jarvis.Action)
 		account = *a.Account
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO actions (id, user_id, kind, status, summary, requester_type, requester_id, requester_name, requester_tool,
-		conversation_id, message_id, account_id, account_email, payload, sends, policy_verdict, policy_flags, created_at, expires_at, decided_at, decided_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		conversation_id, message_id, account_id, account_email, payload, sends, policy_verdict, policy_flags, created_at, expires_at, decided_at, decided_by,
+		run_lease_until, run_attempts)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 		a.ID, a.UserID, a.Kind, a.Status, noNUL(a.Summary), a.Requester.Type, a.Requester.ID, noNUL(a.Requester.Name), noNUL(a.Requester.Tool),
 		conv, msg, account.ID, account.Email, noNUL(string(a.Payload)), a.Sends, a.Policy.Verdict, string(flags), db.ts(a.CreatedAt), db.ts(a.ExpiresAt),
-		db.nullTS(a.DecidedAt), a.DecidedBy)
+		db.nullTS(a.DecidedAt), a.DecidedBy, lease, a.RunAttempts)
 	if err != nil {
 		return fmt.Errorf("insert action: %w", err)
 	}
@@ -208,14 +221,22 @@ func (db *DB) ListActions(ctx context.Context, userID string, f jarvis.ActionFil
 // decisions exactly one wins. ENOTFOUND if the action is not the user's;
 // ECONFLICT if it was already decided; EEXPIRED if its time has passed
 // (the action stays pending past its expiry, which reads as expired, until
-// ExpireActions marks it); EINVALID for another status.
-func (db *DB) DecideAction(ctx context.Context, userID, id, status, decidedBy string) (*jarvis.Action, error) {
+// ExpireActions marks it); EINVALID for another status. Approved, the
+// action is running from the same statement on: under a run lease until
+// leaseUntil, its first run counted, so that a process that dies before
+// recording how the run went leaves it to ClaimInterruptedAction.
+func (db *DB) DecideAction(ctx context.Context, userID, id, status, decidedBy string, leaseUntil time.Time) (*jarvis.Action, error) {
 	if status != jarvis.ActionApproved && status != jarvis.ActionRejected {
 		return nil, jarvis.Invalid("decision", "A decision approves or rejects.")
 	}
 	now := db.ts(db.now())
-	res, err := db.db.ExecContext(ctx, `UPDATE actions SET status = $3, decided_at = $4, decided_by = $5
-		WHERE user_id = $1 AND id = $2 AND status = 'pending' AND expires_at > $4`, userID, id, status, now, decidedBy)
+	var lease any
+	runs := 0
+	if status == jarvis.ActionApproved {
+		lease, runs = db.ts(leaseUntil), 1
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE actions SET status = $3, decided_at = $4, decided_by = $5, run_lease_until = $6, run_attempts = run_attempts + $7
+		WHERE user_id = $1 AND id = $2 AND status = 'pending' AND expires_at > $4`, userID, id, status, now, decidedBy, lease, runs)
 	if err != nil {
 		return nil, fmt.Errorf("decide action: %w", err)
 	}
@@ -267,6 +288,68 @@ func (db *DB) FinishAction(ctx context.Context, userID, id string, result json.R
 		return nil, jarvis.Errorf(jarvis.ECONFLICT, "This action is not running.")
 	}
 	return a, nil
+}
+
+// ClaimInterruptedAction takes one approved action, of any user, whose
+// run lease lapsed before now (its run was interrupted: the process died
+// before recording how it went), oldest lease first. Each candidate is
+// taken by a compare-and-set on its status, lease and runs, so that of
+// replicas sweeping at once exactly one takes it. With fewer than maxRuns
+// runs it is leased until leaseUntil and its run counted, and returned
+// approved, to be run again; with maxRuns it is failed with
+// jarvis.ErrorCodeInterrupted, never to run again, and returned failed.
+// nil, nil when there is none.
+func (db *DB) ClaimInterruptedAction(ctx context.Context, now, leaseUntil time.Time, maxRuns int) (*jarvis.Action, error) {
+	at := db.ts(now)
+	rows, err := db.db.QueryContext(ctx, `SELECT user_id, id FROM actions WHERE status = 'approved' AND run_lease_until < $1
+		ORDER BY run_lease_until, id LIMIT 20`, at)
+	if err != nil {
+		return nil, fmt.Errorf("list interrupted actions: %w", err)
+	}
+	type key struct{ user, id string }
+	var due []key
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.user, &k.id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		due = append(due, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, k := range due {
+		// Run again, under a new lease...
+		res, err := db.db.ExecContext(ctx, `UPDATE actions SET run_lease_until = $3, run_attempts = run_attempts + 1
+			WHERE user_id = $1 AND id = $2 AND status = 'approved' AND run_lease_until < $4 AND run_attempts < $5`,
+			k.user, k.id, db.ts(leaseUntil), at, maxRuns)
+		if err != nil {
+			return nil, fmt.Errorf("claim an interrupted action: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			// ...or, interrupted too often, failed.
+			res, err = db.db.ExecContext(ctx, `UPDATE actions SET status = 'failed', error_code = $3
+				WHERE user_id = $1 AND id = $2 AND status = 'approved' AND run_lease_until < $4 AND run_attempts >= $5`,
+				k.user, k.id, jarvis.ErrorCodeInterrupted, at, maxRuns)
+			if err != nil {
+				return nil, fmt.Errorf("fail an interrupted action: %w", err)
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return nil, err
+			}
+		}
+		if n == 1 {
+			return db.FindAction(ctx, k.user, k.id)
+		}
+		// Another replica took it first.
+	}
+	return nil, nil
 }
 
 // ExpireActions marks the user's pending actions whose time has passed

@@ -54,10 +54,10 @@ func TestActionsAreSingleUse(t *testing.T) {
 		if _, err := db.FindAction(ctx, f.bob.ID, a.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("bob finds it: %v", err)
 		}
-		if _, err := db.DecideAction(ctx, f.bob.ID, a.ID, jarvis.ActionApproved, f.bob.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		if _, err := db.DecideAction(ctx, f.bob.ID, a.ID, jarvis.ActionApproved, f.bob.ID, db.Now().Add(time.Minute)); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("bob decides: %v", err)
 		}
-		if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, jarvis.ActionExecuted, f.ada.ID); !jarvis.IsCode(err, jarvis.EINVALID) {
+		if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, jarvis.ActionExecuted, f.ada.ID, db.Now().Add(time.Minute)); !jarvis.IsCode(err, jarvis.EINVALID) {
 			t.Fatalf("decide executed: %v", err)
 		}
 
@@ -69,7 +69,7 @@ func TestActionsAreSingleUse(t *testing.T) {
 				if i%2 == 1 {
 					st = jarvis.ActionRejected
 				}
-				_, errs[i] = db.DecideAction(ctx, f.ada.ID, a.ID, st, f.ada.ID)
+				_, errs[i] = db.DecideAction(ctx, f.ada.ID, a.ID, st, f.ada.ID, db.Now().Add(time.Minute))
 			})
 		}
 		wg.Wait()
@@ -95,7 +95,7 @@ func TestActionsAreSingleUse(t *testing.T) {
 		if _, err := db.FinishAction(ctx, f.ada.ID, b.ID, json.RawMessage(`{"draft_id":"r1"}`), ""); !jarvis.IsCode(err, jarvis.ECONFLICT) {
 			t.Fatalf("result on a pending action: %v", err)
 		}
-		if _, err := db.DecideAction(ctx, f.ada.ID, b.ID, jarvis.ActionApproved, f.ada.ID); err != nil {
+		if _, err := db.DecideAction(ctx, f.ada.ID, b.ID, jarvis.ActionApproved, f.ada.ID, db.Now().Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		done, err := db.FinishAction(ctx, f.ada.ID, b.ID, json.RawMessage(`{"draft_id":"r1","message_id":"m1","thread_id":"t1"}`), "")
@@ -119,7 +119,7 @@ func TestActionsAreSingleUse(t *testing.T) {
 
 		// A failure marks the action failed, with its code.
 		c := f.action(t, f.ada.ID, draftPayload)
-		_, _ = db.DecideAction(ctx, f.ada.ID, c.ID, jarvis.ActionApproved, f.ada.ID)
+		_, _ = db.DecideAction(ctx, f.ada.ID, c.ID, jarvis.ActionApproved, f.ada.ID, db.Now().Add(time.Minute))
 		if _, err := db.FinishAction(ctx, f.ada.ID, c.ID, nil, "upstream_unavailable"); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,8 @@ func TestActionsAreSingleUse(t *testing.T) {
 				Requester: jarvis.Requester{Type: jarvis.RequesterClient, ID: "https://client.example"}, ExpiresAt: db.Now().Add(time.Hour)}
 			if st == jarvis.ActionApproved {
 				now := db.Now()
-				x.DecidedAt, x.DecidedBy = &now, jarvis.DecidedByPolicy
+				lease := now.Add(time.Minute)
+				x.DecidedAt, x.DecidedBy, x.RunLeaseUntil = &now, jarvis.DecidedByPolicy, &lease
 			}
 			if err := db.InsertAction(ctx, x); err != nil {
 				t.Fatal(err)
@@ -151,7 +152,7 @@ func TestActionsAreSingleUse(t *testing.T) {
 		if err := db.DeleteConversation(ctx, f.ada.ID, f.conv.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, jarvis.ActionRejected, f.ada.ID); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, jarvis.ActionRejected, f.ada.ID, db.Now().Add(time.Minute)); !jarvis.IsCode(err, jarvis.ENOTFOUND) {
 			t.Fatalf("decide after delete: %v", err)
 		}
 	})
@@ -173,7 +174,7 @@ func TestActionsExpire(t *testing.T) {
 		if got, _ := db.FindAction(ctx, f.ada.ID, a.ID); got.Status != jarvis.ActionPending || !got.ExpiresAt.Equal(expires) {
 			t.Fatalf("before expiry %+v", got)
 		}
-		if _, err := db.DecideAction(ctx, f.ada.ID, b.ID, jarvis.ActionRejected, f.ada.ID); err != nil {
+		if _, err := db.DecideAction(ctx, f.ada.ID, b.ID, jarvis.ActionRejected, f.ada.ID, db.Now().Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if page, _ := db.ListActions(ctx, f.ada.ID, jarvis.ActionFilter{Status: jarvis.ActionPending}); len(page.Actions) != 1 || page.Actions[0].ID != a.ID {
@@ -184,7 +185,7 @@ func TestActionsExpire(t *testing.T) {
 			t.Fatalf("at expiry %+v", got)
 		}
 		for _, st := range []string{jarvis.ActionApproved, jarvis.ActionRejected} {
-			if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, st, f.ada.ID); !jarvis.IsCode(err, jarvis.EEXPIRED) {
+			if _, err := db.DecideAction(ctx, f.ada.ID, a.ID, st, f.ada.ID, db.Now().Add(time.Minute)); !jarvis.IsCode(err, jarvis.EEXPIRED) {
 				t.Fatalf("deciding an expired action (%s): %v", st, err)
 			}
 		}
@@ -303,6 +304,84 @@ func TestPolicies(t *testing.T) {
 		}
 		if got, err := db.OrgPolicy(ctx, orgs[0].ID); err != nil || !got.DraftsOnly {
 			t.Fatalf("org policy %+v %v", got, err)
+		}
+	})
+}
+
+// An approved action runs under a lease: while it holds, no sweep takes
+// it; once it lapsed, of replicas sweeping at once exactly one takes it
+// (a new lease, one run more); after the last run allowed it is failed as
+// interrupted, once, and never taken again.
+func TestInterruptedActionsAreClaimedOnce(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
+		ctx := context.Background()
+		f := newChatFixture(t, d)
+		db := f.db
+		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		const lease = 3 * time.Minute
+		a, pending := f.action(t, f.ada.ID, draftPayload), f.action(t, f.ada.ID, draftPayload)
+		got, err := db.DecideAction(ctx, f.ada.ID, a.ID, jarvis.ActionApproved, f.ada.ID, clock.Add(lease))
+		if err != nil || got.RunAttempts != 1 || got.RunLeaseUntil == nil || !got.RunLeaseUntil.Equal(clock.Add(lease)) {
+			t.Fatalf("approved %+v %v", got, err)
+		}
+		if got, _ := db.FindAction(ctx, f.ada.ID, pending.ID); got.RunAttempts != 0 || got.RunLeaseUntil != nil {
+			t.Fatalf("pending %+v", got)
+		}
+		claim := func(now time.Time) *jarvis.Action {
+			t.Helper()
+			got, err := db.ClaimInterruptedAction(ctx, now, now.Add(lease), jarvis.MaxActionRuns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if got := claim(clock.Add(lease - time.Second)); got != nil {
+			t.Fatalf("claimed under its lease: %+v", got)
+		}
+		// Racing sweeps: one takes each lapsed lease.
+		for run := 2; run <= jarvis.MaxActionRuns+1; run++ {
+			clock = clock.Add(lease + time.Second)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var won []*jarvis.Action
+			for range 4 {
+				wg.Go(func() {
+					if got := claim(clock); got != nil {
+						mu.Lock()
+						won = append(won, got)
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			if len(won) != 1 || won[0].ID != a.ID {
+				t.Fatalf("run %d: claimed %d times, want once: %+v", run, len(won), won)
+			}
+			got := won[0]
+			if run <= jarvis.MaxActionRuns {
+				if got.Status != jarvis.ActionApproved || got.RunAttempts != run || !got.RunLeaseUntil.Equal(clock.Add(lease)) {
+					t.Fatalf("run %d: %+v", run, got)
+				}
+				continue
+			}
+			if got.Status != jarvis.ActionFailed || got.ErrorCode != jarvis.ErrorCodeInterrupted || got.RunAttempts != jarvis.MaxActionRuns {
+				t.Fatalf("after %d runs: %+v", jarvis.MaxActionRuns, got)
+			}
+		}
+		if got := claim(clock.Add(time.Hour)); got != nil {
+			t.Fatalf("a failed action claimed again: %+v", got)
+		}
+		// One finished within its lease is never taken.
+		b := f.action(t, f.ada.ID, draftPayload)
+		if _, err := db.DecideAction(ctx, f.ada.ID, b.ID, jarvis.ActionApproved, f.ada.ID, clock.Add(lease)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FinishAction(ctx, f.ada.ID, b.ID, json.RawMessage(`{}`), ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(clock.Add(time.Hour)); got != nil {
+			t.Fatalf("an executed action claimed: %+v", got)
 		}
 	})
 }
