@@ -92,9 +92,11 @@ func TestInterruptedActionRunsOnce(t *testing.T) {
 	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
 		plan := newCrashPlan()
 		undo := withUndo(200 * time.Millisecond)
-		// The first process: short leases, no sweep after its start.
+		// The first process: leases that lapse soon after it is gone (not
+		// before: its own sweep must not find them), no sweep after its
+		// start.
 		a := startEnv(t, envOptions{dialect: d, configure: undo,
-			main: withActionRuns(ActionRuns{Lease: 200 * time.Millisecond, SweepEvery: time.Hour, Interrupt: plan.interrupt})})
+			main: withActionRuns(ActionRuns{Lease: 5 * time.Second, SweepEvery: time.Hour, Interrupt: plan.interrupt})})
 		logsOnFailure(t, a)
 		tok := a.signIn(ada)
 		userID := a.me(tok).User.ID
