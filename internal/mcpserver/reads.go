@@ -209,12 +209,9 @@ func (s *Server) addReadTools() {
 			if len(in.Query) > 1000 {
 				return nil, out, jarvis.Invalid("query", "query is at most 1000 characters.")
 			}
-			n := in.MaxResults
-			if n == 0 {
-				n = 20
-			}
-			if n < 1 || n > 50 {
-				return nil, out, jarvis.Invalid("max_results", "max_results must be 1 to 50.")
+			n, err := within("max_results", in.MaxResults, 20, 50)
+			if err != nil {
+				return nil, out, err
 			}
 			page, err := s.cfg.Mail.ListThreads(ctx, c.grant.UserID, acct.ID, jarvis.ThreadQuery{Q: in.Query, Label: in.Label, PageToken: in.PageToken, MaxResults: n})
 			if err != nil {
@@ -285,18 +282,13 @@ func (s *Server) addReadTools() {
 			if err != nil {
 				return nil, out, err
 			}
-			days, n := in.Days, in.MaxResults
-			if days == 0 {
-				days = 7
+			days, err := within("days", in.Days, 7, 60)
+			if err != nil {
+				return nil, out, err
 			}
-			if n == 0 {
-				n = 25
-			}
-			if days < 1 || days > 60 {
-				return nil, out, jarvis.Invalid("days", "days must be 1 to 60.")
-			}
-			if n < 1 || n > 100 {
-				return nil, out, jarvis.Invalid("max_results", "max_results must be 1 to 100.")
+			n, err := within("max_results", in.MaxResults, 25, 100)
+			if err != nil {
+				return nil, out, err
 			}
 			list, err := s.cfg.Calendar.Upcoming(ctx, c.grant.UserID, acct.ID, days, n)
 			if err != nil {
@@ -369,6 +361,18 @@ func (s *Server) addReadTools() {
 			}
 			return nil, s.actionOf(a), nil
 		})
+}
+
+// within reads a count argument: def when it is 0, else 1 to max
+// (EINVALID naming the field otherwise).
+func within(field string, v, def, max int) (int, error) {
+	if v == 0 {
+		return def, nil
+	}
+	if v < 1 || v > max {
+		return 0, jarvis.Invalid(field, "%s must be 1 to %d.", field, max)
+	}
+	return v, nil
 }
 
 func eventOf(e jarvis.Event) eventOut {

@@ -190,3 +190,17 @@ func TestUserRateLimit(t *testing.T) {
 		t.Fatalf("past the user's rate: %d %q", w.Code, w.Header().Get("Retry-After"))
 	}
 }
+
+// A count argument takes its default at 0 and is refused, naming the
+// field, outside 1 to max.
+func TestWithin(t *testing.T) {
+	for _, c := range []struct {
+		v, want int
+		err     string
+	}{{0, 20, ""}, {1, 1, ""}, {50, 50, ""}, {51, 0, "max_results must be 1 to 50."}, {-1, 0, "max_results must be 1 to 50."}} {
+		got, err := within("max_results", c.v, 20, 50)
+		if got != c.want || (err == nil) != (c.err == "") || (err != nil && (jarvis.ErrorMessage(err) != c.err || jarvis.ErrorCode(err) != jarvis.EINVALID)) {
+			t.Errorf("within(%d) = %d, %v", c.v, got, err)
+		}
+	}
+}
