@@ -53,6 +53,7 @@ export function ConnectedApps() {
               <p className="muted small">
                 Connected {longDate(a.created_at)} · {a.last_used_at ? `last used ${longDate(a.last_used_at)}` : 'never used'}
               </p>
+              <p className="muted small">Access ends {longDate(a.expires_at)}; then the app must ask you to connect it again.</p>
               <div className="row">
                 <button type="button" className="danger" onClick={() => revoke(a)} disabled={busy !== null}>
                   Revoke<span className="visually-hidden"> {a.client_name}</span>

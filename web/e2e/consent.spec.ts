@@ -80,6 +80,7 @@ test('allow with fewer scopes: the client gets a code for what was granted', asy
   const app = page.getByRole('listitem', { name: 'Playwright Desktop' });
   await expect(app).toContainText('Read your mail');
   await expect(app).not.toContainText('Write drafts');
+  await expect(app).toContainText('Access ends');
   page.once('dialog', (d) => d.accept());
   await app.getByRole('button', { name: /Revoke/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Playwright Desktop is revoked' })).toBeVisible();

@@ -38,6 +38,8 @@ export interface ConnectedApp {
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
+  /** When the latest authorization ends (90 days after consent by default); then the app must connect again. */
+  expires_at: string;
 }
 
 export const oauthApi = {
