@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -303,6 +304,73 @@ func TestInterruptedActionsRandomized(t *testing.T) {
 		}
 		if n := a.Sandbox.Google.Stats()["gmail.drafts.send"]; n != int64(delivered) {
 			t.Errorf("seed %d: %d drafts.send calls for %d messages delivered", seed, n, delivered)
+		}
+	})
+}
+
+// An approved change to "this and following" events run again (as after
+// a crash between running it and recording how it went) splits the
+// series once: the new series has an id derived from the action's, so
+// the re-run meets Google's 409, goes on with the series the first run
+// made and answers it (the instance it names is gone: the first run ended
+// the old series before it); the old series ends before the instance once.
+func TestFollowingScopeRunAgainSplitsOnce(t *testing.T) {
+	t.Parallel()
+	oneDB(t, func(t *testing.T, d sqldb.Dialect) {
+		e := startEnv(t, envOptions{dialect: d})
+		logsOnFailure(t, e)
+		tok := e.signIn(ada)
+		e.synced(ada)
+		userID := e.me(tok).User.ID
+		ctx := context.Background()
+		google := fullCalendar(t, e.Sandbox.URL, ada)
+		first := time.Now().UTC().AddDate(0, 0, 1).Truncate(time.Hour)
+		var series jarvis.Event
+		e.json("POST", "/calendar/events", tok, map[string]any{"summary": "Standup", "start": first.Format("2006-01-02T15:04"),
+			"end": first.Add(30 * time.Minute).Format("2006-01-02T15:04"), "time_zone": "UTC", "recurrence": []string{"RRULE:FREQ=WEEKLY;COUNT=6"}}, 201, &series)
+		inst := instances(t, google, series.ID)
+		if len(inst) != 6 {
+			t.Fatalf("%d instances, want 6", len(inst))
+		}
+		client := jarvis.Requester{Type: jarvis.RequesterClient, ID: "https://client.example/app", Name: "Client"}
+		a, err := e.Main.actions.Request(ctx, userID, client, jarvis.ActionEventUpdate,
+			json.RawMessage(`{"event_id":"`+inst[2].Id+`","scope":"following","summary":"Standup (new format)"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, err = e.Main.actions.Approve(ctx, userID, a.ID); err != nil || a.Status != jarvis.ActionExecuted {
+			t.Fatalf("approve: %+v %v", a, err)
+		}
+		var split jarvis.Event
+		if err := json.Unmarshal(a.Result, &split); err != nil || split.ID != jarvis.ActionEventID(a.ID) || split.Summary != "Standup (new format)" {
+			t.Fatalf("split %+v %v", split, err)
+		}
+		inserts := e.Sandbox.Google.Stats()["calendar.events.insert"]
+		for run := range 2 {
+			out, err := actions.EventWriter{Kind: jarvis.ActionEventUpdate, Writer: e.Main.Google}.Execute(jarvis.WithActionID(ctx, a.ID), userID, a.Payload)
+			var again jarvis.Event
+			if err != nil || json.Unmarshal(out, &again) != nil || again.ID != split.ID || again.Summary != "Standup (new format)" {
+				t.Fatalf("run again %d: %s %v", run, out, err)
+			}
+		}
+		if n := e.Sandbox.Google.Stats()["calendar.events.insert"]; n != inserts {
+			t.Errorf("%d inserts by the re-runs, want none", n-inserts)
+		}
+		if old, fresh := len(instances(t, google, series.ID)), len(instances(t, google, split.ID)); old != 2 || fresh != 4 {
+			t.Errorf("old series %d instances, new %d; want 2 and 4", old, fresh)
+		}
+		list, err := google.Events.List("primary").Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recurring []string
+		for _, ev := range list.Items {
+			if len(ev.Recurrence) > 0 && ev.Status != "cancelled" && strings.HasPrefix(ev.Summary, "Standup") {
+				recurring = append(recurring, ev.Id)
+			}
+		}
+		if len(recurring) != 2 {
+			t.Errorf("series %v, want the old and one new", recurring)
 		}
 	})
 }

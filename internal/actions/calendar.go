@@ -142,8 +142,9 @@ func (w EventWriter) target(ctx context.Context, userID string, payload json.Raw
 // on the re-run reads back the event the first run made; an update (a
 // patch to the same values), an RSVP (the same answer) and a delete (an
 // event cancelled already answers itself, run as an action) are
-// idempotent by nature. The exception is an update with scope following,
-// which splits the series: run again, it splits the new series once more.
+// idempotent by nature. An update with scope following, which splits the
+// series, gives the new series an id derived from the action's too: run
+// again, it answers the series the first run made.
 func (w EventWriter) Execute(ctx context.Context, userID string, payload json.RawMessage) (json.RawMessage, error) {
 	bad := jarvis.Errorf(jarvis.EINTERNAL, "The stored payload cannot be read.")
 	var ev *jarvis.Event

@@ -182,6 +182,10 @@ func (s *Service) eventChange(ctx context.Context, userID, account, action, even
 	return s.calendarWrite(ctx, userID, account, action, eventID, meta, func(ctx context.Context, c *calCall) (string, error) {
 		cur, err := c.get(ctx, eventID)
 		if err != nil {
+			if id := c.splitMade(ctx, in, err); id != "" {
+				meta["already"] = true
+				return id, nil
+			}
 			return "", err
 		}
 		return change(ctx, c, cur)
@@ -345,8 +349,25 @@ func (c *calCall) split(ctx context.Context, series, inst *calendar.Event, in ja
 	if conference || in.Meet != nil {
 		call = call.ConferenceDataVersion(1)
 	}
+	// Run as an action of the queue, the new series takes an id derived
+	// from the action's, as a created event does: a re-run of the action
+	// meets Google's 409 for it and goes on with the series the first run
+	// made (ending the old one, if the first run did not get to it) rather
+	// than splitting again.
+	if aid := jarvis.ActionIDFrom(ctx); aid != "" {
+		ns.Id = jarvis.ActionEventID(aid)
+	}
 	created, err := call.Do()
-	if err != nil {
+	var ge *googleapi.Error
+	if ns.Id != "" && errors.As(err, &ge) && ge.Code == http.StatusConflict {
+		if created, err = c.get(ctx, ns.Id); err != nil {
+			return "", err
+		}
+		if created.Status == "cancelled" {
+			// The first run undid its new series: it failed, and said so.
+			return "", jarvis.Errorf(jarvis.ECONFLICT, "This change was tried before and undone; ask for it again.")
+		}
+	} else if err != nil {
 		return "", eventError(ctx, err)
 	}
 	if err := c.patch(ctx, series.Id, &calendar.Event{Recurrence: old}, false, send); err != nil {
@@ -357,6 +378,23 @@ func (c *calCall) split(ctx context.Context, series, inst *calendar.Event, in ja
 		return "", err
 	}
 	return created.Id, nil
+}
+
+// splitMade answers, for an action's "this and following" change run
+// again whose instance is gone (the first run split the series there, and
+// ended the old one before it), the id of the new series that run made;
+// "" otherwise.
+func (c *calCall) splitMade(ctx context.Context, in any, err error) string {
+	u, ok := in.(jarvis.EventUpdate)
+	aid := jarvis.ActionIDFrom(ctx)
+	if !ok || u.Scope != jarvis.ScopeFollowing || aid == "" || !jarvis.IsCode(err, jarvis.ENOTFOUND) {
+		return ""
+	}
+	ns, gerr := c.get(ctx, jarvis.ActionEventID(aid))
+	if gerr != nil || ns.Status == "cancelled" {
+		return ""
+	}
+	return ns.Id
 }
 
 // instancesBefore counts the series' occurrences before the instance's
