@@ -172,6 +172,10 @@ func TestMCPOAuthFlow(t *testing.T) {
 	if len(apps.Apps) != 1 || apps.Apps[0].ClientName != "Flow Client" || apps.Apps[0].LastUsedAt == nil || strings.Join(apps.Apps[0].Scopes, " ") != "mail.read" {
 		t.Fatalf("connected apps %+v", apps)
 	}
+	// The grant ends 90 days (JARVIS_OAUTH_REFRESH_LIFETIME's default) after the consent.
+	if a := apps.Apps[0]; !a.ExpiresAt.Equal(a.UpdatedAt.Add(90 * 24 * time.Hour)) {
+		t.Fatalf("connected app expires at %v, consented at %v", a.ExpiresAt, a.UpdatedAt)
+	}
 
 	// RFC 7009: revoking the refresh token ends the grant.
 	rv, _ := e.do("POST", asm.Revocation, "", "token="+url.QueryEscape(fresh.RefreshToken)+"&client_id="+url.QueryEscape(docURL),
