@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/api/calendar/v3"
+
 	"github.com/jarvis-hq/jarvis"
 	"github.com/jarvis-hq/jarvis/internal/actions"
 	"github.com/jarvis-hq/jarvis/internal/sqldb"
@@ -371,6 +373,35 @@ func TestFollowingScopeRunAgainSplitsOnce(t *testing.T) {
 		}
 		if len(recurring) != 2 {
 			t.Errorf("series %v, want the old and one new", recurring)
+		}
+
+		// A first run that died between making the new series and ending
+		// the old one: the next run meets the new series (409) and ends
+		// the old one before the instance, once.
+		var other jarvis.Event
+		e.json("POST", "/calendar/events", tok, map[string]any{"summary": "Review", "start": first.Add(2 * time.Hour).Format("2006-01-02T15:04"),
+			"end": first.Add(3 * time.Hour).Format("2006-01-02T15:04"), "time_zone": "UTC", "recurrence": []string{"RRULE:FREQ=WEEKLY;COUNT=4"}}, 201, &other)
+		oinst := instances(t, google, other.ID)
+		b, err := e.Main.actions.Request(ctx, userID, client, jarvis.ActionEventUpdate,
+			json.RawMessage(`{"event_id":"`+oinst[1].Id+`","scope":"following","summary":"Review (new)"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := first.Add(2*time.Hour).AddDate(0, 0, 7)
+		half := &calendar.Event{Id: jarvis.ActionEventID(b.ID), Summary: "Review (new)", Recurrence: []string{"RRULE:FREQ=WEEKLY;COUNT=3"},
+			Start: &calendar.EventDateTime{DateTime: at.Format(time.RFC3339), TimeZone: "UTC"}, End: &calendar.EventDateTime{DateTime: at.Add(time.Hour).Format(time.RFC3339), TimeZone: "UTC"}}
+		if _, err := google.Events.Insert("primary", half).Do(); err != nil {
+			t.Fatal(err)
+		}
+		if b, err = e.Main.actions.Approve(ctx, userID, b.ID); err != nil || b.Status != jarvis.ActionExecuted {
+			t.Fatalf("approve after a half-made split: %+v %v", b, err)
+		}
+		var made jarvis.Event
+		if err := json.Unmarshal(b.Result, &made); err != nil || made.ID != half.Id {
+			t.Fatalf("answered %+v %v, want the series made first", made, err)
+		}
+		if old, fresh := len(instances(t, google, other.ID)), len(instances(t, google, half.Id)); old != 1 || fresh != 3 {
+			t.Errorf("after a half-made split: old series %d instances, new %d; want 1 and 3", old, fresh)
 		}
 	})
 }
