@@ -636,7 +636,7 @@ func TestGrantStartMigration(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, d sqldb.Dialect) {
 		f := setup(t, d)
 		ctx := context.Background()
-		if err := f.db.MigrateDownTo(ctx, 23); err != nil {
+		if err := f.db.MigrateDownTo(ctx, 22); err != nil {
 			t.Fatal(err)
 		}
 		for i, created := range []int64{5000, 1000, 9000} {
