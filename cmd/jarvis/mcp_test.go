@@ -144,6 +144,10 @@ func TestMCPServer(t *testing.T) {
 	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
 		t.Fatalf("negotiated %q", v)
 	}
+	// The tool set is static: the server does not offer list-changed notices.
+	if c := cs.InitializeResult().Capabilities; c == nil || c.Tools == nil || c.Tools.ListChanged || c.Logging != nil {
+		t.Fatalf("capabilities %+v", c)
+	}
 	tools, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
