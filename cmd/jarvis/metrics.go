@@ -67,7 +67,7 @@ func (m *Main) serveMetrics() error {
 		return nil
 	}
 	log := m.Logger.With("component", "metrics")
-	m.Metrics.WatchDB(m.DB.SQL(), []string{jobs.SyncArgs{}.Kind(), jobs.CalendarSyncArgs{}.Kind(), jobs.PollArgs{}.Kind(), jobs.WatchArgs{}.Kind()}, log)
+	m.Metrics.WatchDB(m.DB.SQL(), []string{jobs.SyncArgs{}.Kind(), jobs.CalendarSyncArgs{}.Kind(), jobs.PollArgs{}.Kind(), jobs.WatchArgs{}.Kind(), jobs.ActionSweepArgs{}.Kind()}, log)
 	if m.events != nil {
 		m.Metrics.WatchStreams(m.events.Streams)
 	}
