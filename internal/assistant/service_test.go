@@ -54,6 +54,16 @@ func (f *fakeGoogle) ListThreads(_ context.Context, userID, _ string, q jarvis.T
 
 func (f *fakeGoogle) GetThread(_ context.Context, userID, _, id string) (*jarvis.Thread, error) {
 	f.saw(userID)
+	if id == "ab12" { // a forged bank, a colleague Gmail verified, the user's own reply
+		return &jarvis.Thread{ID: id, Subject: "Confirm your account", Messages: []jarvis.Message{
+			{ID: "m1", From: jarvis.Address{Email: "security@bank.example"}, Text: "Click here.",
+				Authentication: jarvis.Authentication{VerifiedBy: "mx.google.com", SPF: "fail", DKIM: "none", DMARC: "fail", FromDomain: "bank.example"}},
+			{ID: "m2", From: jarvis.Address{Email: "charles@example.com"}, Text: "Looks like phishing.",
+				Authentication: jarvis.Authentication{VerifiedBy: "mx.google.com", SPF: "pass", DKIM: "pass", DMARC: "pass", FromDomain: "example.com", SenderVerified: true}},
+			{ID: "m3", From: jarvis.Address{Email: "ada@example.com"}, Text: "Thanks.", Labels: []string{"SENT"},
+				Authentication: jarvis.Authentication{SPF: "none", DKIM: "none", DMARC: "none"}},
+		}}, nil
+	}
 	return &jarvis.Thread{ID: id, Subject: "Board pack", Messages: []jarvis.Message{{ID: "m1", Text: strings.Repeat("long body ", 20000)}}}, nil
 }
 
@@ -266,6 +276,26 @@ func TestToolResultsAreSized(t *testing.T) {
 	}
 	if w := f.google.windows[0]; w.End.Sub(w.Start) != 72*time.Hour {
 		t.Fatalf("free/busy window %v", w)
+	}
+}
+
+// A thread read in the chat says of each message whether Gmail verified
+// its sender, and the model is told what that means.
+func TestThreadResultsSayWhetherTheSenderIsVerified(t *testing.T) {
+	f := newFixture(t, sqldb.SQLite, assistant.Limits{}, "")
+	f.model.Script(model.Turn{ToolCalls: []model.ToolCall{{Name: "get_thread", Arguments: `{"thread_id":"ab12"}`}}}, model.Turn{Text: "Done."})
+	if err := f.svc.Send(context.Background(), f.user.ID, "", "Read it", f.emit); err != nil {
+		t.Fatal(err)
+	}
+	req := f.model.Requests()[1]
+	got := req.Messages[2].ToolResults[0].Content
+	for _, want := range []string{`"message_id":"m1","sender_check":"failed"`, `"message_id":"m2","sender_check":"verified"`, `"message_id":"m3","sender_check":"not_checked"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("result lacks %s: %s", want, got)
+		}
+	}
+	if !strings.Contains(req.System, `sender_check is "failed" may be forged`) {
+		t.Fatalf("the prompt does not explain sender_check")
 	}
 }
 
